@@ -1,0 +1,81 @@
+"""Plain data passed from the notes parser to the importer.
+
+Nothing here imports Django: the parser returns these values and `quiz.importing` stores them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+CARD_KINDS = ("qa", "definition", "list", "cloze")
+
+
+class NotesError(ValueError):
+    """A notes file that cannot be imported at all (bad encoding, binary, empty, too large).
+
+    `line` is 1-based when the problem has a line; `offset` is a byte offset otherwise.
+    """
+
+    def __init__(self, message: str, *, line: int | None = None, offset: int | None = None):
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.offset = offset
+
+
+@dataclass(frozen=True)
+class NoteWarning:
+    line: int
+    message: str
+
+
+@dataclass(frozen=True)
+class ImageRef:
+    """An image the notes point at, exactly as written (`./img/x.png` or an https URL)."""
+
+    src: str
+    line: int
+
+
+@dataclass
+class ParsedTopic:
+    """One heading. `path` is the titles from the top heading down to this one."""
+
+    path: tuple[str, ...]
+    title: str
+    level: int
+    order: int
+    line: int
+    body: str  # Markdown source of the section, up to the next heading of any level
+
+
+@dataclass
+class ParsedSim:
+    """A ```sim fenced block: raw `key: value` pairs, validated by `quiz.sims` at import."""
+
+    topic_path: tuple[str, ...]
+    line: int
+    params: dict[str, str]
+
+
+@dataclass
+class ParsedCard:
+    kind: str  # one of CARD_KINDS
+    topic_path: tuple[str, ...]
+    prompt: str  # Markdown
+    answer: str  # Markdown
+    line: int
+    # list cards: the items to recall, as Markdown, in order (exam questions draw on them)
+    items: list[str] = field(default_factory=list)
+    # definition cards: the term alone (the prompt reads "Tumbling (in Windows)...")
+    term: str = ""
+
+
+@dataclass
+class ParsedDeck:
+    title: str
+    topics: list[ParsedTopic]
+    cards: list[ParsedCard]
+    images: list[ImageRef]
+    sims: list[ParsedSim]
+    warnings: list[NoteWarning]
