@@ -1,0 +1,36 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandParser
+
+from quiz.models import Deck
+
+
+class Command(BaseCommand):
+    help = (
+        "Set up and serve Notebank: apply migrations, import the shipped notes in content/ "
+        "on first run, print the URL and start the development server."
+    )
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("addrport", nargs="?", default="127.0.0.1:8000")
+        parser.add_argument(
+            "--no-serve", action="store_true", help="set up only; do not start the server"
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        call_command("migrate", interactive=False, verbosity=0)
+        if not Deck.objects.exists():
+            self.stdout.write(f"First run: importing the shipped notes in {settings.CONTENT_DIR}")
+            call_command("import_notes", str(settings.CONTENT_DIR), stdout=self.stdout)
+        addrport = options["addrport"]
+        host, _, port = addrport.rpartition(":")
+        self.stdout.write(
+            self.style.SUCCESS(f"Notebank is ready: open http://{host or '127.0.0.1'}:{port}/")
+            + "  (sign up there; Ctrl+C stops the server)"
+        )
+        if not options["no_serve"]:
+            call_command("runserver", addrport, use_reloader=False)

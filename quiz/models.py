@@ -1,0 +1,238 @@
+"""Notebank's data: shared content (Deck, Topic, Card) and each learner's own progress.
+
+Content is imported from notes and shared by everyone; CardState and Review belong to one user.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+TOPIC_SEPARATOR = " › "
+
+
+class Deck(models.Model):
+    """One notes file."""
+
+    title = models.CharField(max_length=300)
+    slug = models.SlugField(max_length=200, unique=True)
+    # The path the deck was imported from, as given to import_notes (resolved).
+    source_path = models.CharField(max_length=1000, unique=True)
+    # Hash of the file bytes plus the parser version: an unchanged file is skipped on re-import.
+    content_hash = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    imported_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["title"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def get_absolute_url(self) -> str:
+        return reverse("deck_detail", args=[self.slug])
+
+
+class Topic(models.Model):
+    """A heading of a deck; the tree of topics is the heading tree."""
+
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="topics")
+    parent = models.ForeignKey(
+        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
+    )
+    title = models.CharField(max_length=500)
+    # Titles from the deck's top heading down, joined by TOPIC_SEPARATOR: the topic's identity.
+    path = models.TextField()
+    level = models.PositiveSmallIntegerField()
+    order = models.PositiveIntegerField()
+    line = models.PositiveIntegerField(default=0)
+    body_md = models.TextField(blank=True)
+    body_html = models.TextField(blank=True)
+    # Simulation specs embedded in this section (```sim blocks), validated at import.
+    sims = models.JSONField(default=list, blank=True)
+    # A heading that disappeared from the notes is kept for its cards' history.
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["deck", "order"]
+        constraints = [
+            models.UniqueConstraint(fields=["deck", "path"], name="topic_unique_path"),
+        ]
+
+    def __str__(self) -> str:
+        return self.breadcrumb
+
+    def get_absolute_url(self) -> str:
+        return reverse("topic_detail", args=[self.pk])
+
+    @property
+    def breadcrumb(self) -> str:
+        return self.path
+
+
+class Card(models.Model):
+    class Kind(models.TextChoices):
+        QA = "qa", "Question / answer"
+        DEFINITION = "definition", "Definition"
+        LIST = "list", "List recall"
+        CLOZE = "cloze", "Cloze"
+        EXERCISE = "exercise", "Simulation exercise"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "Active"
+        RETIRED = "retired", "Retired"
+
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="cards")
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="cards")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    # Stable identity, assigned when the card is first imported and never changed after:
+    # history, exam answers and Anki GUIDs hang off it.
+    key = models.CharField(max_length=64, unique=True)
+    # The normalised prompt the importer matches on (changes when a prompt's typo is fixed).
+    match_text = models.TextField()
+    prompt_md = models.TextField()
+    prompt_html = models.TextField()
+    answer_md = models.TextField()
+    answer_html = models.TextField()
+    # List cards: the items to recall; definition cards: the term. Exams draw on them.
+    items = models.JSONField(default=list, blank=True)
+    term = models.CharField(max_length=300, blank=True)
+    # A simulation spec shown under the answer (from a ```sim block or linked automatically).
+    sim = models.JSONField(null=True, blank=True)
+    source_line = models.PositiveIntegerField(default=0)
+    order = models.PositiveIntegerField(default=0)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
+    # Edited in the admin: re-import reports a conflict instead of overwriting.
+    edited_in_admin = models.BooleanField(default=False)
+    # What the notes last said, kept even while an admin edit wins, so it can be released.
+    notes_prompt_md = models.TextField(blank=True)
+    notes_answer_md = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["deck", "order"]
+        indexes = [
+            models.Index(fields=["deck", "status", "order"], name="card_deck_status_order"),
+            models.Index(fields=["topic", "status"], name="card_topic_status"),
+        ]
+
+    def __str__(self) -> str:
+        return self.prompt_md[:80]
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == self.Status.ACTIVE
+
+
+class CardRevision(models.Model):
+    """A card's content as it was before a change: the admin's history and restore."""
+
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="revisions")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    source = models.CharField(max_length=20)  # "admin", "import", "restore", "release"
+    kind = models.CharField(max_length=20)
+    prompt_md = models.TextField()
+    answer_md = models.TextField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.card_id} as of {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StudyProfile(models.Model):
+    """A learner's scheduling preferences."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="study_profile"
+    )
+    desired_retention = models.FloatField(default=0.9)
+    new_per_day = models.PositiveIntegerField(default=20)
+    max_reviews_per_day = models.PositiveIntegerField(default=200)
+    # Space-separated durations such as "1m 10m".
+    learning_steps = models.CharField(max_length=100, default="1m 10m")
+    relearning_steps = models.CharField(max_length=100, default="10m")
+    timezone = models.CharField(max_length=64, default="UTC")
+
+    def __str__(self) -> str:
+        return f"Study settings for {self.user}"
+
+
+class CardState(models.Model):
+    """One learner's FSRS memory state for one card."""
+
+    class State(models.IntegerChoices):
+        NEW = 0, "New"
+        LEARNING = 1, "Learning"
+        REVIEW = 2, "Review"
+        RELEARNING = 3, "Relearning"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_states"
+    )
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="states")
+    # Denormalised from the card so "what is due" is one index range scan per user.
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="+")
+    state = models.PositiveSmallIntegerField(choices=State.choices, default=State.NEW)
+    step = models.PositiveSmallIntegerField(null=True, blank=True)
+    stability = models.FloatField(null=True, blank=True)
+    difficulty = models.FloatField(null=True, blank=True)
+    due = models.DateTimeField(db_index=False)
+    last_review = models.DateTimeField(null=True, blank=True)
+    reps = models.PositiveIntegerField(default=0)
+    lapses = models.PositiveIntegerField(default=0)
+    suspended = models.BooleanField(default=False)
+    buried_until = models.DateTimeField(null=True, blank=True)
+    is_leech = models.BooleanField(default=False)
+    # Bumped on every change: an answer carries it, so a replayed POST changes nothing.
+    version = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "card"], name="cardstate_unique_user_card"),
+        ]
+        indexes = [
+            models.Index(fields=["user", "due"], name="cardstate_user_due"),
+            models.Index(fields=["user", "deck", "due"], name="cardstate_user_deck_due"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · card {self.card_id}"
+
+
+class Review(models.Model):
+    """Append-only review log: one row per answer, never deleted (undo marks it)."""
+
+    class Rating(models.IntegerChoices):
+        AGAIN = 1, "Again"
+        HARD = 2, "Hard"
+        GOOD = 3, "Good"
+        EASY = 4, "Easy"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+    )
+    card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="reviews")
+    rating = models.PositiveSmallIntegerField(choices=Rating.choices)
+    reviewed_at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)
+    # CardState fields before and after, so undo can restore exactly and stats can read state.
+    state_before = models.JSONField()
+    state_after = models.JSONField()
+    undone = models.BooleanField(default=False)
+    source = models.CharField(max_length=10, default="study")  # "study" or "exam"
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["user", "reviewed_at"], name="review_user_time"),
+            models.Index(fields=["user", "card", "reviewed_at"], name="review_user_card_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} rated card {self.card_id} {self.get_rating_display()}"

@@ -1,0 +1,27 @@
+// Keyboard shortcuts: a key press clicks the visible element that declares it with
+// data-shortcut="KEY" (several keys separated by spaces, e.g. data-shortcut="Space Enter").
+// Pages stay plain HTML; this only saves a mouse trip.
+(function () {
+  "use strict";
+  function keyName(event) {
+    if (event.key === " ") return "Space";
+    return event.key.length === 1 ? event.key.toLowerCase() : event.key;
+  }
+  function typing(target) {
+    return target.closest("input, textarea, select, [contenteditable]") !== null;
+  }
+  document.addEventListener("keydown", function (event) {
+    if (event.defaultPrevented || event.ctrlKey || event.metaKey || event.altKey) return;
+    if (typing(event.target)) return;
+    var name = keyName(event);
+    var candidates = document.querySelectorAll("[data-shortcut]");
+    for (var i = 0; i < candidates.length; i++) {
+      var el = candidates[i];
+      if (el.disabled || el.offsetParent === null) continue;
+      if (el.getAttribute("data-shortcut").split(" ").indexOf(name) === -1) continue;
+      event.preventDefault();
+      el.click();
+      return;
+    }
+  });
+})();

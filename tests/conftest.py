@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# live_server runs in a thread while sync Playwright drives the page from this one.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+# The learner's sample notes live beside the checkout (shared/), not in it.
+SAMPLE_NOTES = (
+    Path(__file__).resolve().parents[2] / "shared" / "notes" / "aws-big-data-specialty.md"
+)
+CONTENT_DIR = Path(__file__).resolve().parents[1] / "content"
+
+
+@pytest.fixture
+def sample_notes() -> Path:
+    if not SAMPLE_NOTES.is_file():
+        pytest.skip("the sample notes (../shared/notes) are not present")
+    return SAMPLE_NOTES
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    return {
+        **browser_type_launch_args,
+        "executable_path": "/usr/bin/chromium",
+        "args": [
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--no-first-run",
+        ],
+    }
+
+
+@pytest.fixture
+def media_root(settings, tmp_path) -> Path:
+    """Imported images go to a per-test folder, never into the checkout."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
