@@ -65,6 +65,7 @@ LIST_CAP_ITEMS = 20  # more items than this is a catalogue, not something to rec
 TERM_MAX_WORDS = 6
 _SEARCH_WINDOW = 5000  # how far ahead a block's source line is looked for
 
+_FLAT_RE = re.compile(r"^(?:\s*(?:>|[*+-]\s|\d+\.\s))*\s*")
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _PLACEHOLDER_RE = re.compile(STX + r"fence:(\d+)" + ETX)
 _CONTENT_PREFIX_RE = re.compile(r"[ >]*(?:(?:[*+-]|\d{1,9}\.)[ ]+)*#*[ ]*")
@@ -137,12 +138,16 @@ def parse_notes(text: str, *, source_name: str = "") -> ParsedDeck:
     try:
         return _Parser(text, source_name).parse()
     except RecursionError:
-        # normalize_lines caps nesting, but odd mixes of quotes and lists can still nest
-        # deeply; reading every line flat keeps the text and its line numbers.
-        flat = "\n".join(line.lstrip(" >") for line in text.split("\n"))
+        pass
+    # normalize_lines caps nesting, so this is a last resort: reading every line without
+    # its quote and list markers keeps the text and its line numbers.
+    flat = "\n".join(_FLAT_RE.sub("", line) for line in text.split("\n"))
+    try:
         deck = _Parser(flat, source_name).parse()
-        deck.warnings.insert(0, NoteWarning(1, "nesting too deep: the notes were read flat"))
-        return deck
+    except RecursionError:
+        deck = ParsedDeck(_title_from_name(source_name), [], [], [], [], [])
+    deck.warnings.insert(0, NoteWarning(1, "nesting too deep: the notes were read flat"))
+    return deck
 
 
 class _Parser:
@@ -174,7 +179,9 @@ class _Parser:
         (a `#` in a code block is not a heading) and their source must survive verbatim.
         """
         lines, capped = normalize_lines(self.source)
-        for index in capped:
+        for n, index in enumerate(capped):
+            if n and capped[n - 1] == index - 1:
+                continue  # one warning per run of flattened lines
             self.warnings.append(
                 NoteWarning(index + 1, "nesting deeper than the supported depth was flattened")
             )
@@ -385,19 +392,22 @@ class _Parser:
         self._scan_text(head_text, index, ctx.topic)
         head_lines, extra = _split_head(head_text)
         head = " ".join(x.strip() for x in head_lines if x.strip())
-        answer_parts: list[str] = []
-        if extra:
-            answer_parts.append("\n".join(self._text_md(extra, "")))
-        answer_parts.extend("\n".join(self._block_md(c, "")) for c in children)
-        answer = "\n\n".join(p for p in answer_parts if p.strip()).strip("\n")
         sublists = [c for c in children if c.tag in ("ul", "ol")]
 
         made = self._explicit("\n".join(head_lines), index, ctx)
         term = _term(head)
         label = head.rstrip(":").strip()
-        if not made and head.endswith("?") and answer:
-            made = self._add("qa", ctx, head, answer, line)
-        elif not made and ctx.practice and ctx.depth == 0 and answer:
+        # In a practice-question section the top-level bullets are the questions even when
+        # the writer left out the question mark.
+        asks = head.endswith("?") or (ctx.practice and ctx.depth == 0)
+        answer = ""
+        if not made and (asks or term or head.endswith(":")) and (children or extra):
+            # Only serialised when a card may need it: each ancestor would otherwise
+            # serialise the same sub-items again.
+            parts = ["\n".join(self._text_md(extra, ""))] if extra else []
+            parts.extend("\n".join(self._block_md(c, "")) for c in children)
+            answer = "\n\n".join(p for p in parts if p.strip()).strip("\n")
+        if not made and asks and answer:
             made = self._add("qa", ctx, head, answer, line)
         elif not made and head.endswith(":") and sublists and len(label.split()) > 1:
             items = [self._li_markdown(x) for s in sublists for x in s if x.tag == "li"]

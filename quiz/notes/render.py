@@ -10,6 +10,7 @@ from __future__ import annotations
 import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Mapping
+from html import escape
 
 import nh3
 from markdown import Extension, Markdown
@@ -67,7 +68,13 @@ def render_markdown(source: str, *, images: Mapping[str, str | None] | None = No
     md = _markdown()
     md.reset()
     md.notes_images = images or {}  # read by _ImageTreeprocessor
-    return sanitize_html(md.convert(source))
+    try:
+        html = md.convert(source)
+    except RecursionError:
+        # Inline syntax nested thousands deep; show the text rather than fail the page.
+        _local.md = None
+        html = f"<pre>{escape(source)}</pre>"
+    return sanitize_html(html)
 
 
 def _markdown() -> Markdown:

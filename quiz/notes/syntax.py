@@ -34,7 +34,9 @@ ETX = "\x03"
 
 _BULLET_RE = re.compile(r"( *)(?:[*+-]|\d{1,9}\.)(?: +|$)")
 _HR_RE = re.compile(r" {0,3}(?:(?:\* *){3,}|(?:- *){3,}|(?:_ *){3,})$")
-_QUOTE_RE = re.compile(r"(?: {0,3}>)+")
+# The container markers at the start of a line: quotes and list bullets ("> * 1. text").
+_PREFIX_RE = re.compile(r"(?: {0,3}(?:>|[*+-](?= )|\d{1,9}\.(?= )) ?)+")
+_MARKER_RE = re.compile(r">|[*+-]|\d{1,9}\.")
 # An opening fence: indentation, the fence, the info string (backtick fences allow no
 # backtick after them, so "```code``` text" is inline code, not a fence).
 FENCE_OPEN_RE = re.compile(r"( *)(`{3,}|~{3,})[ \t]*([^`\s]*)[^`]*$")
@@ -67,10 +69,13 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
             prev_blank = True
             continue
 
-        quote = _QUOTE_RE.match(line)
-        if quote and quote.group().count(">") > MAX_DEPTH:
-            line = "> " * MAX_DEPTH + line[quote.end() :].lstrip()
-            capped.append(index)
+        prefix = _PREFIX_RE.match(line)
+        if prefix and prefix.end() > MAX_DEPTH:
+            markers = _MARKER_RE.findall(prefix.group())
+            if len(markers) > MAX_DEPTH:
+                indent = prefix.group()[: len(prefix.group()) - len(prefix.group().lstrip())]
+                line = indent + " ".join(markers[:MAX_DEPTH]) + " " + line[prefix.end() :]
+                capped.append(index)
 
         indent = len(line) - len(line.lstrip(" "))
         bullet = _BULLET_RE.match(line)
