@@ -38,7 +38,7 @@ from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as etree
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import PurePath
 
 from markdown import Markdown
@@ -123,6 +123,7 @@ class _Ctx:
     covered: bool = False
     practice: bool = False
     depth: int = 0
+    topic_label: str = ""  # the heading as context for prompts; empty before any heading
 
 
 @dataclass
@@ -298,6 +299,7 @@ class _Parser:
                 section.topic.path,
                 covered=section.card_slot is not None,
                 practice=any(_PRACTICE_RE.search(t) for t in section.topic.path),
+                topic_label="" if section.intro else section.topic.title.rstrip(":?").strip(),
             )
             if section.first_block and el.tag in ("ul", "ol") and section.topic.title.endswith(":"):
                 ctx.covered = self._heading_list_card(section.topic, el)
@@ -380,10 +382,7 @@ class _Parser:
         else:
             # blockquote and anything else: walk the blocks inside.
             for child in el:
-                self._block(
-                    child,
-                    _Ctx(ctx.topic, ctx.parent_label, ctx.covered, ctx.practice, ctx.depth + 1),
-                )
+                self._block(child, replace(ctx, depth=ctx.depth + 1))
 
     def _item(self, li: etree.Element, ctx: _Ctx) -> None:
         head_text, children = _li_parts(li)
@@ -427,7 +426,7 @@ class _Parser:
             self.warnings.append(NoteWarning(line, "question has no answer under it; skipped"))
 
         child_label = term[0] if term else _short(label)
-        child_ctx = _Ctx(ctx.topic, child_label, made, ctx.practice, ctx.depth + 1)
+        child_ctx = replace(ctx, parent_label=child_label, covered=made, depth=ctx.depth + 1)
         for child in children:
             self._block(child, child_ctx)
 
@@ -674,7 +673,7 @@ def _term(head: str) -> tuple[str, str] | None:
 
 
 def _definition_prompt(term: str, ctx: _Ctx) -> str:
-    context = ctx.parent_label or (ctx.topic[-1].rstrip(":?").strip() if ctx.topic else "")
+    context = ctx.parent_label or ctx.topic_label
     last = term.split()[-1].lower()
     verb = "are" if last.endswith("s") and not last.endswith(("ss", "us", "is")) else "is"
     if context and context.lower() != term.lower():
