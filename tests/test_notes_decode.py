@@ -50,7 +50,7 @@ def test_png_bytes_are_binary():
 
 
 def test_latin1_names_line_and_byte_offset():
-    data = "# Notes\n\n* caf".encode() + b"\xe9 au lait\n"
+    data = b"# Notes\n\n* caf" + b"\xe9 au lait\n"
     with pytest.raises(NotesError, match="not UTF-8") as exc:
         decode_notes(data)
     assert exc.value.line == 3

@@ -456,7 +456,7 @@ def test_indented_top_level_paragraph_is_not_code():
 
 def test_loose_list_items():
     found = cards("* A: one\n\n* B: two\n\n  more about b\n")
-    assert [(c.term, c.answer) for c in found] == [("A", "one"), ("B", "two")]
+    assert [(c.term, c.answer) for c in found] == [("A", "one"), ("B", "two\n\nmore about b")]
 
 
 def test_numbered_lists_work_like_bullets():

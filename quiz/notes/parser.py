@@ -78,6 +78,7 @@ _TIME_RE = re.compile(r"\d{1,2}$")
 _PRACTICE_RE = re.compile(r"\b(exams?|quiz(?:zes)?|practice|tests?|questions)\b", re.IGNORECASE)
 _HTML_IMG_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
 _SIM_LINE_RE = re.compile(r"([A-Za-z_][\w.-]*)\s*:\s*(.*)$")
+_QUESTION_WORDS = {"why", "what", "how", "when", "where", "which", "who", "is", "are", "does", "do"}
 # Words that open a remark rather than name a term ("Important: ...").
 _LABELS = {
     "answer",
@@ -667,6 +668,8 @@ def _term(head: str) -> tuple[str, str] | None:
         return None
     if any(ch in term for ch in '?!"[]{}=<>') or ". " in term or term.endswith("."):
         return None
+    if words[0].lower() in _QUESTION_WORDS:
+        return None  # "Why is it: ..." is a sentence, not a term
     if not definition and len(words) > 1:
         return None  # "AWS IoT Components:" introduces a list, "Tumbling:" defines a term
     return term, definition
