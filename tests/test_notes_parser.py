@@ -98,6 +98,13 @@ def test_every_card_topic_exists():
     assert all(c.topic_path in paths for c in deck.cards)
 
 
+def test_obsidian_tags_are_not_headings():
+    deck = parse_notes("#flashcards\n\n# Real\n\nQ::A")
+    assert deck.title == "Real"
+    assert "flashcards" not in [t.title for t in deck.topics]
+    assert [c.topic_path for c in deck.cards] == [("Real",)]
+
+
 def test_hashes_in_code_blocks_are_not_headings():
     deck = parse_notes("# Real\n\n```\n# not a heading\n```\n")
     assert [t.title for t in deck.topics] == ["Real"]
@@ -542,6 +549,17 @@ def test_sim_block_with_bad_lines_warns_with_the_line():
     assert [(w.line, w.message[:24]) for w in deck.warnings] == [(5, "sim line is not 'key: va")]
 
 
+def test_sim_block_inside_a_list_item():
+    deck = parse_notes("# W\n\n* Try it:\n\n  ```sim\n  engine: sliding\n  ```\n")
+    assert [(s.line, s.params) for s in deck.sims] == [(5, {"engine": "sliding"})]
+
+
+def test_sim_keys_may_repeat_with_a_warning():
+    deck = parse_notes("```sim\na: 1\na: 2\n```")
+    assert deck.sims[0].params == {"a": "2"}
+    assert [w.line for w in deck.warnings] == [3]
+
+
 def test_empty_sim_block_is_skipped():
     deck = parse_notes("```sim\n```")
     assert deck.sims == [] and deck.warnings
@@ -606,6 +624,8 @@ def test_parse_never_raises_and_cards_are_valid(text):
         assert card.prompt.strip() and card.answer.strip()
         assert card.topic_path in paths
         assert card.line >= 1
+        if card.kind == "list":
+            assert card.items and all(item.strip() for item in card.items)
     for warning in deck.warnings:
         assert warning.line >= 1
 

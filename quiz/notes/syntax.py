@@ -14,6 +14,8 @@ numbers stay valid. It:
   under a bullet indented two becomes a child, not a run of text);
 * keeps a paragraph indented by one to three spaces outside a list from turning into a code
   block (with a two-space tab, Python-Markdown would read it as code);
+* reads `#tag` (no space after the hashes) as text, as CommonMark and Obsidian do, so an
+  Obsidian `#flashcards` tag is not a heading (Python-Markdown would make it one);
 * caps nesting (bullets and `>` quotes) at `MAX_DEPTH` levels, because Python-Markdown
   recurses once per level and 10,000 levels would exhaust Python's recursion limit.
 """
@@ -37,6 +39,7 @@ _HR_RE = re.compile(r" {0,3}(?:(?:\* *){3,}|(?:- *){3,}|(?:_ *){3,})$")
 # The container markers at the start of a line: quotes and list bullets ("> * 1. text").
 _PREFIX_RE = re.compile(r"(?: {0,3}(?:>|[*+-](?= )|\d{1,9}\.(?= )) ?)+")
 _MARKER_RE = re.compile(r">|[*+-]|\d{1,9}\.")
+_TAG_RE = re.compile(r" {0,3}#{1,6}[^\s#]")
 # An opening fence: indentation, the fence, the info string (backtick fences allow no
 # backtick after them, so "```code``` text" is inline code, not a fence).
 FENCE_OPEN_RE = re.compile(r"( *)(`{3,}|~{3,})[ \t]*([^`\s]*)[^`]*$")
@@ -77,6 +80,8 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
                 line = indent + " ".join(markers[:MAX_DEPTH]) + " " + line[prefix.end() :]
                 capped.append(index)
 
+        if _TAG_RE.match(line):
+            line = "\\" + line.lstrip(" ")  # an escaped "#" stays literal text
         indent = len(line) - len(line.lstrip(" "))
         bullet = _BULLET_RE.match(line)
         if bullet and not _HR_RE.match(line) and (list_indent is not None or indent < 4):
