@@ -105,6 +105,18 @@ def test_obsidian_tags_are_not_headings():
     assert [c.topic_path for c in deck.cards] == [("Real",)]
 
 
+def test_front_matter_is_not_a_heading_or_a_body():
+    deck = parse_notes("---\ntags: [flashcards]\n---\nIntro ==text== here\n\n# Real\n")
+    assert [t.path for t in deck.topics] == [("Introduction",), ("Real",)]
+    assert deck.topics[0].body == "Intro ==text== here"
+    assert deck.cards[0].line == 4
+
+
+def test_a_rule_at_the_top_is_not_front_matter():
+    deck = parse_notes("---\n\n# Title\n\ntext")
+    assert deck.title == "Title"
+
+
 def test_hashes_in_code_blocks_are_not_headings():
     deck = parse_notes("# Real\n\n```\n# not a heading\n```\n")
     assert [t.title for t in deck.topics] == ["Real"]

@@ -151,3 +151,8 @@ def test_rendering_is_repeatable():
     first = render_markdown("[a][r]\n\n[r]: https://e.com/1")
     assert "https://e.com/1" in first
     assert "e.com/1" not in render_markdown("[a][r]")
+
+
+def test_front_matter_is_not_rendered():
+    html = render_markdown("---\ntags: [flashcards]\n---\n# Title")
+    assert html == "<h1>Title</h1>"

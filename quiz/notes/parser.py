@@ -187,6 +187,8 @@ class _Parser:
             self.warnings.append(
                 NoteWarning(index + 1, "nesting deeper than the supported depth was flattened")
             )
+        # Text before the first heading starts after any front matter (blanked above).
+        self.body_start = next((i for i, x in enumerate(lines) if x.strip()), 0)
         prepared: list[str] = []
         self.line_of: list[int] = []
         i = 0
@@ -324,7 +326,8 @@ class _Parser:
         """Fill in a topic's body (source lines up to `last_line`) and its `?` card."""
         topic = section.topic
         # A heading's body starts below it; text before the first heading starts at line 1.
-        body_lines = self.source[0 if section.intro else topic.line : max(last_line, 0)]
+        start = self.body_start if section.intro else topic.line
+        body_lines = self.source[start : max(last_line, 0)]
         if body_lines and re.fullmatch(r"\s*(=+|-+)\s*", body_lines[0]):
             body_lines = body_lines[1:]  # a setext heading's underline
         body = "\n".join(body_lines).strip("\n")

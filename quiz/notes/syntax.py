@@ -14,6 +14,8 @@ numbers stay valid. It:
   under a bullet indented two becomes a child, not a run of text);
 * keeps a paragraph indented by one to three spaces outside a list from turning into a code
   block (with a two-space tab, Python-Markdown would read it as code);
+* blanks YAML front matter (`---` ... `---` at the top, as Obsidian writes it), which
+  Python-Markdown would otherwise read as a rule and a heading;
 * reads `#tag` (no space after the hashes) as text, as CommonMark and Obsidian do, so an
   Obsidian `#flashcards` tag is not a heading (Python-Markdown would make it one);
 * caps nesting (bullets and `>` quotes) at `MAX_DEPTH` levels, because Python-Markdown
@@ -50,6 +52,18 @@ def fence_closes(line: str, fence: str) -> bool:
     return stripped.startswith(fence) and set(stripped) == {fence[0]}
 
 
+def _front_matter_end(lines: list[str]) -> int:
+    """Index of the line closing YAML front matter, or -1 when there is none."""
+    if not lines or lines[0].rstrip() != "---":
+        return -1
+    for index in range(1, min(len(lines), 200)):
+        if lines[index].rstrip() in ("---", "..."):
+            return index
+        if not lines[index].strip():
+            return -1  # YAML front matter has no blank lines in practice; this is a rule
+    return -1
+
+
 def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
     """Return (normalised lines, 0-based indexes of lines whose nesting was capped)."""
     out: list[str] = []
@@ -57,7 +71,11 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
     list_indent: int | None = None  # indentation of the last bullet while inside a list
     prev_blank = True
     fence: str | None = None
+    front_matter_end = _front_matter_end(lines)
     for index, raw in enumerate(lines):
+        if index <= front_matter_end:
+            out.append("")
+            continue
         line = raw.replace(STX, "").replace(ETX, "")
         if "\t" in line:
             line = line.expandtabs(TAB_LENGTH)
