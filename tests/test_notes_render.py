@@ -156,3 +156,26 @@ def test_rendering_is_repeatable():
 def test_front_matter_is_not_rendered():
     html = render_markdown("---\ntags: [flashcards]\n---\n# Title")
     assert html == "<h1>Title</h1>"
+
+
+def test_sample_renders_as_the_parser_nests_it():
+    from pathlib import Path
+
+    from quiz.notes.parser import parse_notes
+
+    sample = Path(__file__).resolve().parents[2] / "shared/notes/aws-big-data-specialty.md"
+    if not sample.exists():
+        pytest.skip("sample notes are not checked out next to the repository")
+    deck = parse_notes(sample.read_text(encoding="utf-8"))
+    why = next(c for c in deck.cards if c.prompt == "Why Stream Storage?")
+    html = render_markdown(why.answer)
+    assert html.count("<ul>") == 1 and html.count("<li>") == 6  # odd indents stay in items
+    video = next(c for c in deck.cards if c.prompt.endswith("videos on demand?"))
+    html = render_markdown(video.answer)
+    assert html.count("<ul>") == 2 and "<pre>" not in html
+    images = {i.src: None for i in deck.images if not i.src.startswith("http")}
+    body = next(t for t in deck.topics if t.title == "Collect").body
+    assert "image missing: ./img/data-types.png" in render_markdown(body, images=images)
+    # The mis-encoded "S3" renders as the text it is.
+    emr = next(t for t in deck.topics if "S\u00c2\u00a7" in t.body)
+    assert "S\u00c2\u00a7 independently" in render_markdown(emr.body)
