@@ -1,0 +1,123 @@
+"""Notes Markdown to safe HTML.
+
+One Python-Markdown configuration (the parser's `TAB_LENGTH` and line normalisation, so a
+card nests on the page as it did when it was cut) and one nh3 allow-list for everything
+Notebank shows from notes.
+"""
+
+from __future__ import annotations
+
+import threading
+import xml.etree.ElementTree as etree
+from collections.abc import Mapping
+from html import escape
+
+import nh3
+from markdown import Extension, Markdown
+from markdown.inlinepatterns import SimpleTagInlineProcessor
+from markdown.treeprocessors import Treeprocessor
+
+from quiz.notes.syntax import TAB_LENGTH, NotesSyntaxExtension
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "mark", "ol", "p",
+    "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
+    "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "abbr": {"title"},
+    "code": {"class"},  # fenced_code's language-xxx
+    "img": {"alt", "height", "src", "title", "width"},
+    "ol": {"start"},
+    "span": {"class"},  # the image-missing placeholder
+    "td": {"align"},
+    "th": {"align"},
+}
+# Anything else (javascript:, data:, vbscript:) is dropped; relative URLs are kept.
+ALLOWED_URL_SCHEMES = {"http", "https"}
+
+_CLEANER = nh3.Cleaner(
+    tags=ALLOWED_TAGS,
+    # Dropped with their content: script bodies and the like must not turn into text.
+    clean_content_tags={"script", "style", "iframe", "svg", "math", "object", "template"},
+    attributes=ALLOWED_ATTRIBUTES,
+    url_schemes=ALLOWED_URL_SCHEMES,
+    strip_comments=True,
+    link_rel="noopener noreferrer",
+)
+
+_MARK_RE = r"(==)(?=[^=\s])(.+?)(?<=[^=\s])=="
+_local = threading.local()
+
+
+def sanitize_html(html: str) -> str:
+    """Clean HTML with Notebank's single allow-list (see ALLOWED_TAGS and friends)."""
+    return _CLEANER.clean(html)
+
+
+def render_markdown(source: str, *, images: Mapping[str, str | None] | None = None) -> str:
+    """Render notes Markdown to sanitized HTML.
+
+    `images` maps an image src exactly as written to the URL it is served at, or to None
+    when the file is missing. A missing image, or a relative one not in the mapping, becomes
+    a visible `<span class="image-missing">image missing: SRC</span>`; an http(s) image not
+    in the mapping is left as it is.
+    """
+    md = _markdown()
+    md.reset()
+    md.notes_images = images or {}  # read by _ImageTreeprocessor
+    try:
+        html = md.convert(source)
+    except RecursionError:
+        # Inline syntax nested thousands deep; show the text rather than fail the page.
+        _local.md = None
+        html = f"<pre>{escape(source)}</pre>"
+    return sanitize_html(html)
+
+
+def _markdown() -> Markdown:
+    # Building a Markdown instance costs about a millisecond; the importer renders every
+    # card, so each thread keeps one and resets it between documents.
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = Markdown(
+            tab_length=TAB_LENGTH,
+            extensions=[
+                "fenced_code",
+                "tables",
+                "sane_lists",
+                NotesSyntaxExtension(),
+                _NotesExtension(),
+            ],
+        )
+        _local.md = md
+    return md
+
+
+class _ImageTreeprocessor(Treeprocessor):
+    def run(self, root: etree.Element) -> None:
+        images: Mapping[str, str | None] = getattr(self.md, "notes_images", {})
+        for el in root.iter("img"):
+            src = el.get("src", "")
+            url = images.get(src) if src in images else src
+            if src not in images and not src.lower().startswith(("http://", "https://")):
+                url = None
+            if url:
+                el.set("src", url)
+                continue
+            tail = el.tail
+            el.clear()  # drops attributes and children
+            el.tag = "span"
+            el.set("class", "image-missing")
+            el.text = f"image missing: {src}"
+            el.tail = tail
+
+
+class _NotesExtension(Extension):
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
+        # ==mark== as in Obsidian; before emphasis (60) so **bold** inside it still works.
+        md.inlinePatterns.register(SimpleTagInlineProcessor(_MARK_RE, "mark"), "notes_mark", 65)
+        # After inline processing (priority 20), when <img> elements exist.
+        md.treeprocessors.register(_ImageTreeprocessor(md), "notes_images", 5)

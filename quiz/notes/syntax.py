@@ -1,0 +1,139 @@
+"""Markdown settings shared by the notes parser and the renderer.
+
+The parser and the renderer must see the same tree, otherwise a card's answer would nest
+differently on the page than it did when the card was cut. Both therefore use
+`TAB_LENGTH` and run `normalize_lines` first.
+
+Why `TAB_LENGTH = 2`: real notes (the sample included) nest bullets by two spaces. With
+Python-Markdown's default of four, every such sub-bullet becomes a sibling of its parent.
+
+`normalize_lines` only changes leading indentation, never the number of lines, so line
+numbers stay valid. It:
+
+* makes list nesting grow by at most one level per line (a bullet indented six spaces
+  under a bullet indented two becomes a child, not a run of text);
+* keeps a paragraph indented by one to three spaces outside a list from turning into a code
+  block (with a two-space tab, Python-Markdown would read it as code);
+* blanks YAML front matter (`---` ... `---` at the top, as Obsidian writes it), which
+  Python-Markdown would otherwise read as a rule and a heading;
+* reads `#tag` (no space after the hashes) as text, as CommonMark and Obsidian do, so an
+  Obsidian `#flashcards` tag is not a heading (Python-Markdown would make it one);
+* caps nesting (bullets and `>` quotes) at `MAX_DEPTH` levels, because Python-Markdown
+  recurses once per level and 10,000 levels would exhaust Python's recursion limit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markdown import Extension, Markdown
+from markdown.preprocessors import Preprocessor
+
+TAB_LENGTH = 2
+MAX_DEPTH = 20  # levels of list or quote nesting kept; deeper lines are flattened to this
+
+# Python-Markdown uses these two characters for its own placeholders.
+STX = "\x02"
+ETX = "\x03"
+
+_BULLET_RE = re.compile(r"( *)(?:[*+-]|\d{1,9}\.)(?: +|$)")
+_HR_RE = re.compile(r" {0,3}(?:(?:\* *){3,}|(?:- *){3,}|(?:_ *){3,})$")
+# The container markers at the start of a line: quotes and list bullets ("> * 1. text").
+_PREFIX_RE = re.compile(r"(?: {0,3}(?:>|[*+-](?= )|\d{1,9}\.(?= )) ?)+")
+_MARKER_RE = re.compile(r">|[*+-]|\d{1,9}\.")
+_TAG_RE = re.compile(r" {0,3}#{1,6}[^\s#]")
+# An opening fence: indentation, the fence, the info string (backtick fences allow no
+# backtick after them, so "```code``` text" is inline code, not a fence).
+FENCE_OPEN_RE = re.compile(r"( *)(`{3,}|~{3,})[ \t]*([^`\s]*)[^`]*$")
+
+
+def fence_closes(line: str, fence: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith(fence) and set(stripped) == {fence[0]}
+
+
+def _front_matter_end(lines: list[str]) -> int:
+    """Index of the line closing YAML front matter, or -1 when there is none."""
+    if not lines or lines[0].rstrip() != "---":
+        return -1
+    for index in range(1, min(len(lines), 200)):
+        if lines[index].rstrip() in ("---", "..."):
+            return index
+        if not lines[index].strip():
+            return -1  # YAML front matter has no blank lines in practice; this is a rule
+    return -1
+
+
+def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
+    """Return (normalised lines, 0-based indexes of lines whose nesting was capped)."""
+    out: list[str] = []
+    capped: list[int] = []
+    list_indent: int | None = None  # indentation of the last bullet while inside a list
+    prev_blank = True
+    fence: str | None = None
+    front_matter_end = _front_matter_end(lines)
+    for index, raw in enumerate(lines):
+        if index <= front_matter_end:
+            out.append("")
+            continue
+        line = raw.replace(STX, "").replace(ETX, "")
+        if "\t" in line:
+            line = line.expandtabs(TAB_LENGTH)
+        if fence is not None:
+            # Code is code: never re-indent inside a fenced block.
+            out.append(line)
+            if fence_closes(line, fence):
+                fence = None
+            continue
+        if not line.strip():
+            out.append("")
+            prev_blank = True
+            continue
+
+        prefix = _PREFIX_RE.match(line)
+        if prefix and prefix.end() > MAX_DEPTH:
+            markers = _MARKER_RE.findall(prefix.group())
+            if len(markers) > MAX_DEPTH:
+                indent = prefix.group()[: len(prefix.group()) - len(prefix.group().lstrip())]
+                line = indent + " ".join(markers[:MAX_DEPTH]) + " " + line[prefix.end() :]
+                capped.append(index)
+
+        if _TAG_RE.match(line):
+            line = "\\" + line.lstrip(" ")  # an escaped "#" stays literal text
+        indent = len(line) - len(line.lstrip(" "))
+        bullet = _BULLET_RE.match(line)
+        if bullet and not _HR_RE.match(line) and (list_indent is not None or indent < 4):
+            if list_indent is None:
+                new_indent = 0
+            else:
+                new_indent = min(indent, list_indent + TAB_LENGTH)
+                new_indent -= new_indent % TAB_LENGTH
+            if new_indent > MAX_DEPTH * TAB_LENGTH:
+                new_indent = MAX_DEPTH * TAB_LENGTH
+                capped.append(index)
+            line = " " * new_indent + line[indent:]
+            list_indent = new_indent
+        else:
+            fence_open = FENCE_OPEN_RE.match(line)
+            if list_indent is not None and (line.startswith("#") or (prev_blank and indent == 0)):
+                list_indent = None  # a heading or an unindented paragraph ends the list
+            elif list_indent is None and prev_blank and 0 < indent < 4:
+                line = line.lstrip(" ")
+            if fence_open:
+                fence = fence_open.group(2)
+        out.append(line)
+        prev_blank = False
+    return out, capped
+
+
+class _NormalizePreprocessor(Preprocessor):
+    def run(self, lines: list[str]) -> list[str]:
+        return normalize_lines(lines)[0]
+
+
+class NotesSyntaxExtension(Extension):
+    """Registers `normalize_lines` so `markdown.Markdown` renders notes as the parser reads them."""
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
+        # Before fenced_code (25) and html_block (20) so they see normalised lines.
+        md.preprocessors.register(_NormalizePreprocessor(md), "notes_normalize", 29)
