@@ -37,8 +37,8 @@ HASH_SPACE = 1 << 128
 DOCS_ROUNDING_NOTE = (
     'The KDS developer guide says 1,000 records of 512 bytes aggregate into "only 10" records of '
     "50 KB; that rounds away the per-record protobuf overhead. This simulation follows the KPL "
-    "code, which fits 98 such records (partition key of 2 bytes) in one aggregated record of "
-    "at most 51,200 bytes, so it produces 11."
+    "code: with the default 51,200-byte AggregationMaxSize and a 2-byte partition key, 98 such "
+    "records fit in one aggregated record, so 1,000 of them make 11."
 )
 
 
@@ -586,7 +586,11 @@ def simulate_kpl(
         if n > limit_records or b > limit_bytes
     ]
     if cfg.AggregationEnabled and any(kr.aggregated for kr in result.kinesis_records):
-        result.notes.append(DOCS_ROUNDING_NOTE)
+        n_users = sum(len(kr.user_records) for kr in result.kinesis_records)
+        result.notes.append(
+            f"{n_users} user records became {len(result.kinesis_records)} Kinesis records "
+            "(exact sizes from the KPL format). " + DOCS_ROUNDING_NOTE
+        )
     if cfg.RateLimit > 100:
         result.notes.append(
             f"RateLimit={cfg.RateLimit}% lets the KPL send up to {cfg.RateLimit}% of a shard's "
