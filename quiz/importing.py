@@ -10,11 +10,12 @@ retired (never deleted) when their item disappears from the notes.
 
 from __future__ import annotations
 
-import hashlib
+import multiprocessing
 import os
 import shutil
 from collections import Counter
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -25,17 +26,11 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from quiz.models import TOPIC_SEPARATOR, Card, Deck, Topic
-from quiz.notes.decode import decode_notes
 from quiz.notes.identity import Existing, Incoming, card_key, disambiguate, match_cards
 from quiz.notes.identity import normalise_prompt as normalise
-from quiz.notes.parser import parse_notes
-from quiz.notes.render import render_markdown
-from quiz.notes.types import CARD_KINDS, NotesError, ParsedCard, ParsedDeck
+from quiz.notes.load import LoadedNotes, load_notes, notes_digest
+from quiz.notes.types import CARD_KINDS, NotesError, ParsedCard
 from quiz.sims.link import attach_simulations
-
-# Bump when the parser's output changes for the same text, so unchanged files are re-applied.
-PARSER_VERSION = "1"
-IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 
 
 @dataclass
@@ -106,11 +101,45 @@ def find_note_files(paths: Sequence[str | os.PathLike[str]], report: ImportRepor
     return list(unique.values())
 
 
-@dataclass
-class _Loaded:
-    path: Path
-    digest: str
-    parsed: ParsedDeck
+# Below this much notes text, worker processes cost more to start than they save.
+PARALLEL_MIN_BYTES = 2_000_000
+
+
+def _load_all(files: list[Path]) -> list[LoadedNotes]:
+    """Read every file; parse and render the changed ones, in worker processes when there is
+    enough text to pay for starting them."""
+    known = dict(Deck.objects.values_list("source_path", "content_hash"))
+    results: list[LoadedNotes | None] = []
+    todo: list[tuple[int, str, bytes]] = []
+    for f in files:
+        source_path = str(f.resolve())
+        try:
+            data = f.read_bytes()
+        except OSError as exc:
+            error = NotesError(f"cannot read: {exc.strerror or exc}")
+            results.append(LoadedNotes(path=str(f), source_path=source_path, error=error))
+            continue
+        digest = notes_digest(data)
+        if known.get(source_path) == digest:
+            results.append(LoadedNotes(str(f), source_path, digest=digest, unchanged=True))
+        else:
+            todo.append((len(results), str(f), data))
+            results.append(None)
+    workers = min(len(todo), os.cpu_count() or 1)
+    media_url = settings.MEDIA_URL
+    if workers < 2 or sum(len(data) for _, _, data in todo) < PARALLEL_MIN_BYTES:
+        loaded = [load_notes(path, data, media_url) for _, path, data in todo]
+    else:
+        # spawn, not fork: a forked child would share this process's database connection.
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            loaded = list(
+                pool.map(load_notes, [p for _, p, _ in todo], [d for _, _, d in todo],
+                         [media_url] * len(todo))
+            )  # fmt: skip
+    for (index, _, _), item in zip(todo, loaded, strict=True):
+        results[index] = item
+    return [r for r in results if r is not None]
 
 
 def import_notes(
@@ -119,22 +148,14 @@ def import_notes(
     report = ImportReport(dry_run=dry_run)
     files = find_note_files(paths, report)
     report.files = [str(f) for f in files]
-    loaded: list[_Loaded] = []
-    for path in files:
-        try:
-            data = path.read_bytes()
-            text = decode_notes(data)
-        except NotesError as exc:
-            where = f"line {exc.line}" if exc.line else f"byte {exc.offset}"
-            message = exc.message if exc.line or exc.offset is None else f"{exc.message} ({where})"
-            report.error(str(path), message, exc.line)
-            continue
-        except OSError as exc:
-            report.error(str(path), f"cannot read: {exc.strerror or exc}")
-            continue
-        digest = hashlib.sha256(data + PARSER_VERSION.encode()).hexdigest()
-        parsed = parse_notes(text, source_name=path.name)
-        loaded.append(_Loaded(path, digest, parsed))
+    loaded = _load_all(files)
+    for item in loaded:
+        if item.error is not None:
+            exc = item.error
+            message = exc.message
+            if not exc.line and exc.offset is not None and "offset" not in message:
+                message = f"{message} (byte {exc.offset})"
+            report.error(item.path, message, exc.line)
     if report.errors:
         return report
 
@@ -157,42 +178,20 @@ def _unique_slug(base: str) -> str:
     return slug
 
 
-def _resolve_images(item: _Loaded, report: ImportReport, *, dry_run: bool) -> dict[str, str | None]:
-    """Map each image src in the notes to its served URL, or None when the file is missing."""
-    mapping: dict[str, str | None] = {}
-    folder = item.path.resolve().parent
-    for ref in item.parsed.images:
-        src = ref.src
-        if src.startswith(("http://", "https://")) or src in mapping:
-            continue
-        target = (folder / src.split("?", 1)[0].split("#", 1)[0]).resolve()
-        if not target.is_file() or target.suffix.lower() not in IMAGE_SUFFIXES:
-            mapping[src] = None
-            report.warnings.append(
-                {"file": str(item.path), "line": ref.line, "message": f"image missing: {src}"}
-            )
-            continue
-        data = target.read_bytes()
-        name = f"notes/{hashlib.sha256(data).hexdigest()[:20]}{target.suffix.lower()}"
-        if not dry_run:
-            dest = Path(settings.MEDIA_ROOT) / name
-            if not dest.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(target, dest)
-        mapping[src] = f"/{settings.MEDIA_URL.strip('/')}/{name}"
-    return mapping
+def _copy_images(item: LoadedNotes) -> None:
+    for name, source in item.image_files.items():
+        dest = Path(settings.MEDIA_ROOT) / name
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest)
 
 
-def _apply_file(item: _Loaded, report: ImportReport, *, dry_run: bool, show_cards: bool) -> None:
-    parsed = item.parsed
-    source_path = str(item.path.resolve())
-    file_label = str(item.path)
-    for w in parsed.warnings:
-        report.warnings.append({"file": file_label, "line": w.line, "message": w.message})
-
-    deck = Deck.objects.filter(source_path=source_path).first()
+def _apply_file(
+    item: LoadedNotes, report: ImportReport, *, dry_run: bool, show_cards: bool
+) -> None:
+    deck = Deck.objects.filter(source_path=item.source_path).first()
     report.decks += 1
-    if deck is not None and deck.content_hash == item.digest:
+    if item.unchanged and deck is not None:
         # Unchanged bytes and parser: nothing to do, and nothing is touched.
         active = deck.cards.filter(status=Card.Status.ACTIVE, kind__in=CARD_KINDS)
         report.topics += deck.topics.filter(is_active=True).count()
@@ -204,72 +203,79 @@ def _apply_file(item: _Loaded, report: ImportReport, *, dry_run: bool, show_card
                 report.card_list.append(_card_entry(card, "unchanged"))
         return
 
-    images = _resolve_images(item, report, dry_run=dry_run)
-    now = timezone.now()
+    parsed = item.parsed
+    assert parsed is not None
+    for w in sorted([*parsed.warnings, *item.image_warnings], key=lambda w: w.line):
+        report.warnings.append({"file": item.path, "line": w.line, "message": w.message})
+    if not dry_run:
+        _copy_images(item)
     if deck is None:
         deck = Deck.objects.create(
-            title=parsed.title[:300], slug=_unique_slug(parsed.title), source_path=source_path
+            title=parsed.title[:300], slug=_unique_slug(parsed.title), source_path=item.source_path
         )
     else:
         deck.title = parsed.title[:300]
     deck.content_hash = item.digest
-    deck.imported_at = now
+    deck.imported_at = timezone.now()
     deck.save()
 
-    topics = _apply_topics(deck, parsed, images, report, file_label)
-    _apply_cards(deck, parsed, topics, images, report, show_cards=show_cards)
+    topics = _apply_topics(deck, item, report)
+    _apply_cards(deck, item, topics, report, show_cards=show_cards)
 
 
 def _topic_path(path: tuple[str, ...]) -> str:
     return TOPIC_SEPARATOR.join(path)
 
 
-def _apply_topics(
-    deck: Deck,
-    parsed: ParsedDeck,
-    images: dict[str, str | None],
-    report: ImportReport,
-    file_label: str,
-) -> dict[str, Topic]:
+def _parent_path(path: str) -> str | None:
+    return path.rsplit(TOPIC_SEPARATOR, 1)[0] if TOPIC_SEPARATOR in path else None
+
+
+def _apply_topics(deck: Deck, item: LoadedNotes, report: ImportReport) -> dict[str, Topic]:
+    parsed = item.parsed
+    assert parsed is not None
     existing = {t.path: t for t in deck.topics.all()}
     sims_by_topic: dict[str, list[dict[str, Any]]] = {}
     for sim in parsed.sims:
         spec, problem = attach_simulations(sim.params)
         if problem:
-            report.warnings.append({"file": file_label, "line": sim.line, "message": problem})
+            report.warnings.append({"file": item.path, "line": sim.line, "message": problem})
         else:
             sims_by_topic.setdefault(_topic_path(sim.topic_path), []).append(spec)
 
-    wanted: list[tuple[str, str, int, int, int, str]] = [
-        (_topic_path(t.path), t.title, t.level, t.order, t.line, t.body) for t in parsed.topics
+    wanted: list[tuple[str, str, int, int, int, str, str]] = [
+        (_topic_path(t.path), t.title, t.level, t.order, t.line, t.body, html)
+        for t, html in zip(parsed.topics, item.topic_html, strict=True)
     ]
     # Cards that sit above the first heading belong to a topic named after the deck.
     if any(not c.topic_path for c in parsed.cards) or not wanted:
-        wanted.insert(0, (deck.title, deck.title, 0, 0, 0, ""))
+        wanted.insert(0, (deck.title, deck.title, 0, 0, 0, "", ""))
 
     result: dict[str, Topic] = {}
-    to_create: list[Topic] = []
+    new_by_depth: dict[int, list[Topic]] = {}
     to_update: list[Topic] = []
-    for path, title, level, order, line, body in wanted:
-        body_html = render_markdown(body, images=images) if body.strip() else ""
-        sims = sims_by_topic.get(path, [])
+    for path, title, level, order, line, body, body_html in wanted:
         topic = existing.get(path)
         if topic is None:
             topic = Topic(deck=deck, path=path)
-            to_create.append(topic)
+            new_by_depth.setdefault(path.count(TOPIC_SEPARATOR), []).append(topic)
         else:
             to_update.append(topic)
         topic.title, topic.level, topic.order, topic.line = title[:500], level, order, line
-        topic.body_md, topic.body_html, topic.sims, topic.is_active = body, body_html, sims, True
+        topic.body_md, topic.body_html, topic.is_active = body, body_html, True
+        topic.sims = sims_by_topic.get(path, [])
         result[path] = topic
-    Topic.objects.bulk_create(to_create)
-    # Parents are set after every topic has a primary key.
-    for path, topic in result.items():
-        parent_path = path.rsplit(TOPIC_SEPARATOR, 1)[0] if TOPIC_SEPARATOR in path else None
-        topic.parent = result.get(parent_path) if parent_path else None
-    fields = ["title", "level", "order", "line", "body_md", "body_html", "sims", "is_active"]
-    Topic.objects.bulk_update(to_update, fields, batch_size=500)
-    Topic.objects.bulk_update(list(result.values()), ["parent"], batch_size=500)
+    # Shallowest first, so each new topic's parent already has a primary key.
+    for depth in sorted(new_by_depth):
+        for topic in new_by_depth[depth]:
+            parent = _parent_path(topic.path)
+            topic.parent = result.get(parent) if parent else None
+        Topic.objects.bulk_create(new_by_depth[depth], batch_size=500)
+    for topic in to_update:
+        parent = _parent_path(topic.path)
+        topic.parent = result.get(parent) if parent else None
+    fields = ["parent", "title", "level", "order", "line", "body_md", "body_html", "sims"]
+    Topic.objects.bulk_update(to_update, [*fields, "is_active"], batch_size=500)
     gone = [t.pk for p, t in existing.items() if p not in result and t.is_active]
     if gone:
         Topic.objects.filter(pk__in=gone).update(is_active=False)
@@ -289,51 +295,67 @@ def _card_entry(card: Card, change: str) -> dict[str, Any]:
     }
 
 
+@dataclass
+class _Incoming:
+    """A parsed card with everything the database row needs."""
+
+    parsed: ParsedCard
+    topic: Topic
+    match_text: str
+    order: int
+    prompt_html: str
+    answer_html: str
+
+    @property
+    def sim(self) -> dict[str, Any] | None:
+        return self.topic.sims[0] if self.topic.sims else None
+
+
 def _apply_cards(
     deck: Deck,
-    parsed: ParsedDeck,
+    item: LoadedNotes,
     topics: dict[str, Topic],
-    images: dict[str, str | None],
     report: ImportReport,
     *,
     show_cards: bool,
 ) -> None:
+    parsed = item.parsed
+    assert parsed is not None
     stored = list(deck.cards.filter(kind__in=CARD_KINDS).select_related("topic"))
     by_id = {c.pk: c for c in stored}
     taken_keys = set(deck.cards.values_list("key", flat=True))
 
-    incoming_paths = [(_topic_path(c.topic_path) or deck.title) for c in parsed.cards]
-    texts = disambiguate(
-        (path, normalise(c.prompt)) for path, c in zip(incoming_paths, parsed.cards, strict=True)
-    )
+    paths = [(_topic_path(c.topic_path) or deck.title) for c in parsed.cards]
+    texts = disambiguate((p, normalise(c.prompt)) for p, c in zip(paths, parsed.cards, strict=True))
+    incoming = [
+        _Incoming(card, topics[path], text, order, prompt_html, answer_html)
+        for order, (card, path, text, (prompt_html, answer_html)) in enumerate(
+            zip(parsed.cards, paths, texts, item.card_html, strict=True)
+        )
+    ]
     matches = match_cards(
         [Existing(c.pk, c.topic.path, c.match_text, c.kind) for c in stored],
-        [
-            Incoming(path, text, c.kind)
-            for path, text, c in zip(incoming_paths, texts, parsed.cards, strict=True)
-        ],
+        [Incoming(i.topic.path, i.match_text, i.parsed.kind) for i in incoming],
     )
 
     to_create: list[Card] = []
     to_update: list[Card] = []
     entries: list[tuple[Card, str]] = []
-    for order, (card_in, path, text, match) in enumerate(
-        zip(parsed.cards, incoming_paths, texts, matches, strict=True)
-    ):
-        topic = topics[path]
-        sim = topic.sims[0] if topic.sims else None
-        report.by_kind[card_in.kind] += 1
+    for new, match in zip(incoming, matches, strict=True):
+        report.by_kind[new.parsed.kind] += 1
         if match is None:
-            card = Card(deck=deck, key=_new_key(deck, path, text, taken_keys))
-            _fill(card, card_in, topic, text, order, sim, images)
+            card = Card(deck=deck, key=_new_key(deck, new.topic.path, new.match_text, taken_keys))
+            _fill(card, new)
             to_create.append(card)
-            report.cards["created"] += 1
-            entries.append((card, "created"))
-            continue
-        card = by_id[match]
-        change = _update(card, card_in, topic, text, order, sim, images)
+            change = "created"
+        else:
+            card = by_id[match]
+            moved = _moved(card, new)
+            change = _update(card, new)
+            _place(card, new)
+            if change != "unchanged" or moved:
+                to_update.append(card)
         report.cards[change] += 1
-        to_update.append(card)
         entries.append((card, change))
 
     Card.objects.bulk_create(to_create, batch_size=500)
@@ -368,77 +390,59 @@ def _new_key(deck: Deck, path: str, text: str, taken: set[str]) -> str:
     return key
 
 
-def _fill(
-    card: Card,
-    card_in: ParsedCard,
-    topic: Topic,
-    text: str,
-    order: int,
-    sim: dict[str, Any] | None,
-    images: dict[str, str | None],
-) -> None:
-    card.topic = topic
-    card.kind = card_in.kind
-    card.match_text = text
-    card.prompt_md = card_in.prompt
-    card.prompt_html = render_markdown(card_in.prompt, images=images)
-    card.answer_md = card_in.answer
-    card.answer_html = render_markdown(card_in.answer, images=images)
-    card.items = list(card_in.items)
-    card.term = card_in.term[:300]
-    card.sim = sim
-    card.source_line = card_in.line
-    card.order = order
+def _moved(card: Card, new: _Incoming) -> bool:
+    return (card.topic_id, card.order, card.source_line, card.match_text) != (
+        new.topic.pk,
+        new.order,
+        new.parsed.line,
+        new.match_text,
+    )
+
+
+def _place(card: Card, new: _Incoming) -> None:
+    """Where the card stands in the notes: kept current even when its content is unchanged."""
+    card.topic = new.topic
+    card.order = new.order
+    card.source_line = new.parsed.line
+    card.match_text = new.match_text
+
+
+def _fill(card: Card, new: _Incoming) -> None:
+    _place(card, new)
+    card.kind = new.parsed.kind
+    card.prompt_md = new.parsed.prompt
+    card.prompt_html = new.prompt_html
+    card.answer_md = new.parsed.answer
+    card.answer_html = new.answer_html
+    card.items = list(new.parsed.items)
+    card.term = new.parsed.term[:300]
+    card.sim = new.sim
     card.status = Card.Status.ACTIVE
-    card.notes_prompt_md = card_in.prompt
-    card.notes_answer_md = card_in.answer
+    card.notes_prompt_md = new.parsed.prompt
+    card.notes_answer_md = new.parsed.answer
     card.updated_at = timezone.now()
 
 
-def _update(
-    card: Card,
-    card_in: ParsedCard,
-    topic: Topic,
-    text: str,
-    order: int,
-    sim: dict[str, Any] | None,
-    images: dict[str, str | None],
-) -> str:
+def _content(card: Card) -> tuple[Any, ...]:
+    return (
+        card.kind, card.prompt_md, card.prompt_html, card.answer_md, card.answer_html,
+        card.items, card.term, card.sim, card.status,
+    )  # fmt: skip
+
+
+def _update(card: Card, new: _Incoming) -> str:
     """Bring a stored card up to the notes; say whether it was updated, unchanged or a conflict."""
     was_retired = card.status != Card.Status.ACTIVE
     if card.edited_in_admin:
         # The admin's text wins; keep the notes' text beside it so an author can release it.
-        notes_changed = (card.notes_prompt_md, card.notes_answer_md) != (
-            card_in.prompt,
-            card_in.answer,
-        )
-        card.notes_prompt_md, card.notes_answer_md = card_in.prompt, card_in.answer
-        card.topic, card.order, card.source_line, card.match_text = (
-            topic,
-            order,
-            card_in.line,
-            text,
-        )
+        notes_before = (card.notes_prompt_md, card.notes_answer_md)
+        notes_now = (new.parsed.prompt, new.parsed.answer)
+        card.notes_prompt_md, card.notes_answer_md = notes_now
         card.status = Card.Status.ACTIVE
-        differs = (card.prompt_md, card.answer_md) != (card_in.prompt, card_in.answer)
-        return "conflicts" if differs and (notes_changed or was_retired) else "unchanged"
-    content_before = (
-        card.kind,
-        card.prompt_md,
-        card.answer_md,
-        card.items,
-        card.term,
-        card.sim,
-        card.topic_id,
-    )
-    _fill(card, card_in, topic, text, order, sim, images)
-    content_after = (
-        card.kind,
-        card.prompt_md,
-        card.answer_md,
-        card.items,
-        card.term,
-        card.sim,
-        card.topic_id,
-    )
-    return "updated" if was_retired or content_before != content_after else "unchanged"
+        differs = (card.prompt_md, card.answer_md) != notes_now
+        if differs and (notes_before != notes_now or was_retired):
+            return "conflicts"
+        return "updated" if was_retired else "unchanged"
+    before = _content(card)
+    _fill(card, new)
+    return "updated" if _content(card) != before else "unchanged"

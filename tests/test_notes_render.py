@@ -1,6 +1,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from quiz.notes.render import render_markdown, sanitize_html
 
@@ -179,3 +181,22 @@ def test_sample_renders_as_the_parser_nests_it():
     # The mis-encoded "S3" renders as the text it is.
     emr = next(t for t in deck.topics if "S\u00c2\u00a7" in t.body)
     assert "S\u00c2\u00a7 independently" in render_markdown(emr.body)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.text(min_size=1, max_size=60)
+    | st.text(st.characters(categories=("L", "N", "Zs", "Po", "Sc", "Sm", "So")), min_size=1)
+)
+def test_plain_text_shortcut_matches_full_render(text: str) -> None:
+    from quiz.notes.render import _PLAIN_RE, _render_full
+
+    if text == text.strip() and _PLAIN_RE.fullmatch(text):
+        assert render_markdown(text) == _render_full(text, None)
+
+
+@pytest.mark.parametrize("text", ["What is a shard?", "x  y", 'He said "no", it\'s 50% $5 @home'])
+def test_plain_text_shortcut_examples(text: str) -> None:
+    from quiz.notes.render import _render_full
+
+    assert render_markdown(text) == _render_full(text, None) == f"<p>{text}</p>"

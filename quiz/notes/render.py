@@ -7,6 +7,7 @@ Notebank shows from notes.
 
 from __future__ import annotations
 
+import re
 import threading
 import xml.etree.ElementTree as etree
 from collections.abc import Mapping
@@ -49,6 +50,10 @@ _CLEANER = nh3.Cleaner(
 )
 
 _MARK_RE = r"(==)(?=[^=\s])(.+?)(?<=[^=\s])=="
+# One line of words and harmless punctuation: no Markdown syntax, nothing to escape or clean.
+# Many prompts and short answers look like this; they skip the Markdown pipeline entirely
+# (tests/test_notes_render.py checks the shortcut gives the same HTML as the full render).
+_PLAIN_RE = re.compile(r"[^\\`*_{}\[\]()#+\-.!<>&|=~:\x00-\x1f\x7f-\xa0\u2028\u2029]+")
 _local = threading.local()
 
 
@@ -65,6 +70,12 @@ def render_markdown(source: str, *, images: Mapping[str, str | None] | None = No
     a visible `<span class="image-missing">image missing: SRC</span>`; an http(s) image not
     in the mapping is left as it is.
     """
+    if source == source.strip() and _PLAIN_RE.fullmatch(source):
+        return f"<p>{source}</p>"
+    return _render_full(source, images)
+
+
+def _render_full(source: str, images: Mapping[str, str | None] | None) -> str:
     md = _markdown()
     md.reset()
     md.notes_images = images or {}  # read by _ImageTreeprocessor
