@@ -546,8 +546,11 @@ def flink_event_time_tumbling(
                 acc = windows[(start, key)] = _Accumulator(aggregates)
             acc.add(ev, i)
         max_ts = ev.event_time if max_ts is None else max(max_ts, ev.event_time)
+        previous_watermark = watermark
         watermark = max(watermark, max_ts - max_out_of_orderness - 1)
         watermarks.append(watermark)
+        if watermark == previous_watermark:
+            continue  # nothing new can fire; skips the scan of open windows
         due = [wk for wk in windows if wk[0] + size - 1 <= watermark]
         due.sort(key=lambda wk: (wk[0], _sort_key(wk[1])))
         for wk in due:
