@@ -105,7 +105,7 @@ class OpenWindow:
     event_indexes: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: frozen __init__ is slow and there is one per input row
 class SlidingRow:
     index: int
     rowtime: int
@@ -147,7 +147,7 @@ def _key_names(keys: Sequence[str], event_time_floor: int | None) -> tuple[str, 
 def _key_of(event: Event, keys: Sequence[str], event_time_floor: int | None) -> tuple[Any, ...]:
     cols = event.columns
     # "event_time" may itself be a key column (the stagger ticker example partitions by it).
-    key = tuple(event.event_time if k == "event_time" else cols.get(k) for k in keys)
+    key = tuple([event.event_time if k == "event_time" else cols.get(k) for k in keys])
     if event_time_floor:
         if event.event_time is None:
             raise ValueError("event_time_floor needs an event_time on every event")
@@ -366,52 +366,62 @@ def stagger_windows(
 
 
 class _SlidingFrame:
-    """The frame of one partition: a deque of rows plus running sums and monotonic deques, so
-    each row enters and leaves once (amortised O(1) per row, never a frame rescan)."""
+    """The frame of one partition: a deque of rows plus running counts and sums, and monotonic
+    deques for MIN/MAX, so each row enters and leaves once (amortised O(1) per row, never a
+    frame rescan). Only the state an aggregate needs is kept (``plan``)."""
 
-    __slots__ = ("rows", "n", "counts", "sums", "mins", "maxs", "seq")
+    __slots__ = ("rows", "n", "counts", "sums", "mins", "maxs", "seq", "plan")
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, plan: tuple[tuple[int, str], ...], width: int) -> None:
         self.rows: deque[tuple[int, int, tuple[Any, ...]]] = deque()  # (seq, rowtime, vals)
         self.n = 0
         self.counts = [0] * width
         self.sums: list[Any] = [0] * width
-        # Monotonic deques of (seq, value): front is the frame's min (or max).
+        # Monotonic deques of (seq, value): the front is the frame's min (or max).
         self.mins: list[deque[tuple[int, Any]]] = [deque() for _ in range(width)]
         self.maxs: list[deque[tuple[int, Any]]] = [deque() for _ in range(width)]
         self.seq = 0
+        self.plan = plan  # (index, fn) of the aggregates over a column
 
     def push(self, rowtime: int, vals: tuple[Any, ...]) -> None:
         seq = self.seq
         self.seq += 1
         self.rows.append((seq, rowtime, vals))
         self.n += 1
-        for i, v in enumerate(vals):
+        for i, fn in self.plan:
+            v = vals[i]
             if v is None:
                 continue
             self.counts[i] += 1
-            self.sums[i] += v
-            mn = self.mins[i]
-            while mn and mn[-1][1] >= v:
-                mn.pop()
-            mn.append((seq, v))
-            mx = self.maxs[i]
-            while mx and mx[-1][1] <= v:
-                mx.pop()
-            mx.append((seq, v))
+            if fn == "min":
+                mn = self.mins[i]
+                while mn and mn[-1][1] >= v:
+                    mn.pop()
+                mn.append((seq, v))
+            elif fn == "max":
+                mx = self.maxs[i]
+                while mx and mx[-1][1] <= v:
+                    mx.pop()
+                mx.append((seq, v))
+            elif fn != "count":
+                self.sums[i] += v
 
     def pop_oldest(self) -> None:
         seq, _, vals = self.rows.popleft()
         self.n -= 1
-        for i, v in enumerate(vals):
+        for i, fn in self.plan:
+            v = vals[i]
             if v is None:
                 continue
             self.counts[i] -= 1
-            self.sums[i] -= v
-            if self.mins[i] and self.mins[i][0][0] == seq:
-                self.mins[i].popleft()
-            if self.maxs[i] and self.maxs[i][0][0] == seq:
-                self.maxs[i].popleft()
+            if fn == "min":
+                if self.mins[i][0][0] == seq:
+                    self.mins[i].popleft()
+            elif fn == "max":
+                if self.maxs[i][0][0] == seq:
+                    self.maxs[i].popleft()
+            elif fn != "count":
+                self.sums[i] -= v
 
 
 def sliding_windows(
@@ -442,15 +452,15 @@ def sliding_windows(
     columns = [a.column for a in aggregates]
     width = len(aggregates)
     fns = [a.fn for a in aggregates]
+    plan = tuple((i, a.fn) for i, a in enumerate(aggregates) if a.column is not None)
 
     for i, ev in _accepted(events, rejected):
         key = _key_of(ev, keys, event_time_floor)
         frame = frames.get(key)
         if frame is None:
-            frame = frames[key] = _SlidingFrame(width)
+            frame = frames[key] = _SlidingFrame(plan, width)
         cols = ev.columns
-        # COUNT(*) has no column: store a non-NULL marker so it is counted like a value.
-        vals = tuple(1 if c is None else cols.get(c) for c in columns)
+        vals = tuple([None if c is None else cols.get(c) for c in columns])
         frame.push(ev.rowtime, vals)
         if range_size is not None:
             lower = ev.rowtime - range_size
@@ -462,8 +472,8 @@ def sliding_windows(
                 frame.pop_oldest()
         values: list[Any] = []
         for j in range(width):
-            c = frame.counts[j]
             fn = fns[j]
+            c = frame.n if columns[j] is None else frame.counts[j]
             if fn == "count":
                 values.append(c)
             elif c == 0:
