@@ -227,21 +227,34 @@ def test_time_flush_after_record_max_buffered_time():
     assert [len(kr.user_records) for kr in res.kinesis_records] == [20]
 
 
+# AggregationMaxCount=1 keeps one user record per Kinesis record while the KPL still predicts
+# shards (it only does when aggregating), so its rate limiter applies.
+ONE_PER_RECORD = {"AggregationMaxCount": 1}
+
+
 def test_throttling_reports_shard_seconds_over_the_limit():
     fast = generate_records(6000, 100, "k{i}", per_second=3000)
-    res = simulate_kpl(fast, config=KPLConfig(AggregationEnabled=False))
+    res = simulate_kpl(fast, config=KPLConfig(**ONE_PER_RECORD))
     assert res.throttled
     assert all(t.records > 1000 or t.bytes > 1_048_576 for t in res.throttled)
-    # The KPL limiter (150 %) lets a full bucket burst through in second 0, then holds the
-    # sustained rate to 1,500 records per second per shard.
+    # The limiter (RateLimit 150 %) lets the full bucket (1,000) burst in second 0 on top of
+    # its growth, then holds the sustained rate near 1,500 records per second per shard.
     per_second: dict[int, int] = {}
     for kr in res.kinesis_records:
         per_second[kr.sent_ms // 1000] = per_second.get(kr.sent_ms // 1000, 0) + 1
-    assert per_second[0] <= 3000
-    assert per_second[2] <= 1500
+    assert per_second[0] <= 2500
+    assert 1400 <= per_second[2] <= 1600
+    assert any("RateLimit=150%" in n for n in res.notes)
 
 
-def test_no_throttling_at_the_shard_rate_with_rate_limit_100():
+def test_limiter_at_rate_limit_100_keeps_later_seconds_under_the_shard_limit():
+    fast = generate_records(5000, 100, "k{i}", per_second=5000)
+    res = simulate_kpl(fast, config=KPLConfig(RateLimit=100, **ONE_PER_RECORD))
+    later = [t for t in res.throttled if t.second >= 2]
+    assert later == []
+
+
+def test_without_aggregation_there_is_no_limiter_and_buffering_shifts_load():
     # Below the shard rate: buffering shifts up to 100 ms of records into the next second,
     # which at exactly 1,000/s would already tip a second over the limit.
     steady = generate_records(3000, 100, "k{i}", per_second=800)
@@ -267,6 +280,8 @@ def test_throttling_by_bytes_on_one_shard():
 
 def test_record_ttl_expires_records_the_limiter_holds_too_long():
     burst = generate_records(5000, 100, "k{i}")
-    res = simulate_kpl(burst, config=KPLConfig(AggregationEnabled=False, RecordTtl=1000))
+    res = simulate_kpl(burst, config=KPLConfig(RecordTtl=1000, **ONE_PER_RECORD))
+    # 1,000 leave at once, then 1,500 per second: about 2,500 within the TTL.
+    assert 2400 <= len(res.kinesis_records) <= 2600
     assert res.expired
     assert len(res.expired) + len(res.kinesis_records) == 5000

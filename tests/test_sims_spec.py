@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from quiz.sims.embed import parse_embed, parse_sim_block
+from quiz.sims.embed import parse_embed, parse_sim_block, spec_from_sim_block
 from quiz.sims.errors import SpecError
 from quiz.sims.exercises import GENERATORS, make_exercise
 from quiz.sims.presets import PRESETS, get_preset, parse_events_csv
@@ -340,3 +340,24 @@ def test_svg_is_escaped_and_deterministic():
     assert svg.count('class="window emitted"') == len(res.emitted)
     assert svg.count('class="window open"') == len(res.open)
     assert svg.startswith("<svg") and svg.endswith("</svg>")
+
+
+@pytest.mark.parametrize(
+    ("text", "field"),
+    [
+        ("type: tumbling\nsize: sixty", "line 2"),
+        ("type: kpl\nrecords: 5\nRateLimit: 0", "line 3"),
+        ("type: sliding\npreset: weather\n\naggregates: sum(price)", "line 4"),
+        ("kind: hopping", "line 1"),
+        ("type: tumbling\nsize 60s", "line 2"),
+    ],
+)
+def test_sim_block_errors_point_at_the_line_for_the_importer(text, field):
+    with pytest.raises(SpecError) as e:
+        spec_from_sim_block(text)
+    assert e.value.field == field
+
+
+def test_sim_block_spec_without_check_does_not_run():
+    spec = spec_from_sim_block("type: tumbling\nsize: sixty", check=False)
+    assert spec["size"] == "sixty"

@@ -99,6 +99,44 @@ def parse_sim_block(text: str) -> dict[str, str]:
     return params
 
 
+def spec_from_sim_block(text: str, *, check: bool = True) -> dict[str, Any]:
+    """A sim block's text to a spec, for the notes importer. With ``check``, the spec is also
+    run once so bad values (a ``size`` of ``sixty``) surface at import; an error about a key
+    written in the block is reported as ``line N`` (the block's line of that key)."""
+    from quiz.sims.spec import run_spec  # spec imports nothing from here; avoids a cycle
+
+    params = parse_sim_block(text)
+    lines = {}
+    for n, raw in enumerate(text.splitlines(), start=1):
+        key = raw.partition(":")[0].strip()
+        if key in params and key not in lines:
+            lines[key] = n
+    aliases = {
+        "kind": "type",
+        "event_time_floor": "floor",
+        "rowtime_bound": "until",
+        "max_out_of_orderness": "delay",
+        "generate.count": "records",
+        "generate.size": "record_size",
+        "generate.partition_key": "partition_key",
+        "generate.per_second": "per_second",
+    }
+    try:
+        spec = parse_embed(params)
+        if check:
+            run_spec(spec)
+    except SpecError as e:
+        field = e.field.removeprefix("config.")
+        if field.startswith("events[") and "named in " in e.message:
+            # A preset lacks a column the block names: blame the keys/aggregates line.
+            field = "aggregates" if "named in aggregates" in e.message else "keys"
+        for name in (field, aliases.get(field, ""), *(a for a, b in aliases.items() if b == field)):
+            if name in lines:
+                raise SpecError(f"line {lines[name]}", f"{name}: {e.message}") from None
+        raise
+    return spec
+
+
 def _int(params: dict[str, str], key: str, default: int, *, low: int = 0) -> int:
     raw = params.get(key)
     if raw is None:

@@ -10,7 +10,15 @@ Simplifications (each is stated in ``KPLResult.notes`` when it matters):
 * Time is a simulated millisecond clock; every step takes no time.
 * The reducer's 50 ms minimum buffer time (``kMinBufferTime``) is not modelled: a buffer is
   flushed exactly when its oldest user record has waited ``RecordMaxBufferedTime``.
-* Throttled records are reported, not retried.
+* Throttled records are reported, not retried; Kinesis-side throttling is counted per shard
+  and calendar second of send time (assumption: AWS does not document its exact window).
+* The per-shard token buckets start full (assumption).
+* A user record larger than AggregationMaxSize is sent alone at once (the KPL's reducer sends
+  it alone too, but may hold it until the next add or deadline).
+
+Faithful details worth knowing: the limiter sits between aggregation and collection, charges a
+record's data size, and (like the collector's 256 KiB per-shard flush) only applies when the
+KPL predicts shards, which it does only with aggregation on.
 """
 
 from __future__ import annotations
@@ -328,31 +336,38 @@ class _AggBuffer:
             self.add(records[i], i)
 
 
+# limiter.h drains waiting records on each put and on a 25 ms poll.
+LIMITER_POLL_MS = 25
+
+
 @dataclass
 class _Limiter:
-    """Per-shard token bucket: ``rate`` per second, holding at most one second's worth."""
+    """Per-shard token bucket (limiter.h): two token streams, records and bytes, each holding at
+    most one second of the shard limit (1000 records, 1 MiB) and growing at that limit times
+    RateLimit/100. Assumption: the bucket starts full. Records wait in FIFO order."""
 
     rec_rate: float
     byte_rate: float
-    rec_tokens: float
-    byte_tokens: float
+    rec_tokens: float = float(SHARD_RECORDS_PER_SECOND)
+    byte_tokens: float = float(SHARD_BYTES_PER_SECOND)
     last_ms: int = 0
     next_free_ms: int = 0  # FIFO: a record is released no earlier than the one before it
 
     def release_time(self, now: int, nbytes: int) -> int:
         t = max(now, self.next_free_ms)
         self._refill(t)
-        need_rec = 1.0
-        need_bytes = min(float(nbytes), self.byte_rate)  # a huge record waits for a full bucket
+        need_bytes = float(min(nbytes, SHARD_BYTES_PER_SECOND))
         wait = 0.0
-        if self.rec_tokens < need_rec:
-            wait = max(wait, (need_rec - self.rec_tokens) / self.rec_rate * 1000)
+        if self.rec_tokens < 1.0:
+            wait = max(wait, (1.0 - self.rec_tokens) / self.rec_rate * 1000)
         if self.byte_tokens < need_bytes:
             wait = max(wait, (need_bytes - self.byte_tokens) / self.byte_rate * 1000)
         if wait:
-            t += int(-(-wait // 1))  # ceil to whole milliseconds
+            ready = t + wait
+            # A waiting record goes out at the first poll once the tokens are there.
+            t = int(-(-ready // LIMITER_POLL_MS)) * LIMITER_POLL_MS
             self._refill(t)
-        self.rec_tokens -= need_rec
+        self.rec_tokens -= 1.0
         self.byte_tokens -= need_bytes
         self.next_free_ms = t
         return t
@@ -360,9 +375,11 @@ class _Limiter:
     def _refill(self, t: int) -> None:
         elapsed = t - self.last_ms
         if elapsed > 0:
-            self.rec_tokens = min(self.rec_rate, self.rec_tokens + elapsed * self.rec_rate / 1000)
+            self.rec_tokens = min(
+                float(SHARD_RECORDS_PER_SECOND), self.rec_tokens + elapsed * self.rec_rate / 1000
+            )
             self.byte_tokens = min(
-                self.byte_rate, self.byte_tokens + elapsed * self.byte_rate / 1000
+                float(SHARD_BYTES_PER_SECOND), self.byte_tokens + elapsed * self.byte_rate / 1000
             )
             self.last_ms = t
 
@@ -392,14 +409,12 @@ def simulate_kpl(
     krs = result.kinesis_records
     limit_scale = cfg.RateLimit / 100
     limiters = [
-        _Limiter(
-            SHARD_RECORDS_PER_SECOND * limit_scale,
-            SHARD_BYTES_PER_SECOND * limit_scale,
-            SHARD_RECORDS_PER_SECOND * limit_scale,
-            SHARD_BYTES_PER_SECOND * limit_scale,
-        )
+        _Limiter(SHARD_RECORDS_PER_SECOND * limit_scale, SHARD_BYTES_PER_SECOND * limit_scale)
         for _ in range(shards)
     ]
+    # The KPL predicts a record's shard only when aggregating (aggregator.h); without a
+    # prediction the limiter and the collector's 256 KiB per-shard flush do not apply.
+    predicted = cfg.AggregationEnabled
     buffers = [_AggBuffer() for _ in range(shards)]
     valid: list[int] = []
     for i, ur in enumerate(records):
@@ -462,7 +477,8 @@ def simulate_kpl(
             send_collector(now)
         coll_items.append(k)
         coll_bytes += size
-        coll_shard_bytes[kr.shard] += len(kr.data)
+        if predicted:
+            coll_shard_bytes[kr.shard] += len(kr.data)
         first_at = oldest_at(kr)
         if coll_oldest is None or first_at < coll_oldest:
             coll_oldest = first_at
@@ -488,7 +504,11 @@ def simulate_kpl(
             )
         krs.append(kr)
         k = len(krs) - 1
-        release = limiters[shard].release_time(now, kr.request_bytes)
+        if not predicted:
+            collect(k, now)
+            return
+        # The limiter charges the record's data size (accurate_size), not its partition key.
+        release = limiters[shard].release_time(now, len(kr.data))
         if release - oldest_at(kr) > cfg.RecordTtl:
             result.expired.extend(kr.user_records)
             return
@@ -591,10 +611,20 @@ def simulate_kpl(
             f"{n_users} user records became {len(result.kinesis_records)} Kinesis records "
             "(exact sizes from the KPL format). " + DOCS_ROUNDING_NOTE
         )
-    if cfg.RateLimit > 100:
+    if not predicted:
+        result.notes.append(
+            "With aggregation off the KPL does not predict shards, so its rate limiter and the "
+            "256 KiB per-shard collector flush do not apply (as in the KPL code)."
+        )
+    elif cfg.RateLimit > 100:
         result.notes.append(
             f"RateLimit={cfg.RateLimit}% lets the KPL send up to {cfg.RateLimit}% of a shard's "
             "limit, so Kinesis may throttle some shard-seconds (listed; the KPL would retry)."
+        )
+    if result.throttled:
+        result.notes.append(
+            "Throttling is counted per calendar second of send time; Kinesis measures its limits "
+            "over time windows it does not document exactly (assumption)."
         )
     return result
 

@@ -27,8 +27,8 @@ from bisect import bisect_left
 from collections import Counter, deque
 from collections.abc import Hashable, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import sub
+from itertools import islice, repeat
+from operator import gt, sub
 from typing import Any
 
 AGGREGATE_FUNCTIONS = ("count", "sum", "min", "max", "avg")
@@ -105,7 +105,7 @@ class OpenWindow:
     event_indexes: tuple[int, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: frozen __init__ is slow and there is one per input row
 class SlidingRow:
     index: int
     rowtime: int
@@ -147,7 +147,7 @@ def _key_names(keys: Sequence[str], event_time_floor: int | None) -> tuple[str, 
 def _key_of(event: Event, keys: Sequence[str], event_time_floor: int | None) -> tuple[Any, ...]:
     cols = event.columns
     # "event_time" may itself be a key column (the stagger ticker example partitions by it).
-    key = tuple(event.event_time if k == "event_time" else cols.get(k) for k in keys)
+    key = tuple([event.event_time if k == "event_time" else cols.get(k) for k in keys])
     if event_time_floor:
         if event.event_time is None:
             raise ValueError("event_time_floor needs an event_time on every event")
@@ -366,52 +366,62 @@ def stagger_windows(
 
 
 class _SlidingFrame:
-    """The frame of one partition: a deque of rows plus running sums and monotonic deques, so
-    each row enters and leaves once (amortised O(1) per row, never a frame rescan)."""
+    """The frame of one partition: a deque of rows plus running counts and sums, and monotonic
+    deques for MIN/MAX, so each row enters and leaves once (amortised O(1) per row, never a
+    frame rescan). Only the state an aggregate needs is kept (``plan``)."""
 
-    __slots__ = ("rows", "n", "counts", "sums", "mins", "maxs", "seq")
+    __slots__ = ("rows", "n", "counts", "sums", "mins", "maxs", "seq", "plan")
 
-    def __init__(self, width: int) -> None:
+    def __init__(self, plan: tuple[tuple[int, str], ...], width: int) -> None:
         self.rows: deque[tuple[int, int, tuple[Any, ...]]] = deque()  # (seq, rowtime, vals)
         self.n = 0
         self.counts = [0] * width
         self.sums: list[Any] = [0] * width
-        # Monotonic deques of (seq, value): front is the frame's min (or max).
+        # Monotonic deques of (seq, value): the front is the frame's min (or max).
         self.mins: list[deque[tuple[int, Any]]] = [deque() for _ in range(width)]
         self.maxs: list[deque[tuple[int, Any]]] = [deque() for _ in range(width)]
         self.seq = 0
+        self.plan = plan  # (index, fn) of the aggregates over a column
 
     def push(self, rowtime: int, vals: tuple[Any, ...]) -> None:
         seq = self.seq
         self.seq += 1
         self.rows.append((seq, rowtime, vals))
         self.n += 1
-        for i, v in enumerate(vals):
+        for i, fn in self.plan:
+            v = vals[i]
             if v is None:
                 continue
             self.counts[i] += 1
-            self.sums[i] += v
-            mn = self.mins[i]
-            while mn and mn[-1][1] >= v:
-                mn.pop()
-            mn.append((seq, v))
-            mx = self.maxs[i]
-            while mx and mx[-1][1] <= v:
-                mx.pop()
-            mx.append((seq, v))
+            if fn == "min":
+                mn = self.mins[i]
+                while mn and mn[-1][1] >= v:
+                    mn.pop()
+                mn.append((seq, v))
+            elif fn == "max":
+                mx = self.maxs[i]
+                while mx and mx[-1][1] <= v:
+                    mx.pop()
+                mx.append((seq, v))
+            elif fn != "count":
+                self.sums[i] += v
 
     def pop_oldest(self) -> None:
         seq, _, vals = self.rows.popleft()
         self.n -= 1
-        for i, v in enumerate(vals):
+        for i, fn in self.plan:
+            v = vals[i]
             if v is None:
                 continue
             self.counts[i] -= 1
-            self.sums[i] -= v
-            if self.mins[i] and self.mins[i][0][0] == seq:
-                self.mins[i].popleft()
-            if self.maxs[i] and self.maxs[i][0][0] == seq:
-                self.maxs[i].popleft()
+            if fn == "min":
+                if self.mins[i][0][0] == seq:
+                    self.mins[i].popleft()
+            elif fn == "max":
+                if self.maxs[i][0][0] == seq:
+                    self.maxs[i].popleft()
+            elif fn != "count":
+                self.sums[i] -= v
 
 
 def sliding_windows(
@@ -442,15 +452,15 @@ def sliding_windows(
     columns = [a.column for a in aggregates]
     width = len(aggregates)
     fns = [a.fn for a in aggregates]
+    plan = tuple((i, a.fn) for i, a in enumerate(aggregates) if a.column is not None)
 
     for i, ev in _accepted(events, rejected):
         key = _key_of(ev, keys, event_time_floor)
         frame = frames.get(key)
         if frame is None:
-            frame = frames[key] = _SlidingFrame(width)
+            frame = frames[key] = _SlidingFrame(plan, width)
         cols = ev.columns
-        # COUNT(*) has no column: store a non-NULL marker so it is counted like a value.
-        vals = tuple(1 if c is None else cols.get(c) for c in columns)
+        vals = tuple([None if c is None else cols.get(c) for c in columns])
         frame.push(ev.rowtime, vals)
         if range_size is not None:
             lower = ev.rowtime - range_size
@@ -462,8 +472,8 @@ def sliding_windows(
                 frame.pop_oldest()
         values: list[Any] = []
         for j in range(width):
-            c = frame.counts[j]
             fn = fns[j]
+            c = frame.n if columns[j] is None else frame.counts[j]
             if fn == "count":
                 values.append(c)
             elif c == 0:
@@ -546,8 +556,11 @@ def flink_event_time_tumbling(
                 acc = windows[(start, key)] = _Accumulator(aggregates)
             acc.add(ev, i)
         max_ts = ev.event_time if max_ts is None else max(max_ts, ev.event_time)
+        previous_watermark = watermark
         watermark = max(watermark, max_ts - max_out_of_orderness - 1)
         watermarks.append(watermark)
+        if watermark == previous_watermark:
+            continue  # nothing new can fire; skips the scan of open windows
         due = [wk for wk in windows if wk[0] + size - 1 <= watermark]
         due.sort(key=lambda wk: (wk[0], _sort_key(wk[1])))
         for wk in due:
@@ -599,6 +612,11 @@ def check_monotonic(rowtimes: Sequence[int]) -> int | None:
     return None
 
 
+def _goes_backwards(rowtimes: Sequence[int]) -> bool:
+    # Pairwise comparison in C; islice avoids copying a million-row list twice.
+    return any(map(gt, rowtimes, islice(rowtimes, 1, None)))
+
+
 def tumbling_count_columnar(
     rowtimes: Sequence[int], keys: Sequence[Hashable], size: int
 ) -> ColumnarCounts:
@@ -614,7 +632,7 @@ def tumbling_count_columnar(
         raise ValueError("rowtimes and keys differ in length")
     if size <= 0:
         raise ValueError("size must be positive")
-    if any(map(int.__lt__, rowtimes[1:], rowtimes[:-1])):
+    if _goes_backwards(rowtimes):
         raise ValueError(f"ROWTIME goes backwards at row {check_monotonic(rowtimes)}")
     ends: list[int] = []
     out_keys: list[Hashable] = []
@@ -649,24 +667,19 @@ def sliding_range_count_columnar(
         raise ValueError("rowtimes and keys differ in length")
     if range_size <= 0:
         raise ValueError("range_size must be positive")
-    if any(map(int.__lt__, rowtimes[1:], rowtimes[:-1])):
+    if _goes_backwards(rowtimes):
         raise ValueError(f"ROWTIME goes backwards at row {check_monotonic(rowtimes)}")
-    parts: dict[Hashable, list[int]] = {}
-    for i, k in enumerate(keys):
-        idx = parts.get(k)
-        if idx is None:
-            parts[k] = [i]
-        else:
-            idx.append(i)
-    result = [0] * n
-    for idx in parts.values():
-        rts = [rowtimes[i] for i in idx]
-        lowers = [t - range_size for t in rts]
-        starts = map(bisect_left, repeat(rts), lowers)
-        counts = map(sub, range(1, len(rts) + 1), starts)
-        for i, c in zip(idx, counts, strict=True):
-            result[i] = c
-    return result
+    # Split ROWTIMEs by partition with C-level map calls (no Python bytecode per row), count
+    # each partition lazily, then read the counts back in input order: each partition's
+    # iterator yields its rows' counts in arrival order, so ``next`` per input key reassembles
+    # the original order without index lists or a scatter loop.
+    parts: dict[Hashable, list[int]] = {k: [] for k in dict.fromkeys(keys)}
+    deque(map(list.append, map(parts.__getitem__, keys), rowtimes), maxlen=0)
+    iters = {}
+    for key, rts in parts.items():
+        starts = map(bisect_left, repeat(rts), map(sub, rts, repeat(range_size)))
+        iters[key] = map(sub, range(1, len(rts) + 1), starts)
+    return list(map(next, map(iters.__getitem__, keys)))
 
 
 # --- time scrubber ---------------------------------------------------------------------------
