@@ -7,6 +7,7 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.core.management import CommandError, call_command
 
 from quiz.importing import import_notes
@@ -315,3 +316,15 @@ def test_sample_notes_import_with_zero_errors(sample_notes: Path, media_root: Pa
     again = run_json(str(sample_notes))
     assert again["cards"]["unchanged"] == data["cards"]["created"]
     assert again["cards"]["created"] == again["cards"]["updated"] == 0
+
+
+def test_shipped_content_imports_cleanly_with_every_card_kind(media_root: Path) -> None:
+    data = run_json(str(settings.CONTENT_DIR), "--show-cards")
+
+    assert data["errors"] == [] and data["warnings"] == []
+    assert all(data["by_kind"][kind] > 0 for kind in ("qa", "definition", "list", "cloze"))
+    assert all(c["prompt"].strip() and c["answer"].strip() for c in data["card_list"])
+    # Every windows section carries its simulation.
+    windows = Topic.objects.filter(deck__title__contains="Windowed", sims__isnull=False)
+    kinds = {spec["kind"] for topic in windows for spec in topic.sims}
+    assert {"tumbling", "sliding", "stagger"} <= kinds

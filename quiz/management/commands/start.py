@@ -12,7 +12,8 @@ from quiz.models import Deck
 class Command(BaseCommand):
     help = (
         "Set up and serve Notebank: apply migrations, import the shipped notes in content/ "
-        "on first run, print the URL and start the development server."
+        "(the first run creates the decks; later runs apply only what changed), print the "
+        "URL and start the development server."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -23,9 +24,12 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         call_command("migrate", interactive=False, verbosity=0)
-        if not Deck.objects.exists():
-            self.stdout.write(f"First run: importing the shipped notes in {settings.CONTENT_DIR}")
-            call_command("import_notes", str(settings.CONTENT_DIR), stdout=self.stdout)
+        first = not Deck.objects.exists()
+        self.stdout.write(
+            f"{'First run: importing' if first else 'Checking'} the shipped notes in "
+            f"{settings.CONTENT_DIR}"
+        )
+        call_command("import_notes", str(settings.CONTENT_DIR), stdout=self.stdout)
         addrport = options["addrport"]
         host, _, port = addrport.rpartition(":")
         self.stdout.write(
