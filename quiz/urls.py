@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.static import serve
 
-from quiz.views import accounts, decks
+from quiz.views import accounts, decks, health
 
 urlpatterns = [
     path("", decks.dashboard, name="dashboard"),
@@ -16,6 +16,7 @@ urlpatterns = [
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
+    path("healthz", health.healthz, name="healthz"),
     # Imported note images. Served by Django here because they are user content written at
     # import time, not build-time static files; a production proxy may serve MEDIA_ROOT instead.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),
