@@ -6,12 +6,20 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.static import serve
 
-from quiz.views import accounts, decks
+from quiz.views import accounts, decks, exams
 
 urlpatterns = [
     path("", decks.dashboard, name="dashboard"),
     path("decks/<slug:slug>/", decks.deck_detail, name="deck_detail"),
     path("topics/<int:topic_id>/", decks.topic_detail, name="topic_detail"),
+    path("exams/", exams.exam_home, name="exam_home"),
+    path("exams/start/", exams.exam_start, name="exam_start"),
+    path("exams/<int:attempt_id>/", exams.exam_attempt, name="exam_attempt"),
+    path("exams/<int:attempt_id>/q/<int:position>/", exams.exam_question, name="exam_question"),
+    path("exams/<int:attempt_id>/q/<int:position>/answer/", exams.exam_answer, name="exam_answer"),
+    path("exams/<int:attempt_id>/review/", exams.exam_review, name="exam_review"),
+    path("exams/<int:attempt_id>/submit/", exams.exam_submit, name="exam_submit"),
+    path("exams/<int:attempt_id>/results/", exams.exam_results, name="exam_results"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
