@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
-from quiz import scheduling
+from quiz import scheduling, study
 from quiz.models import (
     Card,
     CardState,
@@ -141,27 +141,9 @@ def domain_of(topic_id: int | None, topics: dict[int, Topic]) -> Topic | None:
 
 
 def _scheduler_for(user: AbstractBaseUser) -> fsrs.Scheduler:
-    profile = StudyProfile.objects.filter(user=user).first()
-    if profile is None:
-        return scheduling.make_scheduler(scheduling.SchedulerSettings())
-    return scheduling.make_scheduler(
-        scheduling.SchedulerSettings(
-            desired_retention=profile.desired_retention,
-            learning_steps=profile.learning_steps,
-            relearning_steps=profile.relearning_steps,
-        )
-    )
-
-
-def _memory(state: CardState) -> scheduling.Memory:
-    return scheduling.Memory(
-        state=state.state,
-        step=state.step,
-        stability=state.stability,
-        difficulty=state.difficulty,
-        due=state.due,
-        last_review=state.last_review,
-    )
+    # An unsaved profile holds the defaults: reading readiness creates no rows.
+    profile = StudyProfile.objects.filter(user=user).first() or StudyProfile(user=user)
+    return study.scheduler_for(profile)
 
 
 def exam_readiness(*, user: AbstractBaseUser, card_ids: Iterable[int], now: datetime) -> float:
@@ -174,48 +156,33 @@ def exam_readiness(*, user: AbstractBaseUser, card_ids: Iterable[int], now: date
         return 0.0
     scheduler = _scheduler_for(user)
     states = CardState.objects.filter(user=user, card_id__in=ids)
-    total = sum(scheduling.retrievability(_memory(s), now=now, scheduler=scheduler) for s in states)
+    total = sum(
+        scheduling.retrievability(study.memory_of(s), now=now, scheduler=scheduler) for s in states
+    )
     return total / len(ids)
 
 
-def record_exam_lapse(*, user: AbstractBaseUser, card: Card, at: datetime) -> Review:
-    """Rate `card` Again for `user` at `at`, as if it had been forgotten in study.
+def record_exam_lapse(*, user: AbstractBaseUser, card: Card, at: datetime) -> Review | None:
+    """Rate `card` Again for `user` at `at` through the study scheduler (`study.answer_card`).
 
-    Writes the CardState and a Review row with source="exam". `lapses` counts as in FSRS and
-    Anki: only a card in the Review state lapses; a new or learning card restarts its steps.
-    """
-    state, _ = CardState.objects.select_for_update().get_or_create(
-        user=user, card=card, defaults={"deck_id": card.deck_id, "due": at}
-    )
-    before = _memory(state)
-    after = scheduling.review(
-        before,
-        scheduling.AGAIN,
-        now=at,
-        scheduler=_scheduler_for(user),
-        fuzz_seed=card.pk * 1_000_003 + state.reps,
-    )
-    state_before = {**before.as_json(), "reps": state.reps, "lapses": state.lapses}
-    if before.state == scheduling.REVIEW:
-        state.lapses += 1
-    state.state = after.state
-    state.step = after.step
-    state.stability = after.stability
-    state.difficulty = after.difficulty
-    state.due = after.due
-    state.last_review = after.last_review
-    state.reps += 1
-    state.version += 1
-    state.save()
-    return Review.objects.create(
-        user=user,
-        card=card,
-        rating=Review.Rating.AGAIN,
-        reviewed_at=at,
-        state_before=state_before,
-        state_after={**after.as_json(), "reps": state.reps, "lapses": state.lapses},
-        source="exam",
-    )
+    The CardState changes as for a study answer and a Review row is logged with
+    source="exam". `lapses` (and leech detection) follow study's rule: only a card in the
+    Review state lapses; a new or learning card restarts its learning steps. A retired card
+    records nothing (None)."""
+    for _ in range(3):
+        state = CardState.objects.filter(user=user, card=card).only("version").first()
+        result = study.answer_card(
+            user=user,
+            card=card,
+            rating=scheduling.AGAIN,
+            version=state.version if state else 0,
+            now=at,
+            source="exam",
+        )
+        if result.recorded or card.status != Card.Status.ACTIVE:
+            return result.review
+        # A study answer in another tab changed the state between our read and write: reread.
+    return None
 
 
 # --- attempts -----------------------------------------------------------------------------

@@ -161,6 +161,11 @@ class StudyProfile(models.Model):
     learning_steps = models.CharField(max_length=100, default="1m 10m")
     relearning_steps = models.CharField(max_length=100, default="10m")
     timezone = models.CharField(max_length=64, default="UTC")
+    # Per deck, where this learner's notes-order walk for new cards may start: {deck_id:
+    # [order, deck.imported_at]}. Every active card before `order` has been studied; a re-import
+    # (new imported_at) invalidates it. Kept by quiz.study so finding the next new card does not
+    # rescan every studied card (see quiz.study._first_new_cards).
+    new_cursors = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"Study settings for {self.user}"
@@ -202,6 +207,9 @@ class CardState(models.Model):
         indexes = [
             models.Index(fields=["user", "due"], name="cardstate_user_due"),
             models.Index(fields=["user", "deck", "due"], name="cardstate_user_deck_due"),
+            # "Learning cards due now" and "review cards due today" as two short range scans,
+            # however many overdue or suspended rows of the other kind lie in the due range.
+            models.Index(fields=["user", "state", "due"], name="cardstate_user_state_due"),
         ]
 
     def __str__(self) -> str:

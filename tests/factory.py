@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import itertools
 import textwrap
-import uuid
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.utils.html import escape
+from django.utils import timezone
 from django.utils.text import slugify
 
 from quiz.models import TOPIC_SEPARATOR, Card, Deck, Topic
@@ -19,6 +18,7 @@ if TYPE_CHECKING:
     from quiz.importing import ImportReport
 
 PASSWORD = "correct-horse-battery-staple"
+_serial = itertools.count(1)
 
 
 def make_user(username: str = "learner", **extra: object) -> AbstractBaseUser:
@@ -34,8 +34,7 @@ def write_notes(folder: Path, name: str, text: str) -> Path:
 
 def import_text(folder: Path, text: str, name: str = "notes.md", **options: bool) -> ImportReport:
     """Write notes to a file and import it; raises if the import reported errors."""
-    # Imported here, not at the top: the ORM helpers below must work on branches where the
-    # notes parser is not merged yet.
+    # Imported here so the ORM helpers below work without the notes parser.
     from quiz.importing import import_notes
 
     path = write_notes(folder, name, text)
@@ -44,48 +43,56 @@ def import_text(folder: Path, text: str, name: str = "notes.md", **options: bool
     return report
 
 
-# ORM helpers: content built directly, without the notes parser.
-_order = itertools.count(1)
+# Rows made directly through the ORM, for tests that need content but not the importer.
 
 
-def make_deck(title: str = "Deck") -> Deck:
-    slug = slugify(title) or "deck"
-    if Deck.objects.filter(slug=slug).exists():
-        slug = f"{slug}-{uuid.uuid4().hex[:6]}"
-    return Deck.objects.create(title=title, slug=slug, source_path=f"/notes/{slug}.md")
+def make_deck(title: str = "Streaming", **extra: Any) -> Deck:
+    n = next(_serial)
+    fields: dict[str, Any] = {
+        "slug": f"{slugify(title)}-{n}",
+        "source_path": f"/notes/{slugify(title)}-{n}.md",
+        "imported_at": timezone.now(),
+    }
+    fields.update(extra)
+    return Deck.objects.create(title=title, **fields)
 
 
-def make_topic(deck: Deck, title: str, parent: Topic | None = None) -> Topic:
+def make_topic(
+    deck: Deck, title: str = "Kinesis", parent: Topic | None = None, **extra: Any
+) -> Topic:
     path = f"{parent.path}{TOPIC_SEPARATOR}{title}" if parent else title
-    return Topic.objects.create(
-        deck=deck,
-        parent=parent,
-        title=title,
-        path=path,
-        level=(parent.level + 1) if parent else 1,
-        order=next(_order),
-    )
+    fields: dict[str, Any] = {
+        "level": (parent.level + 1) if parent else 1,
+        "order": deck.topics.count(),
+        "body_md": f"Notes about {title}.",
+        "body_html": f"<p>Notes about {title}.</p>",
+    }
+    fields.update(extra)
+    return Topic.objects.create(deck=deck, parent=parent, title=title, path=path, **fields)
 
 
 def make_card(
-    topic: Topic,
-    kind: str = "qa",
-    prompt: str = "What is it?",
-    answer: str = "It is.",
-    items: list[str] | None = None,
-    term: str = "",
+    topic: Topic, prompt: str | None = None, answer: str = "An answer", **extra: Any
 ) -> Card:
+    n = next(_serial)
+    prompt = prompt or f"Question {n}?"
+    fields: dict[str, Any] = {
+        "kind": Card.Kind.QA,
+        "key": f"card-{n}",
+        "match_text": prompt.lower(),
+        "order": topic.deck.cards.count(),
+    }
+    fields.update(extra)
     return Card.objects.create(
         deck=topic.deck,
         topic=topic,
-        kind=kind,
-        key=uuid.uuid4().hex,
-        match_text=prompt.lower(),
         prompt_md=prompt,
-        prompt_html=f"<p>{escape(prompt)}</p>",
+        prompt_html=f"<p>{prompt}</p>",
         answer_md=answer,
-        answer_html=f"<p>{escape(answer)}</p>",
-        items=items or [],
-        term=term,
-        order=next(_order),
+        answer_html=f"<p>{answer}</p>",
+        **fields,
     )
+
+
+def make_cards(topic: Topic, count: int, **extra: Any) -> list[Card]:
+    return [make_card(topic, **extra) for _ in range(count)]
