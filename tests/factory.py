@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import textwrap
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,3 +97,36 @@ def make_card(
 
 def make_cards(topic: Topic, count: int, **extra: Any) -> list[Card]:
     return [make_card(topic, **extra) for _ in range(count)]
+
+
+@dataclass
+class Bank:
+    deck: Deck
+    streaming: Topic
+    storage: Topic
+    cards: list[Card]
+
+
+def make_exam_bank() -> Bank:
+    """One title heading above two domains; 10 cards that can each give a question."""
+    deck = make_deck("AWS Big Data")
+    root = make_topic(deck, "My notes")
+    streaming = make_topic(deck, "Streaming", root)
+    windows = make_topic(deck, "Windows", streaming)
+    storage = make_topic(deck, "Storage", root)
+    definitions = [
+        ("Tumbling", "Fixed size, non-overlapping"),
+        ("Sliding", "Continuous over a fixed interval"),
+        ("Stagger", "Keyed windows opened as data arrives"),
+        ("Session", "Separated by a gap of inactivity"),
+    ]
+    cards = [
+        *(make_card(windows, f"{t}?", d, kind="definition", term=t) for t, d in definitions),
+        make_card(storage, "Largest S3 object?", "5 TB"),
+        make_card(storage, "Glacier retrieval, expedited?", "1 to 5 minutes"),
+        make_card(storage, "S3 durability?", "Eleven nines"),
+        make_card(storage, "Redshift node slices hold?", "A share of the node's memory and disk"),
+        make_card(storage, "DynamoDB item size limit?", "400 KB"),
+        make_card(streaming, "Shard write rate?", "1 MB per second"),
+    ]
+    return Bank(deck, streaming, storage, cards)

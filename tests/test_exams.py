@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,45 +12,12 @@ from django.test import Client
 from django.utils import timezone
 
 from quiz import exams, scheduling
-from quiz.models import Card, CardState, Deck, ExamAttempt, ExamQuestion, Review
-from tests.factory import PASSWORD, make_card, make_deck, make_topic, make_user
+from quiz.models import CardState, ExamAttempt, ExamQuestion, Review
+from tests.factory import PASSWORD, Bank, make_exam_bank, make_user
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
-
-
-@dataclass
-class Bank:
-    deck: Deck
-    streaming: object
-    storage: object
-    cards: list[Card]
-
-
-def make_bank() -> Bank:
-    """One title heading above two domains; 10 cards that can each give a question."""
-    deck = make_deck("AWS Big Data")
-    root = make_topic(deck, "My notes")
-    streaming = make_topic(deck, "Streaming", root)
-    windows = make_topic(deck, "Windows", streaming)
-    storage = make_topic(deck, "Storage", root)
-    definitions = [
-        ("Tumbling", "Fixed size, non-overlapping"),
-        ("Sliding", "Continuous over a fixed interval"),
-        ("Stagger", "Keyed windows opened as data arrives"),
-        ("Session", "Separated by a gap of inactivity"),
-    ]
-    cards = [
-        *(make_card(windows, f"{t}?", d, kind="definition", term=t) for t, d in definitions),
-        make_card(storage, "Largest S3 object?", "5 TB"),
-        make_card(storage, "Glacier retrieval, expedited?", "1 to 5 minutes"),
-        make_card(storage, "S3 durability?", "Eleven nines"),
-        make_card(storage, "Redshift node slices hold?", "A share of the node's memory and disk"),
-        make_card(storage, "DynamoDB item size limit?", "400 KB"),
-        make_card(streaming, "Shard write rate?", "1 MB per second"),
-    ]
-    return Bank(deck, streaming, storage, cards)
 
 
 def start(user, bank: Bank, **options) -> ExamAttempt:
@@ -73,7 +39,7 @@ def wrong_choice(q: ExamQuestion) -> list[int]:
 
 
 def test_start_stores_seeded_questions_without_repeats() -> None:
-    user, bank = make_user(), make_bank()
+    user, bank = make_user(), make_exam_bank()
     attempt = start(user, bank, count=8)
     questions = list(attempt.questions.all())
     assert [q.position for q in questions] == list(range(1, 9))
@@ -85,7 +51,7 @@ def test_start_stores_seeded_questions_without_repeats() -> None:
 
 
 def test_same_seed_same_exam() -> None:
-    bank = make_bank()
+    bank = make_exam_bank()
     a = start(make_user("a"), bank, seed=99)
     b = start(make_user("b"), bank, seed=99)
 
@@ -98,24 +64,24 @@ def test_same_seed_same_exam() -> None:
 def test_default_time_limit_scales_the_aws_specialty_exam() -> None:
     assert exams.default_time_limit_s(65) == 170 * 60
     assert exams.default_time_limit_s(5) == 14 * 60  # 13.1 minutes, rounded up
-    attempt = start(make_user(), make_bank(), time_limit_s=600)
+    attempt = start(make_user(), make_exam_bank(), time_limit_s=600)
     assert attempt.deadline == NOW + timedelta(minutes=10)
 
 
 def test_too_many_questions_asked_is_a_clear_error() -> None:
     with pytest.raises(exams.ExamError, match="Only 10 question"):
-        start(make_user(), make_bank(), count=11)
+        start(make_user(), make_exam_bank(), count=11)
 
 
 def test_topics_limit_the_questions_to_their_subtrees() -> None:
-    bank = make_bank()
+    bank = make_exam_bank()
     attempt = start(make_user(), bank, count=4, topic_ids=[bank.streaming.pk])
     titles = {q.domain_title for q in attempt.questions.all()}
     assert titles == {"Streaming"}
 
 
 def test_practice_is_untimed() -> None:
-    attempt = start(make_user(), make_bank(), mode=ExamAttempt.Mode.PRACTICE)
+    attempt = start(make_user(), make_exam_bank(), mode=ExamAttempt.Mode.PRACTICE)
     assert attempt.deadline is None and attempt.time_limit_s is None
     assert not attempt.is_overdue(NOW + timedelta(days=30))
 
@@ -124,7 +90,7 @@ def test_practice_is_untimed() -> None:
 
 
 def test_answer_before_the_deadline_counts_and_after_it_does_not() -> None:
-    attempt = start(make_user(), make_bank())
+    attempt = start(make_user(), make_exam_bank())
     first, second = attempt.questions.all()[:2]
     ok = exams.answer_question(question=first, chosen=first.correct, now=NOW + timedelta(minutes=1))
     assert ok.saved
@@ -140,7 +106,7 @@ def test_answer_before_the_deadline_counts_and_after_it_does_not() -> None:
 
 
 def test_exam_answers_can_change_until_submitted() -> None:
-    attempt = start(make_user(), make_bank())
+    attempt = start(make_user(), make_exam_bank())
     q = attempt.questions.first()
     exams.answer_question(question=q, chosen=wrong_choice(q), now=NOW)
     exams.answer_question(question=q, chosen=q.correct, now=NOW + timedelta(seconds=5))
@@ -152,14 +118,14 @@ def test_exam_answers_can_change_until_submitted() -> None:
 
 
 def test_practice_answers_are_final() -> None:
-    attempt = start(make_user(), make_bank(), mode=ExamAttempt.Mode.PRACTICE)
+    attempt = start(make_user(), make_exam_bank(), mode=ExamAttempt.Mode.PRACTICE)
     q = attempt.questions.first()
     assert exams.answer_question(question=q, chosen=wrong_choice(q), now=NOW).saved
     assert exams.answer_question(question=q, chosen=q.correct, now=NOW).reason == "locked"
 
 
 def test_invalid_choices_are_refused() -> None:
-    attempt = start(make_user(), make_bank())
+    attempt = start(make_user(), make_exam_bank())
     q = attempt.questions.first()
     assert exams.answer_question(question=q, chosen=[], now=NOW).reason == "invalid"
     assert exams.answer_question(question=q, chosen=[99], now=NOW).reason == "invalid"
@@ -167,7 +133,7 @@ def test_invalid_choices_are_refused() -> None:
 
 
 def test_score_pass_mark_and_time_used() -> None:
-    attempt = start(make_user(), make_bank(), pass_mark=0.6)
+    attempt = start(make_user(), make_exam_bank(), pass_mark=0.6)
     questions = list(attempt.questions.all())
     for q in questions[:3]:
         exams.answer_question(question=q, chosen=q.correct, now=NOW)
@@ -183,7 +149,7 @@ def test_score_pass_mark_and_time_used() -> None:
 
 
 def test_breakdown_groups_by_top_level_topic_under_the_title_heading() -> None:
-    attempt = start(make_user(), make_bank(), count=10)
+    attempt = start(make_user(), make_exam_bank(), count=10)
     questions = list(attempt.questions.all())
     for q in questions:
         if q.domain_title == "Storage":
@@ -194,7 +160,7 @@ def test_breakdown_groups_by_top_level_topic_under_the_title_heading() -> None:
 
 
 def test_flags() -> None:
-    attempt = start(make_user(), make_bank())
+    attempt = start(make_user(), make_exam_bank())
     q = attempt.questions.first()
     assert exams.set_flag(question=q, flagged=True, now=NOW)
     assert exams.counts(list(attempt.questions.all())).flagged == 1
@@ -204,7 +170,7 @@ def test_flags() -> None:
 
 
 def test_missed_exam_questions_are_lapses_for_their_cards() -> None:
-    user, bank = make_user(), make_bank()
+    user, bank = make_user(), make_exam_bank()
     attempt = start(user, bank)
     right, wrong, *unanswered = list(attempt.questions.select_related("card"))
     # The wrongly answered card was a learnt card in review.
@@ -236,13 +202,13 @@ def test_missed_exam_questions_are_lapses_for_their_cards() -> None:
 
 def test_practice_does_not_touch_the_schedule() -> None:
     user = make_user()
-    attempt = start(user, make_bank(), mode=ExamAttempt.Mode.PRACTICE)
+    attempt = start(user, make_exam_bank(), mode=ExamAttempt.Mode.PRACTICE)
     exams.submit_attempt(attempt=attempt, now=NOW)
     assert not Review.objects.filter(user=user).exists()
 
 
 def test_readiness_is_mean_retrievability_with_unstudied_cards_at_zero() -> None:
-    user, bank = make_user(), make_bank()
+    user, bank = make_user(), make_exam_bank()
     studied = bank.cards[0]
     CardState.objects.create(
         user=user,
@@ -268,7 +234,7 @@ HIDDEN_MARKERS = ("is-right", "is-wrong", "data-correct", "✓", "✗", "Not qui
 
 def test_start_view_and_resume_the_same_attempt() -> None:
     user = make_user()
-    bank = make_bank()
+    bank = make_exam_bank()
     client = logged_in(user)
     assert client.get("/exams/").status_code == 200
     response = client.post(
@@ -291,7 +257,7 @@ def test_start_view_and_resume_the_same_attempt() -> None:
 
 def test_start_view_reports_too_few_questions() -> None:
     user = make_user()
-    bank = make_bank()
+    bank = make_exam_bank()
     response = logged_in(user).post(
         "/exams/start/", {"deck": bank.deck.slug, "count": 50, "mode": "exam", "pass_mark": 72}
     )
@@ -301,7 +267,7 @@ def test_start_view_reports_too_few_questions() -> None:
 
 def test_the_correct_answer_never_reaches_the_page_before_submission() -> None:
     user = make_user()
-    attempt = start(user, make_bank(), now=timezone.now())
+    attempt = start(user, make_exam_bank(), now=timezone.now())
     client = logged_in(user)
     bodies = []
     for q in attempt.questions.all():
@@ -334,7 +300,7 @@ def test_the_correct_answer_never_reaches_the_page_before_submission() -> None:
 def test_question_page_does_not_depend_on_the_correct_answer() -> None:
     """The strongest check: move the right answer and the page stays byte for byte the same."""
     user = make_user()
-    attempt = start(user, make_bank(), now=timezone.now())
+    attempt = start(user, make_exam_bank(), now=timezone.now())
     client = logged_in(user)
     q = attempt.questions.first()
     exams.answer_question(question=q, chosen=[0], now=timezone.now())
@@ -350,7 +316,7 @@ def test_question_page_does_not_depend_on_the_correct_answer() -> None:
 
 def test_practice_shows_feedback_only_after_answering() -> None:
     user = make_user()
-    attempt = start(user, make_bank(), mode=ExamAttempt.Mode.PRACTICE, now=timezone.now())
+    attempt = start(user, make_exam_bank(), mode=ExamAttempt.Mode.PRACTICE, now=timezone.now())
     client = logged_in(user)
     q = attempt.questions.first()
     url = f"/exams/{attempt.pk}/q/1/"
@@ -371,7 +337,7 @@ def test_practice_shows_feedback_only_after_answering() -> None:
 
 def test_htmx_navigation_saves_and_moves() -> None:
     user = make_user()
-    attempt = start(user, make_bank(), now=timezone.now())
+    attempt = start(user, make_exam_bank(), now=timezone.now())
     client = logged_in(user)
     q = attempt.questions.first()
     response = client.post(
@@ -388,7 +354,8 @@ def test_htmx_navigation_saves_and_moves() -> None:
 
 def test_overdue_attempt_is_auto_submitted_when_next_touched() -> None:
     user = make_user()
-    attempt = start(user, make_bank(), now=timezone.now() - timedelta(hours=2), time_limit_s=60)
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    attempt = start(user, make_exam_bank(), now=two_hours_ago, time_limit_s=60)
     client = logged_in(user)
     q = attempt.questions.first()
     response = client.post(f"/exams/{attempt.pk}/q/1/answer/", {"choice": q.correct, "go": "next"})
@@ -400,7 +367,7 @@ def test_overdue_attempt_is_auto_submitted_when_next_touched() -> None:
 
 def test_results_page_shows_score_breakdown_review_and_prediction() -> None:
     user = make_user()
-    attempt = start(user, make_bank(), count=10, now=timezone.now())
+    attempt = start(user, make_exam_bank(), count=10, now=timezone.now())
     for q in attempt.questions.all():
         exams.answer_question(question=q, chosen=q.correct, now=timezone.now())
     exams.submit_attempt(attempt=attempt, now=timezone.now())
@@ -415,7 +382,7 @@ def test_results_page_shows_score_breakdown_review_and_prediction() -> None:
 
 def test_other_users_attempts_are_404() -> None:
     owner, intruder = make_user("owner"), make_user("intruder")
-    attempt = start(owner, make_bank(), now=timezone.now())
+    attempt = start(owner, make_exam_bank(), now=timezone.now())
     client = logged_in(intruder)
     base = f"/exams/{attempt.pk}"
     for url in (f"{base}/", f"{base}/q/1/", f"{base}/review/", f"{base}/results/"):
@@ -429,7 +396,7 @@ def test_other_users_attempts_are_404() -> None:
 
 def test_posts_need_the_csrf_token() -> None:
     user = make_user()
-    attempt = start(user, make_bank(), now=timezone.now())
+    attempt = start(user, make_exam_bank(), now=timezone.now())
     client = Client(enforce_csrf_checks=True)
     client.login(username=user.username, password=PASSWORD)
     assert client.post(f"/exams/{attempt.pk}/submit/").status_code == 403
@@ -442,7 +409,7 @@ def test_login_required() -> None:
 
 def test_question_page_query_count(django_assert_max_num_queries) -> None:
     user = make_user()
-    attempt = start(user, make_bank(), count=10, now=timezone.now())
+    attempt = start(user, make_exam_bank(), count=10, now=timezone.now())
     client = logged_in(user)
     with django_assert_max_num_queries(8):
         client.get(f"/exams/{attempt.pk}/q/4/")
@@ -460,7 +427,7 @@ def run_make_exam(*args: str) -> dict:
 
 
 def test_make_exam_prints_json_and_same_seed_same_exam() -> None:
-    bank = make_bank()
+    bank = make_exam_bank()
     data = run_make_exam(bank.deck.slug, "--count", "6", "--seed", "3", "--json")
     assert len(data["questions"]) == 6
     first = data["questions"][0]
@@ -473,7 +440,7 @@ def test_make_exam_prints_json_and_same_seed_same_exam() -> None:
 
 
 def test_make_exam_errors_are_one_line() -> None:
-    bank = make_bank()
+    bank = make_exam_bank()
     with pytest.raises(CommandError, match="No deck has the slug or notes path 'nope'"):
         call_command("make_exam", "nope", "--json")
     with pytest.raises(CommandError, match="Only 10 question"):
@@ -483,6 +450,6 @@ def test_make_exam_errors_are_one_line() -> None:
 def test_make_exam_reads_the_database_a_few_times(django_assert_max_num_queries) -> None:
     from io import StringIO
 
-    bank = make_bank()
+    bank = make_exam_bank()
     with django_assert_max_num_queries(5):
         call_command("make_exam", bank.deck.slug, "--count", "5", "--seed", "1", stdout=StringIO())
