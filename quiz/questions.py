@@ -40,12 +40,13 @@ TERM, DEFINITION, ANSWER, ONE_OF, NOT_ONE_OF, CHOOSE_TWO = (
     "choose_two",
 )
 QUESTION_KINDS = (TERM, DEFINITION, ANSWER, ONE_OF, NOT_ONE_OF, CHOOSE_TWO)
+# How the question kind reads above a question (the stem itself says what to do).
 KIND_LABELS = {
-    TERM: "Which term matches this definition?",
-    DEFINITION: "Which definition matches this term?",
+    TERM: "Definition → term",
+    DEFINITION: "Term → definition",
     ANSWER: "Pick the right answer",
-    ONE_OF: "Which of these is one of them?",
-    NOT_ONE_OF: "Which of these is NOT one of them?",
+    ONE_OF: "One of a list",
+    NOT_ONE_OF: "The odd one out",
     CHOOSE_TWO: "Choose two",
 }
 
