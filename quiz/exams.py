@@ -29,7 +29,14 @@ from quiz.models import (
     StudyProfile,
     Topic,
 )
-from quiz.questions import Question, QuestionMaker, SourceCard, SourceTopic, make_questions
+from quiz.questions import (
+    Question,
+    QuestionMaker,
+    SourceCard,
+    SourceTopic,
+    available_count,
+    make_questions,
+)
 
 if TYPE_CHECKING:
     import fsrs
@@ -112,6 +119,13 @@ def draw_questions(
             f"Only {len(questions)} question(s) can be made from {where}; asked for {count}."
         )
     return questions
+
+
+def available_questions(*, deck: Deck, topic_ids: Sequence[int] = ()) -> int:
+    """How many questions (one per card) the deck, or those topics, can give."""
+    cards, plain_topics, topics = load_bank(deck)
+    only = subtree_ids(topics, topic_ids) if topic_ids else None
+    return available_count(cards, plain_topics, only_topics=only)
 
 
 def domain_of(topic_id: int | None, topics: dict[int, Topic]) -> Topic | None:

@@ -255,6 +255,18 @@ def test_start_view_and_resume_the_same_attempt() -> None:
     assert ExamAttempt.objects.filter(user=user).count() == 1
 
 
+def test_start_view_with_topics_takes_their_deck_and_counts_what_they_hold() -> None:
+    user, bank = make_user(), make_exam_bank()
+    response = logged_in(user).post(
+        "/exams/start/", {"topics": [bank.streaming.pk], "mode": "practice", "pass_mark": 80}
+    )
+    attempt = ExamAttempt.objects.get(user=user)
+    assert response.status_code == 302
+    assert attempt.deck == bank.deck and attempt.topic_ids == [bank.streaming.pk]
+    assert attempt.count == 5 and attempt.pass_mark == pytest.approx(0.8)
+    assert attempt.deadline is None
+
+
 def test_start_view_reports_too_few_questions() -> None:
     user = make_user()
     bank = make_exam_bank()
@@ -363,6 +375,16 @@ def test_overdue_attempt_is_auto_submitted_when_next_touched() -> None:
     attempt.refresh_from_db()
     assert attempt.is_submitted and attempt.auto_submitted and attempt.correct_count == 0
     assert client.get(f"/exams/{attempt.pk}/q/1/")["Location"] == f"/exams/{attempt.pk}/results/"
+    assert "Time is up" in client.get(f"/exams/{attempt.pk}/results/").content.decode()
+
+
+def test_overdue_attempt_found_by_a_get_says_time_is_up() -> None:
+    user = make_user()
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    attempt = start(user, make_exam_bank(), now=two_hours_ago, time_limit_s=60)
+    response = logged_in(user).get(f"/exams/{attempt.pk}/q/2/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/exams/{attempt.pk}/results/"
+    assert "Time is up" in response.content.decode()
 
 
 def test_results_page_shows_score_breakdown_review_and_prediction() -> None:

@@ -24,7 +24,7 @@ HISTORY_LENGTH = 20
 
 
 class StartExamForm(forms.Form):
-    deck = forms.ModelChoiceField(queryset=Deck.objects.all(), to_field_name="slug")
+    deck = forms.ModelChoiceField(queryset=Deck.objects.all(), to_field_name="slug", required=False)
     topics = forms.ModelMultipleChoiceField(
         queryset=Topic.objects.filter(is_active=True), required=False
     )
@@ -36,9 +36,15 @@ class StartExamForm(forms.Form):
 
     def clean(self) -> dict:
         data = super().clean()
-        deck, topics = data.get("deck"), data.get("topics") or []
-        if deck and any(t.deck_id != deck.pk for t in topics):
-            raise forms.ValidationError("Choose topics from the chosen deck.")
+        topics = data.get("topics") or []
+        decks = {t.deck for t in topics}
+        if len(decks) > 1:
+            raise forms.ValidationError("Choose topics from one deck.")
+        if decks:
+            # Chosen topics say which deck; the deck menu only matters without them.
+            data["deck"] = decks.pop()
+        elif not data.get("deck") and "deck" not in self.errors:
+            self.add_error("deck", "Choose a deck.")
         return data
 
 
@@ -47,7 +53,10 @@ def _get_attempt_for_user(request: HttpRequest, attempt_id: int) -> ExamAttempt:
     attempt = get_object_or_404(
         ExamAttempt.objects.select_related("deck"), pk=attempt_id, user=request.user
     )
-    exams.close_if_overdue(attempt=attempt, now=timezone.now())
+    if exams.close_if_overdue(attempt=attempt, now=timezone.now()):
+        messages.warning(
+            request, "Time is up: the exam was submitted. Answers after the deadline do not count."
+        )
     return attempt
 
 
@@ -133,7 +142,7 @@ def exam_start(request: HttpRequest) -> HttpResponse:
     topic_ids = [t.pk for t in data["topics"]]
     count = data["count"]
     if count is None:
-        _, available = exams.deck_readiness(user=request.user, deck=deck, now=now)
+        available = exams.available_questions(deck=deck, topic_ids=topic_ids)
         count = max(1, min(exams.DEFAULT_COUNT, available))
     try:
         attempt = exams.start_attempt(
@@ -250,8 +259,7 @@ def exam_answer(request: HttpRequest, attempt_id: int, position: int) -> HttpRes
     attempt = _get_attempt_for_user(request, attempt_id)
     question = _get_question(attempt, position)
     now = timezone.now()
-    if attempt.is_submitted:
-        messages.info(request, "This attempt is already submitted.")
+    if attempt.is_submitted:  # (the helper said so if the deadline has just closed it)
         return _go(request, reverse("exam_results", args=[attempt.pk]))
     chosen = _chosen(request, question)
     if chosen and question.chosen != sorted(set(chosen)):
