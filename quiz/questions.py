@@ -92,6 +92,8 @@ _LINE_MARK = re.compile(r"^\s*(?:#{1,6}\s+|>\s?|[-*+]\s+|\d+[.)]\s+)", re.MULTIL
 _SPACE = re.compile(r"\s+")
 _NOT_WORD = re.compile(r"[^\w\s]")
 _NUMBER = re.compile(r"\d+")
+_RECALL = re.compile(r"^\s*recall\s*:\s*", re.IGNORECASE)
+_ITEM_COUNT = re.compile(r"\s*\(\d+ items?\)\s*$", re.IGNORECASE)
 
 
 def plain_text(markdown: str) -> str:
@@ -180,19 +182,28 @@ class _Bank:
         return [by_distance[d] for d in sorted(by_distance)]
 
 
+def _comparable(a: str, b: str) -> bool:
+    """Plausible lengths: an option many times longer or shorter than the answer gives the
+    answer away ("Velocity" among three sentences)."""
+    short, long = sorted((len(a), len(b)))
+    return long <= 3 * short + 20
+
+
 def _pick(
     tiers: list[list[_Candidate]],
     *,
     needed: int,
     avoid: Sequence[str],
+    like: str,
     rng: random.Random | None,
     accept: Callable[[_Candidate], bool] = lambda c: True,
 ) -> list[str]:
     """Up to `needed` distractors, nearest tier first (shuffled within a tier when `rng`).
 
     A candidate is skipped when it is near-same as anything in `avoid` (the correct answers)
-    or as a distractor already taken, or when one of its twins is near-same as a correct
-    answer, or when `accept` rejects it.
+    or as a distractor already taken, when one of its twins is near-same as a correct answer,
+    when its length is implausible next to `like` (the right answer), or when `accept`
+    rejects it.
     """
     chosen: list[str] = []
     for tier in tiers:
@@ -204,7 +215,7 @@ def _pick(
                 return chosen
             if not candidate.text or len(candidate.text) > MAX_OPTION_CHARS:
                 continue
-            if not accept(candidate):
+            if not accept(candidate) or not _comparable(candidate.text, like):
                 continue
             if any(near_same(candidate.text, other) for other in [*avoid, *chosen]):
                 continue
@@ -254,6 +265,7 @@ class QuestionMaker:
             self.bank.tiers(card.topic_id, pool),
             needed=MIN_DISTRACTORS,
             avoid=[term],
+            like=term,
             rng=rng,
             accept=lambda c: not any(near_same(t, definition) for t in c.twins),
         )
@@ -272,13 +284,14 @@ class QuestionMaker:
             self.bank.tiers(card.topic_id, pool),
             needed=MIN_DISTRACTORS,
             avoid=[definition],
+            like=definition,
             rng=rng,
             accept=lambda c: not any(near_same(t, term) for t in c.twins),
         )
         if len(distractors) < MIN_DISTRACTORS:
             return None
         topic = self.bank.topics.get(card.topic_id)
-        where = f" (in {topic.title})" if topic else ""
+        where = f" (in {topic.title.rstrip(' :')})" if topic else ""
         stem = f"Which definition matches “{term}”{where}?"
         return self._finish(card, DEFINITION, stem, [definition], distractors, rng)
 
@@ -291,6 +304,7 @@ class QuestionMaker:
             self.bank.tiers(card.topic_id, pool),
             needed=MIN_DISTRACTORS,
             avoid=[answer],
+            like=answer,
             rng=rng,
             # The same question asked on another card: its answer is also right.
             accept=lambda c: not any(near_same(t, prompt) for t in c.twins),
@@ -311,14 +325,18 @@ class QuestionMaker:
         return items
 
     def _outsiders(
-        self, card: SourceCard, needed: int, rng: random.Random | None, avoid: list[str]
+        self, card: SourceCard, needed: int, rng: random.Random | None, items: list[str], like: str
     ) -> list[str]:
+        """Items of other lists, none (nearly) an item of this one."""
         pool = [c for c in self.list_items if c.card_id != card.id]
-        return _pick(self.bank.tiers(card.topic_id, pool), needed=needed, avoid=avoid, rng=rng)
+        tiers = self.bank.tiers(card.topic_id, pool)
+        return _pick(tiers, needed=needed, avoid=items, like=like, rng=rng)
 
     @staticmethod
     def _subject(card: SourceCard) -> str:
-        return plain_text(card.prompt_md).rstrip(" :?.") or "this list"
+        # List prompts read like "Recall: Window types (3 items)"; the stem wants the name.
+        subject = _RECALL.sub("", plain_text(card.prompt_md))
+        return _ITEM_COUNT.sub("", subject).rstrip(" :?.") or "this list"
 
     def _one_of(self, card: SourceCard, rng: random.Random | None) -> Question | None:
         items = self._items(card)
@@ -327,7 +345,7 @@ class QuestionMaker:
         right = rng.choice(items) if rng else items[0]
         # Every item of the list is avoided, not only the right one: an outsider that is
         # (nearly) another item of the list would also be correct.
-        distractors = self._outsiders(card, MIN_DISTRACTORS, rng, items)
+        distractors = self._outsiders(card, MIN_DISTRACTORS, rng, items, right)
         if len(distractors) < MIN_DISTRACTORS:
             return None
         stem = f"Which of these is one of “{self._subject(card)}”?"
@@ -338,10 +356,10 @@ class QuestionMaker:
         # Here the list's own items are the distractors.
         if len(items) < MIN_DISTRACTORS:
             return None
-        outsider = self._outsiders(card, 1, rng, items)
+        members = rng.sample(items, MIN_DISTRACTORS) if rng else items[:MIN_DISTRACTORS]
+        outsider = self._outsiders(card, 1, rng, items, members[0])
         if not outsider:
             return None
-        members = rng.sample(items, MIN_DISTRACTORS) if rng else items[:MIN_DISTRACTORS]
         stem = f"Which of these is NOT one of “{self._subject(card)}”?"
         return self._finish(card, NOT_ONE_OF, stem, outsider, members, rng)
 
@@ -349,10 +367,10 @@ class QuestionMaker:
         items = self._items(card)
         if len(items) < 2:
             return None
-        distractors = self._outsiders(card, MIN_DISTRACTORS, rng, items)
+        right = rng.sample(items, 2) if rng else items[:2]
+        distractors = self._outsiders(card, MIN_DISTRACTORS, rng, items, right[0])
         if len(distractors) < MIN_DISTRACTORS:
             return None
-        right = rng.sample(items, 2) if rng else items[:2]
         stem = f"Which two of these are among “{self._subject(card)}”? (Choose two.)"
         return self._finish(card, CHOOSE_TWO, stem, right, distractors, rng)
 
@@ -404,8 +422,9 @@ class QuestionMaker:
         ]
 
     def build(self, card: SourceCard, kind: str, rng: random.Random) -> Question | None:
-        # None only in a corner: near-sameness is not transitive, so a shuffled pool can
-        # yield one distractor fewer than the feasibility check's unshuffled pass.
+        """The question, or None when this draw cannot make it: feasibility is checked with the
+        first items and an unshuffled pool, and a list's randomly chosen item may have fewer
+        outsiders of a plausible length (near-sameness is not transitive either)."""
         return self._BUILDERS[kind](self, card, rng)
 
     def eligible(
@@ -436,11 +455,20 @@ def make_questions(
     limits which cards are asked about. Fewer than `count` come back when the bank is small.
     """
     maker = QuestionMaker(cards, topics)
-    eligible = maker.eligible(only_topics)
     rng = random.Random(seed)
-    drawn = rng.sample(eligible, min(count, len(eligible)))
-    questions = [maker.build(card, rng.choice(kinds), rng) for card, kinds in drawn]
-    return [q for q in questions if q is not None]
+    order = maker.eligible(only_topics)
+    rng.shuffle(order)
+    questions: list[Question] = []
+    for card, kinds in order:
+        if len(questions) == count:
+            break
+        # A random kind first; the card's other kinds if this draw cannot make it.
+        for kind in rng.sample(kinds, len(kinds)):
+            question = maker.build(card, kind, rng)
+            if question is not None:
+                questions.append(question)
+                break
+    return questions
 
 
 def available_count(
@@ -449,5 +477,5 @@ def available_count(
     *,
     only_topics: Iterable[int] | None = None,
 ) -> int:
-    """How many questions (one per card) the bank can give."""
+    """How many questions (one per card) the bank can give (at most: see `build`)."""
     return len(QuestionMaker(cards, topics).eligible(only_topics))

@@ -217,3 +217,20 @@ def test_near_same_ignores_case_punctuation_and_tiny_typos() -> None:
     assert near_same("Kinesis Data Streams", "Kinesis Data Stream")
     assert not near_same("Tumbling", "Sliding")
     assert not near_same("1,000 records per second", "2,000 records per second")
+
+
+def test_distractors_of_implausible_length_are_not_used() -> None:
+    long_items = [
+        f"A long sentence number {i} that no one would take for a single word" for i in range(5)
+    ]
+    cards = [
+        listing(90, "Recall: The Vs of big data (3 items)", ["Velocity", "Volume", "Variety"]),
+        listing(91, "Long things", long_items),
+    ]
+    maker = QuestionMaker(cards, TOPICS)
+    assert ONE_OF not in maker.kinds_for(cards[0])
+    cards.append(listing(92, "Short things", ["Shard", "Stream", "Record", "Pump"]))
+    q = QuestionMaker(cards, TOPICS).build(cards[0], ONE_OF, random.Random(3))
+    assert q is not None
+    assert all("long sentence" not in o for o in q.options)
+    assert q.stem == "Which of these is one of “The Vs of big data”?"
