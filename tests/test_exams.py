@@ -425,6 +425,14 @@ def test_posts_need_the_csrf_token() -> None:
     assert client.post(f"/exams/{attempt.pk}/q/1/answer/", {"choice": [0]}).status_code == 403
 
 
+def test_admin_shows_attempts_read_only() -> None:
+    staff = make_user("staff", is_staff=True, is_superuser=True)
+    attempt = start(make_user(), make_exam_bank(), now=timezone.now())
+    client = logged_in(staff)
+    assert client.get("/admin/quiz/examattempt/").status_code == 200
+    assert client.get(f"/admin/quiz/examattempt/{attempt.pk}/change/").status_code == 200
+
+
 def test_login_required() -> None:
     assert Client().get("/exams/")["Location"].startswith("/accounts/login/")
 
