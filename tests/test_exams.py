@@ -483,3 +483,15 @@ def test_make_exam_reads_the_database_a_few_times(django_assert_max_num_queries)
     bank = make_exam_bank()
     with django_assert_max_num_queries(5):
         call_command("make_exam", bank.deck.slug, "--count", "5", "--seed", "1", stdout=StringIO())
+
+
+def test_make_exam_prints_a_readable_preview_without_json() -> None:
+    from io import StringIO
+
+    bank = make_exam_bank()
+    out = StringIO()
+    call_command("make_exam", bank.deck.slug, "--count", "3", "--seed", "2", stdout=out)
+    text = out.getvalue()
+    assert text.count("→ My notes › ") == 3
+    assert text.strip().endswith(f"3 question(s) from {bank.deck.slug}, seed 2")
+    assert not ExamAttempt.objects.exists()  # writes nothing
