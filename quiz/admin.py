@@ -1,8 +1,9 @@
 from __future__ import annotations
 
 from django.contrib import admin
+from django.http import HttpRequest
 
-from quiz.models import Card, Deck, Topic
+from quiz.models import Card, Deck, ExamAttempt, ExamQuestion, Topic
 
 
 @admin.register(Deck)
@@ -34,3 +35,25 @@ class CardAdmin(admin.ModelAdmin):
         "created_at",
         "updated_at",
     ]
+
+
+class ExamQuestionInline(admin.TabularInline):
+    model = ExamQuestion
+    extra = 0
+    can_delete = False
+    fields = ["position", "kind", "stem", "chosen", "correct", "is_correct", "flagged"]
+    readonly_fields = fields
+
+
+@admin.register(ExamAttempt)
+class ExamAttemptAdmin(admin.ModelAdmin):
+    """Read-only: attempts are a learner's record, changed only by taking the exam."""
+
+    list_display = ["pk", "user", "mode", "deck", "count", "score", "started_at", "submitted_at"]
+    list_filter = ["mode", "deck"]
+    search_fields = ["user__username"]
+    inlines = [ExamQuestionInline]
+    readonly_fields = [f.name for f in ExamAttempt._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False

@@ -5,6 +5,8 @@ Content is imported from notes and shared by everyone; CardState and Review belo
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -159,6 +161,11 @@ class StudyProfile(models.Model):
     learning_steps = models.CharField(max_length=100, default="1m 10m")
     relearning_steps = models.CharField(max_length=100, default="10m")
     timezone = models.CharField(max_length=64, default="UTC")
+    # Per deck, where this learner's notes-order walk for new cards may start: {deck_id:
+    # [order, deck.imported_at]}. Every active card before `order` has been studied; a re-import
+    # (new imported_at) invalidates it. Kept by quiz.study so finding the next new card does not
+    # rescan every studied card (see quiz.study._first_new_cards).
+    new_cursors = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:
         return f"Study settings for {self.user}"
@@ -200,6 +207,9 @@ class CardState(models.Model):
         indexes = [
             models.Index(fields=["user", "due"], name="cardstate_user_due"),
             models.Index(fields=["user", "deck", "due"], name="cardstate_user_deck_due"),
+            # "Learning cards due now" and "review cards due today" as two short range scans,
+            # however many overdue or suspended rows of the other kind lie in the due range.
+            models.Index(fields=["user", "state", "due"], name="cardstate_user_state_due"),
         ]
 
     def __str__(self) -> str:
@@ -236,3 +246,135 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} rated card {self.card_id} {self.get_rating_display()}"
+
+
+class ExamAttempt(models.Model):
+    """One sitting of a mock exam (timed, answers hidden until submitted) or a practice run
+    (untimed, each answer checked at once). The questions are drawn once, at the start, and
+    stored: a reload or a second tab shows the same attempt."""
+
+    class Mode(models.TextChoices):
+        EXAM = "exam", "Mock exam"
+        PRACTICE = "practice", "Practice"
+
+    # AWS certification exams pass at 720 on a 100–1000 scale; we keep it as a fraction.
+    DEFAULT_PASS_MARK = 0.72
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="exam_attempts"
+    )
+    mode = models.CharField(max_length=10, choices=Mode.choices, default=Mode.EXAM)
+    deck = models.ForeignKey(Deck, on_delete=models.SET_NULL, null=True, blank=True)
+    # The topics chosen at the start (empty: the whole deck); their subtrees were drawn from.
+    topic_ids = models.JSONField(default=list, blank=True)
+    seed = models.BigIntegerField()
+    count = models.PositiveIntegerField()
+    # None in practice mode: untimed.
+    time_limit_s = models.PositiveIntegerField(null=True, blank=True)
+    started_at = models.DateTimeField()
+    deadline = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    # True when the server closed the attempt because its deadline had passed.
+    auto_submitted = models.BooleanField(default=False)
+    pass_mark = models.FloatField(default=DEFAULT_PASS_MARK)
+    # Fractions 0–1: the score once submitted; the FSRS prediction taken at the start.
+    score = models.FloatField(null=True, blank=True)
+    correct_count = models.PositiveIntegerField(default=0)
+    predicted_score = models.FloatField(null=True, blank=True)
+    # The question last shown, so resuming lands where the learner was.
+    position = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        indexes = [models.Index(fields=["user", "started_at"], name="examattempt_user_start")]
+
+    def __str__(self) -> str:
+        return f"{self.get_mode_display()} {self.pk} for {self.user}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("exam_attempt", args=[self.pk])
+
+    @property
+    def is_submitted(self) -> bool:
+        return self.submitted_at is not None
+
+    @property
+    def is_exam(self) -> bool:
+        return self.mode == self.Mode.EXAM
+
+    def is_overdue(self, now: datetime) -> bool:
+        return self.deadline is not None and now >= self.deadline
+
+    def seconds_left(self, now: datetime) -> int | None:
+        if self.deadline is None:
+            return None
+        return max(0, int((self.deadline - now).total_seconds()))
+
+    @property
+    def passed(self) -> bool | None:
+        if self.score is None:
+            return None
+        return self.score >= self.pass_mark
+
+    @property
+    def time_used_s(self) -> int | None:
+        if self.submitted_at is None:
+            return None
+        end = min(self.submitted_at, self.deadline) if self.deadline else self.submitted_at
+        return max(0, int((end - self.started_at).total_seconds()))
+
+
+class ExamQuestion(models.Model):
+    """One multiple-choice question of an attempt, frozen when the attempt started.
+
+    `correct` must never reach a page before `can_reveal` is true (see the exam views)."""
+
+    attempt = models.ForeignKey(ExamAttempt, on_delete=models.CASCADE, related_name="questions")
+    position = models.PositiveIntegerField()
+    # SET_NULL: a deck deleted later does not erase the learner's exam history.
+    card = models.ForeignKey(Card, on_delete=models.SET_NULL, null=True, blank=True)
+    topic = models.ForeignKey(
+        Topic, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # The top-level topic ("domain") the per-topic breakdown groups by.
+    domain = models.ForeignKey(
+        Topic, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    domain_title = models.CharField(max_length=500, blank=True)
+    kind = models.CharField(max_length=20)
+    stem = models.TextField()
+    options = models.JSONField()
+    correct = models.JSONField()
+    chosen = models.JSONField(default=list, blank=True)
+    flagged = models.BooleanField(default=False)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    is_correct = models.BooleanField(null=True, blank=True)
+    explanation_html = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["attempt", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["attempt", "position"], name="examquestion_unique_position"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Q{self.position} of attempt {self.attempt_id}"
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.chosen)
+
+    @property
+    def choose(self) -> int:
+        """How many options to pick (checkboxes when more than one)."""
+        return len(self.correct)
+
+    @property
+    def can_reveal(self) -> bool:
+        """The right answer may be shown: practice once answered, an exam once submitted."""
+        attempt = self.attempt
+        if attempt.is_submitted:
+            return True
+        return attempt.mode == ExamAttempt.Mode.PRACTICE and self.answered_at is not None

@@ -6,12 +6,30 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.static import serve
 
-from quiz.views import accounts, decks, health
+from quiz.views import accounts, decks, exams, health, study
 
 urlpatterns = [
     path("", decks.dashboard, name="dashboard"),
     path("decks/<slug:slug>/", decks.deck_detail, name="deck_detail"),
     path("topics/<int:topic_id>/", decks.topic_detail, name="topic_detail"),
+    path("exams/", exams.exam_home, name="exam_home"),
+    path("exams/start/", exams.exam_start, name="exam_start"),
+    path("exams/<int:attempt_id>/", exams.exam_attempt, name="exam_attempt"),
+    path("exams/<int:attempt_id>/q/<int:position>/", exams.exam_question, name="exam_question"),
+    path("exams/<int:attempt_id>/q/<int:position>/answer/", exams.exam_answer, name="exam_answer"),
+    path("exams/<int:attempt_id>/review/", exams.exam_review, name="exam_review"),
+    path("exams/<int:attempt_id>/submit/", exams.exam_submit, name="exam_submit"),
+    path("exams/<int:attempt_id>/results/", exams.exam_results, name="exam_results"),
+    path("study/", study.study_page, name="study"),
+    path("study/deck/<slug:slug>/", study.study_page, name="study_deck"),
+    path("study/topic/<int:topic_id>/", study.study_page, name="study_topic"),
+    path("study/answer/", study.answer, name="study_answer"),
+    path("study/undo/", study.undo, name="study_undo"),
+    path("study/suspend/", study.suspend, name="study_suspend"),
+    path("study/bury/", study.bury, name="study_bury"),
+    path("study/settings/", study.study_settings, name="study_settings"),
+    path("study/leeches/", study.leech_list, name="leeches"),
+    path("study/leeches/<int:card_id>/unsuspend/", study.leech_unsuspend, name="leech_unsuspend"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

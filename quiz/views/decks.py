@@ -6,18 +6,45 @@ from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET
 
+from quiz import study
 from quiz.models import Card, Deck, Topic
+
+
+def _topic_tree(topics: list[Topic], counts: dict[int, study.Counts]) -> None:
+    """Give each topic (in notes order) `counts` that include all its subtopics."""
+    stack: list[Topic] = []
+    for topic in topics:
+        own = counts.get(topic.pk, study.Counts())
+        topic.counts = study.Counts(new=own.new, learning=own.learning, due=own.due)
+        while stack and stack[-1].level >= topic.level:
+            stack.pop()
+        for ancestor in stack:
+            ancestor.counts.add(own)
+        stack.append(topic)
 
 
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
-    decks = Deck.objects.annotate(
-        card_count=Count("cards", filter=Q(cards__status=Card.Status.ACTIVE))
+    """Every deck with the learner's new / learning / due counts, and each deck's topic tree."""
+    now = timezone.now()
+    profile = study.profile_for(request.user)
+    decks = list(Deck.objects.all())
+    by_deck = study.counts_by(user=request.user, now=now, field="deck", profile=profile)
+    by_topic = study.counts_by(user=request.user, now=now, field="topic", profile=profile)
+    topics = list(Topic.objects.filter(is_active=True).order_by("deck", "order"))
+    _topic_tree(topics, by_topic)
+    total = study.Counts()
+    for deck in decks:
+        deck.counts = by_deck.get(deck.pk, study.Counts())
+        deck.topic_list = [t for t in topics if t.deck_id == deck.pk]
+        total.add(deck.counts)
+    return render(
+        request, "quiz/dashboard.html", {"decks": decks, "total": total, "profile": profile}
     )
-    return render(request, "quiz/dashboard.html", {"decks": decks})
 
 
 @require_GET
@@ -35,6 +62,9 @@ def deck_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @require_GET
 @login_required
 def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
+    """A topic's notes; the study page loads just the notes (`#source`) into its side panel."""
     topic = get_object_or_404(Topic.objects.select_related("deck"), pk=topic_id)
+    if request.htmx:
+        return render(request, "quiz/topic_detail.html#source", {"topic": topic})
     cards = topic.cards.filter(status=Card.Status.ACTIVE).order_by("order")
     return render(request, "quiz/topic_detail.html", {"topic": topic, "cards": cards})

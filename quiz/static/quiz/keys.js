@@ -7,7 +7,9 @@
     if (event.key === " ") return "Space";
     return event.key.length === 1 ? event.key.toLowerCase() : event.key;
   }
+  // Radio buttons and checkboxes take no text, so shortcuts still work while one has focus.
   function typing(target) {
+    if (target.matches && target.matches("input[type=radio], input[type=checkbox]")) return false;
     return target.closest("input, textarea, select, [contenteditable]") !== null;
   }
   document.addEventListener("keydown", function (event) {

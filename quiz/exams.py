@@ -1,0 +1,401 @@
+"""Mock exams and practice: the cross-model operations (keyword-only functions).
+
+The questions come from the pure generator in `quiz.questions`; this module loads the deck for
+it, stores what it returns, keeps the server's clock (every function takes `now`), scores, and
+closes the loop with study: a question missed in a submitted exam is a lapse for its card.
+"""
+
+from __future__ import annotations
+
+import math
+import secrets
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+
+from quiz import scheduling, study
+from quiz.models import (
+    Card,
+    CardState,
+    Deck,
+    ExamAttempt,
+    ExamQuestion,
+    Review,
+    StudyProfile,
+    Topic,
+)
+from quiz.questions import (
+    Question,
+    QuestionMaker,
+    SourceCard,
+    SourceTopic,
+    available_count,
+    make_questions,
+)
+
+if TYPE_CHECKING:
+    import fsrs
+
+# The model for the defaults: an AWS specialty exam is 65 questions in 170 minutes.
+MODEL_EXAM_QUESTIONS = 65
+MODEL_EXAM_MINUTES = 170
+DEFAULT_COUNT = MODEL_EXAM_QUESTIONS
+MAX_COUNT = 200
+
+
+class ExamError(Exception):
+    """A one-line reason an exam cannot be made or started."""
+
+
+def default_time_limit_s(count: int) -> int:
+    """The model exam's pace (~2.6 minutes a question) scaled to `count`, in whole minutes."""
+    return math.ceil(count * MODEL_EXAM_MINUTES / MODEL_EXAM_QUESTIONS) * 60
+
+
+# --- the bank -----------------------------------------------------------------------------
+
+
+def resolve_deck(deck_or_path: str) -> Deck:
+    """A deck by slug, or by the notes file it was imported from."""
+    deck = Deck.objects.filter(slug=deck_or_path).first()
+    if deck is None:
+        candidates = {deck_or_path, str(Path(deck_or_path).expanduser().resolve())}
+        deck = Deck.objects.filter(source_path__in=candidates).first()
+    if deck is None:
+        raise ExamError(f"No deck has the slug or notes path {deck_or_path!r}.")
+    return deck
+
+
+def load_bank(deck: Deck) -> tuple[list[SourceCard], list[SourceTopic], dict[int, Topic]]:
+    """The deck's active cards and all its topics, as the generator's plain data."""
+    topics = {t.pk: t for t in deck.topics.all()}
+    cards = [
+        SourceCard(
+            id=c.pk,
+            topic_id=c.topic_id,
+            kind=c.kind,
+            prompt_md=c.prompt_md,
+            answer_md=c.answer_md,
+            items=tuple(str(i) for i in (c.items or [])),
+            term=c.term,
+        )
+        for c in deck.cards.filter(status=Card.Status.ACTIVE).order_by("pk")
+    ]
+    plain_topics = [SourceTopic(t.pk, t.parent_id, t.title) for t in topics.values()]
+    return cards, plain_topics, topics
+
+
+def subtree_ids(topics: dict[int, Topic], roots: Iterable[int]) -> set[int]:
+    children: dict[int | None, list[int]] = {}
+    for topic in topics.values():
+        children.setdefault(topic.parent_id, []).append(topic.pk)
+    found: set[int] = set()
+    stack = [r for r in roots if r in topics]
+    while stack:
+        current = stack.pop()
+        if current not in found:
+            found.add(current)
+            stack.extend(children.get(current, []))
+    return found
+
+
+def draw_questions(
+    *, deck: Deck, count: int, seed: int, topic_ids: Sequence[int] = ()
+) -> list[Question]:
+    """The questions an exam on `deck` (or on `topic_ids` and their subtopics) would hold.
+
+    Raises ExamError when the bank cannot give `count` questions."""
+    cards, plain_topics, topics = load_bank(deck)
+    only = subtree_ids(topics, topic_ids) if topic_ids else None
+    questions = make_questions(cards, plain_topics, count=count, seed=seed, only_topics=only)
+    if len(questions) < count:
+        where = "those topics" if topic_ids else f"deck {deck.slug!r}"
+        raise ExamError(
+            f"Only {len(questions)} question(s) can be made from {where}; asked for {count}."
+        )
+    return questions
+
+
+def available_questions(*, deck: Deck, topic_ids: Sequence[int] = ()) -> int:
+    """How many questions (one per card) the deck, or those topics, can give."""
+    cards, plain_topics, topics = load_bank(deck)
+    only = subtree_ids(topics, topic_ids) if topic_ids else None
+    return available_count(cards, plain_topics, only_topics=only)
+
+
+def domain_of(topic_id: int | None, topics: dict[int, Topic]) -> Topic | None:
+    """The top-level topic a topic belongs to: the per-topic breakdown's "domain".
+
+    Notes often have one title heading above everything; when a deck has a single root, its
+    children are the domains (cards under the root itself count for the root)."""
+    if topic_id is None or topic_id not in topics:
+        return None
+    roots = [t for t in topics.values() if t.parent_id is None]
+    top = {roots[0].pk} if len(roots) == 1 else set()
+    chain = [topics[topic_id]]
+    seen = {topic_id}
+    while chain[-1].parent_id is not None and chain[-1].parent_id in topics:
+        parent = topics[chain[-1].parent_id]
+        if parent.pk in seen:
+            break
+        seen.add(parent.pk)
+        chain.append(parent)
+    # chain ends at a root; skip a lone title root when there is a level below it.
+    if chain[-1].pk in top and len(chain) > 1:
+        return chain[-2]
+    return chain[-1]
+
+
+# --- readiness and the study loop ---------------------------------------------------------
+
+
+def _scheduler_for(user: AbstractBaseUser) -> fsrs.Scheduler:
+    # An unsaved profile holds the defaults: reading readiness creates no rows.
+    profile = StudyProfile.objects.filter(user=user).first() or StudyProfile(user=user)
+    return study.scheduler_for(profile)
+
+
+def exam_readiness(*, user: AbstractBaseUser, card_ids: Iterable[int], now: datetime) -> float:
+    """The expected score: the mean FSRS retrievability of the cards for this user.
+
+    A card never studied counts 0. Guessing is ignored, so the estimate is conservative:
+    a multiple-choice question can be right by luck, a recall cannot."""
+    ids = list(card_ids)
+    if not ids:
+        return 0.0
+    scheduler = _scheduler_for(user)
+    states = CardState.objects.filter(user=user, card_id__in=ids)
+    total = sum(
+        scheduling.retrievability(study.memory_of(s), now=now, scheduler=scheduler) for s in states
+    )
+    return total / len(ids)
+
+
+def record_exam_lapse(*, user: AbstractBaseUser, card: Card, at: datetime) -> Review | None:
+    """Rate `card` Again for `user` at `at` through the study scheduler (`study.answer_card`).
+
+    The CardState changes as for a study answer and a Review row is logged with
+    source="exam". `lapses` (and leech detection) follow study's rule: only a card in the
+    Review state lapses; a new or learning card restarts its learning steps. A retired card
+    records nothing (None)."""
+    for _ in range(3):
+        state = CardState.objects.filter(user=user, card=card).only("version").first()
+        result = study.answer_card(
+            user=user,
+            card=card,
+            rating=scheduling.AGAIN,
+            version=state.version if state else 0,
+            now=at,
+            source="exam",
+        )
+        if result.recorded or card.status != Card.Status.ACTIVE:
+            return result.review
+        # A study answer in another tab changed the state between our read and write: reread.
+    return None
+
+
+# --- attempts -----------------------------------------------------------------------------
+
+
+def start_attempt(
+    *,
+    user: AbstractBaseUser,
+    deck: Deck,
+    now: datetime,
+    mode: str = ExamAttempt.Mode.EXAM,
+    count: int = DEFAULT_COUNT,
+    topic_ids: Sequence[int] = (),
+    seed: int | None = None,
+    time_limit_s: int | None = None,
+    pass_mark: float = ExamAttempt.DEFAULT_PASS_MARK,
+) -> ExamAttempt:
+    """Draw the questions, store them with the attempt, and start the clock (exam mode)."""
+    if not 1 <= count <= MAX_COUNT:
+        raise ExamError(f"The number of questions must be between 1 and {MAX_COUNT}.")
+    if not 0 < pass_mark <= 1:
+        raise ExamError("The pass mark must be a fraction above 0 and at most 1.")
+    if seed is None:
+        seed = secrets.randbelow(2**31)
+    questions = draw_questions(deck=deck, count=count, seed=seed, topic_ids=topic_ids)
+    if mode == ExamAttempt.Mode.EXAM:
+        time_limit_s = time_limit_s or default_time_limit_s(count)
+    else:
+        time_limit_s = None  # practice is untimed
+    cards = Card.objects.in_bulk([q.card_id for q in questions])
+    topics = {t.pk: t for t in deck.topics.all()}
+    with transaction.atomic():
+        attempt = ExamAttempt.objects.create(
+            user=user,
+            mode=mode,
+            deck=deck,
+            topic_ids=list(topic_ids),
+            seed=seed,
+            count=len(questions),
+            time_limit_s=time_limit_s,
+            started_at=now,
+            deadline=now + timedelta(seconds=time_limit_s) if time_limit_s else None,
+            pass_mark=pass_mark,
+            predicted_score=exam_readiness(user=user, card_ids=cards, now=now),
+        )
+        rows = []
+        for position, q in enumerate(questions, start=1):
+            domain = domain_of(q.topic_id, topics)
+            rows.append(
+                ExamQuestion(
+                    attempt=attempt,
+                    position=position,
+                    card=cards[q.card_id],
+                    topic_id=q.topic_id,
+                    domain=domain,
+                    domain_title=domain.title if domain else "",
+                    kind=q.kind,
+                    stem=q.stem,
+                    options=list(q.options),
+                    correct=list(q.correct),
+                    explanation_html=cards[q.card_id].answer_html,
+                )
+            )
+        ExamQuestion.objects.bulk_create(rows)
+    return attempt
+
+
+def close_if_overdue(*, attempt: ExamAttempt, now: datetime) -> bool:
+    """Auto-submit an attempt whose deadline has passed; True when it did."""
+    if attempt.is_submitted or not attempt.is_overdue(now):
+        return False
+    submit_attempt(attempt=attempt, now=now, auto=True)
+    return True
+
+
+@dataclass(frozen=True)
+class AnswerOutcome:
+    saved: bool
+    # "saved", "late" (deadline passed: not counted, attempt submitted), "closed" (already
+    # submitted), "locked" (a practice answer is final), "invalid" (no or bad choice)
+    reason: str
+
+
+def answer_question(
+    *, question: ExamQuestion, chosen: Sequence[int], now: datetime
+) -> AnswerOutcome:
+    """Record the learner's choice. In an exam it can change until submission; in practice
+    the first answer is final (its feedback has been shown)."""
+    with transaction.atomic():
+        attempt = ExamAttempt.objects.select_for_update().get(pk=question.attempt_id)
+        question.attempt = attempt
+        if attempt.is_submitted:
+            return AnswerOutcome(False, "closed")
+        if attempt.is_overdue(now):
+            submit_attempt(attempt=attempt, now=now, auto=True)
+            return AnswerOutcome(False, "late")
+        question.refresh_from_db()
+        if attempt.mode == ExamAttempt.Mode.PRACTICE and question.answered_at is not None:
+            return AnswerOutcome(False, "locked")
+        picked = sorted(set(chosen))
+        if not picked or len(picked) > question.choose:
+            return AnswerOutcome(False, "invalid")
+        if any(not 0 <= i < len(question.options) for i in picked):
+            return AnswerOutcome(False, "invalid")
+        question.chosen = picked
+        question.answered_at = now
+        question.is_correct = picked == sorted(question.correct)
+        question.save(update_fields=["chosen", "answered_at", "is_correct"])
+    return AnswerOutcome(True, "saved")
+
+
+def set_flag(*, question: ExamQuestion, flagged: bool, now: datetime) -> bool:
+    """Flag a question for review; False when the attempt is closed (or just closed)."""
+    attempt = question.attempt
+    if close_if_overdue(attempt=attempt, now=now) or attempt.is_submitted:
+        return False
+    ExamQuestion.objects.filter(pk=question.pk).update(flagged=flagged)
+    question.flagged = flagged
+    return True
+
+
+def submit_attempt(*, attempt: ExamAttempt, now: datetime, auto: bool = False) -> ExamAttempt:
+    """Score the attempt and close it; idempotent.
+
+    In exam mode every missed question (wrong or unanswered) is a lapse for its card: it is
+    rated Again, at submission time, in the learner's study schedule."""
+    with transaction.atomic():
+        locked = ExamAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.is_submitted:
+            _copy(locked, attempt)
+            return attempt
+        questions = list(locked.questions.select_related("card"))
+        correct = sum(1 for q in questions if q.is_correct)
+        locked.correct_count = correct
+        locked.score = correct / len(questions) if questions else 0.0
+        locked.submitted_at = now
+        locked.auto_submitted = auto
+        locked.save()
+        if locked.mode == ExamAttempt.Mode.EXAM:
+            for q in questions:
+                if not q.is_correct and q.card is not None:
+                    record_exam_lapse(user=locked.user, card=q.card, at=now)
+    _copy(locked, attempt)
+    return attempt
+
+
+def _copy(source: ExamAttempt, target: ExamAttempt) -> None:
+    if source is not target:
+        for name in ("correct_count", "score", "submitted_at", "auto_submitted"):
+            setattr(target, name, getattr(source, name))
+
+
+# --- reading results ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Counts:
+    total: int
+    answered: int
+    flagged: int
+
+    @property
+    def unanswered(self) -> int:
+        return self.total - self.answered
+
+
+def counts(questions: Sequence[ExamQuestion]) -> Counts:
+    return Counts(
+        total=len(questions),
+        answered=sum(1 for q in questions if q.is_answered),
+        flagged=sum(1 for q in questions if q.flagged),
+    )
+
+
+@dataclass(frozen=True)
+class DomainScore:
+    title: str
+    topic_id: int | None
+    correct: int
+    total: int
+
+    @property
+    def fraction(self) -> float:
+        return self.correct / self.total if self.total else 0.0
+
+
+def breakdown(questions: Sequence[ExamQuestion]) -> list[DomainScore]:
+    """Score per domain (top-level topic), in the order the domains first appear."""
+    groups: dict[tuple[int | None, str], list[ExamQuestion]] = {}
+    for q in sorted(questions, key=lambda q: q.position):
+        groups.setdefault((q.domain_id, q.domain_title or "Other"), []).append(q)
+    return [
+        DomainScore(title, topic_id, sum(1 for q in qs if q.is_correct), len(qs))
+        for (topic_id, title), qs in groups.items()
+    ]
+
+
+def deck_readiness(*, user: AbstractBaseUser, deck: Deck, now: datetime) -> tuple[float, int]:
+    """Readiness over every card of the deck that can give a question, and how many."""
+    cards, plain_topics, _ = load_bank(deck)
+    eligible = [card.id for card, _kinds in QuestionMaker(cards, plain_topics).eligible()]
+    return exam_readiness(user=user, card_ids=eligible, now=now), len(eligible)

@@ -1,0 +1,728 @@
+"""Studying: which card comes next, answering it, undo, suspend and bury, leeches, day counts.
+
+Keyword-only functions over the models. The scheduling itself is `quiz.scheduling` (fsrs).
+
+Decisions worth knowing:
+
+- A learner's day starts at 4 am in their own time zone (`DAY_START_HOUR`, as in Anki), so a
+  session that runs past midnight still counts toward the evening it started in. Daily limits
+  count the non-undone study reviews since that boundary.
+- A card has no CardState until it is first answered (or suspended or buried). New cards come in
+  notes order (deck, then `Card.order`), interleaved with due reviews so both run out together.
+- Every change to a CardState is a conditional `UPDATE ... WHERE version = N`: a replayed or
+  stale POST (double click, back button, second tab) changes nothing, even when two processes
+  answer at once on PostgreSQL. The first CardState is created through the unique
+  (user, card) constraint, so two first answers cannot both create one.
+- The review log is append-only; undo restores the snapshot in `state_before` and marks the
+  review `undone`.
+"""
+
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass
+from datetime import UTC, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import fsrs
+from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
+from django.db import transaction
+from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
+
+from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
+from quiz.scheduling import (
+    AGAIN,
+    LEARNING,
+    NEW,
+    RATINGS,
+    RELEARNING,
+    REVIEW,
+    Memory,
+    SchedulerSettings,
+    make_scheduler,
+    preview,
+    review,
+)
+
+DAY_START_HOUR = 4
+# With nothing else left, learning cards due this soon are shown early (Anki's learn-ahead).
+LEARN_AHEAD = timedelta(minutes=20)
+# A card left on screen while the learner makes tea is not 20 minutes of study (Anki caps at 60 s).
+MAX_DURATION_MS = 60_000
+LEECH_LAPSES = 8
+# After the first leech mark, every fourth further lapse suspends the card again.
+LEECH_REPEAT = 4
+# Suspended or buried new cards the notes-order walk may step over before giving up.
+_NEW_SLACK = 10
+_SHOWN_SALT = "quiz.study.shown"
+
+User = AbstractBaseUser
+
+
+# --- scope -------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What is being studied: everything, one deck, or one topic with its subtopics."""
+
+    deck: Deck | None = None
+    topic: Topic | None = None
+    topic_ids: tuple[int, ...] = ()
+
+    @property
+    def key(self) -> str:
+        if self.topic is not None:
+            return f"topic:{self.topic.pk}"
+        if self.deck is not None:
+            return f"deck:{self.deck.pk}"
+        return "all"
+
+    @property
+    def title(self) -> str:
+        if self.topic is not None:
+            return self.topic.title
+        if self.deck is not None:
+            return self.deck.title
+        return "Everything due"
+
+
+def scope_for(*, deck: Deck | None = None, topic: Topic | None = None) -> Scope:
+    if topic is not None:
+        prefix = topic.path + " › "
+        ids = Topic.objects.filter(deck_id=topic.deck_id).filter(
+            Q(pk=topic.pk) | Q(path__startswith=prefix)
+        )
+        return Scope(
+            deck=topic.deck, topic=topic, topic_ids=tuple(ids.values_list("pk", flat=True))
+        )
+    return Scope(deck=deck)
+
+
+def scope_from_key(key: str) -> Scope:
+    """ "all", "deck:ID" or "topic:ID" → Scope. Raises Deck/Topic.DoesNotExist or ValueError."""
+    if not key or key == "all":
+        return Scope()
+    kind, _, raw_id = key.partition(":")
+    if kind == "deck":
+        return scope_for(deck=Deck.objects.get(pk=int(raw_id)))
+    if kind == "topic":
+        return scope_for(topic=Topic.objects.select_related("deck").get(pk=int(raw_id)))
+    raise ValueError(f"unknown scope {key!r}")
+
+
+def _scoped_states(states: QuerySet[CardState], scope: Scope) -> QuerySet[CardState]:
+    if scope.topic is not None:
+        return states.filter(deck_id=scope.topic.deck_id, card__topic_id__in=scope.topic_ids)
+    if scope.deck is not None:
+        return states.filter(deck_id=scope.deck.pk)
+    return states
+
+
+def _available_states(*, user: User, scope: Scope, now: datetime) -> QuerySet[CardState]:
+    """This learner's states that may be shown: active card, not suspended, not buried."""
+    states = CardState.objects.filter(
+        user=user, suspended=False, card__status=Card.Status.ACTIVE
+    ).filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
+    return _scoped_states(states, scope)
+
+
+# --- profile, scheduler, day -------------------------------------------------------------------
+
+
+def profile_for(user: User) -> StudyProfile:
+    profile, _ = StudyProfile.objects.get_or_create(user=user)
+    return profile
+
+
+def scheduler_settings(profile: StudyProfile) -> SchedulerSettings:
+    return SchedulerSettings(
+        desired_retention=profile.desired_retention,
+        learning_steps=profile.learning_steps,
+        relearning_steps=profile.relearning_steps,
+    )
+
+
+@functools.lru_cache(maxsize=64)
+def _cached_scheduler(settings: SchedulerSettings) -> fsrs.Scheduler:
+    return make_scheduler(settings)
+
+
+def scheduler_for(profile: StudyProfile) -> fsrs.Scheduler:
+    return _cached_scheduler(scheduler_settings(profile))
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def day_bounds(*, now: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """The learner's current study day as [start, end) in UTC: 4 am to 4 am local time."""
+    tz = zone(timezone)
+    local = now.astimezone(tz)
+    day = local.date() if local.hour >= DAY_START_HOUR else local.date() - timedelta(days=1)
+    start = datetime.combine(day, time(DAY_START_HOUR), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(DAY_START_HOUR), tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def fuzz_seed(card_id: int, reps: int) -> int:
+    """Same seed for the preview and the answer, different for each review of the card."""
+    return card_id * 1000 + reps
+
+
+@dataclass(frozen=True)
+class TodayCounts:
+    new: int
+    reviews: int
+    total: int
+
+
+def today_counts(*, user: User, start: datetime) -> TodayCounts:
+    """Study answers since the day boundary: new cards introduced, review cards answered."""
+    row = Review.objects.filter(
+        user=user, reviewed_at__gte=start, undone=False, source="study"
+    ).aggregate(
+        total=Count("id"),
+        new=Count("id", filter=Q(state_before__state=NEW)),
+        reviews=Count("id", filter=Q(state_before__state=REVIEW)),
+    )
+    return TodayCounts(new=row["new"], reviews=row["reviews"], total=row["total"])
+
+
+# --- the queue ---------------------------------------------------------------------------------
+
+
+@dataclass
+class Shown:
+    """A card ready to show: its memory and the version token its answer must carry."""
+
+    card: Card
+    memory: Memory
+    reps: int
+    version: int
+    is_new: bool
+
+    def intervals(self, *, now: datetime, scheduler: fsrs.Scheduler) -> dict[int, timedelta]:
+        return preview(
+            self.memory, now=now, scheduler=scheduler, fuzz_seed=fuzz_seed(self.card.pk, self.reps)
+        )
+
+
+@dataclass
+class Queue:
+    shown: Shown | None
+    learning: int
+    reviews: int
+    new: int
+    reviewed_today: int
+
+    @property
+    def left(self) -> int:
+        return self.learning + self.reviews + self.new
+
+
+def memory_of(state: CardState) -> Memory:
+    return Memory(
+        state=state.state,
+        step=state.step,
+        stability=state.stability,
+        difficulty=state.difficulty,
+        due=state.due,
+        last_review=state.last_review,
+    )
+
+
+def shown_for(*, user: User, card: Card) -> Shown:
+    """A specific card as the learner would see it now (used after undo and to reveal)."""
+    state = CardState.objects.filter(user=user, card=card).first()
+    if state is None:
+        return Shown(card=card, memory=Memory(), reps=0, version=0, is_new=True)
+    return Shown(
+        card=card,
+        memory=memory_of(state),
+        reps=state.reps,
+        version=state.version,
+        is_new=state.state == NEW,
+    )
+
+
+def next_card(
+    *, user: User, scope: Scope, now: datetime, profile: StudyProfile | None = None
+) -> Queue:
+    """The card to show next and what is left: learning due now first, then reviews due today
+    and new cards (notes order) interleaved, then learning due within LEARN_AHEAD."""
+    profile = profile or profile_for(user)
+    start, end = day_bounds(now=now, timezone=profile.timezone)
+    today = today_counts(user=user, start=start)
+    available = _available_states(user=user, scope=scope, now=now)
+
+    # Both lookups are range scans of the (user, state, due) index; learning cards are few.
+    learning = list(
+        available.filter(state__in=[LEARNING, RELEARNING], due__lte=now + LEARN_AHEAD)
+        .order_by("due")
+        .values_list("pk", "due")
+    )
+    learning_now = [pk for pk, due in learning if due <= now]
+    review_room = max(0, profile.max_reviews_per_day - today.reviews)
+    reviews = (
+        list(
+            available.filter(state=REVIEW, due__lt=end)
+            .order_by("due")
+            .values_list("pk", flat=True)[:review_room]
+        )
+        if review_room
+        else []
+    )
+    new_room = max(0, profile.new_per_day - today.new)
+    new_cards = (
+        _first_new_cards(user=user, scope=scope, profile=profile, now=now, limit=new_room)
+        if new_room
+        else []
+    )
+
+    pick_state: int | None = None
+    pick_new: tuple[int, int] | None = None
+    if learning_now:
+        pick_state = learning_now[0]
+    elif reviews and new_cards:
+        # Keep the share of today's new cards shown no ahead of the share of reviews done.
+        new_share = today.new / max(1, profile.new_per_day)
+        review_share = today.reviews / (today.reviews + len(reviews))
+        if new_share <= review_share:
+            pick_new = new_cards[0]
+        else:
+            pick_state = reviews[0]
+    elif reviews:
+        pick_state = reviews[0]
+    elif new_cards:
+        pick_new = new_cards[0]
+    elif learning:
+        pick_state = learning[0][0]
+
+    shown: Shown | None = None
+    if pick_state is not None:
+        state = CardState.objects.select_related("card__topic", "card__deck").get(pk=pick_state)
+        shown = Shown(
+            card=state.card,
+            memory=memory_of(state),
+            reps=state.reps,
+            version=state.version,
+            is_new=state.state == NEW,
+        )
+    elif pick_new is not None:
+        card = Card.objects.select_related("topic", "deck").get(pk=pick_new[0])
+        shown = Shown(card=card, memory=Memory(), reps=0, version=pick_new[1], is_new=True)
+    return Queue(
+        shown=shown,
+        learning=len(learning),
+        reviews=len(reviews),
+        new=len(new_cards),
+        reviewed_today=today.total,
+    )
+
+
+def _first_new_cards(
+    *, user: User, scope: Scope, profile: StudyProfile, now: datetime, limit: int
+) -> list[tuple[int, int]]:
+    """Up to `limit` new cards in notes order as (card id, state version or 0).
+
+    A new card is an active card this learner has never answered (no CardState, or one still
+    NEW after an undo). Walking the deck's (deck, status, order) index with NOT EXISTS would
+    step over every studied card on each request, so each deck keeps a cursor in the profile:
+    every active card before it is studied. The walk starts there and moves the cursor to the
+    first unstudied card it meets. A re-import (new `Deck.imported_at`) resets the cursor, and
+    undoing a card's first answer moves it back.
+    """
+    if scope.deck is not None:
+        decks = [(scope.deck.pk, scope.deck.imported_at)]
+    else:
+        decks = list(Deck.objects.values_list("pk", "imported_at"))
+    cursors: dict[str, Any] = profile.new_cursors or {}
+    changed = False
+    found: list[tuple[int, int]] = []
+    for deck_id, imported_at in decks:
+        stamp = imported_at.isoformat() if imported_at else None
+        position, cursor_stamp, exhausted = cursors.get(str(deck_id), (0, None, False))
+        if cursor_stamp != stamp:
+            position, exhausted = 0, False
+        if exhausted and scope.topic is None:
+            continue
+        studied = CardState.objects.filter(user=user, card=OuterRef("pk")).exclude(state=NEW)
+        blocked = CardState.objects.filter(user=user, card=OuterRef("pk")).filter(
+            Q(suspended=True) | Q(buried_until__gt=now)
+        )
+        version = CardState.objects.filter(user=user, card=OuterRef("pk")).values("version")[:1]
+        cards = Card.objects.filter(
+            deck_id=deck_id, status=Card.Status.ACTIVE, order__gte=position
+        ).filter(~Exists(studied))
+        if scope.topic is not None:
+            cards = cards.filter(topic_id__in=scope.topic_ids)
+        rows = list(
+            cards.annotate(blocked=Exists(blocked), version=Subquery(version))
+            .order_by("order", "pk")
+            .values_list("pk", "order", "blocked", "version")[: limit - len(found) + _NEW_SLACK]
+        )
+        if scope.topic is None:
+            # The first unstudied card in notes order, blocked or not, is where the walk resumes.
+            new_position = rows[0][1] if rows else position
+            new_cursor = [new_position, stamp, not rows]
+            if cursors.get(str(deck_id)) != new_cursor:
+                cursors[str(deck_id)] = new_cursor
+                changed = True
+        found.extend(
+            (pk, version or 0) for pk, _order, is_blocked, version in rows if not is_blocked
+        )
+        if len(found) >= limit:
+            break
+    if changed:
+        profile.new_cursors = cursors
+        StudyProfile.objects.filter(pk=profile.pk).update(new_cursors=cursors)
+    return found[:limit]
+
+
+def _rewind_new_cursor(*, user: User, card: Card) -> None:
+    profile = profile_for(user)
+    cursors = dict(profile.new_cursors or {})
+    cursor = cursors.get(str(card.deck_id))
+    if cursor and (cursor[0] > card.order or cursor[2]):
+        cursors[str(card.deck_id)] = [min(cursor[0], card.order), cursor[1], False]
+        StudyProfile.objects.filter(pk=profile.pk).update(new_cursors=cursors)
+
+
+# --- answering ---------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    recorded: bool
+    review: Review | None = None
+    state: CardState | None = None
+    became_leech: bool = False
+
+
+def snapshot(state: CardState) -> dict[str, Any]:
+    """Everything undo needs to put a CardState back exactly (the review log's before/after)."""
+    return {
+        **memory_of(state).as_json(),
+        "reps": state.reps,
+        "lapses": state.lapses,
+        "suspended": state.suspended,
+        "buried_until": state.buried_until.isoformat() if state.buried_until else None,
+        "is_leech": state.is_leech,
+        "version": state.version,
+    }
+
+
+def _state_at_version(*, user: User, card: Card, version: int, now: datetime) -> CardState | None:
+    """The learner's state row if its version is still `version`; None for a stale token.
+
+    Version 0 means "never changed": the row is created here if missing. get_or_create inserts
+    through the unique (user, card) constraint, so of two concurrent first answers one insert
+    fails, re-reads the winner's row, and then sees a newer version.
+    """
+    if version == 0:
+        state, _ = CardState.objects.get_or_create(
+            user=user, card=card, defaults={"deck_id": card.deck_id, "due": now}
+        )
+    else:
+        state = CardState.objects.filter(user=user, card=card).first()
+    if state is None or state.version != version:
+        return None
+    return state
+
+
+def _conditional_update(row: CardState, /, **fields: Any) -> bool:
+    """Apply `fields` and bump the version only if nobody changed the row since we read it."""
+    new_version = row.version + 1
+    updated = CardState.objects.filter(pk=row.pk, version=row.version).update(
+        version=new_version, **fields
+    )
+    if not updated:
+        return False
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.version = new_version
+    return True
+
+
+def answer_card(
+    *,
+    user: User,
+    card: Card,
+    rating: int,
+    version: int,
+    now: datetime,
+    duration_ms: int | None = None,
+    source: str = "study",
+    profile: StudyProfile | None = None,
+) -> AnswerResult:
+    """Record one answer. A stale `version` (or a retired card) records nothing."""
+    if rating not in RATINGS:
+        raise ValueError(f"rating must be 1-4, not {rating!r}")
+    if card.status != Card.Status.ACTIVE:
+        return AnswerResult(recorded=False)
+    profile = profile or profile_for(user)
+    scheduler = scheduler_for(profile)
+    with transaction.atomic():
+        state = _state_at_version(user=user, card=card, version=version, now=now)
+        if state is None:
+            return AnswerResult(recorded=False)
+        before = snapshot(state)
+        after = review(
+            memory_of(state),
+            rating,
+            now=now,
+            scheduler=scheduler,
+            fuzz_seed=fuzz_seed(card.pk, state.reps),
+        )
+        lapsed = state.state == REVIEW and rating == AGAIN
+        lapses = state.lapses + (1 if lapsed else 0)
+        became_leech = (
+            lapsed and lapses >= LEECH_LAPSES and (lapses - LEECH_LAPSES) % LEECH_REPEAT == 0
+        )
+        changed = _conditional_update(
+            state,
+            state=after.state,
+            step=after.step,
+            stability=after.stability,
+            difficulty=after.difficulty,
+            due=after.due,
+            last_review=after.last_review,
+            reps=state.reps + 1,
+            lapses=lapses,
+            suspended=state.suspended or became_leech,
+            is_leech=state.is_leech or became_leech,
+        )
+        if not changed:
+            return AnswerResult(recorded=False)
+        if duration_ms is not None:
+            duration_ms = max(0, min(MAX_DURATION_MS, duration_ms))
+        logged = Review.objects.create(
+            user=user,
+            card=card,
+            rating=rating,
+            reviewed_at=now,
+            duration_ms=duration_ms,
+            state_before=before,
+            state_after=snapshot(state),
+            source=source,
+        )
+    return AnswerResult(recorded=True, review=logged, state=state, became_leech=became_leech)
+
+
+def last_review(*, user: User) -> Review | None:
+    """The learner's latest study answer that undo would reverse."""
+    return (
+        Review.objects.filter(user=user, undone=False, source="study")
+        .order_by("-pk")
+        .only("pk", "card_id")
+        .first()
+    )
+
+
+def undo_review(*, user: User, review_row: Review) -> CardState | None:
+    """Put the card back exactly as it was before `review_row` and mark the review undone.
+
+    Only the learner's latest not-undone study review can be undone, and only while the card is
+    still as that review left it (same rep count). The version is bumped, not restored, so an
+    answer form from before the undo stays stale. Returns the restored state, or None.
+    """
+    with transaction.atomic():
+        latest = last_review(user=user)
+        if latest is None or latest.pk != review_row.pk or review_row.user_id != user.pk:
+            return None
+        state = (
+            CardState.objects.select_for_update().filter(user=user, card_id=review_row.card_id)
+        ).first()
+        if state is None or state.reps != review_row.state_after.get("reps"):
+            return None
+        before = review_row.state_before
+        memory = Memory.from_json(before)
+        buried = before.get("buried_until")
+        restored = _conditional_update(
+            state,
+            state=memory.state,
+            step=memory.step,
+            stability=memory.stability,
+            difficulty=memory.difficulty,
+            due=memory.due or state.due,
+            last_review=memory.last_review,
+            reps=before.get("reps", 0),
+            lapses=before.get("lapses", 0),
+            suspended=before.get("suspended", False),
+            buried_until=datetime.fromisoformat(buried) if buried else None,
+            is_leech=before.get("is_leech", False),
+        )
+        if not restored:
+            return None
+        Review.objects.filter(pk=review_row.pk, undone=False).update(undone=True)
+        review_row.undone = True
+    if memory.state == NEW:
+        _rewind_new_cursor(user=user, card=review_row.card)
+    return state
+
+
+def undo_last(*, user: User) -> Review | None:
+    """Undo the latest study answer; returns the review undone, or None."""
+    latest = last_review(user=user)
+    if latest is None or undo_review(user=user, review_row=latest) is None:
+        return None
+    return latest
+
+
+# --- suspend, bury, leeches --------------------------------------------------------------------
+
+
+def _change(*, user: User, card: Card, version: int, now: datetime, **fields: Any) -> bool:
+    with transaction.atomic():
+        state = _state_at_version(user=user, card=card, version=version, now=now)
+        return state is not None and _conditional_update(state, **fields)
+
+
+def suspend_card(*, user: User, card: Card, version: int, now: datetime) -> bool:
+    return _change(user=user, card=card, version=version, now=now, suspended=True)
+
+
+def bury_card(
+    *, user: User, card: Card, version: int, now: datetime, profile: StudyProfile | None = None
+) -> bool:
+    """Hide the card until the learner's next day starts."""
+    profile = profile or profile_for(user)
+    _start, end = day_bounds(now=now, timezone=profile.timezone)
+    return _change(user=user, card=card, version=version, now=now, buried_until=end)
+
+
+def unsuspend(*, state: CardState) -> bool:
+    """Let a suspended card (a leech, say) back into the queue; it stays marked a leech."""
+    if not state.suspended:
+        return False
+    return _conditional_update(state, suspended=False)
+
+
+def leeches(*, user: User) -> QuerySet[CardState]:
+    return (
+        CardState.objects.filter(user=user, is_leech=True)
+        .select_related("card__topic", "card__deck")
+        .order_by("-lapses", "card__deck__title", "card__order")
+    )
+
+
+# --- summaries and counts ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    reviewed: int
+    again: int
+    time_ms: int
+    next_due: datetime | None
+
+    @property
+    def again_rate(self) -> float:
+        return self.again / self.reviewed if self.reviewed else 0.0
+
+    @property
+    def again_percent(self) -> int:
+        return round(self.again_rate * 100)
+
+    @property
+    def time_text(self) -> str:
+        minutes, seconds = divmod(round(self.time_ms / 1000), 60)
+        return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
+
+
+def session_summary(
+    *,
+    user: User,
+    scope: Scope,
+    since: datetime,
+    now: datetime,
+    profile: StudyProfile | None = None,
+) -> SessionSummary:
+    """What this session did (study answers since `since`) and when the scope has work again."""
+    profile = profile or profile_for(user)
+    row = Review.objects.filter(
+        user=user, reviewed_at__gte=since, undone=False, source="study"
+    ).aggregate(
+        reviewed=Count("id"),
+        again=Count("id", filter=Q(rating=AGAIN)),
+        time_ms=Sum("duration_ms"),
+    )
+    next_due = _available_states(user=user, scope=scope, now=now).aggregate(due=Min("due"))["due"]
+    _start, end = day_bounds(now=now, timezone=profile.timezone)
+    if next_due is not None and next_due <= now:
+        # Due now yet not offered: today's limit is reached, so tomorrow.
+        next_due = end
+    return SessionSummary(
+        reviewed=row["reviewed"],
+        again=row["again"],
+        time_ms=row["time_ms"] or 0,
+        next_due=next_due,
+    )
+
+
+@dataclass
+class Counts:
+    new: int = 0
+    learning: int = 0
+    due: int = 0
+
+    def add(self, other: Counts) -> None:
+        self.new += other.new
+        self.learning += other.learning
+        self.due += other.due
+
+
+def counts_by(*, user: User, now: datetime, field: str, profile: StudyProfile) -> dict[int, Counts]:
+    """New, learning and due-today counts per deck (`field="deck"`) or per topic ("topic").
+
+    Not limited by the daily limits: these say what exists. One pass over cards and one over
+    the learner's states; the dashboard is not the hot path.
+    """
+    _start, end = day_bounds(now=now, timezone=profile.timezone)
+    result: dict[int, Counts] = {}
+    active = Card.objects.filter(status=Card.Status.ACTIVE)
+    for key, total in active.values_list(field).annotate(n=Count("id")).order_by():
+        result[key] = Counts(new=total)
+    states = CardState.objects.filter(user=user, card__status=Card.Status.ACTIVE).exclude(state=NEW)
+    open_states = states.filter(suspended=False).filter(
+        Q(buried_until__isnull=True) | Q(buried_until__lte=now)
+    )
+    rows = states.values_list(f"card__{field}").annotate(
+        studied=Count("id"),
+    )
+    for key, studied in rows.order_by():
+        result.setdefault(key, Counts()).new -= studied
+    rows = open_states.values_list(f"card__{field}").annotate(
+        learning=Count("id", filter=Q(state__in=[LEARNING, RELEARNING])),
+        due=Count("id", filter=Q(state=REVIEW, due__lt=end)),
+    )
+    for key, learning, due in rows.order_by():
+        counts = result.setdefault(key, Counts())
+        counts.learning, counts.due = learning, due
+    return result
+
+
+# --- how long a card was on screen -------------------------------------------------------------
+
+
+def shown_token(*, card_id: int, now: datetime) -> str:
+    """Signed "card X was shown at T": the answer's duration is measured by the server's clock."""
+    return signing.dumps([card_id, int(now.timestamp() * 1000)], salt=_SHOWN_SALT)
+
+
+def duration_from_token(token: str, *, card_id: int, now: datetime) -> int | None:
+    """Milliseconds since the card was shown, capped at MAX_DURATION_MS; None if not ours."""
+    try:
+        shown_card, shown_ms = signing.loads(token, salt=_SHOWN_SALT, max_age=86400)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    if shown_card != card_id:
+        return None
+    return max(0, min(MAX_DURATION_MS, int(now.timestamp() * 1000) - int(shown_ms)))

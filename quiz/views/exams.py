@@ -1,0 +1,344 @@
+"""Mock exams and practice: start, answer (with htmx swaps), submit, results, history.
+
+The right answer of a question reaches the page only when `ExamQuestion.can_reveal` says so:
+the templates check it, and the views never pass `correct` any other way.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import push_url
+
+from quiz import exams
+from quiz.models import Deck, ExamAttempt, ExamQuestion, Topic
+from quiz.questions import KIND_LABELS
+
+HISTORY_LENGTH = 20
+
+
+class StartExamForm(forms.Form):
+    deck = forms.ModelChoiceField(queryset=Deck.objects.all(), to_field_name="slug", required=False)
+    topics = forms.ModelMultipleChoiceField(
+        queryset=Topic.objects.filter(is_active=True), required=False
+    )
+    mode = forms.ChoiceField(choices=ExamAttempt.Mode.choices, initial=ExamAttempt.Mode.EXAM)
+    count = forms.IntegerField(min_value=1, max_value=exams.MAX_COUNT, required=False)
+    minutes = forms.IntegerField(min_value=1, max_value=600, required=False)
+    pass_mark = forms.IntegerField(min_value=1, max_value=100, initial=72)
+    seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+
+    def clean(self) -> dict:
+        data = super().clean()
+        topics = data.get("topics") or []
+        decks = {t.deck for t in topics}
+        if len(decks) > 1:
+            raise forms.ValidationError("Choose topics from one deck.")
+        if decks:
+            # Chosen topics say which deck; the deck menu only matters without them.
+            data["deck"] = decks.pop()
+        elif not data.get("deck") and "deck" not in self.errors:
+            self.add_error("deck", "Choose a deck.")
+        return data
+
+
+def _get_attempt_for_user(request: HttpRequest, attempt_id: int) -> ExamAttempt:
+    """The user's own attempt, closed first if its deadline has passed; 404 otherwise."""
+    attempt = get_object_or_404(
+        ExamAttempt.objects.select_related("deck"), pk=attempt_id, user=request.user
+    )
+    if exams.close_if_overdue(attempt=attempt, now=timezone.now()):
+        messages.warning(
+            request, "Time is up: the exam was submitted. Answers after the deadline do not count."
+        )
+    return attempt
+
+
+def _get_question(attempt: ExamAttempt, position: int) -> ExamQuestion:
+    question = attempt.questions.filter(position=position).first()
+    if question is None:
+        raise Http404("No such question")
+    question.attempt = attempt
+    return question
+
+
+def _question_url(attempt: ExamAttempt, position: int) -> str:
+    return reverse("exam_question", args=[attempt.pk, position])
+
+
+# --- start --------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def exam_home(request: HttpRequest) -> HttpResponse:
+    now = timezone.now()
+    for attempt in ExamAttempt.objects.filter(user=request.user, submitted_at__isnull=True):
+        exams.close_if_overdue(attempt=attempt, now=now)
+    return render(request, "quiz/exams.html", _home_context(request, StartExamForm()))
+
+
+def _home_context(request: HttpRequest, form: StartExamForm) -> dict:
+    now = timezone.now()
+    attempts = list(ExamAttempt.objects.filter(user=request.user).select_related("deck"))
+    decks = []
+    for deck in Deck.objects.all():
+        readiness, available = exams.deck_readiness(user=request.user, deck=deck, now=now)
+        decks.append({"deck": deck, "readiness": readiness, "available": available})
+    submitted = [a for a in attempts if a.is_submitted]
+    trend = [a for a in reversed(submitted) if a.is_exam][-HISTORY_LENGTH:]
+    return {
+        "form": form,
+        "decks": decks,
+        "topics": Topic.objects.filter(is_active=True).select_related("deck"),
+        "open_attempts": [a for a in attempts if not a.is_submitted],
+        "history": submitted[:50],
+        "sparkline": _sparkline(trend),
+        "model_exam": (exams.MODEL_EXAM_QUESTIONS, exams.MODEL_EXAM_MINUTES),
+    }
+
+
+def _sparkline(attempts: list[ExamAttempt], width: int = 240, height: int = 48) -> dict | None:
+    """Points for a server-rendered SVG polyline of exam scores (oldest first)."""
+    if not attempts:
+        return None
+    step = width / max(1, len(attempts) - 1)
+    points = [
+        (round(i * step, 1), round(height - (a.score or 0) * height, 1))
+        for i, a in enumerate(attempts)
+    ]
+    return {
+        "width": width,
+        "height": height,
+        "points": " ".join(f"{x},{y}" for x, y in points),
+        "last": points[-1],
+        "pass_y": round(height - attempts[-1].pass_mark * height, 1),
+        "scores": [a.score for a in attempts],
+    }
+
+
+@require_POST
+@login_required
+def exam_start(request: HttpRequest) -> HttpResponse:
+    form = StartExamForm(request.POST)
+    if not form.is_valid():
+        return render(request, "quiz/exams.html", _home_context(request, form), status=400)
+    data = form.cleaned_data
+    now = timezone.now()
+    open_attempt = ExamAttempt.objects.filter(
+        user=request.user, mode=data["mode"], submitted_at__isnull=True
+    ).first()
+    if open_attempt and not exams.close_if_overdue(attempt=open_attempt, now=now):
+        # A double click or a second tab must not start a second clock.
+        messages.info(request, "You have one in progress: here it is. Submit it to start anew.")
+        return redirect(open_attempt)
+    deck = data["deck"]
+    topic_ids = [t.pk for t in data["topics"]]
+    count = data["count"]
+    if count is None:
+        available = exams.available_questions(deck=deck, topic_ids=topic_ids)
+        count = max(1, min(exams.DEFAULT_COUNT, available))
+    try:
+        attempt = exams.start_attempt(
+            user=request.user,
+            deck=deck,
+            now=now,
+            mode=data["mode"],
+            count=count,
+            topic_ids=topic_ids,
+            seed=data["seed"],
+            time_limit_s=data["minutes"] * 60 if data["minutes"] else None,
+            pass_mark=data["pass_mark"] / 100,
+        )
+    except exams.ExamError as error:
+        form.add_error(None, str(error))
+        return render(request, "quiz/exams.html", _home_context(request, form), status=400)
+    return redirect(attempt)
+
+
+# --- taking it ----------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def exam_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """Resume: the question last shown, or the results once submitted."""
+    attempt = _get_attempt_for_user(request, attempt_id)
+    if attempt.is_submitted:
+        return redirect("exam_results", attempt.pk)
+    return redirect(_question_url(attempt, attempt.position))
+
+
+def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) -> HttpResponse:
+    questions = list(attempt.questions.all())
+    for q in questions:
+        q.attempt = attempt
+    question = next((q for q in questions if q.position == position), None)
+    if question is None:
+        raise Http404("No such question")
+    if attempt.position != position:
+        ExamAttempt.objects.filter(pk=attempt.pk).update(position=position)
+        attempt.position = position
+    reveal = question.can_reveal
+    options = [
+        {
+            "index": i,
+            "letter": chr(65 + i),
+            "text": text,
+            "chosen": i in question.chosen,
+            # Only computed when it may be shown: the template cannot leak what it never gets.
+            "right": (i in question.correct) if reveal else None,
+        }
+        for i, text in enumerate(question.options)
+    ]
+    seconds_left = attempt.seconds_left(timezone.now())
+    context = {
+        "attempt": attempt,
+        "question": question,
+        "options": options,
+        "questions": questions,
+        "counts": exams.counts(questions),
+        "kind_label": KIND_LABELS.get(question.kind, ""),
+        "seconds_left": seconds_left,
+        "clock": _clock(seconds_left),
+        "is_last": position == len(questions),
+        "reveal": reveal,
+    }
+    template = "quiz/exam_question.html#exam" if request.htmx else "quiz/exam_question.html"
+    return render(request, template, context)
+
+
+def _clock(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@require_GET
+@login_required
+def exam_question(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
+    attempt = _get_attempt_for_user(request, attempt_id)
+    if attempt.is_submitted:
+        return redirect("exam_results", attempt.pk)
+    return _render_question(request, attempt, position)
+
+
+def _chosen(request: HttpRequest, question: ExamQuestion) -> list[int]:
+    picked = []
+    for value in request.POST.getlist("choice"):
+        if value.isdigit():
+            picked.append(int(value))
+    return picked
+
+
+def _target(go: str, question: ExamQuestion, total: int) -> int:
+    if go == "next":
+        return min(total, question.position + 1)
+    if go == "prev":
+        return max(1, question.position - 1)
+    if go.isdigit() and 1 <= int(go) <= total:
+        return int(go)
+    return question.position
+
+
+@require_POST
+@login_required
+def exam_answer(request: HttpRequest, attempt_id: int, position: int) -> HttpResponse:
+    """Save this question's state (the choice, the flag) and go where the button said.
+
+    One endpoint for "Next", "Previous", a palette number and "Flag", because each of them
+    must keep the choice the learner just made."""
+    attempt = _get_attempt_for_user(request, attempt_id)
+    question = _get_question(attempt, position)
+    now = timezone.now()
+    if attempt.is_submitted:  # (the helper said so if the deadline has just closed it)
+        return _go(request, reverse("exam_results", args=[attempt.pk]))
+    chosen = _chosen(request, question)
+    if chosen and question.chosen != sorted(set(chosen)):
+        outcome = exams.answer_question(question=question, chosen=chosen, now=now)
+        if outcome.reason == "late":
+            messages.warning(request, "Time was up: that answer came after the deadline.")
+            return _go(request, reverse("exam_results", args=[attempt.pk]))
+        if outcome.reason == "invalid":
+            messages.error(request, f"Choose at most {question.choose}.")
+    if "flag" in request.POST:
+        exams.set_flag(question=question, flagged=request.POST["flag"] == "on", now=now)
+    go = request.POST.get("go", "")
+    if go == "review":
+        return _go(request, reverse("exam_review", args=[attempt.pk]))
+    total = attempt.questions.count()
+    target = _target(go, question, total)
+    url = _question_url(attempt, target)
+    if request.htmx:
+        response = _render_question(request, attempt, target)
+        push_url(response, url)
+        return response
+    return redirect(url)
+
+
+def _go(request: HttpRequest, url: str) -> HttpResponse:
+    """A redirect that also works from an htmx request (which would swap it in place)."""
+    if request.htmx:
+        response = HttpResponse(status=204)
+        response["HX-Redirect"] = url
+        return response
+    return redirect(url)
+
+
+@require_GET
+@login_required
+def exam_review(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """Before submitting: what is answered, unanswered and flagged."""
+    attempt = _get_attempt_for_user(request, attempt_id)
+    if attempt.is_submitted:
+        return redirect("exam_results", attempt.pk)
+    questions = list(attempt.questions.all())
+    seconds_left = attempt.seconds_left(timezone.now())
+    context = {
+        "attempt": attempt,
+        "questions": questions,
+        "counts": exams.counts(questions),
+        "seconds_left": seconds_left,
+        "clock": _clock(seconds_left),
+    }
+    return render(request, "quiz/exam_review.html", context)
+
+
+@require_POST
+@login_required
+def exam_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = _get_attempt_for_user(request, attempt_id)
+    exams.submit_attempt(attempt=attempt, now=timezone.now())
+    return _go(request, reverse("exam_results", args=[attempt.pk]))
+
+
+@require_GET
+@login_required
+def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    attempt = _get_attempt_for_user(request, attempt_id)
+    if not attempt.is_submitted:
+        return redirect(attempt)
+    questions = list(attempt.questions.select_related("topic"))
+    for q in questions:
+        q.attempt = attempt
+        q.rows = [
+            {"letter": chr(65 + i), "text": t, "chosen": i in q.chosen, "right": i in q.correct}
+            for i, t in enumerate(q.options)
+        ]
+    context = {
+        "attempt": attempt,
+        "questions": questions,
+        "counts": exams.counts(questions),
+        "breakdown": exams.breakdown(questions),
+        "time_used": _clock(attempt.time_used_s),
+        "time_limit": _clock(attempt.time_limit_s),
+    }
+    return render(request, "quiz/exam_results.html", context)

@@ -1,0 +1,410 @@
+"""The study loop: show a card, reveal, answer and get the next, undo, suspend, bury.
+
+Every control is a plain link or form; htmx swaps `#study-session` (or `#reveal`) with a named
+partial of `quiz/study.html`. Without JavaScript the POSTs redirect back to the study page.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import available_timezones
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from quiz import study
+from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
+from quiz.scheduling import RATING_NAMES, RATINGS, format_interval, parse_steps
+
+TEMPLATE = "quiz/study.html"
+
+
+class StudyProfileForm(forms.ModelForm):
+    """A learner's scheduling settings, validated before fsrs ever sees them."""
+
+    timezone = forms.ChoiceField(
+        choices=[(name, name) for name in sorted(available_timezones())],
+        help_text="Your study day starts at 4 am in this time zone.",
+    )
+
+    class Meta:
+        model = StudyProfile
+        fields = [
+            "desired_retention",
+            "new_per_day",
+            "max_reviews_per_day",
+            "learning_steps",
+            "relearning_steps",
+            "timezone",
+        ]
+        help_texts = {
+            "desired_retention": "Chance of recall FSRS aims for at each review: 0.70 to 0.99.",
+            "learning_steps": 'Space-separated, e.g. "1m 10m" (units s, m, h, d).',
+            "relearning_steps": 'After a lapse, e.g. "10m".',
+        }
+
+    def clean_desired_retention(self) -> float:
+        value = self.cleaned_data["desired_retention"]
+        if not 0.7 <= value <= 0.99:
+            raise forms.ValidationError("Choose a retention between 0.70 and 0.99.")
+        return value
+
+    def clean_new_per_day(self) -> int:
+        value = self.cleaned_data["new_per_day"]
+        if value > 9999:
+            raise forms.ValidationError("At most 9999 new cards a day.")
+        return value
+
+    def clean_max_reviews_per_day(self) -> int:
+        value = self.cleaned_data["max_reviews_per_day"]
+        if value > 99999:
+            raise forms.ValidationError("At most 99999 reviews a day.")
+        return value
+
+    def _clean_steps(self, name: str, *, required: bool) -> str:
+        text = " ".join(self.cleaned_data.get(name, "").split())
+        try:
+            steps = parse_steps(text)
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
+        if required and not steps:
+            raise forms.ValidationError("Give at least one step, such as 10m.")
+        return text
+
+    def clean_learning_steps(self) -> str:
+        return self._clean_steps("learning_steps", required=False)
+
+    def clean_relearning_steps(self) -> str:
+        return self._clean_steps("relearning_steps", required=False)
+
+
+# --- access helpers (404 for anything that is not the learner's) --------------------------------
+
+
+def _get_card(card_id: Any) -> Card:
+    """Cards are shared content: any signed-in learner may study any card."""
+    try:
+        return get_object_or_404(Card.objects.select_related("deck", "topic"), pk=int(card_id))
+    except (TypeError, ValueError) as exc:
+        raise Http404("No such card") from exc
+
+
+def _get_review_for_user(request: HttpRequest, review_id: Any) -> Review:
+    try:
+        return get_object_or_404(
+            Review.objects.select_related("card"), pk=int(review_id), user=request.user
+        )
+    except (TypeError, ValueError) as exc:
+        raise Http404("No such review") from exc
+
+
+def _get_card_state_for_user(request: HttpRequest, card_id: int) -> CardState:
+    return get_object_or_404(CardState, card_id=card_id, user=request.user)
+
+
+def _scope_from_post(request: HttpRequest) -> study.Scope:
+    try:
+        return study.scope_from_key(request.POST.get("scope", "all"))
+    except (Deck.DoesNotExist, Topic.DoesNotExist, ValueError) as exc:
+        raise Http404("No such deck or topic") from exc
+
+
+def _int_field(request: HttpRequest, name: str) -> int | None:
+    try:
+        return int(request.POST.get(name, ""))
+    except ValueError:
+        return None
+
+
+def _since(value: str | None, now: datetime) -> datetime:
+    """When this session started (epoch ms carried by the page's forms); now if absent."""
+    try:
+        since = datetime.fromtimestamp(int(value or "") / 1000, tz=UTC)
+    except (ValueError, OverflowError, OSError):
+        return now
+    return min(since, now)
+
+
+def _study_url(scope: study.Scope, **params: Any) -> str:
+    if scope.topic is not None:
+        url = reverse("study_topic", args=[scope.topic.pk])
+    elif scope.deck is not None:
+        url = reverse("study_deck", args=[scope.deck.slug])
+    else:
+        url = reverse("study")
+    params = {k: v for k, v in params.items() if v not in (None, "")}
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+# --- rendering ---------------------------------------------------------------------------------
+
+
+def _card_context(
+    *,
+    shown: study.Shown,
+    profile: StudyProfile,
+    scope: study.Scope,
+    since: datetime,
+    now: datetime,
+    token: str | None = None,
+) -> dict[str, Any]:
+    intervals = shown.intervals(now=now, scheduler=study.scheduler_for(profile))
+    since_ms = int(since.timestamp() * 1000)
+    token = token or study.shown_token(card_id=shown.card.pk, now=now)
+    return {
+        "shown": shown,
+        "card": shown.card,
+        "token": token,
+        "ratings": [
+            {
+                "value": rating,
+                "name": RATING_NAMES[rating],
+                "css": RATING_NAMES[rating].lower(),
+                "interval": format_interval(intervals[rating]),
+            }
+            for rating in RATINGS
+        ],
+        "reveal_url": _study_url(
+            scope, card=shown.card.pk, show="answer", since=since_ms, shown=token
+        ),
+    }
+
+
+def _render_session(
+    request: HttpRequest,
+    *,
+    scope: study.Scope,
+    since: datetime,
+    now: datetime,
+    profile: StudyProfile,
+    shown: study.Shown | None = None,
+    revealed: bool = False,
+    token: str | None = None,
+    undo_review: Review | None = None,
+    notice: str = "",
+) -> HttpResponse:
+    queue = study.next_card(user=request.user, scope=scope, now=now, profile=profile)
+    shown = shown or queue.shown
+    context: dict[str, Any] = {
+        "scope": scope,
+        "queue": queue,
+        "since_ms": int(since.timestamp() * 1000),
+        "revealed": revealed,
+        "notice": notice,
+        "undo_review": undo_review or study.last_review(user=request.user),
+        "summary": None,
+    }
+    if shown is not None:
+        context.update(
+            _card_context(
+                shown=shown, profile=profile, scope=scope, since=since, now=now, token=token
+            )
+        )
+    else:
+        context["summary"] = study.session_summary(
+            user=request.user, scope=scope, since=since, now=now, profile=profile
+        )
+    template = f"{TEMPLATE}#session" if request.htmx else TEMPLATE
+    return render(request, template, context)
+
+
+def _after_post(
+    request: HttpRequest,
+    *,
+    scope: study.Scope,
+    since: datetime,
+    now: datetime,
+    profile: StudyProfile,
+    notice: str = "",
+    **extra: Any,
+) -> HttpResponse:
+    """htmx gets the next session partial; a plain form post is redirected (POST/redirect/GET)."""
+    if not request.htmx:
+        if notice:
+            messages.info(request, notice)
+        card = extra.get("shown")
+        return redirect(
+            _study_url(
+                scope,
+                since=int(since.timestamp() * 1000),
+                card=card.card.pk if card is not None else None,
+            )
+        )
+    return _render_session(
+        request, scope=scope, since=since, now=now, profile=profile, notice=notice, **extra
+    )
+
+
+# --- views -------------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+def study_page(
+    request: HttpRequest, slug: str | None = None, topic_id: int | None = None
+) -> HttpResponse:
+    if topic_id is not None:
+        scope = study.scope_for(
+            topic=get_object_or_404(Topic.objects.select_related("deck"), pk=topic_id)
+        )
+    elif slug is not None:
+        scope = study.scope_for(deck=get_object_or_404(Deck, slug=slug))
+    else:
+        scope = study.Scope()
+    now = timezone.now()
+    since = _since(request.GET.get("since"), now)
+    profile = study.profile_for(request.user)
+    shown = None
+    if request.GET.get("card"):
+        card = _get_card(request.GET["card"])
+        if card.is_active:
+            shown = study.shown_for(user=request.user, card=card)
+    revealed = shown is not None and request.GET.get("show") == "answer"
+    token = request.GET.get("shown") or None
+    if revealed and request.htmx:
+        context = _card_context(
+            shown=shown, profile=profile, scope=scope, since=since, now=now, token=token
+        )
+        context.update(scope=scope, since_ms=int(since.timestamp() * 1000))
+        return render(request, f"{TEMPLATE}#answer", context)
+    return _render_session(
+        request,
+        scope=scope,
+        since=since,
+        now=now,
+        profile=profile,
+        shown=shown,
+        revealed=revealed,
+        token=token,
+    )
+
+
+@require_POST
+@login_required
+def answer(request: HttpRequest) -> HttpResponse:
+    """Record an answer and return the next card: the one request the study page makes."""
+    scope = _scope_from_post(request)
+    card = _get_card(request.POST.get("card"))
+    rating, version = _int_field(request, "rating"), _int_field(request, "version")
+    if rating not in RATINGS or version is None or version < 0:
+        return HttpResponseBadRequest("rating must be 1-4 and version a whole number")
+    now = timezone.now()
+    since = _since(request.POST.get("since"), now)
+    profile = study.profile_for(request.user)
+    result = study.answer_card(
+        user=request.user,
+        card=card,
+        rating=rating,
+        version=version,
+        now=now,
+        duration_ms=study.duration_from_token(
+            request.POST.get("shown", ""), card_id=card.pk, now=now
+        ),
+        profile=profile,
+    )
+    notice = ""
+    if not result.recorded:
+        notice = "That answer was already recorded (or the card changed); here is the current card."
+    elif result.became_leech:
+        notice = "That card has lapsed often: it is now a suspended leech (see Leeches)."
+    return _after_post(
+        request,
+        scope=scope,
+        since=since,
+        now=now,
+        profile=profile,
+        notice=notice,
+        undo_review=result.review,
+    )
+
+
+@require_POST
+@login_required
+def undo(request: HttpRequest) -> HttpResponse:
+    scope = _scope_from_post(request)
+    review_row = _get_review_for_user(request, request.POST.get("review"))
+    now = timezone.now()
+    since = _since(request.POST.get("since"), now)
+    profile = study.profile_for(request.user)
+    restored = study.undo_review(user=request.user, review_row=review_row)
+    if restored is None:
+        return _after_post(
+            request, scope=scope, since=since, now=now, profile=profile, notice="Nothing to undo."
+        )
+    shown = study.shown_for(user=request.user, card=review_row.card)
+    return _after_post(
+        request,
+        scope=scope,
+        since=since,
+        now=now,
+        profile=profile,
+        notice="Undone: the card is back as it was.",
+        shown=shown,
+    )
+
+
+def _hide(request: HttpRequest, *, how: str) -> HttpResponse:
+    scope = _scope_from_post(request)
+    card = _get_card(request.POST.get("card"))
+    version = _int_field(request, "version")
+    if version is None or version < 0:
+        return HttpResponseBadRequest("version must be a whole number")
+    now = timezone.now()
+    since = _since(request.POST.get("since"), now)
+    profile = study.profile_for(request.user)
+    if how == "suspend":
+        done = study.suspend_card(user=request.user, card=card, version=version, now=now)
+        notice = "Card suspended." if done else "The card changed meanwhile; nothing suspended."
+    else:
+        done = study.bury_card(
+            user=request.user, card=card, version=version, now=now, profile=profile
+        )
+        notice = "Card buried until tomorrow." if done else "The card changed; nothing buried."
+    return _after_post(request, scope=scope, since=since, now=now, profile=profile, notice=notice)
+
+
+@require_POST
+@login_required
+def suspend(request: HttpRequest) -> HttpResponse:
+    return _hide(request, how="suspend")
+
+
+@require_POST
+@login_required
+def bury(request: HttpRequest) -> HttpResponse:
+    return _hide(request, how="bury")
+
+
+@require_GET
+@login_required
+def leech_list(request: HttpRequest) -> HttpResponse:
+    return render(request, "quiz/leeches.html", {"leeches": study.leeches(user=request.user)})
+
+
+@require_POST
+@login_required
+def leech_unsuspend(request: HttpRequest, card_id: int) -> HttpResponse:
+    state = _get_card_state_for_user(request, card_id)
+    if study.unsuspend(state=state):
+        messages.success(request, "Card unsuspended: it is back in the queue.")
+    return redirect("leeches")
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+def study_settings(request: HttpRequest) -> HttpResponse:
+    profile = study.profile_for(request.user)
+    form = StudyProfileForm(request.POST or None, instance=profile)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Study settings saved.")
+        return redirect("study_settings")
+    return render(request, "quiz/study_settings.html", {"form": form})

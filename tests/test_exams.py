@@ -1,0 +1,497 @@
+"""Mock exams and practice: services, views, the make_exam command."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.core.management import CommandError, call_command
+from django.test import Client
+from django.utils import timezone
+
+from quiz import exams, scheduling
+from quiz.models import CardState, ExamAttempt, ExamQuestion, Review
+from tests.factory import PASSWORD, Bank, make_exam_bank, make_user
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+def start(user, bank: Bank, **options) -> ExamAttempt:
+    defaults = {"count": 5, "seed": 7, "now": NOW}
+    return exams.start_attempt(user=user, deck=bank.deck, **{**defaults, **options})
+
+
+def logged_in(user) -> Client:
+    client = Client()
+    assert client.login(username=user.username, password=PASSWORD)
+    return client
+
+
+def wrong_choice(q: ExamQuestion) -> list[int]:
+    return [next(i for i in range(len(q.options)) if i not in q.correct)]
+
+
+# --- starting -----------------------------------------------------------------------------
+
+
+def test_start_stores_seeded_questions_without_repeats() -> None:
+    user, bank = make_user(), make_exam_bank()
+    attempt = start(user, bank, count=8)
+    questions = list(attempt.questions.all())
+    assert [q.position for q in questions] == list(range(1, 9))
+    assert len({q.card_id for q in questions}) == 8
+    assert attempt.seed == 7 and attempt.count == 8
+    assert attempt.deadline == NOW + timedelta(seconds=exams.default_time_limit_s(8))
+    for q in questions:
+        assert len(q.options) >= 4 and q.correct and q.explanation_html
+
+
+def test_same_seed_same_exam() -> None:
+    bank = make_exam_bank()
+    a = start(make_user("a"), bank, seed=99)
+    b = start(make_user("b"), bank, seed=99)
+
+    def shape(attempt: ExamAttempt) -> list:
+        return [(q.card_id, q.kind, q.options, q.correct) for q in attempt.questions.all()]
+
+    assert shape(a) == shape(b)
+
+
+def test_default_time_limit_scales_the_aws_specialty_exam() -> None:
+    assert exams.default_time_limit_s(65) == 170 * 60
+    assert exams.default_time_limit_s(5) == 14 * 60  # 13.1 minutes, rounded up
+    attempt = start(make_user(), make_exam_bank(), time_limit_s=600)
+    assert attempt.deadline == NOW + timedelta(minutes=10)
+
+
+def test_too_many_questions_asked_is_a_clear_error() -> None:
+    with pytest.raises(exams.ExamError, match="Only 10 question"):
+        start(make_user(), make_exam_bank(), count=11)
+
+
+def test_topics_limit_the_questions_to_their_subtrees() -> None:
+    bank = make_exam_bank()
+    attempt = start(make_user(), bank, count=4, topic_ids=[bank.streaming.pk])
+    titles = {q.domain_title for q in attempt.questions.all()}
+    assert titles == {"Streaming"}
+
+
+def test_practice_is_untimed() -> None:
+    attempt = start(make_user(), make_exam_bank(), mode=ExamAttempt.Mode.PRACTICE)
+    assert attempt.deadline is None and attempt.time_limit_s is None
+    assert not attempt.is_overdue(NOW + timedelta(days=30))
+
+
+# --- timer, answers, scoring --------------------------------------------------------------
+
+
+def test_answer_before_the_deadline_counts_and_after_it_does_not() -> None:
+    attempt = start(make_user(), make_exam_bank())
+    first, second = attempt.questions.all()[:2]
+    ok = exams.answer_question(question=first, chosen=first.correct, now=NOW + timedelta(minutes=1))
+    assert ok.saved
+
+    late = attempt.deadline + timedelta(seconds=1)
+    outcome = exams.answer_question(question=second, chosen=second.correct, now=late)
+    assert (outcome.saved, outcome.reason) == (False, "late")
+    second.refresh_from_db()
+    attempt.refresh_from_db()
+    assert second.chosen == [] and second.is_correct is None
+    assert attempt.is_submitted and attempt.auto_submitted
+    assert attempt.correct_count == 1 and attempt.score == pytest.approx(1 / 5)
+
+
+def test_exam_answers_can_change_until_submitted() -> None:
+    attempt = start(make_user(), make_exam_bank())
+    q = attempt.questions.first()
+    exams.answer_question(question=q, chosen=wrong_choice(q), now=NOW)
+    exams.answer_question(question=q, chosen=q.correct, now=NOW + timedelta(seconds=5))
+    q.refresh_from_db()
+    assert q.is_correct
+    exams.submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=2))
+    after = exams.answer_question(question=q, chosen=wrong_choice(q), now=NOW)
+    assert after.reason == "closed"
+
+
+def test_practice_answers_are_final() -> None:
+    attempt = start(make_user(), make_exam_bank(), mode=ExamAttempt.Mode.PRACTICE)
+    q = attempt.questions.first()
+    assert exams.answer_question(question=q, chosen=wrong_choice(q), now=NOW).saved
+    assert exams.answer_question(question=q, chosen=q.correct, now=NOW).reason == "locked"
+
+
+def test_invalid_choices_are_refused() -> None:
+    attempt = start(make_user(), make_exam_bank())
+    q = attempt.questions.first()
+    assert exams.answer_question(question=q, chosen=[], now=NOW).reason == "invalid"
+    assert exams.answer_question(question=q, chosen=[99], now=NOW).reason == "invalid"
+    assert exams.answer_question(question=q, chosen=[0, 1], now=NOW).reason == "invalid"
+
+
+def test_score_pass_mark_and_time_used() -> None:
+    attempt = start(make_user(), make_exam_bank(), pass_mark=0.6)
+    questions = list(attempt.questions.all())
+    for q in questions[:3]:
+        exams.answer_question(question=q, chosen=q.correct, now=NOW)
+    exams.answer_question(question=questions[3], chosen=wrong_choice(questions[3]), now=NOW)
+    exams.submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=4))
+    assert attempt.correct_count == 3 and attempt.score == pytest.approx(0.6)
+    assert attempt.passed is True
+    assert attempt.time_used_s == 240
+    # Submitting twice changes nothing.
+    exams.submit_attempt(attempt=attempt, now=NOW + timedelta(minutes=9))
+    attempt.refresh_from_db()
+    assert attempt.submitted_at == NOW + timedelta(minutes=4)
+
+
+def test_breakdown_groups_by_top_level_topic_under_the_title_heading() -> None:
+    attempt = start(make_user(), make_exam_bank(), count=10)
+    questions = list(attempt.questions.all())
+    for q in questions:
+        if q.domain_title == "Storage":
+            exams.answer_question(question=q, chosen=q.correct, now=NOW)
+    exams.submit_attempt(attempt=attempt, now=NOW)
+    rows = {row.title: (row.correct, row.total) for row in exams.breakdown(questions)}
+    assert rows == {"Storage": (5, 5), "Streaming": (0, 5)}
+
+
+def test_flags() -> None:
+    attempt = start(make_user(), make_exam_bank())
+    q = attempt.questions.first()
+    assert exams.set_flag(question=q, flagged=True, now=NOW)
+    assert exams.counts(list(attempt.questions.all())).flagged == 1
+
+
+# --- closing the loop with study ----------------------------------------------------------
+
+
+def test_missed_exam_questions_are_lapses_for_their_cards() -> None:
+    user, bank = make_user(), make_exam_bank()
+    attempt = start(user, bank)
+    right, wrong, *unanswered = list(attempt.questions.select_related("card"))
+    # The wrongly answered card was a learnt card in review.
+    CardState.objects.create(
+        user=user,
+        card=wrong.card,
+        deck=bank.deck,
+        state=scheduling.REVIEW,
+        stability=20.0,
+        difficulty=5.0,
+        due=NOW + timedelta(days=10),
+        last_review=NOW - timedelta(days=10),
+        reps=4,
+    )
+    exams.answer_question(question=right, chosen=right.correct, now=NOW)
+    exams.answer_question(question=wrong, chosen=wrong_choice(wrong), now=NOW)
+    at = NOW + timedelta(minutes=3)
+    exams.submit_attempt(attempt=attempt, now=at)
+
+    reviews = Review.objects.filter(user=user, source="exam")
+    missed = {wrong.card_id, *(q.card_id for q in unanswered)}
+    assert set(reviews.values_list("card_id", flat=True)) == missed
+    assert all(r.rating == Review.Rating.AGAIN and r.reviewed_at == at for r in reviews)
+    state = CardState.objects.get(user=user, card=wrong.card)
+    assert state.lapses == 1 and state.reps == 5 and state.state == scheduling.RELEARNING
+    assert state.due < NOW + timedelta(days=1)
+    assert not CardState.objects.filter(user=user, card=right.card).exists()
+
+
+def test_practice_does_not_touch_the_schedule() -> None:
+    user = make_user()
+    attempt = start(user, make_exam_bank(), mode=ExamAttempt.Mode.PRACTICE)
+    exams.submit_attempt(attempt=attempt, now=NOW)
+    assert not Review.objects.filter(user=user).exists()
+
+
+def test_readiness_is_mean_retrievability_with_unstudied_cards_at_zero() -> None:
+    user, bank = make_user(), make_exam_bank()
+    studied = bank.cards[0]
+    CardState.objects.create(
+        user=user,
+        card=studied,
+        deck=bank.deck,
+        state=scheduling.REVIEW,
+        stability=30.0,
+        difficulty=5.0,
+        due=NOW + timedelta(days=30),
+        last_review=NOW,
+    )
+    ids = [c.pk for c in bank.cards[:4]]
+    readiness = exams.exam_readiness(user=user, card_ids=ids, now=NOW)
+    assert readiness == pytest.approx(0.25)  # 1.0 for the card just reviewed, 0 for three
+    attempt = start(user, bank, count=10)
+    assert attempt.predicted_score == pytest.approx(0.1)
+
+
+# --- views --------------------------------------------------------------------------------
+
+HIDDEN_MARKERS = ("is-right", "is-wrong", "data-correct", "✓", "✗", "Not quite", '"correct"')
+
+
+def test_start_view_and_resume_the_same_attempt() -> None:
+    user = make_user()
+    bank = make_exam_bank()
+    client = logged_in(user)
+    assert client.get("/exams/").status_code == 200
+    response = client.post(
+        "/exams/start/", {"deck": bank.deck.slug, "count": 5, "mode": "exam", "pass_mark": 72}
+    )
+    attempt = ExamAttempt.objects.get(user=user)
+    assert response.status_code == 302 and response["Location"] == f"/exams/{attempt.pk}/"
+    assert attempt.count == 5 and attempt.time_limit_s == 14 * 60
+    assert client.get(f"/exams/{attempt.pk}/")["Location"] == f"/exams/{attempt.pk}/q/1/"
+    client.get(f"/exams/{attempt.pk}/q/3/")
+    # A reload, a second tab, or a second click on Start: the same attempt, where it was.
+    other_tab = logged_in(user)
+    assert other_tab.get(f"/exams/{attempt.pk}/")["Location"] == f"/exams/{attempt.pk}/q/3/"
+    again = client.post(
+        "/exams/start/", {"deck": bank.deck.slug, "count": 5, "mode": "exam", "pass_mark": 72}
+    )
+    assert again["Location"] == f"/exams/{attempt.pk}/"
+    assert ExamAttempt.objects.filter(user=user).count() == 1
+
+
+def test_start_view_with_topics_takes_their_deck_and_counts_what_they_hold() -> None:
+    user, bank = make_user(), make_exam_bank()
+    response = logged_in(user).post(
+        "/exams/start/", {"topics": [bank.streaming.pk], "mode": "practice", "pass_mark": 80}
+    )
+    attempt = ExamAttempt.objects.get(user=user)
+    assert response.status_code == 302
+    assert attempt.deck == bank.deck and attempt.topic_ids == [bank.streaming.pk]
+    assert attempt.count == 5 and attempt.pass_mark == pytest.approx(0.8)
+    assert attempt.deadline is None
+
+
+def test_start_view_reports_too_few_questions() -> None:
+    user = make_user()
+    bank = make_exam_bank()
+    response = logged_in(user).post(
+        "/exams/start/", {"deck": bank.deck.slug, "count": 50, "mode": "exam", "pass_mark": 72}
+    )
+    assert response.status_code == 400
+    assert "Only 10 question(s)" in response.content.decode()
+
+
+def test_the_correct_answer_never_reaches_the_page_before_submission() -> None:
+    user = make_user()
+    attempt = start(user, make_exam_bank(), now=timezone.now())
+    client = logged_in(user)
+    bodies = []
+    for q in attempt.questions.all():
+        url = f"/exams/{attempt.pk}/q/{q.position}/"
+        bodies.append(client.get(url).content.decode())
+        bodies.append(client.get(url, headers={"HX-Request": "true"}).content.decode())
+        answer_url = f"{url}answer/"
+        bodies.append(
+            client.post(
+                answer_url, {"choice": q.correct, "go": "stay"}, headers={"HX-Request": "true"}
+            ).content.decode()
+        )
+        bodies.append(
+            client.post(
+                answer_url, {"choice": q.correct, "flag": "on"}, follow=True
+            ).content.decode()
+        )
+    bodies.append(client.get(f"/exams/{attempt.pk}/review/").content.decode())
+    for body in bodies:
+        for marker in HIDDEN_MARKERS:
+            assert marker not in body, marker
+    # The chosen (right) options are marked as chosen, nothing more.
+    assert "checked" in bodies[2]
+
+    client.post(f"/exams/{attempt.pk}/submit/")
+    results = client.get(f"/exams/{attempt.pk}/results/").content.decode()
+    assert "is-right" in results and "right answer" in results
+
+
+def test_question_page_does_not_depend_on_the_correct_answer() -> None:
+    """The strongest check: move the right answer and the page stays byte for byte the same."""
+    user = make_user()
+    attempt = start(user, make_exam_bank(), now=timezone.now())
+    client = logged_in(user)
+    q = attempt.questions.first()
+    exams.answer_question(question=q, chosen=[0], now=timezone.now())
+    pages = []
+    for correct in ([0], [1], [len(q.options) - 1]):
+        ExamQuestion.objects.filter(pk=q.pk).update(correct=correct, is_correct=correct == [0])
+        for headers in ({}, {"HX-Request": "true"}):
+            body = client.get(f"/exams/{attempt.pk}/q/1/", headers=headers).content.decode()
+            pages.append(re.sub(r'(csrfmiddlewaretoken" value=|x-csrftoken": )"[^"]*"', "", body))
+    assert pages[0] == pages[2] == pages[4]
+    assert pages[1] == pages[3] == pages[5]
+
+
+def test_practice_shows_feedback_only_after_answering() -> None:
+    user = make_user()
+    attempt = start(user, make_exam_bank(), mode=ExamAttempt.Mode.PRACTICE, now=timezone.now())
+    client = logged_in(user)
+    q = attempt.questions.first()
+    url = f"/exams/{attempt.pk}/q/1/"
+    before = client.get(url, headers={"HX-Request": "true"}).content.decode()
+    assert not any(marker in before for marker in HIDDEN_MARKERS)
+    after = client.post(
+        f"{url}answer/", {"choice": wrong_choice(q), "go": "stay"}, headers={"HX-Request": "true"}
+    )
+    body = after.content.decode()
+    assert after.status_code == 200 and after["HX-Push-Url"] == url
+    assert "is-right" in body and "is-wrong" in body and "Not quite." in body
+    assert f"/topics/{q.topic_id}/" in body
+    assert "<html" not in body  # only the partial
+    # Question 2 is still hidden.
+    second = client.get(f"/exams/{attempt.pk}/q/2/").content.decode()
+    assert not any(marker in second for marker in HIDDEN_MARKERS)
+
+
+def test_htmx_navigation_saves_and_moves() -> None:
+    user = make_user()
+    attempt = start(user, make_exam_bank(), now=timezone.now())
+    client = logged_in(user)
+    q = attempt.questions.first()
+    response = client.post(
+        f"/exams/{attempt.pk}/q/1/answer/",
+        {"choice": q.correct, "go": "next"},
+        headers={"HX-Request": "true"},
+    )
+    assert response["HX-Push-Url"] == f"/exams/{attempt.pk}/q/2/"
+    assert "Question 2 of 5" in response.content.decode()
+    assert "1 answered" in response.content.decode()
+    q.refresh_from_db()
+    assert q.chosen == q.correct
+
+
+def test_overdue_attempt_is_auto_submitted_when_next_touched() -> None:
+    user = make_user()
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    attempt = start(user, make_exam_bank(), now=two_hours_ago, time_limit_s=60)
+    client = logged_in(user)
+    q = attempt.questions.first()
+    response = client.post(f"/exams/{attempt.pk}/q/1/answer/", {"choice": q.correct, "go": "next"})
+    assert response["Location"] == f"/exams/{attempt.pk}/results/"
+    attempt.refresh_from_db()
+    assert attempt.is_submitted and attempt.auto_submitted and attempt.correct_count == 0
+    assert client.get(f"/exams/{attempt.pk}/q/1/")["Location"] == f"/exams/{attempt.pk}/results/"
+    assert "Time is up" in client.get(f"/exams/{attempt.pk}/results/").content.decode()
+
+
+def test_overdue_attempt_found_by_a_get_says_time_is_up() -> None:
+    user = make_user()
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    attempt = start(user, make_exam_bank(), now=two_hours_ago, time_limit_s=60)
+    response = logged_in(user).get(f"/exams/{attempt.pk}/q/2/", follow=True)
+    assert response.redirect_chain[-1][0] == f"/exams/{attempt.pk}/results/"
+    assert "Time is up" in response.content.decode()
+
+
+def test_results_page_shows_score_breakdown_review_and_prediction() -> None:
+    user = make_user()
+    attempt = start(user, make_exam_bank(), count=10, now=timezone.now())
+    for q in attempt.questions.all():
+        exams.answer_question(question=q, chosen=q.correct, now=timezone.now())
+    exams.submit_attempt(attempt=attempt, now=timezone.now())
+    body = logged_in(user).get(f"/exams/{attempt.pk}/results/").content.decode()
+    assert "100%" in body and "Pass" in body
+    assert "Streaming" in body and "Storage" in body
+    assert "Predicted before (FSRS)" in body
+    assert len(re.findall(r'class="card-box review-item', body)) == 10
+    home = logged_in(user).get("/exams/").content.decode()
+    assert "<polyline" in home and f"/exams/{attempt.pk}/results/" in home
+
+
+def test_other_users_attempts_are_404() -> None:
+    owner, intruder = make_user("owner"), make_user("intruder")
+    attempt = start(owner, make_exam_bank(), now=timezone.now())
+    client = logged_in(intruder)
+    base = f"/exams/{attempt.pk}"
+    for url in (f"{base}/", f"{base}/q/1/", f"{base}/review/", f"{base}/results/"):
+        assert client.get(url).status_code == 404, url
+    for url in (f"{base}/q/1/answer/", f"{base}/submit/"):
+        assert client.post(url, {"choice": [0]}).status_code == 404, url
+    attempt.refresh_from_db()
+    assert not attempt.is_submitted
+    assert not attempt.questions.exclude(chosen=[]).exists()
+
+
+def test_posts_need_the_csrf_token() -> None:
+    user = make_user()
+    attempt = start(user, make_exam_bank(), now=timezone.now())
+    client = Client(enforce_csrf_checks=True)
+    client.login(username=user.username, password=PASSWORD)
+    assert client.post(f"/exams/{attempt.pk}/submit/").status_code == 403
+    assert client.post(f"/exams/{attempt.pk}/q/1/answer/", {"choice": [0]}).status_code == 403
+
+
+def test_admin_shows_attempts_read_only() -> None:
+    staff = make_user("staff", is_staff=True, is_superuser=True)
+    attempt = start(make_user(), make_exam_bank(), now=timezone.now())
+    client = logged_in(staff)
+    assert client.get("/admin/quiz/examattempt/").status_code == 200
+    assert client.get(f"/admin/quiz/examattempt/{attempt.pk}/change/").status_code == 200
+
+
+def test_login_required() -> None:
+    assert Client().get("/exams/")["Location"].startswith("/accounts/login/")
+
+
+def test_question_page_query_count(django_assert_max_num_queries) -> None:
+    user = make_user()
+    attempt = start(user, make_exam_bank(), count=10, now=timezone.now())
+    client = logged_in(user)
+    with django_assert_max_num_queries(8):
+        client.get(f"/exams/{attempt.pk}/q/4/")
+
+
+# --- make_exam ----------------------------------------------------------------------------
+
+
+def run_make_exam(*args: str) -> dict:
+    from io import StringIO
+
+    out = StringIO()
+    call_command("make_exam", *args, stdout=out)
+    return json.loads(out.getvalue())
+
+
+def test_make_exam_prints_json_and_same_seed_same_exam() -> None:
+    bank = make_exam_bank()
+    data = run_make_exam(bank.deck.slug, "--count", "6", "--seed", "3", "--json")
+    assert len(data["questions"]) == 6
+    first = data["questions"][0]
+    assert set(first) >= {"card", "topic", "kind", "stem", "options", "correct", "explanation"}
+    assert all(0 <= i < len(first["options"]) for i in first["correct"])
+    by_path = run_make_exam(bank.deck.source_path, "--count", "6", "--seed", "3", "--json")
+    assert by_path["questions"] == data["questions"]
+    other = run_make_exam(bank.deck.slug, "--count", "6", "--seed", "4", "--json")
+    assert other["questions"] != data["questions"]
+
+
+def test_make_exam_errors_are_one_line() -> None:
+    bank = make_exam_bank()
+    with pytest.raises(CommandError, match="No deck has the slug or notes path 'nope'"):
+        call_command("make_exam", "nope", "--json")
+    with pytest.raises(CommandError, match="Only 10 question"):
+        call_command("make_exam", bank.deck.slug, "--count", "30", "--json")
+
+
+def test_make_exam_reads_the_database_a_few_times(django_assert_max_num_queries) -> None:
+    from io import StringIO
+
+    bank = make_exam_bank()
+    with django_assert_max_num_queries(5):
+        call_command("make_exam", bank.deck.slug, "--count", "5", "--seed", "1", stdout=StringIO())
+
+
+def test_make_exam_prints_a_readable_preview_without_json() -> None:
+    from io import StringIO
+
+    bank = make_exam_bank()
+    out = StringIO()
+    call_command("make_exam", bank.deck.slug, "--count", "3", "--seed", "2", stdout=out)
+    text = out.getvalue()
+    assert text.count("→ My notes › ") == 3
+    assert text.strip().endswith(f"3 question(s) from {bank.deck.slug}, seed 2")
+    assert not ExamAttempt.objects.exists()  # writes nothing

@@ -1,0 +1,236 @@
+"""The question generator on plain data: no database."""
+
+from __future__ import annotations
+
+import random
+
+from quiz.questions import (
+    ANSWER,
+    CHOOSE_TWO,
+    DEFINITION,
+    NOT_ONE_OF,
+    ONE_OF,
+    TERM,
+    QuestionMaker,
+    SourceCard,
+    SourceTopic,
+    available_count,
+    make_questions,
+    near_same,
+    plain_text,
+)
+
+ROOT = SourceTopic(1, None, "Streaming")
+WINDOWS = SourceTopic(2, 1, "Windows")
+SHARDS = SourceTopic(3, 1, "Shards")
+OTHER = SourceTopic(4, None, "Storage")
+TOPICS = [ROOT, WINDOWS, SHARDS, OTHER]
+
+
+def definition(card_id: int, term: str, text: str, topic: int = 2) -> SourceCard:
+    return SourceCard(card_id, topic, "definition", f"{term}?", text, term=term)
+
+
+def qa(card_id: int, prompt: str, answer: str, topic: int = 3) -> SourceCard:
+    return SourceCard(card_id, topic, "qa", prompt, answer)
+
+
+def listing(card_id: int, prompt: str, items: list[str], topic: int = 3) -> SourceCard:
+    return SourceCard(
+        card_id, topic, "list", prompt, "\n".join(f"- {i}" for i in items), tuple(items)
+    )
+
+
+WINDOW_DEFS = [
+    definition(10, "Tumbling", "Fixed size and non-overlapping windows"),
+    definition(11, "Sliding", "Continuous aggregation over a fixed interval"),
+    definition(12, "Stagger", "Keyed windows that open as data arrives"),
+    definition(13, "Session", "Windows separated by a gap of inactivity"),
+]
+
+
+def test_definition_card_gives_both_directions_with_three_distractors() -> None:
+    maker = QuestionMaker(WINDOW_DEFS, TOPICS)
+    assert maker.kinds_for(WINDOW_DEFS[0]) == [TERM, DEFINITION]
+
+    q = maker.build(WINDOW_DEFS[0], TERM, random.Random(1))
+    assert q is not None
+    assert len(q.options) == 4 and len(q.correct) == 1
+    assert q.options[q.correct[0]] == "Tumbling"
+    assert set(q.options) == {"Tumbling", "Sliding", "Stagger", "Session"}
+    assert "Fixed size and non-overlapping" in q.stem
+
+    q = maker.build(WINDOW_DEFS[0], DEFINITION, random.Random(1))
+    assert q is not None
+    assert q.options[q.correct[0]] == "Fixed size and non-overlapping windows"
+    assert "Tumbling" in q.stem
+
+
+def test_term_is_masked_in_its_own_definition() -> None:
+    cards = [definition(20, "Pump", "A pump moves rows between streams"), *WINDOW_DEFS]
+    q = make_questions(cards, TOPICS, count=5, seed=3)
+    for question in q:
+        if question.card_id == 20 and question.kind == TERM:
+            assert "pump" not in question.stem.lower()
+
+
+def test_too_few_distractors_gives_no_question() -> None:
+    cards = WINDOW_DEFS[:3]  # only two other terms
+    assert make_questions(cards, TOPICS, count=10, seed=1) == []
+    assert available_count(cards, TOPICS) == 0
+
+
+def test_near_duplicate_distractors_are_dropped() -> None:
+    cards = [
+        *WINDOW_DEFS[:3],
+        # "Tumbling." and "tumbling" are the same answer as card 10's: never a distractor for it.
+        definition(14, "Tumbling.", "A different wording of tumbling windows"),
+        definition(15, "tumbling", "Yet another wording"),
+    ]
+    maker = QuestionMaker(cards, TOPICS)
+    assert TERM not in maker.kinds_for(cards[0])  # Sliding, Stagger: only two distinct others
+
+
+def test_same_term_elsewhere_is_not_a_distractor_definition() -> None:
+    cards = [
+        *WINDOW_DEFS,
+        # Another card defining "Tumbling": its definition is also correct for "Tumbling".
+        definition(16, "Tumbling", "Windows that never overlap and have a fixed size", topic=3),
+    ]
+
+    maker = QuestionMaker(cards, TOPICS)
+    for seed in range(30):
+        q = maker.build(cards[0], DEFINITION, random.Random(seed))
+        assert q is not None
+        assert "Windows that never overlap and have a fixed size" not in q.options
+
+
+def test_distractors_come_from_the_nearest_topics_first() -> None:
+    far = [definition(30 + i, f"Far{i}", f"Far definition number {i}", topic=4) for i in range(5)]
+    cards = [*WINDOW_DEFS, *far]
+    for seed in range(20):
+        q = make_questions(cards, TOPICS, count=20, seed=seed)
+        for question in q:
+            if question.card_id == 10 and question.kind == TERM:
+                assert not any(o.startswith("Far") for o in question.options)
+
+
+def test_short_qa_answers_give_pick_the_right_answer() -> None:
+    cards = [
+        qa(40, "Max record size in a shard?", "1 MB"),
+        qa(41, "Shard write throughput?", "1,000 records per second"),
+        qa(42, "Shard read throughput?", "2 MB per second"),
+        qa(43, "Default retention?", "24 hours"),
+        qa(44, "Why streams?", "x" * 121),  # long answer: no question, and not a distractor
+    ]
+    maker = QuestionMaker(cards, TOPICS)
+    assert maker.kinds_for(cards[0]) == [ANSWER]
+    assert maker.kinds_for(cards[4]) == []
+    questions = make_questions(cards, TOPICS, count=10, seed=2)
+    assert len(questions) == 4
+    for q in questions:
+        assert "x" * 121 not in q.options
+
+
+def test_list_cards_give_one_of_not_one_of_and_choose_two() -> None:
+    cards = [
+        listing(50, "KPL batching types", ["Aggregation", "Collection"]),
+        listing(51, "Window types", ["Tumbling", "Sliding", "Stagger"]),
+        listing(52, "Storage classes", ["Standard", "Glacier", "Intelligent tiering"]),
+    ]
+    maker = QuestionMaker(cards, TOPICS)
+    assert maker.kinds_for(cards[0]) == [ONE_OF, CHOOSE_TWO]  # two items: no NOT question
+    assert maker.kinds_for(cards[1]) == [ONE_OF, NOT_ONE_OF, CHOOSE_TWO]
+
+    q = maker.build(cards[0], CHOOSE_TWO, random.Random(5))
+    assert q is not None
+    assert len(q.options) == 5 and len(q.correct) == 2
+    assert {q.options[i] for i in q.correct} == {"Aggregation", "Collection"}
+
+    q = maker.build(cards[1], NOT_ONE_OF, random.Random(5))
+    assert q is not None
+    assert q.options[q.correct[0]] not in {"Tumbling", "Sliding", "Stagger"}
+    assert {o for i, o in enumerate(q.options) if i not in q.correct} == {
+        "Tumbling",
+        "Sliding",
+        "Stagger",
+    }
+
+
+def test_an_item_of_the_same_list_is_never_a_distractor() -> None:
+    cards = [
+        listing(60, "Window types", ["Tumbling", "Sliding", "Stagger"]),
+        # Another list repeating "Sliding": it would also be a right answer to card 60.
+        listing(61, "Query kinds", ["sliding", "Continuous", "Windowed", "Pumps"]),
+    ]
+
+    maker = QuestionMaker(cards, TOPICS)
+    for seed in range(30):
+        q = maker.build(cards[0], ONE_OF, random.Random(seed))
+        assert q is not None
+        wrong = [o for i, o in enumerate(q.options) if i not in q.correct]
+        assert "sliding" not in wrong
+
+
+def test_same_seed_same_exam_and_different_seed_differs() -> None:
+    cards = [
+        *WINDOW_DEFS,
+        *[qa(70 + i, f"How many shards for case {i}?", f"{i + 1} shards") for i in range(8)],
+    ]
+    a = make_questions(cards, TOPICS, count=6, seed=42)
+    b = make_questions(list(reversed(cards)), TOPICS, count=6, seed=42)
+    assert a == b
+    assert len({q.card_id for q in a}) == 6  # no repeats
+    assert any(make_questions(cards, TOPICS, count=6, seed=s) != a for s in range(1, 5))
+
+
+def test_options_are_shuffled() -> None:
+    cards = [*WINDOW_DEFS, definition(17, "Hopping", "Overlapping windows with a hop size")]
+    positions = {
+        q.correct[0]
+        for seed in range(40)
+        for q in make_questions(cards, TOPICS, count=5, seed=seed)
+    }
+    assert positions == {0, 1, 2, 3}
+
+
+def test_only_topics_limits_the_asked_cards_but_not_the_pool() -> None:
+    cards = [
+        definition(80, "Alpha", "First letter", topic=3),
+        definition(81, "Beta", "Second letter", topic=2),
+        definition(82, "Gamma", "Third letter", topic=2),
+        definition(83, "Delta", "Fourth letter", topic=2),
+    ]
+    questions = make_questions(cards, TOPICS, count=5, seed=1, only_topics=[3])
+    assert [q.card_id for q in questions] == [80]
+
+
+def test_plain_text_strips_markdown() -> None:
+    assert plain_text("**Bold** and _em_ with `code` and [a link](http://x)") == (
+        "Bold and em with code and a link"
+    )
+    assert plain_text("- item\n  continued <b>x</b>") == "item continued x"
+
+
+def test_near_same_ignores_case_punctuation_and_tiny_typos() -> None:
+    assert near_same("Tumbling windows", "tumbling windows.")
+    assert near_same("Kinesis Data Streams", "Kinesis Data Stream")
+    assert not near_same("Tumbling", "Sliding")
+    assert not near_same("1,000 records per second", "2,000 records per second")
+
+
+def test_distractors_of_implausible_length_are_not_used() -> None:
+    long_items = [
+        f"A long sentence number {i} that no one would take for a single word" for i in range(5)
+    ]
+    cards = [
+        listing(90, "Recall: The Vs of big data (3 items)", ["Velocity", "Volume", "Variety"]),
+        listing(91, "Long things", long_items),
+    ]
+    maker = QuestionMaker(cards, TOPICS)
+    assert ONE_OF not in maker.kinds_for(cards[0])
+    cards.append(listing(92, "Short things", ["Shard", "Stream", "Record", "Pump"]))
+    q = QuestionMaker(cards, TOPICS).build(cards[0], ONE_OF, random.Random(3))
+    assert q is not None
+    assert all("long sentence" not in o for o in q.options)
+    assert q.stem == "Which of these is one of “The Vs of big data”?"
