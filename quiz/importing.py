@@ -106,35 +106,68 @@ def find_note_files(paths: Sequence[str | os.PathLike[str]], report: ImportRepor
     return list(unique.values())
 
 
+@dataclass(frozen=True)
+class NoteSource:
+    """A notes file held in memory (an upload), imported as if it lived at `source_path`.
+
+    `source_path` is the deck's identity, as for a file on disk; `name` labels it in the report.
+    """
+
+    name: str
+    data: bytes
+    source_path: str
+
+
 @dataclass
 class _Loaded:
     path: Path
     digest: str
     parsed: ParsedDeck
+    label: str = ""
+
+
+def _decode(data: bytes, label: str, report: ImportReport) -> str | None:
+    try:
+        return decode_notes(data)
+    except NotesError as exc:
+        where = f"line {exc.line}" if exc.line else f"byte {exc.offset}"
+        message = exc.message if exc.line or exc.offset is None else f"{exc.message} ({where})"
+        report.error(label, message, exc.line)
+        return None
 
 
 def import_notes(
-    *, paths: Sequence[str | os.PathLike[str]], dry_run: bool = False, show_cards: bool = False
+    *,
+    paths: Sequence[str | os.PathLike[str]] = (),
+    sources: Sequence[NoteSource] = (),
+    dry_run: bool = False,
+    show_cards: bool = False,
 ) -> ImportReport:
+    """Import note files (`paths`) and in-memory notes (`sources`) in one all-or-nothing run."""
     report = ImportReport(dry_run=dry_run)
     files = find_note_files(paths, report)
-    report.files = [str(f) for f in files]
+    report.files = [str(f) for f in files] + [s.name for s in sources]
     loaded: list[_Loaded] = []
     for path in files:
         try:
             data = path.read_bytes()
-            text = decode_notes(data)
-        except NotesError as exc:
-            where = f"line {exc.line}" if exc.line else f"byte {exc.offset}"
-            message = exc.message if exc.line or exc.offset is None else f"{exc.message} ({where})"
-            report.error(str(path), message, exc.line)
-            continue
         except OSError as exc:
             report.error(str(path), f"cannot read: {exc.strerror or exc}")
+            continue
+        text = _decode(data, str(path), report)
+        if text is None:
             continue
         digest = hashlib.sha256(data + PARSER_VERSION.encode()).hexdigest()
         parsed = parse_notes(text, source_name=path.name)
         loaded.append(_Loaded(path, digest, parsed))
+    for source in sources:
+        text = _decode(source.data, source.name, report)
+        if text is None:
+            continue
+        digest = hashlib.sha256(source.data + PARSER_VERSION.encode()).hexdigest()
+        path = Path(source.source_path)
+        parsed = parse_notes(text, source_name=path.name)
+        loaded.append(_Loaded(path, digest, parsed, label=source.name))
     if report.errors:
         return report
 
@@ -157,6 +190,24 @@ def _unique_slug(base: str) -> str:
     return slug
 
 
+def store_image(folder: Path, src: str, *, dry_run: bool = False) -> str | None:
+    """Copy the image `src` (relative to `folder`) into MEDIA_ROOT; its URL, or None if missing.
+
+    Media names are content hashes, so the same picture is stored once however it is named.
+    """
+    target = (folder / src.split("?", 1)[0].split("#", 1)[0]).resolve()
+    if not target.is_file() or target.suffix.lower() not in IMAGE_SUFFIXES:
+        return None
+    data = target.read_bytes()
+    name = f"notes/{hashlib.sha256(data).hexdigest()[:20]}{target.suffix.lower()}"
+    if not dry_run:
+        dest = Path(settings.MEDIA_ROOT) / name
+        if not dest.exists():
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(target, dest)
+    return f"/{settings.MEDIA_URL.strip('/')}/{name}"
+
+
 def _resolve_images(item: _Loaded, report: ImportReport, *, dry_run: bool) -> dict[str, str | None]:
     """Map each image src in the notes to its served URL, or None when the file is missing."""
     mapping: dict[str, str | None] = {}
@@ -165,28 +216,22 @@ def _resolve_images(item: _Loaded, report: ImportReport, *, dry_run: bool) -> di
         src = ref.src
         if src.startswith(("http://", "https://")) or src in mapping:
             continue
-        target = (folder / src.split("?", 1)[0].split("#", 1)[0]).resolve()
-        if not target.is_file() or target.suffix.lower() not in IMAGE_SUFFIXES:
-            mapping[src] = None
+        mapping[src] = store_image(folder, src, dry_run=dry_run)
+        if mapping[src] is None:
             report.warnings.append(
-                {"file": str(item.path), "line": ref.line, "message": f"image missing: {src}"}
+                {
+                    "file": item.label or str(item.path),
+                    "line": ref.line,
+                    "message": f"image missing: {src}",
+                }
             )
-            continue
-        data = target.read_bytes()
-        name = f"notes/{hashlib.sha256(data).hexdigest()[:20]}{target.suffix.lower()}"
-        if not dry_run:
-            dest = Path(settings.MEDIA_ROOT) / name
-            if not dest.exists():
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(target, dest)
-        mapping[src] = f"/{settings.MEDIA_URL.strip('/')}/{name}"
     return mapping
 
 
 def _apply_file(item: _Loaded, report: ImportReport, *, dry_run: bool, show_cards: bool) -> None:
     parsed = item.parsed
     source_path = str(item.path.resolve())
-    file_label = str(item.path)
+    file_label = item.label or str(item.path)
     for w in parsed.warnings:
         report.warnings.append({"file": file_label, "line": w.line, "message": w.message})
 
@@ -277,8 +322,8 @@ def _apply_topics(
     return result
 
 
-def _card_entry(card: Card, change: str) -> dict[str, Any]:
-    return {
+def _card_entry(card: Card, change: str, before: tuple[str, str] | None = None) -> dict[str, Any]:
+    entry = {
         "key": card.key,
         "kind": card.kind,
         "topic": card.topic.path,
@@ -287,6 +332,13 @@ def _card_entry(card: Card, change: str) -> dict[str, Any]:
         "line": card.source_line,
         "change": change,
     }
+    # What a reviewer of the change needs beside the new text: the old text of an updated
+    # card, and what the notes now say for a card whose admin edit is kept.
+    if change == "updated" and before is not None and before != (card.prompt_md, card.answer_md):
+        entry["before"] = {"prompt": before[0], "answer": before[1]}
+    if change == "conflicts":
+        entry["notes"] = {"prompt": card.notes_prompt_md, "answer": card.notes_answer_md}
+    return entry
 
 
 def _apply_cards(
@@ -316,7 +368,7 @@ def _apply_cards(
 
     to_create: list[Card] = []
     to_update: list[Card] = []
-    entries: list[tuple[Card, str]] = []
+    entries: list[tuple[Card, str, tuple[str, str] | None]] = []
     for order, (card_in, path, text, match) in enumerate(
         zip(parsed.cards, incoming_paths, texts, matches, strict=True)
     ):
@@ -328,13 +380,14 @@ def _apply_cards(
             _fill(card, card_in, topic, text, order, sim, images)
             to_create.append(card)
             report.cards["created"] += 1
-            entries.append((card, "created"))
+            entries.append((card, "created", None))
             continue
         card = by_id[match]
+        before = (card.prompt_md, card.answer_md)
         change = _update(card, card_in, topic, text, order, sim, images)
         report.cards[change] += 1
         to_update.append(card)
-        entries.append((card, change))
+        entries.append((card, change, before))
 
     Card.objects.bulk_create(to_create, batch_size=500)
     Card.objects.bulk_update(
@@ -353,9 +406,9 @@ def _apply_cards(
             status=Card.Status.RETIRED, updated_at=timezone.now()
         )
         report.cards["retired"] += len(retire)
-        entries.extend((c, "retired") for c in retire)
+        entries.extend((c, "retired", None) for c in retire)
     if show_cards:
-        report.card_list.extend(_card_entry(card, change) for card, change in entries)
+        report.card_list.extend(_card_entry(*entry) for entry in entries)
 
 
 def _new_key(deck: Deck, path: str, text: str, taken: set[str]) -> str:

@@ -111,6 +111,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 # Where the project's own notes live; `manage.py start` imports them on first run.
 CONTENT_DIR = BASE_DIR / "content"
+# Notes uploaded in the admin are kept here, one file per name: the file is the deck's identity,
+# so uploading the same name again updates the same deck. Not in git; back it up with the DB.
+NOTES_UPLOAD_DIR = Path(os.environ.get("NOTES_UPLOAD_DIR", BASE_DIR / "notes-uploads"))
 
 # Sessions live in the database, so any app process can serve any request.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
