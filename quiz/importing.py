@@ -24,7 +24,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from quiz.models import TOPIC_SEPARATOR, Card, Deck, Topic
+from quiz.models import TOPIC_SEPARATOR, Card, CardRevision, Deck, Topic
 from quiz.notes.decode import decode_notes
 from quiz.notes.identity import Existing, Incoming, card_key, disambiguate, match_cards
 from quiz.notes.identity import normalise_prompt as normalise
@@ -399,6 +399,19 @@ def _apply_cards(
         ],
         batch_size=500,
     )  # fmt: skip
+    # The text an update replaces stays in the card's history, as an admin edit's does.
+    CardRevision.objects.bulk_create(
+        [
+            CardRevision(
+                card=card, source="import", kind=card.kind, prompt_md=before[0], answer_md=before[1]
+            )
+            for card, change, before in entries
+            if change == "updated"
+            and before is not None
+            and before != (card.prompt_md, card.answer_md)
+        ],
+        batch_size=500,
+    )
     matched = {m for m in matches if m is not None}
     retire = [c for c in stored if c.pk not in matched and c.status == Card.Status.ACTIVE]
     if retire:
