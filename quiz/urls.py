@@ -6,12 +6,15 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.static import serve
 
-from quiz.views import accounts, decks
+from quiz.views import accounts, decks, exports
 
 urlpatterns = [
     path("", decks.dashboard, name="dashboard"),
     path("decks/<slug:slug>/", decks.deck_detail, name="deck_detail"),
     path("topics/<int:topic_id>/", decks.topic_detail, name="topic_detail"),
+    path("decks/<slug:slug>/export.<str:fmt>", exports.deck_export, name="deck_export"),
+    path("topics/<int:topic_id>/export.<str:fmt>", exports.topic_export, name="topic_export"),
+    path("account/reviews.csv", exports.my_review_log, name="my_review_log"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
