@@ -77,7 +77,7 @@ def select_cards(*, deck: Deck, topic: Topic | None = None) -> QuerySet[Card]:
         cards = cards.filter(
             Q(topic__path=topic.path) | Q(topic__path__startswith=topic.path + TOPIC_SEPARATOR)
         )
-    return cards.select_related("deck", "topic").order_by("order", "pk")
+    return cards.select_related("deck", "topic__deck").order_by("order", "pk")
 
 
 def select_topics(*, deck: Deck, topic: Topic | None = None) -> list[Topic]:
