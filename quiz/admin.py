@@ -143,6 +143,10 @@ class CardAdmin(admin.ModelAdmin):
             url = reverse("admin:quiz_card_preview", args=[obj.pk])
             widget = MarkdownPreviewWidget(preview_url=url, card=obj)
             kwargs["widgets"] = {"prompt_md": widget, "answer_md": widget}
+        kwargs["labels"] = {
+            "prompt_md": "Prompt (Markdown)",
+            "answer_md": "Answer (Markdown)",
+        }
         return super().get_form(request, obj, change, **kwargs)
 
     def get_urls(self) -> list[URLPattern]:

@@ -12,7 +12,7 @@ from django.urls import reverse
 from quiz.editing import release_card, restore_revision, save_card_edit
 from quiz.models import Card, CardRevision, Deck, Topic
 from quiz.notes.decode import MAX_NOTES_BYTES
-from tests.factory import import_text, make_user
+from tests.factory import PASSWORD, import_text, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -140,7 +140,7 @@ def test_history_lists_who_when_what_and_an_escaped_diff(staff: Client, shard: C
     response = staff.get(reverse("admin:quiz_card_revisions", args=[shard.pk]))
 
     html = response.content.decode()
-    assert "by editor" in html and "Changed: answer" in html
+    assert "edited in the admin" in html and "by editor" in html and "Changed: answer" in html
     assert "<del>A unit of capacity in a stream</del>" in html
     assert "<ins>&lt;b&gt;new&lt;/b&gt;</ins>" in html
 
@@ -406,3 +406,32 @@ def test_upload_page_is_linked_from_decks_and_staff_only(
     client.force_login(make_user("learner"))
     response = upload(client, ("x.md", NOTES.encode()))
     assert response.status_code == 302 and Deck.objects.count() == 0
+
+
+# ---- in a real browser ------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_typing_in_the_card_editor_updates_the_preview(
+    live_server, page, tmp_path: Path, media_root: Path
+) -> None:
+    import_text(tmp_path, NOTES)
+    card = Card.objects.get(prompt_md="What is a shard?")
+    user = make_user("author", is_staff=True, is_superuser=True)
+    page.goto(f"{live_server.url}{reverse('admin:login')}")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("input[type=submit]")
+
+    page.goto(f"{live_server.url}{reverse('admin:quiz_card_change', args=[card.pk])}")
+    preview = page.locator("#preview-answer_md")
+    assert "A unit of capacity" in preview.inner_text()
+    page.fill("#id_answer_md", "")
+    page.locator("#id_answer_md").press_sequentially("Now **bold** ==hidden==<script>x</script>")
+
+    page.wait_for_selector("#preview-answer_md strong", timeout=5000)
+    assert preview.locator("strong").inner_text() == "bold"
+    assert preview.locator("mark").inner_text() == "hidden"
+    assert preview.locator("script").count() == 0
+    assert Card.objects.get(pk=card.pk).answer_md == "A unit of capacity in a stream"  # not saved
