@@ -12,6 +12,7 @@ import hashlib
 import os
 import re
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -23,6 +24,9 @@ from quiz.notes.types import NotesError
 
 # A plain file name: no folders, no leading dot, nothing a shell or a URL would trip on.
 _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]{0,150}\.md$", re.IGNORECASE)
+
+
+STAGING_MAX_AGE_SECONDS = 24 * 3600
 
 
 class UploadError(ValueError):
@@ -85,6 +89,11 @@ def stage_uploads(*, uploads: list[Upload]) -> list[dict[str, str]]:
     """Keep the uploads' bytes until confirm; returns what to remember (name and hash)."""
     folder = _staging_dir()
     folder.mkdir(parents=True, exist_ok=True)
+    # Previews nobody confirmed: their bytes are not kept for ever.
+    cutoff = time.time() - STAGING_MAX_AGE_SECONDS
+    for old in folder.glob("*.md"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
     for upload in uploads:
         _write_atomic(folder / f"{upload.sha256}.md", upload.data)
     return [{"name": u.name, "sha256": u.sha256} for u in uploads]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -435,3 +436,15 @@ def test_typing_in_the_card_editor_updates_the_preview(
     assert preview.locator("mark").inner_text() == "hidden"
     assert preview.locator("script").count() == 0
     assert Card.objects.get(pk=card.pk).answer_md == "A unit of capacity in a stream"  # not saved
+
+
+def test_unconfirmed_previews_are_cleaned_up_after_a_day(
+    staff: Client, upload_dir: Path, media_root: Path
+) -> None:
+    upload(staff, ("a.md", b"# A\n\nQ::A\n"))
+    (stale,) = (upload_dir / ".staging").iterdir()
+    os.utime(stale, (0, 0))
+
+    upload(staff, ("b.md", b"# B\n\nQ::B\n"))
+
+    assert not stale.exists() and len(list((upload_dir / ".staging").iterdir())) == 1
