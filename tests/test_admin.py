@@ -189,7 +189,9 @@ def test_release_button_gives_the_card_back_to_the_notes(staff: Client, shard: C
 def test_history_and_release_need_staff(client: Client, shard: Card) -> None:
     client.force_login(make_user("learner"))
     assert client.get(reverse("admin:quiz_card_revisions", args=[shard.pk])).status_code == 302
-    client.post(reverse("admin:quiz_card_release", args=[shard.pk]))
+    save_card_edit(card=shard, user=None, prompt_md=shard.prompt_md, answer_md="edited")
+    assert client.post(reverse("admin:quiz_card_release", args=[shard.pk])).status_code == 302
+    assert Card.objects.get(pk=shard.pk).answer_md == "edited"  # not released
     staff_no_perm = Client()
     staff_no_perm.force_login(make_user("viewer", is_staff=True))
     url = reverse("admin:quiz_card_revisions", args=[shard.pk])
