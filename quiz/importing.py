@@ -25,10 +25,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from quiz.models import TOPIC_SEPARATOR, Card, Deck, Topic
+from quiz.models import TOPIC_SEPARATOR, Card, CardRevision, Deck, Topic
 from quiz.notes.identity import Existing, Incoming, card_key, disambiguate, match_cards
 from quiz.notes.identity import normalise_prompt as normalise
-from quiz.notes.load import LoadedNotes, load_notes, notes_digest
+from quiz.notes.load import LoadedNotes, load_notes, locate_image, notes_digest
 from quiz.notes.types import CARD_KINDS, NotesError, ParsedCard
 from quiz.sims.link import attach_simulations
 
@@ -105,50 +105,69 @@ def find_note_files(paths: Sequence[str | os.PathLike[str]], report: ImportRepor
 PARALLEL_MIN_BYTES = 2_000_000
 
 
-def _load_all(files: list[Path]) -> list[LoadedNotes]:
+@dataclass(frozen=True)
+class NoteSource:
+    """A notes file held in memory (an upload), imported as if it lived at `source_path`.
+
+    `source_path` is the deck's identity, as for a file on disk; `name` labels it in the report.
+    """
+
+    name: str
+    data: bytes
+    source_path: str
+
+
+def _load_all(files: list[Path], sources: Sequence[NoteSource]) -> list[LoadedNotes]:
     """Read every file; parse and render the changed ones, in worker processes when there is
     enough text to pay for starting them."""
     known = dict(Deck.objects.values_list("source_path", "content_hash"))
     results: list[LoadedNotes | None] = []
-    todo: list[tuple[int, str, bytes]] = []
+    todo: list[tuple[int, str, str, bytes]] = []
+    inputs: list[tuple[str, str, bytes | OSError]] = []
     for f in files:
-        source_path = str(f.resolve())
         try:
-            data = f.read_bytes()
+            inputs.append((str(f), str(f.resolve()), f.read_bytes()))
         except OSError as exc:
-            error = NotesError(f"cannot read: {exc.strerror or exc}")
-            results.append(LoadedNotes(path=str(f), source_path=source_path, error=error))
+            inputs.append((str(f), str(f.resolve()), exc))
+    inputs.extend((s.name, s.source_path, s.data) for s in sources)
+    for label, source_path, data in inputs:
+        if isinstance(data, OSError):
+            error = NotesError(f"cannot read: {data.strerror or data}")
+            results.append(LoadedNotes(path=label, source_path=source_path, error=error))
             continue
         digest = notes_digest(data)
         if known.get(source_path) == digest:
-            results.append(LoadedNotes(str(f), source_path, digest=digest, unchanged=True))
+            results.append(LoadedNotes(label, source_path, digest=digest, unchanged=True))
         else:
-            todo.append((len(results), str(f), data))
+            todo.append((len(results), label, source_path, data))
             results.append(None)
     workers = min(len(todo), os.cpu_count() or 1)
-    media_url = settings.MEDIA_URL
-    if workers < 2 or sum(len(data) for _, _, data in todo) < PARALLEL_MIN_BYTES:
-        loaded = [load_notes(path, data, media_url) for _, path, data in todo]
+    args = [[t[1] for t in todo], [t[2] for t in todo], [t[3] for t in todo]]
+    args.append([settings.MEDIA_URL] * len(todo))
+    if workers < 2 or sum(len(t[3]) for t in todo) < PARALLEL_MIN_BYTES:
+        loaded = list(map(load_notes, *args))
     else:
         # spawn, not fork: a forked child would share this process's database connection.
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            loaded = list(
-                pool.map(load_notes, [p for _, p, _ in todo], [d for _, _, d in todo],
-                         [media_url] * len(todo))
-            )  # fmt: skip
-    for (index, _, _), item in zip(todo, loaded, strict=True):
+            loaded = list(pool.map(load_notes, *args))
+    for (index, *_), item in zip(todo, loaded, strict=True):
         results[index] = item
     return [r for r in results if r is not None]
 
 
 def import_notes(
-    *, paths: Sequence[str | os.PathLike[str]], dry_run: bool = False, show_cards: bool = False
+    *,
+    paths: Sequence[str | os.PathLike[str]] = (),
+    sources: Sequence[NoteSource] = (),
+    dry_run: bool = False,
+    show_cards: bool = False,
 ) -> ImportReport:
+    """Import note files (`paths`) and in-memory notes (`sources`) in one all-or-nothing run."""
     report = ImportReport(dry_run=dry_run)
     files = find_note_files(paths, report)
-    report.files = [str(f) for f in files]
-    loaded = _load_all(files)
+    report.files = [str(f) for f in files] + [s.name for s in sources]
+    loaded = _load_all(files, sources)
     for item in loaded:
         if item.error is not None:
             exc = item.error
@@ -170,6 +189,24 @@ def import_notes(
     return report
 
 
+def store_image(folder: Path, src: str, *, dry_run: bool = False) -> str | None:
+    """Copy the image `src` (relative to `folder`) into MEDIA_ROOT; its URL, or None if missing."""
+    found = locate_image(folder, src)
+    if found is None:
+        return None
+    name, target = found
+    if not dry_run:
+        _copy_media(name, target)
+    return f"/{settings.MEDIA_URL.strip('/')}/{name}"
+
+
+def _copy_media(name: str, source: str | Path) -> None:
+    dest = Path(settings.MEDIA_ROOT) / name
+    if not dest.exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(source, dest)
+
+
 def _unique_slug(base: str) -> str:
     base = slugify(base)[:180] or "deck"
     slug, n = base, 2
@@ -180,10 +217,7 @@ def _unique_slug(base: str) -> str:
 
 def _copy_images(item: LoadedNotes) -> None:
     for name, source in item.image_files.items():
-        dest = Path(settings.MEDIA_ROOT) / name
-        if not dest.exists():
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, dest)
+        _copy_media(name, source)
 
 
 def _apply_file(
@@ -283,8 +317,8 @@ def _apply_topics(deck: Deck, item: LoadedNotes, report: ImportReport) -> dict[s
     return result
 
 
-def _card_entry(card: Card, change: str) -> dict[str, Any]:
-    return {
+def _card_entry(card: Card, change: str, before: tuple[str, str] | None = None) -> dict[str, Any]:
+    entry: dict[str, Any] = {
         "key": card.key,
         "kind": card.kind,
         "topic": card.topic.path,
@@ -293,6 +327,13 @@ def _card_entry(card: Card, change: str) -> dict[str, Any]:
         "line": card.source_line,
         "change": change,
     }
+    # What a reviewer of the change needs beside the new text: the old text of an updated
+    # card, and what the notes now say for a card whose admin edit is kept.
+    if change == "updated" and before is not None and before != (card.prompt_md, card.answer_md):
+        entry["before"] = {"prompt": before[0], "answer": before[1]}
+    if change == "conflicts":
+        entry["notes"] = {"prompt": card.notes_prompt_md, "answer": card.notes_answer_md}
+    return entry
 
 
 @dataclass
@@ -340,23 +381,24 @@ def _apply_cards(
 
     to_create: list[Card] = []
     to_update: list[Card] = []
-    entries: list[tuple[Card, str]] = []
+    entries: list[tuple[Card, str, tuple[str, str] | None]] = []
     for new, match in zip(incoming, matches, strict=True):
         report.by_kind[new.parsed.kind] += 1
         if match is None:
             card = Card(deck=deck, key=_new_key(deck, new.topic.path, new.match_text, taken_keys))
             _fill(card, new)
             to_create.append(card)
-            change = "created"
+            change, before = "created", None
         else:
             card = by_id[match]
+            before = (card.prompt_md, card.answer_md)
             moved = _moved(card, new)
             change = _update(card, new)
             _place(card, new)
             if change != "unchanged" or moved:
                 to_update.append(card)
         report.cards[change] += 1
-        entries.append((card, change))
+        entries.append((card, change, before))
 
     Card.objects.bulk_create(to_create, batch_size=500)
     Card.objects.bulk_update(
@@ -368,6 +410,19 @@ def _apply_cards(
         ],
         batch_size=500,
     )  # fmt: skip
+    # The text an update replaces stays in the card's history, as an admin edit's does.
+    CardRevision.objects.bulk_create(
+        [
+            CardRevision(
+                card=card, source="import", kind=card.kind, prompt_md=before[0], answer_md=before[1]
+            )
+            for card, change, before in entries
+            if change == "updated"
+            and before is not None
+            and before != (card.prompt_md, card.answer_md)
+        ],
+        batch_size=500,
+    )
     matched = {m for m in matches if m is not None}
     retire = [c for c in stored if c.pk not in matched and c.status == Card.Status.ACTIVE]
     if retire:
@@ -375,9 +430,9 @@ def _apply_cards(
             status=Card.Status.RETIRED, updated_at=timezone.now()
         )
         report.cards["retired"] += len(retire)
-        entries.extend((c, "retired") for c in retire)
+        entries.extend((c, "retired", None) for c in retire)
     if show_cards:
-        report.card_list.extend(_card_entry(card, change) for card, change in entries)
+        report.card_list.extend(_card_entry(*entry) for entry in entries)
 
 
 def _new_key(deck: Deck, path: str, text: str, taken: set[str]) -> str:

@@ -54,7 +54,6 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "quiz.middleware.request_log",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -64,6 +63,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
 ]
+
+# In production whitenoise serves static files from the app processes (runserver does it in
+# development).
+if not DEBUG:
+    MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "quiz.urls"
 WSGI_APPLICATION = "quiz.wsgi.application"
@@ -113,6 +117,9 @@ MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
 # Where the project's own notes live; `manage.py start` imports them on first run.
 CONTENT_DIR = BASE_DIR / "content"
+# Notes uploaded in the admin are kept here, one file per name: the file is the deck's identity,
+# so uploading the same name again updates the same deck. Not in git; back it up with the DB.
+NOTES_UPLOAD_DIR = Path(os.environ.get("NOTES_UPLOAD_DIR", BASE_DIR / "notes-uploads"))
 
 # Sessions live in the database, so any app process can serve any request.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"

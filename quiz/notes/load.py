@@ -42,10 +42,14 @@ def notes_digest(data: bytes) -> str:
     return hashlib.sha256(data + PARSER_VERSION.encode()).hexdigest()
 
 
-def load_notes(path: str, data: bytes, media_url: str) -> LoadedNotes:
-    """Check, parse and render one file's bytes. Never raises for bad content: see `.error`."""
-    resolved = Path(path).resolve()
-    result = LoadedNotes(path=path, source_path=str(resolved), digest=notes_digest(data))
+def load_notes(label: str, source_path: str, data: bytes, media_url: str) -> LoadedNotes:
+    """Check, parse and render one file's bytes. Never raises for bad content: see `.error`.
+
+    `label` names the file in messages; `source_path` is where it lives (relative images are
+    looked up beside it).
+    """
+    resolved = Path(source_path)
+    result = LoadedNotes(path=label, source_path=source_path, digest=notes_digest(data))
     try:
         text = decode_notes(data)
     except NotesError as exc:
@@ -67,11 +71,7 @@ def load_notes(path: str, data: bytes, media_url: str) -> LoadedNotes:
 def _resolve_images(
     parsed: ParsedDeck, folder: Path, media_url: str, result: LoadedNotes
 ) -> dict[str, str | None]:
-    """Map each image src to its served URL, or None when the file is not there.
-
-    Files are named by content hash, so the same picture in two decks is stored once and a
-    changed picture gets a new URL (no stale browser caches).
-    """
+    """Map each image src to its served URL, or None when the file is not there."""
     mapping: dict[str, str | None] = {}
     for ref in parsed.images:
         src = ref.src
@@ -81,13 +81,25 @@ def _resolve_images(
             if mapping[src] is None:
                 result.image_warnings.append(NoteWarning(ref.line, f"image missing: {src}"))
             continue
-        target = (folder / src.split("?", 1)[0].split("#", 1)[0]).resolve()
-        if not target.is_file() or target.suffix.lower() not in IMAGE_SUFFIXES:
+        found = locate_image(folder, src)
+        if found is None:
             mapping[src] = None
             result.image_warnings.append(NoteWarning(ref.line, f"image missing: {src}"))
             continue
-        digest = hashlib.sha256(target.read_bytes()).hexdigest()[:20]
-        name = f"notes/{digest}{target.suffix.lower()}"
+        name, target = found
         result.image_files[name] = str(target)
         mapping[src] = f"/{media_url.strip('/')}/{name}"
     return mapping
+
+
+def locate_image(folder: Path, src: str) -> tuple[str, Path] | None:
+    """The media name and file of a relative image, or None when it is not an image file there.
+
+    Media names are content hashes: the same picture is stored once however it is named, and a
+    changed picture gets a new URL (no stale browser caches).
+    """
+    target = (folder / src.split("?", 1)[0].split("#", 1)[0]).resolve()
+    if not target.is_file() or target.suffix.lower() not in IMAGE_SUFFIXES:
+        return None
+    digest = hashlib.sha256(target.read_bytes()).hexdigest()[:20]
+    return f"notes/{digest}{target.suffix.lower()}", target

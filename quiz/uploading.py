@@ -1,0 +1,138 @@
+"""Notes uploaded in the admin: check, preview (a dry-run import), then apply what was previewed.
+
+An upload named `x.md` lives at `NOTES_UPLOAD_DIR/x.md`, and that path is its deck's identity,
+so uploading `x.md` again updates the same deck. Between preview and confirm the bytes wait in
+`NOTES_UPLOAD_DIR/.staging/<sha256>.md`; confirm reads them back by the hash the preview
+recorded and refuses if they differ, so what is applied is exactly what was previewed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+
+from quiz.importing import ImportReport, NoteSource, import_notes
+from quiz.notes.decode import MAX_NOTES_BYTES, decode_notes
+from quiz.notes.types import NotesError
+
+# A plain file name: no folders, no leading dot, nothing a shell or a URL would trip on.
+_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]{0,150}\.md$", re.IGNORECASE)
+
+
+STAGING_MAX_AGE_SECONDS = 24 * 3600
+
+
+class UploadError(ValueError):
+    """An upload that cannot be used; the message says why, naming the file."""
+
+
+@dataclass(frozen=True)
+class Upload:
+    name: str
+    data: bytes
+
+    @property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def upload_dir() -> Path:
+    return Path(settings.NOTES_UPLOAD_DIR)
+
+
+def _staging_dir() -> Path:
+    return upload_dir() / ".staging"
+
+
+def check_upload(*, name: str, data: bytes) -> Upload:
+    """The upload, or UploadError: not `.md`, an odd name, too large, empty, binary, not UTF-8."""
+    if not name.lower().endswith(".md"):
+        raise UploadError(f"{name}: only Markdown files (.md) can be uploaded")
+    if not _NAME_RE.match(name):
+        raise UploadError(f"{name}: use a plain file name (letters, digits, spaces, '.', '-', '_')")
+    try:
+        decode_notes(data)
+    except NotesError as exc:
+        raise UploadError(f"{name}: {exc.message}") from None
+    return Upload(name=name, data=data)
+
+
+def check_sizes(sizes: dict[str, int]) -> None:
+    """Refuse an oversized file before reading it into memory."""
+    for name, size in sizes.items():
+        if size > MAX_NOTES_BYTES:
+            raise UploadError(
+                f"{name}: file is {size:,} bytes, over the {MAX_NOTES_BYTES:,}-byte limit"
+            )
+
+
+def _sources(uploads: list[Upload]) -> list[NoteSource]:
+    return [
+        NoteSource(name=u.name, data=u.data, source_path=str((upload_dir() / u.name).resolve()))
+        for u in uploads
+    ]
+
+
+def preview_uploads(*, uploads: list[Upload]) -> ImportReport:
+    """What importing the uploads would do (a dry run: nothing is written anywhere)."""
+    return import_notes(sources=_sources(uploads), dry_run=True, show_cards=True)
+
+
+def stage_uploads(*, uploads: list[Upload]) -> list[dict[str, str]]:
+    """Keep the uploads' bytes until confirm; returns what to remember (name and hash)."""
+    folder = _staging_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    # Previews nobody confirmed: their bytes are not kept for ever.
+    cutoff = time.time() - STAGING_MAX_AGE_SECONDS
+    for old in folder.glob("*.md"):
+        if old.stat().st_mtime < cutoff:
+            old.unlink(missing_ok=True)
+    for upload in uploads:
+        _write_atomic(folder / f"{upload.sha256}.md", upload.data)
+    return [{"name": u.name, "sha256": u.sha256} for u in uploads]
+
+
+def apply_staged(*, staged: list[dict[str, str]]) -> ImportReport:
+    """Import the previewed uploads; on success keep each as `NOTES_UPLOAD_DIR/<name>`.
+
+    Raises UploadError if a staged file is gone or its bytes no longer match the preview.
+    """
+    uploads: list[Upload] = []
+    for item in staged:
+        path = _staging_dir() / f"{item['sha256']}.md"
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise UploadError(
+                f"{item['name']}: the previewed file is gone; upload it again"
+            ) from None
+        upload = Upload(name=item["name"], data=data)
+        if upload.sha256 != item["sha256"]:
+            raise UploadError(f"{item['name']}: changed since the preview; upload it again")
+        uploads.append(upload)
+    report = import_notes(sources=_sources(uploads), dry_run=False, show_cards=True)
+    if report.ok:
+        for upload in uploads:
+            _write_atomic(upload_dir() / upload.name, upload.data)
+            (_staging_dir() / f"{upload.sha256}.md").unlink(missing_ok=True)
+    return report
+
+
+def _write_atomic(path: Path, data: bytes) -> None:
+    # A reader (or a crash) never sees half a file: write beside it, then rename over it.
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".upload-")
+    try:
+        with os.fdopen(fd, "wb") as out:
+            out.write(data)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
