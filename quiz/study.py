@@ -29,7 +29,7 @@ import fsrs
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, FilteredRelation, Min, Q, QuerySet, Sum
 
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import (
@@ -54,6 +54,8 @@ MAX_DURATION_MS = 60_000
 LEECH_LAPSES = 8
 # After the first leech mark, every fourth further lapse suspends the card again.
 LEECH_REPEAT = 4
+# "Left" counts stop here: a learner with 5,000 reviews a day need not fetch 5,000 ids per card.
+QUEUE_COUNT_CAP = 1000
 # Suspended or buried new cards the notes-order walk may step over before giving up.
 _NEW_SLACK = 10
 _SHOWN_SALT = "quiz.study.shown"
@@ -115,7 +117,8 @@ def scope_from_key(key: str) -> Scope:
 
 def _scoped_states(states: QuerySet[CardState], scope: Scope) -> QuerySet[CardState]:
     if scope.topic is not None:
-        return states.filter(deck_id=scope.topic.deck_id, card__topic_id__in=scope.topic_ids)
+        topic_cards = Card.objects.filter(topic_id__in=scope.topic_ids).values("pk")
+        return states.filter(deck_id=scope.topic.deck_id, card_id__in=topic_cards)
     if scope.deck is not None:
         return states.filter(deck_id=scope.deck.pk)
     return states
@@ -123,9 +126,14 @@ def _scoped_states(states: QuerySet[CardState], scope: Scope) -> QuerySet[CardSt
 
 def _available_states(*, user: User, scope: Scope, now: datetime) -> QuerySet[CardState]:
     """This learner's states that may be shown: active card, not suspended, not buried."""
-    states = CardState.objects.filter(
-        user=user, suspended=False, card__status=Card.Status.ACTIVE
-    ).filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
+    # NOT IN (retired ids), not a join on the card: with a join, planners may drive the query
+    # from the cards table and scan it; the retired ids come from a small partial index.
+    retired = Card.objects.filter(status=Card.Status.RETIRED).values("pk")
+    states = (
+        CardState.objects.filter(user=user, suspended=False)
+        .exclude(card_id__in=retired)
+        .filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
+    )
     return _scoped_states(states, scope)
 
 
@@ -262,14 +270,17 @@ def next_card(
     today = today_counts(user=user, start=start)
     available = _available_states(user=user, scope=scope, now=now)
 
-    # Both lookups are range scans of the (user, state, due) index; learning cards are few.
-    learning = list(
+    # Both lookups are range scans of the (user, state, due) index. Learning cards are few, so
+    # they are sorted here: with ORDER BY due, SQLite prefers walking (user, due) through every
+    # overdue review card instead.
+    learning = sorted(
         available.filter(state__in=[LEARNING, RELEARNING], due__lte=now + LEARN_AHEAD)
-        .order_by("due")
-        .values_list("pk", "due")
+        .order_by()
+        .values_list("pk", "due"),
+        key=lambda row: row[1],
     )
     learning_now = [pk for pk, due in learning if due <= now]
-    review_room = max(0, profile.max_reviews_per_day - today.reviews)
+    review_room = min(QUEUE_COUNT_CAP, max(0, profile.max_reviews_per_day - today.reviews))
     reviews = (
         list(
             available.filter(state=REVIEW, due__lt=end)
@@ -279,7 +290,7 @@ def next_card(
         if review_room
         else []
     )
-    new_room = max(0, profile.new_per_day - today.new)
+    new_room = min(QUEUE_COUNT_CAP, max(0, profile.new_per_day - today.new))
     new_cards = (
         _first_new_cards(user=user, scope=scope, profile=profile, now=now, limit=new_room)
         if new_room
@@ -353,21 +364,20 @@ def _first_new_cards(
             position, exhausted = 0, False
         if exhausted and scope.topic is None:
             continue
-        studied = CardState.objects.filter(user=user, card=OuterRef("pk")).exclude(state=NEW)
-        blocked = CardState.objects.filter(user=user, card=OuterRef("pk")).filter(
-            Q(suspended=True) | Q(buried_until__gt=now)
+        # LEFT JOIN this learner's state (one probe of the unique (user, card) index per card).
+        cards = (
+            Card.objects.filter(deck_id=deck_id, status=Card.Status.ACTIVE, order__gte=position)
+            .annotate(mine=FilteredRelation("states", condition=Q(states__user=user)))
+            .filter(Q(mine__isnull=True) | Q(mine__state=NEW))
         )
-        version = CardState.objects.filter(user=user, card=OuterRef("pk")).values("version")[:1]
-        cards = Card.objects.filter(
-            deck_id=deck_id, status=Card.Status.ACTIVE, order__gte=position
-        ).filter(~Exists(studied))
         if scope.topic is not None:
             cards = cards.filter(topic_id__in=scope.topic_ids)
-        rows = list(
-            cards.annotate(blocked=Exists(blocked), version=Subquery(version))
-            .order_by("order", "pk")
-            .values_list("pk", "order", "blocked", "version")[: limit - len(found) + _NEW_SLACK]
-        )
+        rows = [
+            (pk, order, bool(suspended) or bool(buried and buried > now), version)
+            for pk, order, suspended, buried, version in cards.order_by("order", "pk").values_list(
+                "pk", "order", "mine__suspended", "mine__buried_until", "mine__version"
+            )[: limit - len(found) + _NEW_SLACK]
+        ]
         if scope.topic is None:
             # The first unstudied card in notes order, blocked or not, is where the walk resumes.
             new_position = rows[0][1] if rows else position
