@@ -187,7 +187,9 @@ def explain_answer(client: Client) -> None:
     fields = next_fields(html)
     with CaptureQueriesContext(connection) as queries:
         client.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
-    print(f"answer+next ran {len(queries.captured_queries)} queries")
+    print(f"answer+next ran {len(queries.captured_queries)} queries:")
+    for query in queries.captured_queries:
+        print(f"  {query['sql'][:90]}")
     prefix = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
     with connection.cursor() as cursor:
         for query in queries.captured_queries:
@@ -225,6 +227,9 @@ def main() -> None:
     db = settings.DATABASES["default"]
     if db["ENGINE"].endswith("sqlite3"):
         db.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
+    else:
+        # Its own name, so a test run against the same server is not clobbered (or clobbering).
+        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_study_bench"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
         with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False):

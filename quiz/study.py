@@ -29,7 +29,7 @@ import fsrs
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import transaction
-from django.db.models import Count, FilteredRelation, Min, Q, QuerySet, Sum
+from django.db.models import Count, FilteredRelation, Min, Q, QuerySet, Subquery, Sum
 
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import (
@@ -56,7 +56,7 @@ LEECH_LAPSES = 8
 LEECH_REPEAT = 4
 # "Left" counts stop here: a learner with 5,000 reviews a day need not fetch 5,000 ids per card.
 QUEUE_COUNT_CAP = 1000
-# Suspended or buried new cards the notes-order walk may step over before giving up.
+# Room in each notes-order window for suspended or buried new cards stepped over.
 _NEW_SLACK = 10
 _SHOWN_SALT = "quiz.study.shown"
 
@@ -364,36 +364,90 @@ def _first_new_cards(
             position, exhausted = 0, False
         if exhausted and scope.topic is None:
             continue
-        # LEFT JOIN this learner's state (one probe of the unique (user, card) index per card).
-        cards = (
-            Card.objects.filter(deck_id=deck_id, status=Card.Status.ACTIVE, order__gte=position)
-            .annotate(mine=FilteredRelation("states", condition=Q(states__user=user)))
-            .filter(Q(mine__isnull=True) | Q(mine__state=NEW))
+        needed = limit - len(found)
+        first_unstudied, last_seen = _walk_new(
+            user=user,
+            deck_id=deck_id,
+            topic_ids=scope.topic_ids if scope.topic is not None else None,
+            position=position,
+            now=now,
+            needed=needed,
+            found=found,
         )
-        if scope.topic is not None:
-            cards = cards.filter(topic_id__in=scope.topic_ids)
-        rows = [
-            (pk, order, bool(suspended) or bool(buried and buried > now), version)
-            for pk, order, suspended, buried, version in cards.order_by("order", "pk").values_list(
-                "pk", "order", "mine__suspended", "mine__buried_until", "mine__version"
-            )[: limit - len(found) + _NEW_SLACK]
-        ]
         if scope.topic is None:
-            # The first unstudied card in notes order, blocked or not, is where the walk resumes.
-            new_position = rows[0][1] if rows else position
-            new_cursor = [new_position, stamp, not rows]
+            # The first unstudied card in notes order, blocked or not, is where the walk resumes;
+            # with none left the deck is exhausted until an import or an undo.
+            if first_unstudied is not None:
+                new_cursor = [first_unstudied, stamp, False]
+            else:
+                new_cursor = [last_seen if last_seen is not None else position, stamp, True]
             if cursors.get(str(deck_id)) != new_cursor:
                 cursors[str(deck_id)] = new_cursor
                 changed = True
-        found.extend(
-            (pk, version or 0) for pk, _order, is_blocked, version in rows if not is_blocked
-        )
         if len(found) >= limit:
             break
     if changed:
         profile.new_cursors = cursors
         StudyProfile.objects.filter(pk=profile.pk).update(new_cursors=cursors)
     return found[:limit]
+
+
+def _walk_new(
+    *,
+    user: User,
+    deck_id: int,
+    topic_ids: tuple[int, ...] | None,
+    position: int,
+    now: datetime,
+    needed: int,
+    found: list[tuple[int, int]],
+) -> tuple[int | None, int | None]:
+    """Walk a deck's active cards in notes order from `position`, a window at a time, appending
+    available new cards to `found` until `needed` more are found or the deck ends.
+
+    Each window is the next few dozen cards from the (deck, status, order) index, left-joined to
+    this learner's states through the unique (user, card) index: bounded work that every planner
+    runs the same way, however many cards the deck has. Returns (order of the first unstudied
+    card met, order of the last card seen).
+    """
+    window = max(64, 2 * (needed + _NEW_SLACK))
+    goal = len(found) + needed
+    first_unstudied: int | None = None
+    last: tuple[int, int] | None = None
+    while True:
+        cards = Card.objects.filter(deck_id=deck_id, status=Card.Status.ACTIVE)
+        if topic_ids is not None:
+            cards = cards.filter(topic_id__in=topic_ids)
+        if last is None:
+            cards = cards.filter(order__gte=position)
+        else:
+            cards = cards.filter(Q(order__gt=last[0]) | Q(order=last[0], pk__gt=last[1]))
+        ids = cards.order_by("order", "pk").values("pk")[:window]
+        rows = list(
+            Card.objects.filter(pk__in=Subquery(ids))
+            .annotate(mine=FilteredRelation("states", condition=Q(states__user=user)))
+            .order_by("order", "pk")
+            .values_list(
+                "pk", "order", "mine__state", "mine__suspended", "mine__buried_until",
+                "mine__version",
+            )
+        )  # fmt: skip
+        for pk, order, state, suspended, buried, version in rows:
+            if state is not None and state != NEW:
+                continue  # studied
+            if first_unstudied is None:
+                first_unstudied = order
+            if suspended or (buried is not None and buried > now):
+                continue
+            found.append((pk, version or 0))
+            if len(found) >= goal:
+                return first_unstudied, order
+        if len(rows) < window:
+            return first_unstudied, rows[-1][1] if rows else (last[0] if last else None)
+        last = (rows[-1][1], rows[-1][0])
+        if first_unstudied is None:
+            # A long run of studied cards (a cold cursor after an import): take bigger steps.
+            window = min(window * 4, 8192)
 
 
 def _rewind_new_cursor(*, user: User, card: Card) -> None:
