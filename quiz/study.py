@@ -433,11 +433,11 @@ def _walk_new(
             )
         )  # fmt: skip
         for pk, order, state, suspended, buried, version in rows:
-            if state is not None and state != NEW:
-                continue  # studied
+            if (state is not None and state != NEW) or suspended:
+                continue  # studied, or suspended (unsuspending a new card rewinds the cursor)
             if first_unstudied is None:
                 first_unstudied = order
-            if suspended or (buried is not None and buried > now):
+            if buried is not None and buried > now:
                 continue
             found.append((pk, version or 0))
             if len(found) >= goal:
@@ -664,14 +664,18 @@ def bury_card(
 
 def unsuspend(*, state: CardState) -> bool:
     """Let a suspended card (a leech, say) back into the queue; it stays marked a leech."""
-    if not state.suspended:
+    if not state.suspended or not _conditional_update(state, suspended=False):
         return False
-    return _conditional_update(state, suspended=False)
+    if state.state == NEW:
+        _rewind_new_cursor(user=state.user, card=state.card)
+    return True
 
 
 def leeches(*, user: User) -> QuerySet[CardState]:
+    """The learner's leeches and any other suspended cards, worst first."""
     return (
-        CardState.objects.filter(user=user, is_leech=True)
+        CardState.objects.filter(user=user)
+        .filter(Q(is_leech=True) | Q(suspended=True))
         .select_related("card__topic", "card__deck")
         .order_by("-lapses", "card__deck__title", "card__order")
     )
