@@ -31,6 +31,7 @@ class StudyProfileForm(forms.ModelForm):
     """A learner's scheduling settings, validated before fsrs ever sees them."""
 
     timezone = forms.ChoiceField(
+        label="Time zone",
         choices=[(name, name) for name in sorted(available_timezones())],
         help_text="Your study day starts at 4 am in this time zone.",
     )
