@@ -636,3 +636,16 @@ def test_a_buried_new_card_comes_back_the_next_day_in_order(user, topic) -> None
     answer(user, second, EASY)
     tomorrow = NOW + timedelta(days=1)
     assert study.next_card(user=user, scope=study.Scope(), now=tomorrow).shown.card == first
+
+
+def test_a_card_with_a_simulation_renders_through_the_sim_hook(client, user, deck, topic) -> None:
+    with_sim = make_card(topic, sim={"engine": "window", "size": 5})
+    plain = make_card(topic)
+    login(client, user)
+    for card, included in ((with_sim, True), (plain, False)):
+        response = client.get(
+            f"/study/deck/{deck.slug}/?card={card.pk}&show=answer", HTTP_HX_REQUEST="true"
+        )
+        names = [template.name for template in response.templates]
+        assert ("quiz/_card_sim.html" in names) is included
+        assert 'name="rating"' in response.content.decode()
