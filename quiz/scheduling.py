@@ -84,10 +84,17 @@ def make_scheduler(settings: SchedulerSettings) -> fsrs.Scheduler:
     )
 
 
+# fsrs.Card() without a card_id makes one from the clock and sleeps 1 ms so the next differs;
+# scheduling never reads it, and five sleeps per study request (four previews and the answer)
+# would be most of its time.
+_CARD_ID = 1
+
+
 def _to_fsrs(memory: Memory, now: datetime) -> fsrs.Card:
     if memory.state == NEW:
-        return fsrs.Card(due=now)
+        return fsrs.Card(card_id=_CARD_ID, due=now)
     return fsrs.Card(
+        card_id=_CARD_ID,
         state=fsrs.State(memory.state),
         step=memory.step,
         stability=memory.stability,

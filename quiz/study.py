@@ -29,7 +29,7 @@ import fsrs
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import transaction
-from django.db.models import Count, Exists, Min, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models import Count, FilteredRelation, Min, Q, QuerySet, Subquery, Sum
 
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import (
@@ -54,7 +54,9 @@ MAX_DURATION_MS = 60_000
 LEECH_LAPSES = 8
 # After the first leech mark, every fourth further lapse suspends the card again.
 LEECH_REPEAT = 4
-# Suspended or buried new cards the notes-order walk may step over before giving up.
+# "Left" counts stop here: a learner with 5,000 reviews a day need not fetch 5,000 ids per card.
+QUEUE_COUNT_CAP = 1000
+# Room in each notes-order window for suspended or buried new cards stepped over.
 _NEW_SLACK = 10
 _SHOWN_SALT = "quiz.study.shown"
 
@@ -115,7 +117,8 @@ def scope_from_key(key: str) -> Scope:
 
 def _scoped_states(states: QuerySet[CardState], scope: Scope) -> QuerySet[CardState]:
     if scope.topic is not None:
-        return states.filter(deck_id=scope.topic.deck_id, card__topic_id__in=scope.topic_ids)
+        topic_cards = Card.objects.filter(topic_id__in=scope.topic_ids).values("pk")
+        return states.filter(deck_id=scope.topic.deck_id, card_id__in=topic_cards)
     if scope.deck is not None:
         return states.filter(deck_id=scope.deck.pk)
     return states
@@ -123,9 +126,14 @@ def _scoped_states(states: QuerySet[CardState], scope: Scope) -> QuerySet[CardSt
 
 def _available_states(*, user: User, scope: Scope, now: datetime) -> QuerySet[CardState]:
     """This learner's states that may be shown: active card, not suspended, not buried."""
-    states = CardState.objects.filter(
-        user=user, suspended=False, card__status=Card.Status.ACTIVE
-    ).filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
+    # NOT IN (retired ids), not a join on the card: with a join, planners may drive the query
+    # from the cards table and scan it; the retired ids come from a small partial index.
+    retired = Card.objects.filter(status=Card.Status.RETIRED).values("pk")
+    states = (
+        CardState.objects.filter(user=user, suspended=False)
+        .exclude(card_id__in=retired)
+        .filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
+    )
     return _scoped_states(states, scope)
 
 
@@ -262,14 +270,17 @@ def next_card(
     today = today_counts(user=user, start=start)
     available = _available_states(user=user, scope=scope, now=now)
 
-    # Both lookups are range scans of the (user, state, due) index; learning cards are few.
-    learning = list(
+    # Both lookups are range scans of the (user, state, due) index. Learning cards are few, so
+    # they are sorted here: with ORDER BY due, SQLite prefers walking (user, due) through every
+    # overdue review card instead.
+    learning = sorted(
         available.filter(state__in=[LEARNING, RELEARNING], due__lte=now + LEARN_AHEAD)
-        .order_by("due")
-        .values_list("pk", "due")
+        .order_by()
+        .values_list("pk", "due"),
+        key=lambda row: row[1],
     )
     learning_now = [pk for pk, due in learning if due <= now]
-    review_room = max(0, profile.max_reviews_per_day - today.reviews)
+    review_room = min(QUEUE_COUNT_CAP, max(0, profile.max_reviews_per_day - today.reviews))
     reviews = (
         list(
             available.filter(state=REVIEW, due__lt=end)
@@ -279,7 +290,7 @@ def next_card(
         if review_room
         else []
     )
-    new_room = max(0, profile.new_per_day - today.new)
+    new_room = min(QUEUE_COUNT_CAP, max(0, profile.new_per_day - today.new))
     new_cards = (
         _first_new_cards(user=user, scope=scope, profile=profile, now=now, limit=new_room)
         if new_room
@@ -353,37 +364,90 @@ def _first_new_cards(
             position, exhausted = 0, False
         if exhausted and scope.topic is None:
             continue
-        studied = CardState.objects.filter(user=user, card=OuterRef("pk")).exclude(state=NEW)
-        blocked = CardState.objects.filter(user=user, card=OuterRef("pk")).filter(
-            Q(suspended=True) | Q(buried_until__gt=now)
-        )
-        version = CardState.objects.filter(user=user, card=OuterRef("pk")).values("version")[:1]
-        cards = Card.objects.filter(
-            deck_id=deck_id, status=Card.Status.ACTIVE, order__gte=position
-        ).filter(~Exists(studied))
-        if scope.topic is not None:
-            cards = cards.filter(topic_id__in=scope.topic_ids)
-        rows = list(
-            cards.annotate(blocked=Exists(blocked), version=Subquery(version))
-            .order_by("order", "pk")
-            .values_list("pk", "order", "blocked", "version")[: limit - len(found) + _NEW_SLACK]
+        needed = limit - len(found)
+        first_unstudied, last_seen = _walk_new(
+            user=user,
+            deck_id=deck_id,
+            topic_ids=scope.topic_ids if scope.topic is not None else None,
+            position=position,
+            now=now,
+            needed=needed,
+            found=found,
         )
         if scope.topic is None:
-            # The first unstudied card in notes order, blocked or not, is where the walk resumes.
-            new_position = rows[0][1] if rows else position
-            new_cursor = [new_position, stamp, not rows]
+            # The first unstudied card in notes order, blocked or not, is where the walk resumes;
+            # with none left the deck is exhausted until an import or an undo.
+            if first_unstudied is not None:
+                new_cursor = [first_unstudied, stamp, False]
+            else:
+                new_cursor = [last_seen if last_seen is not None else position, stamp, True]
             if cursors.get(str(deck_id)) != new_cursor:
                 cursors[str(deck_id)] = new_cursor
                 changed = True
-        found.extend(
-            (pk, version or 0) for pk, _order, is_blocked, version in rows if not is_blocked
-        )
         if len(found) >= limit:
             break
     if changed:
         profile.new_cursors = cursors
         StudyProfile.objects.filter(pk=profile.pk).update(new_cursors=cursors)
     return found[:limit]
+
+
+def _walk_new(
+    *,
+    user: User,
+    deck_id: int,
+    topic_ids: tuple[int, ...] | None,
+    position: int,
+    now: datetime,
+    needed: int,
+    found: list[tuple[int, int]],
+) -> tuple[int | None, int | None]:
+    """Walk a deck's active cards in notes order from `position`, a window at a time, appending
+    available new cards to `found` until `needed` more are found or the deck ends.
+
+    Each window is the next few dozen cards from the (deck, status, order) index, left-joined to
+    this learner's states through the unique (user, card) index: bounded work that every planner
+    runs the same way, however many cards the deck has. Returns (order of the first unstudied
+    card met, order of the last card seen).
+    """
+    window = max(64, 2 * (needed + _NEW_SLACK))
+    goal = len(found) + needed
+    first_unstudied: int | None = None
+    last: tuple[int, int] | None = None
+    while True:
+        cards = Card.objects.filter(deck_id=deck_id, status=Card.Status.ACTIVE)
+        if topic_ids is not None:
+            cards = cards.filter(topic_id__in=topic_ids)
+        if last is None:
+            cards = cards.filter(order__gte=position)
+        else:
+            cards = cards.filter(Q(order__gt=last[0]) | Q(order=last[0], pk__gt=last[1]))
+        ids = cards.order_by("order", "pk").values("pk")[:window]
+        rows = list(
+            Card.objects.filter(pk__in=Subquery(ids))
+            .annotate(mine=FilteredRelation("states", condition=Q(states__user=user)))
+            .order_by("order", "pk")
+            .values_list(
+                "pk", "order", "mine__state", "mine__suspended", "mine__buried_until",
+                "mine__version",
+            )
+        )  # fmt: skip
+        for pk, order, state, suspended, buried, version in rows:
+            if (state is not None and state != NEW) or suspended:
+                continue  # studied, or suspended (unsuspending a new card rewinds the cursor)
+            if first_unstudied is None:
+                first_unstudied = order
+            if buried is not None and buried > now:
+                continue
+            found.append((pk, version or 0))
+            if len(found) >= goal:
+                return first_unstudied, order
+        if len(rows) < window:
+            return first_unstudied, rows[-1][1] if rows else (last[0] if last else None)
+        last = (rows[-1][1], rows[-1][0])
+        if first_unstudied is None:
+            # A long run of studied cards (a cold cursor after an import): take bigger steps.
+            window = min(window * 4, 8192)
 
 
 def _rewind_new_cursor(*, user: User, card: Card) -> None:
@@ -600,14 +664,18 @@ def bury_card(
 
 def unsuspend(*, state: CardState) -> bool:
     """Let a suspended card (a leech, say) back into the queue; it stays marked a leech."""
-    if not state.suspended:
+    if not state.suspended or not _conditional_update(state, suspended=False):
         return False
-    return _conditional_update(state, suspended=False)
+    if state.state == NEW:
+        _rewind_new_cursor(user=state.user, card=state.card)
+    return True
 
 
 def leeches(*, user: User) -> QuerySet[CardState]:
+    """The learner's leeches and any other suspended cards, worst first."""
     return (
-        CardState.objects.filter(user=user, is_leech=True)
+        CardState.objects.filter(user=user)
+        .filter(Q(is_leech=True) | Q(suspended=True))
         .select_related("card__topic", "card__deck")
         .order_by("-lapses", "card__deck__title", "card__order")
     )

@@ -585,3 +585,67 @@ def test_hard_is_between_again_and_good_for_a_review_card(user, topic) -> None:
     )
     assert intervals[AGAIN] < intervals[HARD] <= intervals[GOOD] < intervals[EASY]
     assert CardState.objects.get(card=card).state == REVIEW != LEARNING
+
+
+# --- the notes-order walk for new cards ----------------------------------------------------------
+
+
+def test_new_cards_are_found_past_many_studied_cards_and_the_cursor_remembers(
+    user, deck, topic, django_assert_max_num_queries
+) -> None:
+    cards = make_cards(topic, 300)
+    studied = cards[:250] + cards[260:270]  # a prefix, and a run studied out of order
+    CardState.objects.bulk_create(
+        CardState(user=user, card=c, deck=deck, state=REVIEW, stability=30, difficulty=5,
+                  due=NOW + timedelta(days=30), last_review=NOW, reps=1)
+        for c in studied
+    )  # fmt: skip
+    scope = study.scope_for(deck=deck)
+    queue = study.next_card(user=user, scope=scope, now=NOW)
+    assert queue.shown.card == cards[250] and queue.new == 20
+    profile = StudyProfile.objects.get(user=user)
+    assert profile.new_cursors[str(deck.pk)][0] == cards[250].order
+    # From the cursor it is a short walk: the same few queries however much was studied.
+    with django_assert_max_num_queries(7):
+        again = study.next_card(user=user, scope=scope, now=NOW, profile=profile)
+    assert again.shown.card == cards[250]
+    new_ids = [c.pk for c in cards[250:260] + cards[270:280]]
+    assert study._first_new_cards(user=user, scope=scope, profile=profile, now=NOW, limit=20) == [
+        (pk, 0) for pk in new_ids
+    ]
+
+
+def test_a_suspended_new_card_comes_back_in_order_when_unsuspended(client, user, deck, topic):
+    first, *rest = make_cards(topic, 3)
+    assert study.suspend_card(user=user, card=first, version=0, now=NOW)
+    shown = study.next_card(user=user, scope=study.Scope(), now=NOW).shown
+    assert shown.card == rest[0]
+    answer(user, rest[0], EASY)
+    assert study.next_card(user=user, scope=study.Scope(), now=NOW).shown.card == rest[1]
+    login(client, user)
+    assert rest[0].prompt_md not in client.get("/study/leeches/").content.decode()
+    assert first.prompt_md in client.get("/study/leeches/").content.decode()
+    client.post(f"/study/leeches/{first.pk}/unsuspend/")
+    assert study.next_card(user=user, scope=study.Scope(), now=NOW).shown.card == first
+
+
+def test_a_buried_new_card_comes_back_the_next_day_in_order(user, topic) -> None:
+    first, second = make_cards(topic, 2)
+    assert study.bury_card(user=user, card=first, version=0, now=NOW)
+    assert study.next_card(user=user, scope=study.Scope(), now=NOW).shown.card == second
+    answer(user, second, EASY)
+    tomorrow = NOW + timedelta(days=1)
+    assert study.next_card(user=user, scope=study.Scope(), now=tomorrow).shown.card == first
+
+
+def test_a_card_with_a_simulation_renders_through_the_sim_hook(client, user, deck, topic) -> None:
+    with_sim = make_card(topic, sim={"engine": "window", "size": 5})
+    plain = make_card(topic)
+    login(client, user)
+    for card, included in ((with_sim, True), (plain, False)):
+        response = client.get(
+            f"/study/deck/{deck.slug}/?card={card.pk}&show=answer", HTTP_HX_REQUEST="true"
+        )
+        names = [template.name for template in response.templates]
+        assert ("quiz/_card_sim.html" in names) is included
+        assert 'name="rating"' in response.content.decode()

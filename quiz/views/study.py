@@ -31,6 +31,7 @@ class StudyProfileForm(forms.ModelForm):
     """A learner's scheduling settings, validated before fsrs ever sees them."""
 
     timezone = forms.ChoiceField(
+        label="Time zone",
         choices=[(name, name) for name in sorted(available_timezones())],
         help_text="Your study day starts at 4 am in this time zone.",
     )
@@ -89,10 +90,11 @@ class StudyProfileForm(forms.ModelForm):
 # --- access helpers (404 for anything that is not the learner's) --------------------------------
 
 
-def _get_card(card_id: Any) -> Card:
+def _get_card(card_id: Any, *, for_display: bool = True) -> Card:
     """Cards are shared content: any signed-in learner may study any card."""
+    cards = Card.objects.select_related("deck", "topic") if for_display else Card.objects
     try:
-        return get_object_or_404(Card.objects.select_related("deck", "topic"), pk=int(card_id))
+        return get_object_or_404(cards, pk=int(card_id))
     except (TypeError, ValueError) as exc:
         raise Http404("No such card") from exc
 
@@ -100,7 +102,9 @@ def _get_card(card_id: Any) -> Card:
 def _get_review_for_user(request: HttpRequest, review_id: Any) -> Review:
     try:
         return get_object_or_404(
-            Review.objects.select_related("card"), pk=int(review_id), user=request.user
+            Review.objects.select_related("card__deck", "card__topic"),
+            pk=int(review_id),
+            user=request.user,
         )
     except (TypeError, ValueError) as exc:
         raise Http404("No such review") from exc
@@ -292,7 +296,7 @@ def study_page(
 def answer(request: HttpRequest) -> HttpResponse:
     """Record an answer and return the next card: the one request the study page makes."""
     scope = _scope_from_post(request)
-    card = _get_card(request.POST.get("card"))
+    card = _get_card(request.POST.get("card"), for_display=False)
     rating, version = _int_field(request, "rating"), _int_field(request, "version")
     if rating not in RATINGS or version is None or version < 0:
         return HttpResponseBadRequest("rating must be 1-4 and version a whole number")
@@ -353,7 +357,7 @@ def undo(request: HttpRequest) -> HttpResponse:
 
 def _hide(request: HttpRequest, *, how: str) -> HttpResponse:
     scope = _scope_from_post(request)
-    card = _get_card(request.POST.get("card"))
+    card = _get_card(request.POST.get("card"), for_display=False)
     version = _int_field(request, "version")
     if version is None or version < 0:
         return HttpResponseBadRequest("version must be a whole number")
