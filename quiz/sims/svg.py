@@ -80,7 +80,8 @@ def timeline_svg(
         f'<text x="{MARGIN_LEFT}" y="12" font-size="11" fill="currentColor">'
         f"{escape(time_label(t0))}</text>",
         f'<text x="{(MARGIN_LEFT + WIDTH - MARGIN_RIGHT) // 2}" y="12" font-size="11" '
-        f'text-anchor="middle" fill="currentColor" class="axis-label">{escape(axis_label)} →</text>',
+        f'text-anchor="middle" fill="currentColor" class="axis-label">'
+        f"{escape(axis_label)} →</text>",
         f'<text x="{WIDTH - MARGIN_RIGHT}" y="12" font-size="11" text-anchor="end" '
         f'fill="currentColor">{escape(time_label(t1))}</text>',
     ]
