@@ -36,7 +36,8 @@ TABLE_LIMIT = 60
 
 KPL_SETTINGS = tuple(f.name for f in fields(kpl.KPLConfig))
 KPL_DEFAULTS = {f.name: f.default for f in fields(kpl.KPLConfig)}
-WINDOW_FIELDS = ("preset", "csv", "size", "frame", "rows", "keys", "floor", "aggregates", "until")
+WINDOW_FIELDS = ("preset", "size", "keys", "floor", "aggregates", "until", "csv")
+SLIDING_FIELDS = ("preset", "frame", "size", "rows", "keys", "aggregates", "csv")
 KPL_FIELDS = ("records", "record_size", "partition_key", "per_second", "shards", "flush_at_end")
 
 
@@ -82,7 +83,7 @@ LABS: dict[str, Lab] = {
                 "keys": "none",
                 "aggregates": "min(temp), max(temp)",
             },
-            WINDOW_FIELDS,
+            SLIDING_FIELDS,
         ),
         Lab(
             "stagger",
@@ -105,14 +106,28 @@ LABS: dict[str, Lab] = {
             "orderness watermark drop late rows; KDA (STEP on ROWTIME plus the event time) keeps "
             "them as extra partial rows.",
             {"preset": "vpc_flow_logs", "size": "5m", "keys": "none", "delay": "1m"},
-            (*WINDOW_FIELDS[:2], "size", "keys", "aggregates", "delay"),
+            ("preset", "size", "keys", "aggregates", "delay", "csv"),
         ),
         Lab(
             "kpl",
             "KPL batching",
             "User records → aggregated Kinesis records → PutRecords requests, with the "
             "shard-seconds Kinesis would throttle.",
-            {"records": "1000", "record_size": "512", "partition_key": "pk", "shards": "1"},
+            {
+                "records": "1000",
+                "record_size": "512",
+                "partition_key": "pk",
+                "per_second": "0",
+                "shards": "1",
+                "flush_at_end": "yes",
+                # Every KPL setting, shown with its default.
+                **{
+                    f.name: ("yes" if f.default else "no")
+                    if f.type in (bool, "bool")
+                    else str(f.default)
+                    for f in fields(kpl.KPLConfig)
+                },
+            },
             (*KPL_FIELDS, *KPL_SETTINGS),
         ),
     )
@@ -280,7 +295,109 @@ def run_lab(kind: str, params: Mapping[str, str]) -> LabResult:
     return result
 
 
-_ALL_FORM_FIELDS = {"form", "csv", "frame", *WINDOW_FIELDS, "delay", *KPL_FIELDS, *KPL_SETTINGS}
+_ALL_FORM_FIELDS = {"form", *WINDOW_FIELDS, *SLIDING_FIELDS, "delay", *KPL_FIELDS, *KPL_SETTINGS}
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    label: str
+    widget: str  # "text", "number", "select", "textarea"
+    value: str
+    help: str = ""
+    error: str = ""
+    choices: tuple[tuple[str, str], ...] = ()
+    placeholder: str = ""
+
+
+_YES_NO = (("yes", "yes"), ("no", "no"))
+_KPL_HELP = {
+    "AggregationEnabled": "pack user records into aggregated Kinesis records",
+    "AggregationMaxCount": "user records per aggregated record",
+    "AggregationMaxSize": "bytes per aggregated record (bigger user records go alone)",
+    "CollectionMaxCount": "Kinesis records per PutRecords request (max 500)",
+    "CollectionMaxSize": "bytes per PutRecords request",
+    "RecordMaxBufferedTime": "ms a record may wait in a buffer",
+    "RecordTtl": "ms before an unsent record expires",
+    "RateLimit": "% of the shard limit the KPL allows itself",
+    "MaxUserRecordSize": "largest user record accepted (bytes)",
+}
+
+
+def form_fields(kind: str, params: Mapping[str, str], errors: Mapping[str, str]) -> list[FormField]:
+    """The lab's form, field by field, with current values and errors (for one template loop)."""
+    out = []
+    for name in LABS[kind].fields:
+        value = params.get(name, "")
+        error = errors.get(name, "")
+        if name == "preset":
+            f = FormField(name, "Events", "select", value or "ticker",
+                          "a preset stream, or your own pasted CSV", error,
+                          tuple(PRESET_CHOICES))  # fmt: skip
+        elif name == "csv":
+            f = FormField(name, "Pasted CSV events (used when Events is “Pasted CSV events”)",
+                          "textarea", value,
+                          f"header row with rowtime (ISO time), optional event_time, then data "
+                          f"columns; rows in arrival order; at most {MAX_CSV_EVENTS:,} events",
+                          error, placeholder="rowtime,event_time,ticker,price\n"
+                          "2024-01-01T10:00:01,2024-01-01T10:00:00,AMZN,12")  # fmt: skip
+        elif name == "size":
+            label = "RANGE interval" if kind == "sliding" else "Window size"
+            f = FormField(name, label, "text", value,
+                          "500ms, 10s, 5m, 1h, 1d; blank: the preset's", error)  # fmt: skip
+        elif name == "frame":
+            f = FormField(name, "Frame", "select", value or "range", "", error,
+                          (("range", "RANGE interval PRECEDING"),
+                           ("rows", "ROWS n PRECEDING")))  # fmt: skip
+        elif name == "rows":
+            f = FormField(name, "ROWS n PRECEDING", "number", value,
+                          "with Frame ROWS: the current row and n before it",
+                          error)  # fmt: skip
+        elif name == "keys":
+            label = "GROUP BY columns" if kind == "tumbling" else "PARTITION BY columns"
+            f = FormField(name, label, "text", value,
+                          "comma-separated; none for no key; blank: the preset's key",
+                          error)  # fmt: skip
+        elif name == "floor":
+            f = FormField(name, "Also group by FLOOR(event_time TO …)", "text", value,
+                          "e.g. 1m (the late-data pattern); blank for none", error)  # fmt: skip
+        elif name == "aggregates":
+            f = FormField(name, "Aggregates", "text", value,
+                          "count, sum(col), min(col), max(col), avg(col)", error)  # fmt: skip
+        elif name == "until":
+            f = FormField(name, "ROWTIME bound after the last event", "text", value,
+                          "ISO time: windows ending by then are emitted (as a later row "
+                          "would); blank for none", error)  # fmt: skip
+        elif name == "delay":
+            f = FormField(name, "Flink watermark delay (bounded out-of-orderness)", "text",
+                          value, "e.g. 0s, 1s, 1m", error)  # fmt: skip
+        elif name == "records":
+            f = FormField(name, "User records (count)", "number", value,
+                          f"at most {MAX_LAB_RECORDS:,} here", error)  # fmt: skip
+        elif name == "record_size":
+            f = FormField(name, "Record size (bytes)", "number", value, "", error)
+        elif name == "partition_key":
+            f = FormField(name, "Partition key", "text", value,
+                          "{i} numbers the records, e.g. user-{i} spreads them over shards",
+                          error)  # fmt: skip
+        elif name == "per_second":
+            f = FormField(name, "Records per second", "number", value,
+                          "0 or blank: all at once", error)  # fmt: skip
+        elif name == "shards":
+            f = FormField(name, "Shards", "number", value, "", error)
+        elif name == "flush_at_end":
+            f = FormField(name, "flush() after the last record", "select",
+                          value or "yes", "no: whatever is still buffered is listed", error,
+                          _YES_NO)  # fmt: skip
+        elif name == "AggregationEnabled":
+            f = FormField(name, name, "select", value or "yes",
+                          f"{_KPL_HELP[name]} (default: yes)", error, _YES_NO)  # fmt: skip
+        else:
+            f = FormField(name, name, "number", value,
+                          f"{_KPL_HELP.get(name, '')} (default: {KPL_DEFAULTS[name]})", error,
+                          placeholder=str(KPL_DEFAULTS[name]))  # fmt: skip
+        out.append(f)
+    return out
 
 
 def is_assumption(note: str) -> bool:
@@ -329,6 +446,20 @@ def _key_text(key: tuple[Any, ...], names: tuple[str, ...], label: Any) -> str:
             v = label(v)
         parts.append(f"{name}={_fmt_value(v)}")
     return ", ".join(parts) or "(all rows)"
+
+
+def _lane_label(names: tuple[str, ...], label: Any) -> Any:
+    def text(key: tuple[Any, ...]) -> str:
+        if key == ("rejected",):
+            return "rejected"
+        parts = []
+        for name, v in zip(names, key, strict=False):
+            if name in ("event_time_floor", "event_time") and isinstance(v, int):
+                v = label(v)
+            parts.append(str(_fmt_value(v)))
+        return ", ".join(parts) or "(all rows)"
+
+    return text
 
 
 def _parse_upto(raw: str | None, n: int) -> int | None:
@@ -388,6 +519,7 @@ def _windows_view(result: LabResult, spec: dict[str, Any], output: dict[str, Any
             time_label=label,
             title=title,
             upto_index=None if result.upto is None else result.upto - 1,
+            lane_label=_lane_label(names, label),
         )
     )
     result.tables.append(_emitted_table(emitted, names, full.value_names, label))
@@ -507,6 +639,7 @@ def _sliding_view(result, spec, events, keys, aggs, floor, label) -> None:
             time_label=label,
             title=f"Sliding window ({frame} PRECEDING), {when}: one output row per input row",
             upto_index=None if result.upto is None else result.upto - 1,
+            lane_label=_lane_label(res.key_names, label),
         )
     )
     rows = [
@@ -557,6 +690,7 @@ def _flink_view(result, spec, events, keys, aggs, size, label) -> None:
             title=title,
             late_indexes=late,
             axis_label="event time",
+            lane_label=_lane_label(fres.key_names, label),
         )
     )
     result.tables.append(_emitted_table(fres.emitted, fres.key_names, fres.value_names, label))

@@ -40,6 +40,7 @@ def timeline_svg(
     upto_index: int | None = None,
     late_indexes: Collection[int] = (),
     axis_label: str = "ROWTIME",
+    lane_label: Callable[[tuple[Any, ...]], str] = _label,
 ) -> str:
     """SVG markup. ``event_keys[i]`` is the lane key of ``events[i]`` (the window key).
     ``upto_index`` greys out events after that index (a time scrubber's position);
@@ -88,7 +89,7 @@ def timeline_svg(
     for i, key in enumerate(lanes):
         parts.append(
             f'<text x="4" y="{_fmt(y(i) + 22)}" font-size="12" fill="currentColor" class="lane">'
-            f"{escape(_label(key))}</text>"
+            f"{escape(lane_label(key))}</text>"
         )
     for w_row in emitted:
         lane = y(lane_of[w_row.key])
