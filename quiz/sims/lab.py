@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from functools import lru_cache
 from typing import Any
 
 from quiz.sims import kpl, svg, windows
@@ -425,10 +426,10 @@ def _events(spec: dict[str, Any]) -> list[windows.Event]:
 
 
 def _time_label(events: list[windows.Event]) -> Any:
-    days = {format_timestamp(e.rowtime)[:10] for e in events}
+    days = {e.rowtime // 86_400_000 for e in events}
     if len(days) <= 1:
-        return lambda ms: format_timestamp(ms)[11:]
-    return lambda ms: format_timestamp(ms)[5:16].replace("T", " ")
+        return lru_cache(maxsize=4096)(lambda ms: format_timestamp(ms)[11:])
+    return lru_cache(maxsize=4096)(lambda ms: format_timestamp(ms)[5:16].replace("T", " "))
 
 
 def _fmt_value(v: Any) -> Any:
