@@ -106,7 +106,13 @@ LABS: dict[str, Lab] = {
             "The same stream twice: Apache Flink event-time windows with a bounded-out-of-"
             "orderness watermark drop late rows; KDA (STEP on ROWTIME plus the event time) keeps "
             "them as extra partial rows.",
-            {"preset": "vpc_flow_logs", "size": "5m", "keys": "none", "delay": "1m"},
+            {
+                "preset": "vpc_flow_logs",
+                "size": "5m",
+                "keys": "none",
+                "aggregates": "count",
+                "delay": "1m",
+            },
             ("preset", "size", "keys", "aggregates", "delay", "csv"),
         ),
         Lab(
@@ -780,8 +786,8 @@ def _kpl_view(result: LabResult, spec: dict[str, Any]) -> None:
         slot[1] += kr.request_bytes
     throttled = {(t.shard, t.second) for t in res.throttled}
     seconds = sorted(load)
-    bars = [(f"shard {s}, second {sec}", load[(s, sec)][0], load[(s, sec)][1],
-             (s, sec) in throttled) for s, sec in seconds[:TABLE_LIMIT]]  # fmt: skip
+    bars = [(s, sec, load[(s, sec)][0], load[(s, sec)][1], (s, sec) in throttled)
+            for s, sec in seconds[:TABLE_LIMIT]]  # fmt: skip
     result.figures.append(
         svg.shard_seconds_svg(
             bars,

@@ -15,7 +15,8 @@ from quiz.sims.windows import EmittedRow, Event, OpenWindow
 
 WIDTH = 720
 LANE_HEIGHT = 36
-MARGIN_LEFT = 120
+MARGIN_LEFT = 150
+LANE_LABEL_CHARS = 21  # longer lane labels are cut (the full text is in a <title>)
 MARGIN_RIGHT = 16
 AXIS_HEIGHT = 28
 
@@ -87,9 +88,11 @@ def timeline_svg(
         f'fill="currentColor">{escape(time_label(t1))}</text>',
     ]
     for i, key in enumerate(lanes):
+        text = lane_label(key)
+        short = text if len(text) <= LANE_LABEL_CHARS else text[: LANE_LABEL_CHARS - 1] + "…"
         parts.append(
             f'<text x="4" y="{_fmt(y(i) + 22)}" font-size="12" fill="currentColor" class="lane">'
-            f"{escape(lane_label(key))}</text>"
+            f"<title>{escape(text)}</title>{escape(short)}</text>"
         )
     for w_row in emitted:
         lane = y(lane_of[w_row.key])
@@ -166,16 +169,21 @@ def pipeline_svg(stages: Sequence[tuple[str, int, int]], *, title: str) -> str:
 
 
 def shard_seconds_svg(
-    bars: Sequence[tuple[str, int, int, bool]], *, record_limit: int, byte_limit: int, title: str
+    bars: Sequence[tuple[int, int, int, int, bool]],
+    *,
+    record_limit: int,
+    byte_limit: int,
+    title: str,
 ) -> str:
-    """One column per shard-second: records sent (left half) and bytes sent (right half) as a
-    fraction of the shard's limits, with the limit drawn as a line; throttled seconds marked."""
+    """One column per ``(shard, second, records, bytes, throttled)``: records sent (left half)
+    and bytes sent (right half) as a fraction of the shard's limits, with the limit drawn as a
+    line; throttled shard-seconds marked."""
     height, top, bottom, left = 190, 16, 40, 44
     plot_h = height - top - bottom
     n = max(len(bars), 1)
     col_w = min((WIDTH - left - 10) / n, 60.0)
     # Scale so the limit line sits at 2/3 of the height; bars above it overflow the limit.
-    peak = max([1.5] + [max(r / record_limit, b / byte_limit) for _, r, b, _ in bars])
+    peak = max([1.5] + [max(r / record_limit, b / byte_limit) for _, _, r, b, _ in bars])
     scale = plot_h / peak
     limit_y = top + plot_h - scale
     parts = [
@@ -189,7 +197,9 @@ def shard_seconds_svg(
         f'<line x1="{left}" y1="{top + plot_h}" x2="{WIDTH - 6}" y2="{top + plot_h}" '
         f'stroke="currentColor" class="axis"/>',
     ]
-    for i, (label, records, nbytes, throttled) in enumerate(bars):
+    for i, (shard, second, records, nbytes, throttled) in enumerate(bars):
+        label = f"shard {shard}, second {second}"
+        short_label = f"S{shard} {second}s"
         x0 = left + i * col_w + 2
         half = max((col_w - 6) / 2, 1.0)
         cls = "bar throttled" if throttled else "bar"
@@ -205,7 +215,7 @@ def shard_seconds_svg(
         if n <= 20 or i % max(n // 10, 1) == 0:
             parts.append(
                 f'<text x="{_fmt(x0 + half)}" y="{top + plot_h + 14}" font-size="10" '
-                f'text-anchor="middle" fill="currentColor">{escape(label.split(", ")[-1][7:])}'
+                f'text-anchor="middle" fill="currentColor">{escape(short_label)}'
                 "</text>"
             )
     parts.append(

@@ -46,6 +46,12 @@ def assumption(note: str) -> bool:
 
 
 @register.filter
+def without_assumption_prefix(note: str) -> str:
+    """The note's text after its "Assumption:" lead-in (the badge already says it)."""
+    return note[len("Assumption:") :].lstrip() if note.startswith("Assumption:") else note
+
+
+@register.filter
 def is_sim_spec(value: Any) -> bool:
     """A runnable spec, as opposed to an exercise card's answer key."""
     return isinstance(value, dict) and value.get("kind") in LABS
