@@ -315,6 +315,21 @@ class FormField:
     error: str = ""
     choices: tuple[tuple[str, str], ...] = ()
     placeholder: str = ""
+    group: str = ""  # "kpl": one of the KPL settings, shown together
+
+
+def settings_changed(params: Mapping[str, str], errors: Mapping[str, str]) -> bool:
+    """Whether the KPL settings group should start open: a setting differs from its default
+    or has an error."""
+    for name in KPL_SETTINGS:
+        if name in errors:
+            return True
+        value = params.get(name, "").strip()
+        default = KPL_DEFAULTS[name]
+        shown = ("yes" if default else "no") if isinstance(default, bool) else str(default)
+        if value and value != shown:
+            return True
+    return False
 
 
 _YES_NO = (("yes", "yes"), ("no", "no"))
@@ -398,11 +413,12 @@ def form_fields(kind: str, params: Mapping[str, str], errors: Mapping[str, str])
                           _YES_NO)  # fmt: skip
         elif name == "AggregationEnabled":
             f = FormField(name, name, "select", value or "yes",
-                          f"{_KPL_HELP[name]} (default: yes)", error, _YES_NO)  # fmt: skip
+                          f"{_KPL_HELP[name]} (default: yes)", error, _YES_NO,
+                          group="kpl")  # fmt: skip
         else:
             f = FormField(name, name, "number", value,
                           f"{_KPL_HELP.get(name, '')} (default: {KPL_DEFAULTS[name]})", error,
-                          placeholder=str(KPL_DEFAULTS[name]))  # fmt: skip
+                          placeholder=str(KPL_DEFAULTS[name]), group="kpl")  # fmt: skip
         out.append(f)
     return out
 

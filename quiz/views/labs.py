@@ -21,7 +21,14 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
 from quiz.models import Card, Topic
-from quiz.sims.lab import LABS, form_fields, lab_params, run_lab, spec_to_params
+from quiz.sims.lab import (
+    LABS,
+    form_fields,
+    lab_params,
+    run_lab,
+    settings_changed,
+    spec_to_params,
+)
 
 # A pushed URL longer than this (pasted CSV) would not survive servers' request-line limits.
 MAX_PUSH_URL = 2000
@@ -64,6 +71,7 @@ def _lab_response(request: HttpRequest, kind: str, query: Any) -> HttpResponse:
     context = _result_context(kind, params, result)
     context["lab"] = LABS[kind]
     context["fields"] = form_fields(kind, params, result.errors)
+    context["settings_open"] = settings_changed(params, result.errors)
     template = "quiz/labs/lab.html"
     # A history restore wants the whole page, not the fragment.
     if request.htmx and not request.htmx.history_restore_request:
