@@ -51,6 +51,11 @@ def test_step_control_walks_through_events(live_server, logged_in):
     page.get_by_text("Next event ▶").click()
     page.wait_for_function("document.querySelector('output[for=id_upto]').textContent === '2'")
     assert page.locator(".sim-timeline .event.future").count() == 10
+    # Let htmx finish processing the swapped-in links before a shortcut clicks one.
+    page.wait_for_function(
+        "!document.querySelector('.htmx-settling, .htmx-swapping, .htmx-request') && "
+        "document.querySelector('[data-shortcut=ArrowRight]')['htmx-internal-data']"
+    )
     page.keyboard.press("ArrowRight")  # keys.js: the data-shortcut on "Next event"
     page.wait_for_function("document.querySelector('output[for=id_upto]').textContent === '3'")
     assert page.evaluate("window.__marker") == 1
