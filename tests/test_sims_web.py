@@ -411,3 +411,20 @@ def test_reimport_never_retires_exercise_cards(notes, tmp_path):
 def test_exercise_question_rejects_other_cards():
     with pytest.raises(ValueError):
         exercise_question({"prompt_md": "Q", "items": [], "sim": {"kind": "tumbling"}})
+
+
+@pytest.mark.parametrize("kind", ["tumbling", "sliding", "stagger", "flink", "kpl"])
+def test_junk_parameters_never_500(client_in, kind):
+    junk = [
+        {"upto": "abc"}, {"upto": "-3"}, {"preset": "nope"}, {"frame": "sideways", "rows": "x"},
+        {"size": "0s"}, {"size": "", "keys": ",,"}, {"floor": "soon"}, {"until": "tomorrow"},
+        {"delay": "-1s"}, {"aggregates": ""}, {"preset": "csv", "csv": ""},
+        {"preset": "csv", "csv": "rowtime\n\u00e9t\u00e9"}, {"records": "-5"}, {"shards": "0"},
+        {"partition_key": "x" * 300}, {"AggregationEnabled": "maybe"}, {"per_second": "1e3"},
+        {"CollectionMaxCount": "501"}, {"flush_at_end": "later"},
+    ]  # fmt: skip
+    url = reverse("lab_detail", args=[kind])
+    for query in junk:
+        for extra in ({}, HX):
+            response = client_in.get(url, query, **extra)
+            assert response.status_code == 200, (query, response.status_code)

@@ -37,7 +37,7 @@ MAX_PUSH_URL = 2000
 @require_GET
 @login_required
 def labs_index(request: HttpRequest) -> HttpResponse:
-    topics = [t for t in Topic.objects.filter(is_active=True).select_related("deck") if t.sims]
+    topics = Topic.objects.filter(is_active=True).exclude(sims=[]).select_related("deck")
     return render(request, "quiz/labs/index.html", {"labs": LABS.values(), "topics": topics})
 
 
