@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.static import serve
 
-from quiz.views import accounts, decks, exams, health, study
+from quiz.views import accounts, decks, exams, health, stats, study
 
 urlpatterns = [
     path("", decks.dashboard, name="dashboard"),
@@ -30,6 +30,7 @@ urlpatterns = [
     path("study/settings/", study.study_settings, name="study_settings"),
     path("study/leeches/", study.leech_list, name="leeches"),
     path("study/leeches/<int:card_id>/unsuspend/", study.leech_unsuspend, name="leech_unsuspend"),
+    path("stats/", stats.stats_page, name="stats"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
