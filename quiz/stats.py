@@ -23,15 +23,17 @@ docs/README-stats.md):
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.db import connections
 from django.db.models import (
+    Case,
     Count,
-    DateField,
     Expression,
     F,
     FloatField,
@@ -41,12 +43,14 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Power, TruncDate
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Power, TruncDate
 
 from quiz import study
 from quiz.models import Card, CardState, ExamAttempt, Review, StudyProfile
-from quiz.scheduling import AGAIN, EASY, GOOD, HARD, LEARNING, NEW, RELEARNING, REVIEW
+from quiz.scheduling import EASY, GOOD, HARD, LEARNING, NEW, RATINGS, RELEARNING, REVIEW
 
 User = AbstractBaseUser
 
@@ -56,6 +60,8 @@ RETENTION_DAYS = 30
 MATURE_DAYS = 21
 MASTERY_TOPICS = 20
 EXAM_TREND_ATTEMPTS = 30
+KINDS = ("young", "mature", "learning")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # --- local days in SQL -------------------------------------------------------------------------
@@ -66,72 +72,44 @@ def local_midnight(day: date, tz: ZoneInfo) -> datetime:
     return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
-def utc_offsets(*, tz: ZoneInfo, start: datetime, end: datetime) -> list[tuple[datetime, int]]:
-    """The zone's UTC offsets over [start, end) as (from instant, offset in minutes), in order.
+def day_starts(*, first: date, days: int, tz: ZoneInfo) -> list[datetime]:
+    """The UTC instants local days `first` … `first + days` start: `days` days' bounds."""
+    return [local_midnight(first + timedelta(days=i), tz) for i in range(days + 1)]
 
-    Steps a day at a time and bisects to the second where the offset changes: zones change at
-    most a few times a year, and never twice within a day.
+
+def counts_between(queryset: QuerySet[Any], *, field: str, bounds: list[datetime]) -> list[int]:
+    """How many rows of `queryset` have `field` in each [bounds[i], bounds[i + 1]).
+
+    One statement of scalar subqueries, each counting one index range. This is how days are
+    bucketed here instead of grouping by TruncDate(field, tzinfo=zone): the bounds are local
+    midnights worked out by zoneinfo, so DST and odd offsets are exact on every database, and
+    counting a range of an index is much cheaper than grouping rows by a computed date (on
+    SQLite, TruncDate with a zone calls back into Python for every row, about 8 µs each; a
+    native date() still sorts every row). A year of 500,000 reviews: about 30 ms, against
+    180 ms for native date() grouping and seconds for TruncDate.
+
+    `queryset` may only filter its own table (no joins).
     """
-
-    def offset(at: datetime) -> int:
-        return round(at.astimezone(tz).utcoffset().total_seconds() / 60)
-
-    found = [(start, offset(start))]
-    at = start
-    while at < end:
-        step = min(end, at + timedelta(days=1))
-        if offset(step) != found[-1][1]:
-            low, high = at, step  # offset(low) is the old one, offset(high) the new one
-            while high - low > timedelta(seconds=1):
-                middle = low + (high - low) / 2
-                if offset(middle) == found[-1][1]:
-                    low = middle
-                else:
-                    high = middle
-            found.append((high.replace(microsecond=0), offset(high)))
-        at = step
-    return found
-
-
-class LocalDate(Func):
-    """The local calendar date of a UTC datetime column, as native SQL on each database.
-
-    PostgreSQL converts with `AT TIME ZONE` (Django's TruncDate with tzinfo). SQLite has no time
-    zones, and there Django's TruncDate calls back into Python for each row (about 8 µs a row:
-    seconds for a year of reviews), so the zone's offsets over [start, end) become a CASE over the
-    transition instants, each branch SQLite's own `date(column, '+N minutes')`. Rows outside
-    [start, end) get the nearest offset: callers either filter them out or only need "before".
-    """
-
-    output_field = DateField()
-
-    def __init__(self, expression: Any, *, tz: ZoneInfo, start: datetime, end: datetime):
-        super().__init__(expression)
-        self.tz, self.start, self.end = tz, start, end
-
-    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        return compiler.compile(TruncDate(self.source_expressions[0], tzinfo=self.tz))
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        column, params = compiler.compile(self.source_expressions[0])
-        offsets = utc_offsets(tz=self.tz, start=self.start, end=self.end)
-
-        def modifier(minutes: int) -> str:
-            return f"{minutes:+d} minutes"
-
-        if len(offsets) == 1:
-            return f"date({column}, %s)", [*params, modifier(offsets[0][1])]
-        whens, when_params = [], []
-        for (_, minutes), (next_from, _) in zip(offsets, offsets[1:], strict=False):
-            whens.append(f"WHEN {column} < %s THEN %s")
-            when_params += [*params, _sqlite_datetime(next_from), modifier(minutes)]
-        sql = f"date({column}, CASE {' '.join(whens)} ELSE %s END)"
-        return sql, [*params, *when_params, modifier(offsets[-1][1])]
-
-
-def _sqlite_datetime(at: datetime) -> str:
-    # How Django stores an aware datetime in SQLite: naive UTC text, compared as strings.
-    return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+    query = queryset.query
+    if any(n for alias, n in query.alias_refcount.items() if alias != query.base_table):
+        raise ValueError("counts_between needs filters on the model's own table only")
+    connection = connections[queryset.db]
+    compiler = query.get_compiler(connection=connection)
+    where, where_params = compiler.compile(query.where) if query.where else ("1 = 1", ())
+    quote = connection.ops.quote_name
+    table = quote(queryset.model._meta.db_table)
+    column = f"{table}.{quote(queryset.model._meta.get_field(field).column)}"
+    one = f"(SELECT COUNT(*) FROM {table} WHERE {where} AND {column} >= %s AND {column} < %s)"
+    params: list[Any] = []
+    for low, high in itertools.pairwise(bounds):
+        params += [
+            *where_params,
+            connection.ops.adapt_datetimefield_value(low),
+            connection.ops.adapt_datetimefield_value(high),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join([one] * (len(bounds) - 1)), params)
+        return [int(n or 0) for n in cursor.fetchone()]
 
 
 def retrievability(*, now: datetime, factor: float, decay: float) -> Expression:
@@ -186,23 +164,16 @@ class Heatmap:
 
 
 def review_heatmap(*, user: User, today: date, tz: ZoneInfo, days: int = HEATMAP_DAYS) -> Heatmap:
-    """Study answers per local day over the `days` days ending today."""
+    """Study answers per local day over the `days` days ending today (days with none left out)."""
     start = today - timedelta(days=days - 1)
-    since, until = local_midnight(start, tz), local_midnight(today + timedelta(days=1), tz)
-    rows = (
-        _study_reviews(user)
-        .filter(reviewed_at__gte=since, reviewed_at__lt=until)
-        .annotate(day=LocalDate("reviewed_at", tz=tz, start=since, end=until))
-        .values("day")
-        .annotate(n=Count("id"))
-        .order_by()
+    counts = counts_between(
+        _study_reviews(user), field="reviewed_at", bounds=day_starts(first=start, days=days, tz=tz)
     )
-    return Heatmap(start=start, end=today, counts={_as_date(r["day"]): r["n"] for r in rows})
-
-
-def _as_date(value: date | str) -> date:
-    # SQLite's date() comes back as text through a raw Func on some Django versions.
-    return value if isinstance(value, date) else date.fromisoformat(value)
+    return Heatmap(
+        start=start,
+        end=today,
+        counts={start + timedelta(days=i): n for i, n in enumerate(counts) if n},
+    )
 
 
 def due_forecast(
@@ -213,21 +184,22 @@ def due_forecast(
     Every studied card (not new) of an active card that is not suspended, learning cards
     included: what the learner will have to answer.
     """
-    since, until = local_midnight(today, tz), local_midnight(today + timedelta(days=days), tz)
-    rows = (
-        CardState.objects.filter(
-            user=user, suspended=False, card__status=Card.Status.ACTIVE, due__lt=until
-        )
-        .exclude(state=NEW)
-        .annotate(day=LocalDate("due", tz=tz, start=since, end=until))
-        .values("day")
+    open_states = CardState.objects.filter(user=user, suspended=False).exclude(state=NEW)
+    bounds = day_starts(first=today, days=days, tz=tz)
+    counts = counts_between(open_states, field="due", bounds=[_EPOCH, *bounds])
+    counts = [counts[0] + counts[1], *counts[2:]]
+    # counts_between cannot join, so the (few) states of retired cards come off afterwards.
+    retired = (
+        open_states.exclude(card__status=Card.Status.ACTIVE)
+        .filter(due__lt=bounds[-1])
+        .annotate(day=TruncDate("due", tzinfo=tz))
+        .values_list("day")
         .annotate(n=Count("id"))
         .order_by()
     )
-    counts = dict.fromkeys((today + timedelta(days=i) for i in range(days)), 0)
-    for row in rows:
-        counts[max(today, _as_date(row["day"]))] += row["n"]
-    return list(counts.items())
+    for day, n in retired:
+        counts[max(0, (day - today).days)] -= n
+    return [(today + timedelta(days=i), n) for i, n in enumerate(counts)]
 
 
 @dataclass(frozen=True)
@@ -256,24 +228,6 @@ class Retention:
         )
 
 
-def true_retention(*, user: User, since: datetime) -> Retention:
-    """Passed (Hard or better) over answered, for cards in Review state, young and mature."""
-    young = Q(state_before__stability__lt=MATURE_DAYS)
-    mature = Q(state_before__stability__gte=MATURE_DAYS)
-    passed = Q(rating__gte=HARD)
-    row = (
-        _study_reviews(user)
-        .filter(reviewed_at__gte=since, state_before__state=REVIEW)
-        .aggregate(
-            young_total=Count("id", filter=young),
-            young_passed=Count("id", filter=young & passed),
-            mature_total=Count("id", filter=mature),
-            mature_passed=Count("id", filter=mature & passed),
-        )
-    )
-    return Retention(**row)
-
-
 @dataclass(frozen=True)
 class ButtonCounts:
     learning: dict[int, int]
@@ -284,25 +238,65 @@ class ButtonCounts:
         return sum(self.learning.values()) + sum(self.review.values())
 
 
-def answer_buttons(*, user: User, since: datetime) -> ButtonCounts:
-    """How often each rating was pressed: on cards in Review state, and on the rest (new,
-    learning and relearning cards)."""
+@dataclass(frozen=True)
+class Answers:
+    """Study answers in a window, by rating: on young and mature cards in Review state, and on
+    the rest (new, learning and relearning cards)."""
+
+    young: dict[int, int]
+    mature: dict[int, int]
+    learning: dict[int, int]
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(
+            young_passed=self.young[HARD] + self.young[GOOD] + self.young[EASY],
+            young_total=sum(self.young.values()),
+            mature_passed=self.mature[HARD] + self.mature[GOOD] + self.mature[EASY],
+            mature_total=sum(self.mature.values()),
+        )
+
+    @property
+    def buttons(self) -> ButtonCounts:
+        review = {r: self.young[r] + self.mature[r] for r in RATINGS}
+        return ButtonCounts(learning=dict(self.learning), review=review)
+
+
+def answers_since(*, user: User, since: datetime) -> Answers:
+    """One grouped pass over the window's answers for both retention and the buttons.
+
+    Young or mature comes from the card's stability before the answer (`state_before`); see the
+    module docstring for why stability stands for the interval."""
+    state = Cast(KT("state_before__state"), IntegerField())
+    stability = Cast(KT("state_before__stability"), FloatField())
+    kind = Case(
+        When(Q(state_b=REVIEW, stability_b__lt=MATURE_DAYS), then=Value("young")),
+        When(state_b=REVIEW, then=Value("mature")),
+        default=Value("learning"),
+    )
     rows = (
         _study_reviews(user)
         .filter(reviewed_at__gte=since)
-        .values("rating")
-        .annotate(
-            review=Count("id", filter=Q(state_before__state=REVIEW)),
-            total=Count("id"),
-        )
+        .alias(state_b=state, stability_b=stability)
+        .annotate(kind=kind)
+        .values_list("kind", "rating")
+        .annotate(n=Count("id"))
         .order_by()
     )
-    learning = dict.fromkeys((AGAIN, HARD, GOOD, EASY), 0)
-    review = dict.fromkeys((AGAIN, HARD, GOOD, EASY), 0)
-    for row in rows:
-        review[row["rating"]] = row["review"]
-        learning[row["rating"]] = row["total"] - row["review"]
-    return ButtonCounts(learning=learning, review=review)
+    found: dict[str, dict[int, int]] = {k: dict.fromkeys(RATINGS, 0) for k in KINDS}
+    for kind_name, rating, n in rows:
+        found[kind_name][rating] += n
+    return Answers(**found)
+
+
+def true_retention(*, user: User, since: datetime) -> Retention:
+    """Passed (Hard or better) over answered, for cards in Review state, young and mature."""
+    return answers_since(user=user, since=since).retention
+
+
+def answer_buttons(*, user: User, since: datetime) -> ButtonCounts:
+    """How often each rating was pressed, on review cards and on the rest."""
+    return answers_since(user=user, since=since).buttons
 
 
 @dataclass(frozen=True)
@@ -323,27 +317,6 @@ class StateCounts:
         return self.new + self.learning + self.review + self.relearning + self.suspended
 
 
-def card_counts(*, user: User) -> StateCounts:
-    active = Card.objects.filter(status=Card.Status.ACTIVE).count()
-    open_ = Q(suspended=False)
-    row = CardState.objects.filter(user=user, card__status=Card.Status.ACTIVE).aggregate(
-        started=Count("id", filter=Q(suspended=True) | ~Q(state=NEW)),
-        learning=Count("id", filter=open_ & Q(state=LEARNING)),
-        review=Count("id", filter=open_ & Q(state=REVIEW)),
-        relearning=Count("id", filter=open_ & Q(state=RELEARNING)),
-        suspended=Count("id", filter=Q(suspended=True)),
-        leeches=Count("id", filter=Q(is_leech=True)),
-    )
-    return StateCounts(
-        new=active - row["started"],
-        learning=row["learning"],
-        review=row["review"],
-        relearning=row["relearning"],
-        suspended=row["suspended"],
-        leeches=row["leeches"],
-    )
-
-
 @dataclass(frozen=True)
 class TopicMastery:
     topic_id: int
@@ -360,29 +333,55 @@ class Mastery:
     studied_topics: int = 0
 
 
-def topic_mastery(
+@dataclass(frozen=True)
+class Cards:
+    counts: StateCounts
+    mastery: Mastery
+
+
+def cards_overview(
     *, user: User, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
-) -> Mastery:
-    """Topics the learner has studied at least one card of, weakest (lowest mastery) first."""
+) -> Cards:
+    """Card counts by state and per-topic mastery from one grouped pass over the learner's
+    states (per topic), plus the active cards per topic; mastery lists the topics the learner
+    has studied at least one card of, weakest first."""
     scheduler = study.scheduler_for(profile)
-    r_now = retrievability(now=now, factor=scheduler._FACTOR, decay=scheduler._DECAY)
-    studied = dict(
-        (topic_id, (n, r_sum or 0.0))
-        for topic_id, n, r_sum in CardState.objects.filter(
-            user=user,
-            card__status=Card.Status.ACTIVE,
-            stability__isnull=False,
-            last_review__isnull=False,
-        )
-        .exclude(state=NEW)
+    studied = Q(stability__isnull=False, last_review__isnull=False) & ~Q(state=NEW)
+    open_ = Q(suspended=False)
+    rows = list(
+        CardState.objects.filter(user=user, card__status=Card.Status.ACTIVE)
         .values_list("card__topic_id")
-        .annotate(n=Count("id"), r=Sum(r_now))
+        .annotate(
+            started=Count("id", filter=Q(suspended=True) | ~Q(state=NEW)),
+            learning=Count("id", filter=open_ & Q(state=LEARNING)),
+            review=Count("id", filter=open_ & Q(state=REVIEW)),
+            relearning=Count("id", filter=open_ & Q(state=RELEARNING)),
+            suspended=Count("id", filter=Q(suspended=True)),
+            leeches=Count("id", filter=Q(is_leech=True)),
+            studied=Count("id", filter=studied),
+            r=Sum(
+                retrievability(now=now, factor=scheduler._FACTOR, decay=scheduler._DECAY),
+                filter=studied,
+            ),
+        )
         .order_by()
     )
-    if not studied:
-        return Mastery()
+    sums = [sum(column) for column in zip(*(row[1:7] for row in rows), strict=True)] or [0] * 6
+    started, learning, review, relearning, suspended, leeches = sums
+    active = Card.objects.filter(status=Card.Status.ACTIVE).count()
+    counts = StateCounts(
+        new=active - started,
+        learning=learning,
+        review=review,
+        relearning=relearning,
+        suspended=suspended,
+        leeches=leeches,
+    )
+    by_topic = {row[0]: (row[7], row[8] or 0.0) for row in rows if row[7]}
+    if not by_topic:
+        return Cards(counts=counts, mastery=Mastery())
     totals = (
-        Card.objects.filter(status=Card.Status.ACTIVE, topic_id__in=studied)
+        Card.objects.filter(status=Card.Status.ACTIVE, topic_id__in=by_topic)
         .values_list("topic_id", "topic__title", "topic__path")
         .annotate(n=Count("id"))
         .order_by()
@@ -393,13 +392,24 @@ def topic_mastery(
             title=title,
             path=path,
             cards=n,
-            studied=studied[topic_id][0],
-            mastery=studied[topic_id][1] / n,
+            studied=by_topic[topic_id][0],
+            mastery=by_topic[topic_id][1] / n,
         )
         for topic_id, title, path, n in totals
     ]
     topics.sort(key=lambda t: (t.mastery, t.path))
-    return Mastery(weakest=topics[:limit], studied_topics=len(topics))
+    return Cards(counts=counts, mastery=Mastery(weakest=topics[:limit], studied_topics=len(topics)))
+
+
+def card_counts(*, user: User) -> StateCounts:
+    profile = StudyProfile.objects.filter(user=user).first() or StudyProfile(user=user)
+    return cards_overview(user=user, now=datetime.now(UTC), profile=profile).counts
+
+
+def topic_mastery(
+    *, user: User, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
+) -> Mastery:
+    return cards_overview(user=user, now=now, profile=profile, limit=limit).mastery
 
 
 def exam_trend(*, user: User, limit: int = EXAM_TREND_ATTEMPTS) -> list[ExamAttempt]:
@@ -434,16 +444,17 @@ def overview(*, user: User, now: datetime, profile: StudyProfile | None = None) 
     tz = study.zone(profile.timezone)
     today = now.astimezone(tz).date()
     window_start = today - timedelta(days=RETENTION_DAYS - 1)
-    since = local_midnight(window_start, tz)
+    answers = answers_since(user=user, since=local_midnight(window_start, tz))
+    cards = cards_overview(user=user, now=now, profile=profile)
     return Overview(
         today=today,
         timezone=tz.key,
         heatmap=review_heatmap(user=user, today=today, tz=tz),
         forecast=due_forecast(user=user, today=today, tz=tz),
-        retention=true_retention(user=user, since=since),
-        buttons=answer_buttons(user=user, since=since),
-        counts=card_counts(user=user),
-        mastery=topic_mastery(user=user, now=now, profile=profile),
+        retention=answers.retention,
+        buttons=answers.buttons,
+        counts=cards.counts,
+        mastery=cards.mastery,
         exams=exam_trend(user=user),
         window_start=window_start,
     )

@@ -121,17 +121,23 @@ def test_heatmap_covers_a_year_and_skips_undone_exam_and_other_users_reviews(use
     assert heatmap.counts == {date(2025, 3, 3): 1}
 
 
-def test_utc_offsets_finds_each_change_to_the_second() -> None:
-    start = datetime(2026, 1, 1, tzinfo=UTC)
-    offsets = stats.utc_offsets(tz=BERLIN, start=start, end=datetime(2027, 1, 1, tzinfo=UTC))
-    assert offsets == [
-        (start, 60),
-        (datetime(2026, 3, 29, 1, tzinfo=UTC), 120),
-        (datetime(2026, 10, 25, 1, tzinfo=UTC), 60),
+def test_day_starts_are_local_midnights_in_utc_across_a_dst_change() -> None:
+    starts = stats.day_starts(first=date(2026, 3, 28), days=3, tz=BERLIN)
+    assert starts == [
+        datetime(2026, 3, 27, 23, tzinfo=UTC),
+        datetime(2026, 3, 28, 23, tzinfo=UTC),
+        datetime(2026, 3, 29, 22, tzinfo=UTC),  # the 29th has 23 hours
+        datetime(2026, 3, 30, 22, tzinfo=UTC),
     ]
-    assert stats.utc_offsets(tz=ZoneInfo("Asia/Kolkata"), start=start, end=start + timedelta(400))[
-        0
-    ] == (start, 330)
+    kolkata = stats.day_starts(first=date(2026, 3, 2), days=1, tz=ZoneInfo("Asia/Kolkata"))
+    assert kolkata[0] == datetime(2026, 3, 1, 18, 30, tzinfo=UTC)
+
+
+def test_counts_between_refuses_a_join(user) -> None:
+    with pytest.raises(ValueError):
+        stats.counts_between(
+            Review.objects.filter(card__status="active"), field="reviewed_at", bounds=[NOW, NOW]
+        )
 
 
 # --- forecast ----------------------------------------------------------------------------------
