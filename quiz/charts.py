@@ -27,6 +27,8 @@ def _open(*, chart_id: str, title: str, width: float, height: float, css: str) -
     return (
         f'<svg class="chart {escape(css)}" role="img" aria-labelledby="{escape(chart_id)}-title" '
         f'viewBox="0 0 {_num(width)} {_num(height)}" preserveAspectRatio="xMinYMin meet" '
+        # Never drawn larger than its own units (text stays at its size); narrower screens shrink.
+        f'style="max-width: {_num(width)}px" '
         f'xmlns="http://www.w3.org/2000/svg">'
         f'<title id="{escape(chart_id)}-title">{escape(title)}</title>'
     )
@@ -68,9 +70,9 @@ def calendar_heatmap(
         week = (day - first_monday).days // 7
         x = left + week * (cell + gap)
         y = top_pad + day.weekday() * (cell + gap)
-        if day.month != last_month and (day.day <= 7 or day == start):
-            if week < weeks - 2 or last_month is None:
-                parts.append(_text(x, top_pad - 5, MONTHS[day.month - 1], css="chart-label"))
+        # A month is named above the first week holding its 1st (not a partial first month).
+        if day.month != last_month and day.day == 1:
+            parts.append(_text(x, top_pad - 5, MONTHS[day.month - 1], css="chart-label"))
             last_month = day.month
         count = counts.get(day, 0)
         noun = "review" if count == 1 else "reviews"
@@ -120,7 +122,8 @@ def bar_chart(
     """Vertical bars, one group per label (side by side, or stacked when `stacked`)."""
     left, right, top_pad, bottom = 36, 8, 12, 34 if len(series) > 1 else 22
     plot_h = 140
-    slot = max(14, min(60, 600 // max(1, len(labels))))
+    # About 400 units wide at most, so the labels stay legible when a phone shrinks it.
+    slot = max(10, min(60, 360 // max(1, len(labels))))
     width = left + slot * len(labels) + right
     height = top_pad + plot_h + bottom
     if stacked:
@@ -213,9 +216,10 @@ def line_chart(
     reference_label: str = "",
 ) -> str:
     """Fractions 0–1 over time as a line with dots, on a 0–100% axis; `reference` is dashed."""
-    left, right, top_pad, bottom, plot_h = 40, 12, 12, 22, 140
-    step = 40 if len(points) <= 12 else max(8, 480 // max(1, len(points)))
-    width = left + step * max(1, len(points) - 1) + right + 10
+    left, right, top_pad, bottom, plot_h = 40, 28, 12, 22, 140
+    plot_w = max(300, 16 * (len(points) - 1))
+    step = plot_w / max(1, len(points) - 1)
+    width = left + plot_w + right + 10
     height = top_pad + plot_h + bottom
     base = top_pad + plot_h
     parts = [_open(chart_id=chart_id, title=title, width=width, height=height, css="line")]
