@@ -7,6 +7,9 @@ docs/README-stats.md):
 - Days are local calendar days (midnight to midnight) in the learner's time zone
   (`StudyProfile.timezone`). The study day that daily limits use starts at 4 am instead
   (`quiz.study.day_bounds`); a calendar should say the date the learner saw on the clock.
+  Rows are put in days by counting index ranges between local midnights (`counts_between`),
+  not by grouping on TruncDate(tzinfo=...): exact across DST on SQLite and PostgreSQL alike,
+  and several times faster on a year of reviews (measurements in the function's docstring).
 - Only study answers count (`source="study"`, not undone): exam misses are logged as Again
   reviews but say nothing about the buttons the learner pressed; exams have their own trend.
 - True retention: of the answers to cards that were in the Review state (`state_before`),
@@ -124,6 +127,10 @@ def retrievability(*, now: datetime, factor: float, decay: float) -> Expression:
 
 
 class _ElapsedDays(Func):
+    """Whole days from a datetime column to `now` (never negative), as fsrs counts them
+    (`timedelta.days`). Written for the two databases Notebank runs on; SQLite's strftime('%s')
+    drops fractions of a second, which only matters within a second of a whole day."""
+
     output_field = IntegerField()
 
     def __init__(self, expression: Expression, *, now: datetime):
