@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.static import serve
 
-from quiz.views import accounts, decks, exams, exports, health, labs, study
+from quiz.views import accounts, decks, exams, exports, health, labs, stats, study
 
 urlpatterns = [
     path("", decks.dashboard, name="dashboard"),
@@ -38,6 +38,7 @@ urlpatterns = [
     path("labs/topic/<int:topic_id>/<int:index>/", labs.topic_sim, name="topic_sim"),
     path("labs/<slug:kind>/", labs.lab_detail, name="lab_detail"),
     path("labs/<slug:kind>/run/", labs.lab_run, name="lab_run"),
+    path("stats/", stats.stats_page, name="stats"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
