@@ -14,8 +14,8 @@ import multiprocessing
 import os
 import shutil
 from collections import Counter
-from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
+from collections.abc import Iterator, Sequence
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
@@ -68,6 +68,13 @@ class ImportReport:
             data["card_list"] = self.card_list
         return data
 
+    def discard_changes(self) -> None:
+        """After a rollback: what was counted did not happen."""
+        self.decks = self.topics = 0
+        self.cards.clear()
+        self.by_kind.clear()
+        self.card_list.clear()
+
     def error(self, file: str, message: str, line: int | None = None) -> None:
         self.errors.append({"file": file, "line": line, "message": message})
 
@@ -118,12 +125,11 @@ class NoteSource:
     source_path: str
 
 
-def _load_all(files: list[Path], sources: Sequence[NoteSource]) -> list[LoadedNotes]:
-    """Read every file; parse and render the changed ones, in worker processes when there is
-    enough text to pay for starting them."""
+def _load_each(files: list[Path], sources: Sequence[NoteSource]) -> Iterator[LoadedNotes]:
+    """Every file's LoadedNotes, in order. Changed files are parsed and rendered in worker
+    processes when there is enough text to pay for starting them, so the caller stores one file
+    in the database while the next ones are still being parsed."""
     known = dict(Deck.objects.values_list("source_path", "content_hash"))
-    results: list[LoadedNotes | None] = []
-    todo: list[tuple[int, str, str, bytes]] = []
     inputs: list[tuple[str, str, bytes | OSError]] = []
     for f in files:
         try:
@@ -131,30 +137,35 @@ def _load_all(files: list[Path], sources: Sequence[NoteSource]) -> list[LoadedNo
         except OSError as exc:
             inputs.append((str(f), str(f.resolve()), exc))
     inputs.extend((s.name, s.source_path, s.data) for s in sources)
-    for label, source_path, data in inputs:
-        if isinstance(data, OSError):
-            error = NotesError(f"cannot read: {data.strerror or data}")
-            results.append(LoadedNotes(path=label, source_path=source_path, error=error))
-            continue
-        digest = notes_digest(data)
-        if known.get(source_path) == digest:
-            results.append(LoadedNotes(label, source_path, digest=digest, unchanged=True))
-        else:
-            todo.append((len(results), label, source_path, data))
-            results.append(None)
-    workers = min(len(todo), os.cpu_count() or 1)
-    args = [[t[1] for t in todo], [t[2] for t in todo], [t[3] for t in todo]]
-    args.append([settings.MEDIA_URL] * len(todo))
-    if workers < 2 or sum(len(t[3]) for t in todo) < PARALLEL_MIN_BYTES:
-        loaded = list(map(load_notes, *args))
-    else:
+    changed = [
+        i
+        for i, (_, path, data) in enumerate(inputs)
+        if not isinstance(data, OSError) and known.get(path) != notes_digest(data)
+    ]
+    changed_bytes = sum(len(inputs[i][2]) for i in changed)  # type: ignore[arg-type]
+    workers = min(len(changed), os.cpu_count() or 1)
+    pool = None
+    futures: dict[int, Future[LoadedNotes]] = {}
+    if workers >= 2 and changed_bytes >= PARALLEL_MIN_BYTES:
         # spawn, not fork: a forked child would share this process's database connection.
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(workers, mp_context=context) as pool:
-            loaded = list(pool.map(load_notes, *args))
-    for (index, *_), item in zip(todo, loaded, strict=True):
-        results[index] = item
-    return [r for r in results if r is not None]
+        pool = ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn"))
+        for i in changed:
+            label, path, data = inputs[i]
+            futures[i] = pool.submit(load_notes, label, path, data, settings.MEDIA_URL)
+    try:
+        for i, (label, path, data) in enumerate(inputs):
+            if isinstance(data, OSError):
+                error = NotesError(f"cannot read: {data.strerror or data}")
+                yield LoadedNotes(path=label, source_path=path, error=error)
+            elif i in futures:
+                yield futures[i].result()
+            elif known.get(path) == notes_digest(data):
+                yield LoadedNotes(label, path, digest=notes_digest(data), unchanged=True)
+            else:
+                yield load_notes(label, path, data, settings.MEDIA_URL)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
 
 
 def import_notes(
@@ -168,26 +179,30 @@ def import_notes(
     report = ImportReport(dry_run=dry_run)
     files = find_note_files(paths, report)
     report.files = [str(f) for f in files] + [s.name for s in sources]
-    loaded = _load_all(files, sources)
-    for item in loaded:
-        if item.error is not None:
-            exc = item.error
-            message = exc.message
-            if not exc.line and exc.offset is not None and "offset" not in message:
-                message = f"{message} (byte {exc.offset})"
-            report.error(item.path, message, exc.line)
-    if report.errors:
-        return report
-
     try:
         with transaction.atomic():
-            for item in loaded:
-                _apply_file(item, report, dry_run=dry_run, show_cards=show_cards)
-            if dry_run:
+            for item in _load_each(files, sources):
+                if item.error is not None:
+                    _report_error(report, item)
+                elif not report.errors:
+                    # Stored as soon as it is parsed; a later file's error rolls it back.
+                    _apply_file(item, report, dry_run=dry_run, show_cards=show_cards)
+            if report.errors or dry_run:
                 raise _Rollback
     except _Rollback:
         pass
+    if report.errors:
+        report.discard_changes()
     return report
+
+
+def _report_error(report: ImportReport, item: LoadedNotes) -> None:
+    exc = item.error
+    assert exc is not None
+    message = exc.message
+    if not exc.line and exc.offset is not None and "offset" not in message:
+        message = f"{message} (byte {exc.offset})"
+    report.error(item.path, message, exc.line)
 
 
 def store_image(folder: Path, src: str, *, dry_run: bool = False) -> str | None:
