@@ -34,7 +34,7 @@ urlpatterns = [
     path("topics/<int:topic_id>/export.<str:fmt>", exports.topic_export, name="topic_export"),
     path("account/reviews.csv", exports.my_review_log, name="my_review_log"),
     path("accounts/signup/", accounts.signup, name="signup"),
-    path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
+    path("accounts/login/", accounts.RateLimitedLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
