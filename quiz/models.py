@@ -14,6 +14,12 @@ from django.urls import reverse
 TOPIC_SEPARATOR = " › "
 
 
+def breadcrumb(deck_title: str, topic_path: str) -> str:
+    if topic_path == deck_title or topic_path.startswith(deck_title + TOPIC_SEPARATOR):
+        return topic_path
+    return f"{deck_title}{TOPIC_SEPARATOR}{topic_path}"
+
+
 class Deck(models.Model):
     """One notes file."""
 
@@ -70,7 +76,9 @@ class Topic(models.Model):
 
     @property
     def breadcrumb(self) -> str:
-        return self.path
+        """Deck title and heading path, without saying the title twice when the notes' first
+        heading is the deck's title (the usual case)."""
+        return breadcrumb(self.deck.title, self.path)
 
 
 class Card(models.Model):
@@ -131,6 +139,10 @@ class Card(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    @property
+    def breadcrumb(self) -> str:
+        return breadcrumb(self.deck.title, self.topic.path)
 
 
 class CardRevision(models.Model):
