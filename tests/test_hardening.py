@@ -3,9 +3,11 @@ bad import inputs change nothing, and hostile notes render with nothing executab
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
+from html.parser import HTMLParser
 from io import StringIO
 from pathlib import Path
 from typing import Any
@@ -422,3 +424,65 @@ def test_bad_inputs_uploaded_in_the_admin_are_refused_and_change_nothing(
         assert name in response.content.decode()
         assert content_snapshot() == before
     assert not list((tmp_path / "uploads").glob("*.md"))
+
+
+# --- hostile notes ------------------------------------------------------------------------------
+
+PAYLOAD = "<script>window.__pwned = 1; alert('long line')</script>"
+
+
+def import_hostile(folder: Path) -> None:
+    """The corpus in tests/hostile/, plus a 1 MB line (generated here, not kept in git)."""
+    for source in sorted(HOSTILE_DIR.glob("*.md")):
+        (folder / source.name).write_bytes(source.read_bytes())
+    long_line = "A" * 1_000_000 + f" {PAYLOAD} <img src=x onerror=alert(1)>"
+    (folder / "long-line.md").write_text(
+        f"# Hostile long line\n\n{long_line}\n\n## Cards\n\n"
+        f"Is a long line fine?::Yes {PAYLOAD}\nIs it really?::It is {PAYLOAD}\n",
+        encoding="utf-8",
+    )
+    report = import_notes(paths=[folder])
+    assert report.ok, report.errors
+    assert report.decks == 4 and Card.objects.count() >= 25
+
+
+URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "srcset", "poster"}
+FORBIDDEN_TAGS = {"script", "style", "iframe", "object", "embed", "svg", "math", "form", "base"}
+
+
+class _Inspector(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.problems: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in FORBIDDEN_TAGS:
+            self.problems.append(f"<{tag}>")
+        for name, value in attrs:
+            if name.startswith("on") or name in {"style", "srcdoc"}:
+                self.problems.append(f"<{tag} {name}>")
+            if name in URL_ATTRIBUTES and value:
+                scheme = re.match(r"\s*([a-zA-Z][a-zA-Z0-9+.\-]*):", value)
+                if scheme and scheme[1].lower() not in {"http", "https", "mailto"}:
+                    self.problems.append(f"<{tag} {name}={value[:40]!r}>")
+
+
+def html_problems(html: str) -> list[str]:
+    inspector = _Inspector()
+    inspector.feed(html)
+    return inspector.problems
+
+
+def test_hostile_notes_import_with_nothing_executable_stored(
+    tmp_path: Path, media_root: Path
+) -> None:
+    import_hostile(tmp_path)
+    stored = [
+        *Card.objects.values_list("prompt_html", "answer_html"),
+        *((body, "") for body in Topic.objects.values_list("body_html", flat=True)),
+    ]
+    for prompt, answer in stored:
+        assert html_problems(prompt) == [] and html_problems(answer) == []
+    # The payloads were there to be removed, and text around them survived.
+    assert Card.objects.filter(prompt_md__contains="<script>").exists()
+    assert Card.objects.filter(answer_html__contains="It runs code").exists()
