@@ -36,7 +36,7 @@ from quiz.models import (
 )
 from quiz.notes.decode import MAX_NOTES_BYTES
 from quiz.scheduling import AGAIN, GOOD
-from tests.factory import make_exam_bank, make_user, write_notes
+from tests.factory import PASSWORD, make_exam_bank, make_user, write_notes
 
 pytestmark = pytest.mark.django_db
 
@@ -486,3 +486,122 @@ def test_hostile_notes_import_with_nothing_executable_stored(
     # The payloads were there to be removed, and text around them survived.
     assert Card.objects.filter(prompt_md__contains="<script>").exists()
     assert Card.objects.filter(answer_html__contains="It runs code").exists()
+
+
+# In the page: anything executable that came from the notes. The app's own scripts are files
+# under /static/ (and the admin's /admin/jsi18n/); it has no inline handlers, frames or
+# embedded objects of its own.
+DOM_CHECK = """() => {
+  const problems = [];
+  for (const s of document.querySelectorAll('script')) {
+    const src = s.getAttribute('src') || '';
+    const ours = src.startsWith('/static/') || src === '/admin/jsi18n/';
+    if (!ours) problems.push('script: ' + (src || s.textContent.slice(0, 60)));
+  }
+  for (const el of document.querySelectorAll('*')) {
+    for (const attr of el.attributes) {
+      const name = attr.name.toLowerCase();
+      const value = attr.value.trim().toLowerCase();
+      if (name.startsWith('on')) problems.push(el.tagName + ' ' + name);
+      if (/^(javascript|data|vbscript):/.test(value) && name !== 'hx-headers')
+        problems.push(el.tagName + ' ' + name + '=' + value.slice(0, 40));
+    }
+  }
+  for (const el of document.querySelectorAll('iframe, object, embed, frame, base'))
+    problems.push(el.tagName);
+  const content = '.prose style, .prose svg, .prompt style, .answer style';
+  for (const el of document.querySelectorAll(content))
+    problems.push('content ' + el.tagName);
+  if (typeof window.__pwned !== 'undefined') problems.push('window.__pwned is set');
+  return problems;
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_hostile_notes_run_nothing_in_chromium_on_every_page_that_shows_notes(
+    live_server, page, tmp_path: Path, media_root: Path
+) -> None:
+    import_hostile(tmp_path)
+    learner = make_user("mallory-victim", is_staff=True, is_superuser=True)
+    dialogs: list[str] = []
+
+    def on_dialog(dialog) -> None:
+        dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    base = live_server.url
+    visited: list[str] = []
+
+    def check(where: str) -> None:
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(20)  # let any onload/onerror that slipped through fire
+        problems = page.evaluate(DOM_CHECK)
+        assert problems == [], f"{where}: {problems}"
+        assert dialogs == [], f"{where}: dialogs {dialogs}"
+        visited.append(where)
+
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=username]", learner.username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(f"{base}/")
+    check("dashboard")
+
+    # Topic pages: every topic's notes, cards and answers.
+    for topic in Topic.objects.filter(level__lte=2):
+        page.goto(f"{base}/topics/{topic.pk}/")
+        check(f"topic {topic.path[:30]}")
+        if topic.title == "Hostile scripts":  # the text around the payloads is still there
+            assert "hover me" in page.inner_text("main")
+
+    # The study page: reveal through the real control (htmx swap) once, then every card's answer.
+    scripts = Deck.objects.get(title="Hostile scripts")
+    page.goto(f"{base}/study/deck/{scripts.slug}/")
+    page.get_by_role("link", name="Show answer").click()
+    page.locator(".answer").wait_for()
+    check("study reveal")
+    for card in Card.objects.all():
+        page.goto(f"{base}/study/?card={card.pk}&show=answer")
+        check(f"study card {card.pk}")
+
+    # A practice exam from each deck: answer each question, then look at the feedback.
+    for deck in Deck.objects.all():
+        available = exams.available_questions(deck=deck, topic_ids=[])
+        if available < 1:
+            continue
+        attempt = exams.start_attempt(
+            user=learner,
+            deck=deck,
+            now=timezone.now(),
+            mode=ExamAttempt.Mode.PRACTICE,
+            count=min(available, 5),
+            seed=7,
+        )
+        for position in range(1, attempt.count + 1):
+            page.goto(f"{base}/exams/{attempt.pk}/q/{position}/")
+            check(f"exam {deck.title} q{position}")
+            page.locator(".option").first.click()
+            page.locator("button.next").click()
+            page.wait_for_load_state("load")
+            page.goto(f"{base}/exams/{attempt.pk}/q/{position}/")
+            check(f"exam {deck.title} q{position} feedback")
+        page.goto(f"{base}/exams/{attempt.pk}/review/")
+        page.locator("form[action$='/submit/'] button").click()
+        page.wait_for_url(re.compile(r"/results/$"))
+        check(f"exam {deck.title} results")
+    assert ExamQuestion.objects.filter(answered_at__isnull=False).count() > 5
+
+    # The admin's card editor and its live preview, typed into like an author would.
+    for card in Card.objects.filter(deck=scripts)[:4]:
+        page.goto(f"{base}{reverse('admin:quiz_card_change', args=[card.pk])}")
+        check(f"admin card {card.pk}")
+        page.locator("#id_answer_md").press_sequentially(
+            " <img src=x onerror=alert(9)><script>window.__pwned=1</script>"
+        )
+        page.wait_for_timeout(400)  # the preview waits 250 ms after typing
+        page.locator("#preview-answer_md").wait_for()
+        check(f"admin preview {card.pk}")
+
+    assert len(visited) > 40
