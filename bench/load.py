@@ -21,10 +21,12 @@ import argparse
 import csv
 import json
 import os
+import re
 import secrets
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -80,6 +82,22 @@ def percentile_row(stats_csv: Path) -> dict[str, str]:
             if row["Name"] == "Aggregated":
                 return row
     raise SystemExit(f"no Aggregated row in {stats_csv}")
+
+
+def server_times(log_path: Path) -> dict[str, float]:
+    """Time spent inside Django per request, from the app's one log line per request."""
+    times: dict[str, list[float]] = {"answer": [], "other": []}
+    for line in log_path.read_text().splitlines():
+        match = re.search(r"notebank\.requests (\w+) (\S+) \d{3} ([\d.]+)ms", line)
+        if match:
+            key = "answer" if match[2].startswith("/study/answer/") else "other"
+            times[key].append(float(match[3]))
+    result = {}
+    for key, values in times.items():
+        if values:
+            result[f"server_{key}_p50_ms"] = round(statistics.median(values), 1)
+    result["server_log_lines"] = sum(len(v) for v in times.values())
+    return result
 
 
 def review_count(database_url: str) -> int:
@@ -225,6 +243,7 @@ def main() -> None:
             "refused_as_already_recorded": tally["refused_as_stale"],
             "double_clicks": tally["double_clicks"],
             "double_clicks_recorded_twice": tally["double_click_both_recorded"],
+            **server_times(work / "gunicorn.log"),
             "learners": options.learners,
             "seconds": options.seconds,
             "workers": options.workers,
