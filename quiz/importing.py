@@ -17,6 +17,7 @@ from collections import Counter
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ from quiz.notes.identity import Existing, Incoming, card_key, disambiguate, matc
 from quiz.notes.identity import normalise_prompt as normalise
 from quiz.notes.load import LoadedNotes, load_notes, locate_image, notes_digest
 from quiz.notes.types import CARD_KINDS, NotesError, ParsedCard
-from quiz.sims.link import attach_simulations
+from quiz.sims.link import attach_simulations, suggest_simulation
 
 
 @dataclass
@@ -357,9 +358,12 @@ class _Incoming:
     prompt_html: str
     answer_html: str
 
-    @property
+    @cached_property
     def sim(self) -> dict[str, Any] | None:
-        return self.topic.sims[0] if self.topic.sims else None
+        """The section's ```sim block, else one suggested from the card's own words."""
+        if self.topic.sims:
+            return self.topic.sims[0]
+        return suggest_simulation(self.topic.path, self.parsed.prompt, self.parsed.answer)
 
 
 def _apply_cards(

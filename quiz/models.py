@@ -227,6 +227,11 @@ class CardState(models.Model):
             # "Learning cards due now" and "review cards due today" as two short range scans,
             # however many overdue or suspended rows of the other kind lie in the due range.
             models.Index(fields=["user", "state", "due"], name="cardstate_user_state_due"),
+            # The statistics' due forecast counts a range of due dates per day from the index
+            # alone (quiz.stats.counts_between).
+            models.Index(
+                fields=["user", "due", "suspended", "state"], name="cardstate_user_due_open"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -259,6 +264,11 @@ class Review(models.Model):
         indexes = [
             models.Index(fields=["user", "reviewed_at"], name="review_user_time"),
             models.Index(fields=["user", "card", "reviewed_at"], name="review_user_card_time"),
+            # The statistics' heatmap counts a year of answers per day from the index alone:
+            # source and undone ride along so no log row (with its JSON) is read.
+            models.Index(
+                fields=["user", "reviewed_at", "source", "undone"], name="review_user_time_kind"
+            ),
         ]
 
     def __str__(self) -> str:

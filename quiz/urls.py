@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.static import serve
 
-from quiz.views import accounts, decks, exams, exports, health, study
+from quiz.views import accounts, decks, exams, exports, health, labs, stats, study
 
 urlpatterns = [
     path("", decks.dashboard, name="dashboard"),
@@ -33,6 +33,12 @@ urlpatterns = [
     path("decks/<slug:slug>/export.<str:fmt>", exports.deck_export, name="deck_export"),
     path("topics/<int:topic_id>/export.<str:fmt>", exports.topic_export, name="topic_export"),
     path("account/reviews.csv", exports.my_review_log, name="my_review_log"),
+    path("labs/", labs.labs_index, name="labs_index"),
+    path("labs/card/<int:card_id>/", labs.card_sim, name="card_sim"),
+    path("labs/topic/<int:topic_id>/<int:index>/", labs.topic_sim, name="topic_sim"),
+    path("labs/<slug:kind>/", labs.lab_detail, name="lab_detail"),
+    path("labs/<slug:kind>/run/", labs.lab_run, name="lab_run"),
+    path("stats/", stats.stats_page, name="stats"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/login/", accounts.RateLimitedLoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -10,8 +10,9 @@ always distinct from the answer and from each other.
 from __future__ import annotations
 
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from quiz.sims import kpl
 from quiz.sims.spec import format_timestamp
@@ -209,3 +210,33 @@ def make_exercise(kind: str, seed: int) -> Exercise:
     if kind not in GENERATORS:
         raise ValueError(f"unknown exercise kind {kind!r} (one of {', '.join(GENERATORS)})")
     return GENERATORS[kind](seed)
+
+
+def exercise_fields(exercise: Exercise) -> dict[str, object]:
+    """How an exercise is stored on a ``Card`` of kind ``exercise``: ``items`` holds the
+    options, ``sim`` the answer key (not a runnable spec: it has no ``kind`` key)."""
+    return {
+        "prompt_md": exercise.prompt,
+        "answer_md": exercise.answer,
+        "items": list(exercise.options),
+        "sim": {
+            "exercise": {"kind": exercise.kind, "seed": exercise.seed},
+            "correct_index": exercise.correct_index,
+        },
+    }
+
+
+def exercise_question(card_fields: Mapping[str, Any]) -> tuple[str, list[str], list[int]]:
+    """A multiple-choice question from an exercise card's fields (a ``Card`` as a dict, or
+    ``exercise_fields(...)``): ``(stem_markdown, options, correct_indexes)``. For the exams code:
+    it needs ``prompt_md``, ``items`` and ``sim``. Raises ``ValueError`` for other cards."""
+    sim = card_fields.get("sim")
+    options = card_fields.get("items")
+    if not isinstance(sim, Mapping) or "exercise" not in sim or "correct_index" not in sim:
+        raise ValueError("not an exercise card (its sim has no exercise answer key)")
+    if not isinstance(options, list) or len(options) < 2:
+        raise ValueError("an exercise card needs at least two options in items")
+    index = sim["correct_index"]
+    if not isinstance(index, int) or not 0 <= index < len(options):
+        raise ValueError(f"correct_index {index!r} is not an option index")
+    return str(card_fields.get("prompt_md", "")), [str(o) for o in options], [index]

@@ -1,7 +1,9 @@
-"""Which simulation a topic or card shows: from a ```sim block in the notes."""
+"""Which simulation a topic or card shows: from a ```sim block in the notes, or, for a card about
+windows or KPL batching in notes without a block, one suggested from its words."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -13,3 +15,91 @@ def attach_simulations(params: dict[str, str]) -> tuple[dict[str, Any] | None, s
         return parse_embed(params), None
     except SpecError as exc:
         return None, f"bad sim block: {exc}"
+
+
+# The block each suggestion stands for: the same `key: value` pairs an author would write.
+_TUMBLING = {"type": "tumbling", "size": "1m", "preset": "ticker"}
+_TUMBLING_LATE = {
+    "type": "tumbling",
+    "size": "1m",
+    "preset": "ticker_late",
+    "floor": "1m",
+    "until": "2018-01-01T11:02:00",
+}
+_SLIDING = {
+    "type": "sliding",
+    "size": "1d",
+    "preset": "weather",
+    "keys": "none",
+    "aggregates": "min(temp), max(temp)",
+}
+_STAGGER = {"type": "stagger", "size": "1m", "preset": "ticker", "keys": "ticker, event_time"}
+_STAGGER_VPC = {"type": "stagger", "size": "5m", "preset": "vpc_flow_logs"}
+_STAGGER_CLICKS = {"type": "stagger", "size": "10s", "preset": "clickstream"}
+_KPL = {"type": "kpl", "records": "1000", "record_size": "512", "shards": "1"}
+
+_WINDOW_TYPE = re.compile(r"\b(tumbling|sliding|stagger(?:ed)?)\b")
+# Words that put "window" (or a window type's name) in the streaming-SQL sense.
+_WINDOW_CONTEXT = re.compile(
+    r"\bwindow(?:s|ed)?\b|\browtime\b|\bover\s*\(|\bkinesis (?:data )?analytics\b|\bkda\b"
+)
+_STREAM_SQL = re.compile(
+    r"\bkinesis (?:data )?analytics\b|\bkda\b|\browtime\b|\bin-application stream|"
+    r"\bwindowed quer"
+)
+# KPL: the library itself, or its batching vocabulary next to Kinesis records/shards. "Producer
+# library" alone is not enough (Kinesis Video Streams has one too), nor is "collection" alone.
+_KPL_STRONG = re.compile(
+    r"\bkpl\b|\bkinesis producer library\b|\bputrecords\b|\baggregated (?:kinesis )?records?\b|"
+    r"\buser records?\b|\brecordmaxbufferedtime\b|\baggregationmaxsize\b"
+)
+_KPL_WORDS = re.compile(r"\b(?:aggregation|collection|batching|batch(?:es|ed)?)\b")
+_KPL_CONTEXT = re.compile(r"\bkinesis (?:data streams? )?records?\b|\bshards?\b")
+
+
+def _first_window_type(*texts: str) -> str | None:
+    for text in texts:
+        m = _WINDOW_TYPE.search(text)
+        if m:
+            return "stagger" if m.group(1).startswith("stagger") else m.group(1)
+    return None
+
+
+def suggest_simulation(topic_path: str, prompt: str, answer: str) -> dict[str, Any] | None:
+    """A simulation spec for a card about KDA windows or KPL batching, else ``None``.
+
+    Keyword rules, most specific first: a window type named in the prompt, then in the answer,
+    then in the topic path (tumbling, sliding or stagger, in the streaming-SQL sense), picks that
+    window with a sensible preset (stagger on VPC flow logs or clickstream when the card says
+    so; tumbling on the late-data example when it talks about late rows); a generic "windowed
+    query" card gets tumbling; KPL, aggregation, collection, PutRecords or batching in a Kinesis
+    context gets the KPL batching simulation. Pure: the importer calls it per card.
+    """
+    from quiz.sims.embed import parse_embed
+
+    topic, p, a = topic_path.lower(), prompt.lower(), answer.lower()
+    everything = f"{topic}\n{p}\n{a}"
+    params: dict[str, str] | None = None
+    kind = _first_window_type(p, a, topic)
+    # "Tumbling" is only ever a window; "sliding"/"stagger" need the window sense nearby.
+    if kind is not None and (kind == "tumbling" or _WINDOW_CONTEXT.search(everything)):
+        if kind == "tumbling":
+            params = _TUMBLING_LATE if re.search(r"\blate\b", everything) else _TUMBLING
+        elif kind == "sliding":
+            params = _SLIDING
+        elif "vpc" in everything or "flow log" in everything:
+            params = _STAGGER_VPC
+        elif "clickstream" in everything:
+            params = _STAGGER_CLICKS
+        else:
+            params = _STAGGER
+    elif _STREAM_SQL.search(f"{p}\n{a}") and re.search(r"\bwindow", f"{p}\n{a}"):
+        params = _TUMBLING_LATE if re.search(r"\blate\b", everything) else _TUMBLING
+    elif _KPL_STRONG.search(f"{p}\n{a}") or (
+        _KPL_WORDS.search(f"{p}\n{a}")
+        and (_KPL_CONTEXT.search(everything) or _KPL_STRONG.search(topic))
+    ):
+        params = _KPL
+    if params is None:
+        return None
+    return parse_embed(dict(params))

@@ -1,0 +1,255 @@
+"""Statistics page speed: one learner with ~100,000 cards and 1,000,000 review-log rows.
+
+Builds a fresh SQLite database in a temporary folder (migrations applied), writes the content,
+the learner's card states and review log directly with executemany in big batches, then
+measures in the same run, through Django's test Client (server time, no network):
+- GET /stats/ (median of several requests);
+- the study loop's one request: the htmx POST that answers a card and returns the next
+  (median of several answers, each to the card the previous response showed).
+
+The history: reviews spread evenly over the last `--days` days (default 730, so about half
+of them fall in the heatmap's year: ~1,370 answers a day, a very heavy learner), ratings
+Again 12% / Hard 8% / Good 70% / Easy 10%, about a tenth on new or learning cards.
+
+Run: `python bench/stats.py [--cards 100000] [--reviews 1000000] [--days 730]`.
+Prints the figures, then one JSON line last: {"stats_ms": …, "study_ms": …, "ratio": …}.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import re
+import statistics
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+BATCH = 50_000
+TOPIC_SIZE = 100
+
+
+def _sql_time(at: datetime) -> str:
+    # How Django stores aware datetimes in SQLite: naive UTC text.
+    return at.astimezone(UTC).replace(tzinfo=None).isoformat(sep=" ")
+
+
+def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object, dict]:
+    from django.contrib.auth import get_user_model
+    from django.db import connection, transaction
+
+    from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
+
+    rng = random.Random(7)
+    user = get_user_model().objects.create_user(username="heavy", password="bench-password")
+    StudyProfile.objects.create(user=user, timezone="Europe/Berlin", max_reviews_per_day=9999)
+    deck = Deck.objects.create(
+        title="Bench deck", slug="bench", source_path="/bench.md", imported_at=now
+    )
+    topic_count = max(1, cards // TOPIC_SIZE)
+    Topic.objects.bulk_create(
+        Topic(deck=deck, title=f"Topic {i}", path=f"Bench › Topic {i}", level=2, order=i)
+        for i in range(topic_count)
+    )
+    topic_ids = list(Topic.objects.order_by("order").values_list("pk", flat=True))
+    stamp = _sql_time(now)
+    card_table = Card._meta.db_table
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {card_table} (deck_id, topic_id, kind, key, match_text, prompt_md, "
+            'prompt_html, answer_md, answer_html, items, term, sim, source_line, "order", '
+            "status, edited_in_admin, notes_prompt_md, notes_answer_md, created_at, updated_at) "
+            "VALUES (%s, %s, 'qa', %s, %s, %s, %s, 'An answer', '<p>An answer</p>', '[]', '', "
+            "NULL, %s, %s, 'active', 0, '', '', %s, %s)",
+            [
+                (
+                    deck.pk,
+                    topic_ids[i // TOPIC_SIZE % topic_count],
+                    f"bench-{i}",
+                    f"question {i}?",
+                    f"Question {i}?",
+                    f"<p>Question {i}?</p>",
+                    i,
+                    i,
+                    stamp,
+                    stamp,
+                )
+                for i in range(cards)
+            ],
+        )
+    card_ids = list(Card.objects.order_by("order").values_list("pk", flat=True))
+
+    # 90% of the cards studied, in notes order (the rest are new), most in review.
+    studied = card_ids[: int(cards * 0.9)]
+    state_rows = []
+    for card_id in studied:
+        roll = rng.random()
+        state = 2 if roll < 0.95 else (1 if roll < 0.98 else 3)
+        stability = rng.lognormvariate(2.5, 1.2) if state == 2 else rng.uniform(0.01, 1)
+        last = now - timedelta(days=rng.uniform(0, min(days, stability * 1.2)))
+        due = last + timedelta(days=stability)
+        suspended = rng.random() < 0.01
+        state_rows.append(
+            (
+                user.pk,
+                card_id,
+                deck.pk,
+                state,
+                None if state == 2 else 0,
+                stability,
+                rng.uniform(1, 10),
+                _sql_time(due),
+                _sql_time(last),
+                rng.randint(1, 30),
+                rng.randint(0, 9),
+                suspended,
+                suspended and rng.random() < 0.5,
+            )
+        )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {CardState._meta.db_table} (user_id, card_id, deck_id, state, step, "
+            "stability, difficulty, due, last_review, reps, lapses, suspended, buried_until, "
+            "is_leech, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "NULL, %s, 1)",
+            state_rows,
+        )
+
+    # The review log, oldest first (as it is written), in batches.
+    span = timedelta(days=days).total_seconds()
+    start = now - timedelta(days=days)
+    review_table = Review._meta.db_table
+    sql = (
+        f"INSERT INTO {review_table} (user_id, card_id, rating, reviewed_at, duration_ms, "
+        "state_before, state_after, undone, source) VALUES (%s, %s, %s, %s, %s, %s, %s, 0, %s)"
+    )
+    step = span / reviews
+    written = 0
+    while written < reviews:
+        rows = []
+        for i in range(written, min(reviews, written + BATCH)):
+            at = start + timedelta(seconds=i * step)
+            card_id = studied[rng.randrange(len(studied))]
+            rating = rng.choices((1, 2, 3, 4), weights=(12, 8, 70, 10))[0]
+            state = 2 if rng.random() < 0.9 else rng.choice((0, 1, 3))
+            stability = round(rng.lognormvariate(2.5, 1.2), 4) if state else None
+            when = at.isoformat()
+            before = json.dumps(
+                {
+                    "state": state,
+                    "step": None if state == 2 else 0,
+                    "stability": stability,
+                    "difficulty": 5.1 if state else None,
+                    "due": when,
+                    "last_review": (at - timedelta(days=stability or 0)).isoformat(),
+                    "reps": 4,
+                    "lapses": 0,
+                    "suspended": False,
+                    "buried_until": None,
+                    "is_leech": False,
+                    "version": 4,
+                }
+            )
+            after = before.replace('"reps": 4', '"reps": 5').replace('"version": 4', '"version": 5')
+            source = "exam" if rating == 1 and rng.random() < 0.05 else "study"
+            rows.append(
+                (
+                    user.pk,
+                    card_id,
+                    rating,
+                    _sql_time(at),
+                    rng.randint(1500, 20000),
+                    before,
+                    after,
+                    source,
+                )  # fmt: skip
+            )
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.executemany(sql, rows)
+        written += len(rows)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+    return user, {"cards": cards, "states": len(state_rows), "reviews": reviews, "days": days}
+
+
+def timed(call, repeat: int) -> tuple[float, list[float]]:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        call()
+        times.append((time.perf_counter() - start) * 1000)
+    return statistics.median(times), times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cards", type=int, default=100_000)
+    parser.add_argument("--reviews", type=int, default=1_000_000)
+    parser.add_argument("--days", type=int, default=730, help="days the review log spans")
+    parser.add_argument("--repeat", type=int, default=7)
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="notebank-bench-stats-"))
+    os.environ["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quiz.settings")
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    call_command("migrate", verbosity=0)
+    now = datetime.now(UTC)
+    start = time.perf_counter()
+    user, sizes = build(cards=args.cards, reviews=args.reviews, days=args.days, now=now)
+    print(f"built {sizes} in {time.perf_counter() - start:.1f} s ({work})")
+
+    client = Client()
+    client.force_login(user)
+    response = client.get("/stats/")  # warm up: templates, caches, the page works
+    assert response.status_code == 200, response.status_code
+    stats_ms, stats_all = timed(lambda: client.get("/stats/"), args.repeat)
+
+    page = client.get("/study/").content.decode()
+
+    def fields(html: str) -> dict[str, str]:
+        found = dict(re.findall(r'name="(\w+)" value="([^"]*)"', html))
+        # The prompt's forms carry these; the revealed answer adds the "shown" token (timing).
+        return {k: found[k] for k in ("card", "version", "scope", "since")}
+
+    current = {"fields": fields(page)}
+
+    def answer() -> None:
+        response = client.post(
+            "/study/answer/", {**current["fields"], "rating": 3}, HTTP_HX_REQUEST="true"
+        )
+        assert response.status_code == 200, response.status_code
+        current["fields"] = fields(response.content.decode())
+
+    answer()  # warm up
+    study_ms, study_all = timed(answer, args.repeat)
+
+    print("stats GET ms:", [round(t, 1) for t in stats_all])
+    print("study answer POST ms:", [round(t, 1) for t in study_all])
+    print(
+        json.dumps(
+            {
+                "stats_ms": round(stats_ms, 1),
+                "study_ms": round(study_ms, 1),
+                "ratio": round(stats_ms / study_ms, 2),
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,468 @@
+"""A learner's progress figures for the statistics page, each one database aggregate.
+
+Keyword-only functions over the models; no review rows are loaded into Python (each query
+returns at most a row per day, per rating or per topic). Definitions (also in
+docs/README-stats.md):
+
+- Days are local calendar days (midnight to midnight) in the learner's time zone
+  (`StudyProfile.timezone`). The study day that daily limits use starts at 4 am instead
+  (`quiz.study.day_bounds`); a calendar should say the date the learner saw on the clock.
+  Rows are put in days by counting index ranges between local midnights (`counts_between`),
+  not by grouping on TruncDate(tzinfo=...): exact across DST on SQLite and PostgreSQL alike,
+  and several times faster on a year of reviews (measurements in the function's docstring).
+- Only study answers count (`source="study"`, not undone): exam misses are logged as Again
+  reviews but say nothing about the buttons the learner pressed; exams have their own trend.
+- True retention: of the answers to cards that were in the Review state (`state_before`),
+  the share rated Hard, Good or Easy. Young means the card's stability before the answer was
+  under 21 days, mature 21 days or more. FSRS schedules a card's interval to the day its recall
+  falls to the desired retention, which at the default 0.9 is exactly its stability, and the
+  stability is stored exactly in each answer's `state_before` snapshot.
+- Mastery of a topic: the mean FSRS retrievability now over the topic's own active cards, a card
+  this learner never studied counting 0, so mastery grows with coverage as well as memory.
+  Retrievability is computed in SQL with the FSRS-6 formula R = (1 + factor·t/S)^decay (t whole
+  days since the last review, S stability, factor and decay from the learner's scheduler), the
+  same formula fsrs's `Scheduler.get_card_retrievability` uses; a test checks they agree.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connections
+from django.db.models import (
+    Case,
+    Count,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    QuerySet,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, Power, TruncDate
+
+from quiz import study
+from quiz.models import Card, CardState, ExamAttempt, Review, StudyProfile
+from quiz.scheduling import EASY, GOOD, HARD, LEARNING, NEW, RATINGS, RELEARNING, REVIEW
+
+User = AbstractBaseUser
+
+HEATMAP_DAYS = 365
+FORECAST_DAYS = 30
+RETENTION_DAYS = 30
+MATURE_DAYS = 21
+MASTERY_TOPICS = 20
+EXAM_TREND_ATTEMPTS = 30
+KINDS = ("young", "mature", "learning")
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+# --- local days in SQL -------------------------------------------------------------------------
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The UTC instant a local calendar day starts (a DST gap at midnight moves it on)."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def day_starts(*, first: date, days: int, tz: ZoneInfo) -> list[datetime]:
+    """The UTC instants local days `first` … `first + days` start: `days` days' bounds."""
+    return [local_midnight(first + timedelta(days=i), tz) for i in range(days + 1)]
+
+
+def counts_between(queryset: QuerySet[Any], *, field: str, bounds: list[datetime]) -> list[int]:
+    """How many rows of `queryset` have `field` in each [bounds[i], bounds[i + 1]).
+
+    One statement of scalar subqueries, each counting one index range. This is how days are
+    bucketed here instead of grouping by TruncDate(field, tzinfo=zone): the bounds are local
+    midnights worked out by zoneinfo, so DST and odd offsets are exact on every database, and
+    counting a range of an index is much cheaper than grouping rows by a computed date (on
+    SQLite, TruncDate with a zone calls back into Python for every row, about 8 µs each; a
+    native date() still sorts every row). A year of 500,000 reviews: about 30 ms, against
+    180 ms for native date() grouping and seconds for TruncDate.
+
+    `queryset` may only filter its own table (no joins).
+    """
+    query = queryset.query
+    if any(n for alias, n in query.alias_refcount.items() if alias != query.base_table):
+        raise ValueError("counts_between needs filters on the model's own table only")
+    connection = connections[queryset.db]
+    compiler = query.get_compiler(connection=connection)
+    where, where_params = compiler.compile(query.where) if query.where else ("1 = 1", ())
+    quote = connection.ops.quote_name
+    table = quote(queryset.model._meta.db_table)
+    column = f"{table}.{quote(queryset.model._meta.get_field(field).column)}"
+    one = f"(SELECT COUNT(*) FROM {table} WHERE {where} AND {column} >= %s AND {column} < %s)"
+    params: list[Any] = []
+    for low, high in itertools.pairwise(bounds):
+        params += [
+            *where_params,
+            connection.ops.adapt_datetimefield_value(low),
+            connection.ops.adapt_datetimefield_value(high),
+        ]
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT " + ", ".join([one] * (len(bounds) - 1)), params)
+        return [int(n or 0) for n in cursor.fetchone()]
+
+
+def retrievability(*, now: datetime, factor: float, decay: float) -> Expression:
+    """FSRS-6 R = (1 + factor·t/S)^decay as a SQL expression over CardState rows, t the whole
+    days from last_review to `now`. Only the whole days differ per database; `Power` is native
+    on both (Django supplies it on an SQLite built without math functions)."""
+    return Power(
+        Value(1.0) + Value(factor) * _ElapsedDays(F("last_review"), now=now) / F("stability"),
+        Value(decay),
+        output_field=FloatField(),
+    )
+
+
+class _ElapsedDays(Func):
+    """Whole days from a datetime column to `now` (never negative), as fsrs counts them
+    (`timedelta.days`). Written for the two databases Notebank runs on; SQLite's strftime('%s')
+    drops fractions of a second, which only matters within a second of a whole day."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression: Expression, *, now: datetime):
+        super().__init__(expression)
+        self.now_s = int(now.timestamp())
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        column, params = compiler.compile(self.source_expressions[0])
+        sql = f"MAX(0, (%s - CAST(strftime('%%s', {column}) AS INTEGER)) / 86400)"
+        return sql, [self.now_s, *params]
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        column, params = compiler.compile(self.source_expressions[0])
+        sql = f"GREATEST(0, FLOOR((%s - EXTRACT(EPOCH FROM {column})) / 86400))"
+        return sql, [self.now_s, *params]
+
+
+# --- the figures -------------------------------------------------------------------------------
+
+
+def _study_reviews(user: User) -> QuerySet[Review]:
+    return Review.objects.filter(user=user, undone=False, source="study")
+
+
+@dataclass(frozen=True)
+class Heatmap:
+    start: date
+    end: date
+    counts: dict[date, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def active_days(self) -> int:
+        return sum(1 for n in self.counts.values() if n)
+
+
+def review_heatmap(*, user: User, today: date, tz: ZoneInfo, days: int = HEATMAP_DAYS) -> Heatmap:
+    """Study answers per local day over the `days` days ending today (days with none left out)."""
+    start = today - timedelta(days=days - 1)
+    counts = counts_between(
+        _study_reviews(user), field="reviewed_at", bounds=day_starts(first=start, days=days, tz=tz)
+    )
+    return Heatmap(
+        start=start,
+        end=today,
+        counts={start + timedelta(days=i): n for i, n in enumerate(counts) if n},
+    )
+
+
+def due_forecast(
+    *, user: User, today: date, tz: ZoneInfo, days: int = FORECAST_DAYS
+) -> list[tuple[date, int]]:
+    """Cards falling due on each local day from today on; overdue cards count on today.
+
+    Every studied card (not new) of an active card that is not suspended, learning cards
+    included: what the learner will have to answer.
+    """
+    open_states = CardState.objects.filter(user=user, suspended=False).exclude(state=NEW)
+    bounds = day_starts(first=today, days=days, tz=tz)
+    counts = counts_between(open_states, field="due", bounds=[_EPOCH, *bounds])
+    counts = [counts[0] + counts[1], *counts[2:]]
+    # counts_between cannot join, so the (few) states of retired cards come off afterwards.
+    # Driven from the retired cards (a short list), not from every state row.
+    retired_cards = Card.objects.exclude(status=Card.Status.ACTIVE).values("pk")
+    retired = (
+        open_states.filter(card_id__in=retired_cards, due__lt=bounds[-1])
+        .annotate(day=TruncDate("due", tzinfo=tz))
+        .values_list("day")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    for day, n in retired:
+        counts[max(0, (day - today).days)] -= n
+    return [(today + timedelta(days=i), n) for i, n in enumerate(counts)]
+
+
+@dataclass(frozen=True)
+class Retention:
+    young_passed: int
+    young_total: int
+    mature_passed: int
+    mature_total: int
+
+    @staticmethod
+    def rate(passed: int, total: int) -> float | None:
+        return passed / total if total else None
+
+    @property
+    def young(self) -> float | None:
+        return self.rate(self.young_passed, self.young_total)
+
+    @property
+    def mature(self) -> float | None:
+        return self.rate(self.mature_passed, self.mature_total)
+
+    @property
+    def all(self) -> float | None:
+        return self.rate(
+            self.young_passed + self.mature_passed, self.young_total + self.mature_total
+        )
+
+
+@dataclass(frozen=True)
+class ButtonCounts:
+    learning: dict[int, int]
+    review: dict[int, int]
+
+    @property
+    def total(self) -> int:
+        return sum(self.learning.values()) + sum(self.review.values())
+
+
+@dataclass(frozen=True)
+class Answers:
+    """Study answers in a window, by rating: on young and mature cards in Review state, and on
+    the rest (new, learning and relearning cards)."""
+
+    young: dict[int, int]
+    mature: dict[int, int]
+    learning: dict[int, int]
+
+    @property
+    def retention(self) -> Retention:
+        return Retention(
+            young_passed=self.young[HARD] + self.young[GOOD] + self.young[EASY],
+            young_total=sum(self.young.values()),
+            mature_passed=self.mature[HARD] + self.mature[GOOD] + self.mature[EASY],
+            mature_total=sum(self.mature.values()),
+        )
+
+    @property
+    def buttons(self) -> ButtonCounts:
+        review = {r: self.young[r] + self.mature[r] for r in RATINGS}
+        return ButtonCounts(learning=dict(self.learning), review=review)
+
+
+def answers_since(*, user: User, since: datetime) -> Answers:
+    """One grouped pass over the window's answers for both retention and the buttons.
+
+    Young or mature comes from the card's stability before the answer (`state_before`); see the
+    module docstring for why stability stands for the interval."""
+    state = Cast(KT("state_before__state"), IntegerField())
+    stability = Cast(KT("state_before__stability"), FloatField())
+    kind = Case(
+        When(Q(state_b=REVIEW, stability_b__lt=MATURE_DAYS), then=Value("young")),
+        When(state_b=REVIEW, then=Value("mature")),
+        default=Value("learning"),
+    )
+    rows = (
+        _study_reviews(user)
+        .filter(reviewed_at__gte=since)
+        .alias(state_b=state, stability_b=stability)
+        .annotate(kind=kind)
+        .values_list("kind", "rating")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    found: dict[str, dict[int, int]] = {k: dict.fromkeys(RATINGS, 0) for k in KINDS}
+    for kind_name, rating, n in rows:
+        found[kind_name][rating] += n
+    return Answers(**found)
+
+
+def true_retention(*, user: User, since: datetime) -> Retention:
+    """Passed (Hard or better) over answered, for cards in Review state, young and mature."""
+    return answers_since(user=user, since=since).retention
+
+
+def answer_buttons(*, user: User, since: datetime) -> ButtonCounts:
+    """How often each rating was pressed, on review cards and on the rest."""
+    return answers_since(user=user, since=since).buttons
+
+
+@dataclass(frozen=True)
+class StateCounts:
+    """Active cards by this learner's state. New, learning, review and relearning exclude
+    suspended cards, which are counted once under suspended; leeches overlap the others
+    (a leech is usually also suspended)."""
+
+    new: int
+    learning: int
+    review: int
+    relearning: int
+    suspended: int
+    leeches: int
+
+    @property
+    def total(self) -> int:
+        return self.new + self.learning + self.review + self.relearning + self.suspended
+
+
+@dataclass(frozen=True)
+class TopicMastery:
+    topic_id: int
+    title: str
+    path: str
+    cards: int
+    studied: int
+    mastery: float
+
+
+@dataclass
+class Mastery:
+    weakest: list[TopicMastery] = field(default_factory=list)
+    studied_topics: int = 0
+
+
+@dataclass(frozen=True)
+class Cards:
+    counts: StateCounts
+    mastery: Mastery
+
+
+def cards_overview(
+    *, user: User, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
+) -> Cards:
+    """Card counts by state and per-topic mastery from one grouped pass over the learner's
+    states (per topic), plus the active cards per topic; mastery lists the topics the learner
+    has studied at least one card of, weakest first."""
+    scheduler = study.scheduler_for(profile)
+    studied = Q(stability__isnull=False, last_review__isnull=False) & ~Q(state=NEW)
+    open_ = Q(suspended=False)
+    rows = list(
+        CardState.objects.filter(user=user, card__status=Card.Status.ACTIVE)
+        .values_list("card__topic_id")
+        .annotate(
+            started=Count("id", filter=Q(suspended=True) | ~Q(state=NEW)),
+            learning=Count("id", filter=open_ & Q(state=LEARNING)),
+            review=Count("id", filter=open_ & Q(state=REVIEW)),
+            relearning=Count("id", filter=open_ & Q(state=RELEARNING)),
+            suspended=Count("id", filter=Q(suspended=True)),
+            leeches=Count("id", filter=Q(is_leech=True)),
+            studied=Count("id", filter=studied),
+            r=Sum(
+                retrievability(now=now, factor=scheduler._FACTOR, decay=scheduler._DECAY),
+                filter=studied,
+            ),
+        )
+        .order_by()
+    )
+    sums = [sum(column) for column in zip(*(row[1:7] for row in rows), strict=True)] or [0] * 6
+    started, learning, review, relearning, suspended, leeches = sums
+    active = Card.objects.filter(status=Card.Status.ACTIVE).count()
+    counts = StateCounts(
+        new=active - started,
+        learning=learning,
+        review=review,
+        relearning=relearning,
+        suspended=suspended,
+        leeches=leeches,
+    )
+    by_topic = {row[0]: (row[7], row[8] or 0.0) for row in rows if row[7]}
+    if not by_topic:
+        return Cards(counts=counts, mastery=Mastery())
+    totals = (
+        Card.objects.filter(status=Card.Status.ACTIVE, topic_id__in=by_topic)
+        .values_list("topic_id", "topic__title", "topic__path")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    topics = [
+        TopicMastery(
+            topic_id=topic_id,
+            title=title,
+            path=path,
+            cards=n,
+            studied=by_topic[topic_id][0],
+            mastery=by_topic[topic_id][1] / n,
+        )
+        for topic_id, title, path, n in totals
+    ]
+    topics.sort(key=lambda t: (t.mastery, t.path))
+    return Cards(counts=counts, mastery=Mastery(weakest=topics[:limit], studied_topics=len(topics)))
+
+
+def card_counts(*, user: User) -> StateCounts:
+    profile = StudyProfile.objects.filter(user=user).first() or StudyProfile(user=user)
+    return cards_overview(user=user, now=datetime.now(UTC), profile=profile).counts
+
+
+def topic_mastery(
+    *, user: User, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
+) -> Mastery:
+    return cards_overview(user=user, now=now, profile=profile, limit=limit).mastery
+
+
+def exam_trend(*, user: User, limit: int = EXAM_TREND_ATTEMPTS) -> list[ExamAttempt]:
+    """The latest submitted attempts, oldest first."""
+    attempts = (
+        ExamAttempt.objects.filter(user=user, submitted_at__isnull=False, score__isnull=False)
+        .order_by("-submitted_at", "-pk")
+        .only("pk", "mode", "submitted_at", "score", "pass_mark", "correct_count", "count")[:limit]
+    )
+    return list(reversed(attempts))
+
+
+# --- everything for the page -------------------------------------------------------------------
+
+
+@dataclass
+class Overview:
+    today: date
+    timezone: str
+    heatmap: Heatmap
+    forecast: list[tuple[date, int]]
+    retention: Retention
+    buttons: ButtonCounts
+    counts: StateCounts
+    mastery: Mastery
+    exams: list[ExamAttempt]
+    window_start: date
+
+
+def overview(*, user: User, now: datetime, profile: StudyProfile | None = None) -> Overview:
+    profile = profile or study.profile_for(user)
+    tz = study.zone(profile.timezone)
+    today = now.astimezone(tz).date()
+    window_start = today - timedelta(days=RETENTION_DAYS - 1)
+    answers = answers_since(user=user, since=local_midnight(window_start, tz))
+    cards = cards_overview(user=user, now=now, profile=profile)
+    return Overview(
+        today=today,
+        timezone=tz.key,
+        heatmap=review_heatmap(user=user, today=today, tz=tz),
+        forecast=due_forecast(user=user, today=today, tz=tz),
+        retention=answers.retention,
+        buttons=answers.buttons,
+        counts=cards.counts,
+        mastery=cards.mastery,
+        exams=exam_trend(user=user),
+        window_start=window_start,
+    )
