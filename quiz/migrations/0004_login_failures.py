@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quiz', '0002_exams'),
+        ('quiz', '0003_stats_indexes'),
     ]
 
     operations = [
