@@ -36,7 +36,7 @@ from quiz.models import (
 )
 from quiz.notes.decode import MAX_NOTES_BYTES
 from quiz.scheduling import AGAIN, GOOD
-from tests.factory import PASSWORD, make_exam_bank, make_user, write_notes
+from tests.factory import PASSWORD, import_text, make_exam_bank, make_user, write_notes
 
 pytestmark = pytest.mark.django_db
 
@@ -90,11 +90,17 @@ class World:
 
 
 @pytest.fixture
-def world() -> World:
+def world(tmp_path: Path, media_root: Path) -> World:
     a, b = make_user("alice"), make_user("bob")
     bank = make_exam_bank()
     now = timezone.now() - timedelta(hours=1)
     card, suspended = bank.cards[0], bank.cards[1]
+    # Simulations on a card and a topic, so the labs' embed URLs have something to show.
+    import_text(tmp_path, "# Sims\n\n## Sim lab\n\n```sim\ntype: tumbling\nsize: 60s\n```\n")
+    sim = Topic.objects.get(title="Sim lab").sims[0]  # as the importer stores it
+    Card.objects.filter(pk=card.pk).update(sim=sim)
+    Topic.objects.filter(pk=bank.storage.pk).update(sims=[sim])
+    card.refresh_from_db()
     study.answer_card(user=a, card=card, rating=GOOD, version=0, now=now)
     study.answer_card(user=a, card=card, rating=AGAIN, version=1, now=now)
     # A's latest answer, so undo would take it back (if it were B's to undo).
@@ -158,6 +164,12 @@ ROUTES: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "login": ("self", lambda w: {}),
     "logout": ("self", lambda w: {}),
     "healthz": ("self", lambda w: {}),
+    "labs_index": ("self", lambda w: {}),
+    "lab_detail": ("shared", lambda w: {"kind": "tumbling"}),
+    "lab_run": ("shared", lambda w: {"kind": "tumbling"}),  # runs a simulation, stores nothing
+    "card_sim": ("shared", lambda w: {"card_id": w.card.pk}),
+    "topic_sim": ("shared", lambda w: {"topic_id": w.topic.pk, "index": 0}),
+    "stats": ("self", lambda w: {}),
 }
 
 # Views that take one of A's ids in the POST body rather than the URL.
@@ -229,6 +241,8 @@ def test_ids_of_another_learners_things_give_404_and_nothing_of_theirs_changes(
             assert response.status_code < 500, f"{method.upper()} {url}: {response.status_code}"
             assert a_snapshot(world) == before, f"{method.upper()} {url} by B changed A's data"
         seen[route.name] = (statuses[0], statuses[1])
+        if access == "shared":  # shared content is there for B too (the fill is right)
+            assert 200 in statuses, f"{url}: {statuses} for B"
         if access == "owned" or route.name in POST_BODY_OWNED:
             allowed = {404, 405}
             assert set(statuses) <= allowed and 404 in statuses, f"{url}: {statuses} for B"
@@ -592,6 +606,24 @@ def test_hostile_notes_run_nothing_in_chromium_on_every_page_that_shows_notes(
         page.wait_for_url(re.compile(r"/results/$"))
         check(f"exam {deck.title} results")
     assert ExamQuestion.objects.filter(answered_at__isnull=False).count() > 5
+
+    # Simulations: each topic's and card's embedded widget, and a card's under its answer.
+    sim_pages = [
+        f"/labs/topic/{topic.pk}/{index}/"
+        for topic in Topic.objects.exclude(sims=[])
+        for index in range(len(topic.sims))
+    ]
+    sim_cards = list(Card.objects.exclude(sim=None))
+    sim_pages += [f"/labs/card/{card.pk}/" for card in sim_cards]
+    assert sim_pages and sim_cards, "the corpus has simulations (a sim block, auto-linked cards)"
+    for url in sim_pages:
+        page.goto(f"{base}{url}")
+        check(f"simulation {url}")
+    for card in sim_cards[:2]:
+        page.goto(f"{base}/study/?card={card.pk}&show=answer")
+        page.locator(".card-sim").scroll_into_view_if_needed()
+        page.locator(".card-sim svg").first.wait_for(timeout=5000)
+        check(f"study card {card.pk} with its simulation")
 
     # The admin's card editor and its live preview, typed into like an author would.
     for card in Card.objects.filter(deck=scripts)[:4]:
