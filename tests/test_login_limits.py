@@ -92,3 +92,21 @@ def test_old_failures_are_purged(client: Client) -> None:
     LoginFailure.objects.create(username="x", ip="203.0.113.7", at=old)
     attempt(client, "nobody", "wrong")
     assert list(LoginFailure.objects.values_list("username", flat=True)) == ["nobody"]
+
+
+def test_staff_can_lift_a_lock_out_in_the_admin(client: Client) -> None:
+    make_user("grace")
+    for _ in range(login_limits.MAX_PER_USERNAME):
+        attempt(client, "grace", "wrong")
+    editor = make_user("editor", is_staff=True, is_superuser=True)
+    staff = Client()
+    staff.force_login(editor)
+    listing = staff.get("/admin/quiz/loginfailure/?q=grace")
+    assert listing.status_code == 200 and "203.0.113.7" in listing.content.decode()
+    ids = list(LoginFailure.objects.values_list("pk", flat=True))
+    staff.post(
+        "/admin/quiz/loginfailure/",
+        {"action": "delete_selected", "_selected_action": ids, "post": "yes"},
+    )
+    assert not LoginFailure.objects.exists()
+    assert attempt(client, "grace", PASSWORD).status_code == 302
