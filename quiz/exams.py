@@ -37,6 +37,7 @@ from quiz.questions import (
     available_count,
     make_questions,
 )
+from quiz.sims.exercises import exercise_question
 
 if TYPE_CHECKING:
     import fsrs
@@ -71,6 +72,17 @@ def resolve_deck(deck_or_path: str) -> Deck:
     return deck
 
 
+def _exercise_answer(card: Card) -> int | None:
+    """The option index the simulation engine computed, for an exercise card."""
+    if card.kind != Card.Kind.EXERCISE:
+        return None
+    fields = {"prompt_md": card.prompt_md, "items": card.items, "sim": card.sim}
+    try:
+        return exercise_question(fields)[2][0]
+    except ValueError:
+        return None
+
+
 def load_bank(deck: Deck) -> tuple[list[SourceCard], list[SourceTopic], dict[int, Topic]]:
     """The deck's active cards and all its topics, as the generator's plain data."""
     topics = {t.pk: t for t in deck.topics.all()}
@@ -83,6 +95,7 @@ def load_bank(deck: Deck) -> tuple[list[SourceCard], list[SourceTopic], dict[int
             answer_md=c.answer_md,
             items=tuple(str(i) for i in (c.items or [])),
             term=c.term,
+            correct_index=_exercise_answer(c),
         )
         for c in deck.cards.filter(status=Card.Status.ACTIVE).order_by("pk")
     ]

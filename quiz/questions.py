@@ -31,15 +31,16 @@ MAX_OPTION_CHARS = 300
 MIN_DISTRACTORS = 3
 NEAR_SAME_RATIO = 0.9
 
-TERM, DEFINITION, ANSWER, ONE_OF, NOT_ONE_OF, CHOOSE_TWO = (
+TERM, DEFINITION, ANSWER, ONE_OF, NOT_ONE_OF, CHOOSE_TWO, EXERCISE = (
     "term",
     "definition",
     "answer",
     "one_of",
     "not_one_of",
     "choose_two",
+    "exercise",
 )
-QUESTION_KINDS = (TERM, DEFINITION, ANSWER, ONE_OF, NOT_ONE_OF, CHOOSE_TWO)
+QUESTION_KINDS = (TERM, DEFINITION, ANSWER, ONE_OF, NOT_ONE_OF, CHOOSE_TWO, EXERCISE)
 # How the question kind reads above a question (the stem itself says what to do).
 KIND_LABELS = {
     TERM: "Definition → term",
@@ -48,6 +49,7 @@ KIND_LABELS = {
     ONE_OF: "One of a list",
     NOT_ONE_OF: "The odd one out",
     CHOOSE_TWO: "Choose two",
+    EXERCISE: "Simulation exercise",
 }
 
 
@@ -65,8 +67,9 @@ class SourceCard:
     kind: str  # "qa", "definition", "list", ...
     prompt_md: str
     answer_md: str
-    items: tuple[str, ...] = ()  # list cards, Markdown
+    items: tuple[str, ...] = ()  # list cards, Markdown; exercise cards: the options
     term: str = ""  # definition cards
+    correct_index: int | None = None  # exercise cards: which of `items` the engine computed
 
 
 @dataclass(frozen=True)
@@ -74,7 +77,9 @@ class Question:
     card_id: int
     topic_id: int
     kind: str  # one of QUESTION_KINDS
-    stem: str  # plain text; may hold a blank line between the question and a quotation
+    # Plain text (may hold a blank line between the question and a quotation); for EXERCISE
+    # questions, Markdown (their rows are a table), rendered through the notes sanitizer.
+    stem: str
     options: tuple[str, ...]  # plain text, shuffled
     correct: tuple[int, ...]  # indexes into options, ascending
     explanation: str  # the source card's answer, plain text
@@ -399,7 +404,18 @@ class QuestionMaker:
             explanation=plain_text(card.answer_md),
         )
 
+    def _exercise(self, card: SourceCard, rng: random.Random | None) -> Question | None:
+        """A simulation exercise: the engine computed the answer and its distractors."""
+        options = [plain_text(o) for o in card.items]
+        index = card.correct_index
+        if index is None or not 0 <= index < len(options) or len(options) < MIN_DISTRACTORS + 1:
+            return None
+        right = options[index]
+        distractors = [o for i, o in enumerate(options) if i != index]
+        return self._finish(card, EXERCISE, card.prompt_md, [right], distractors, rng)
+
     _BUILDERS = {
+        EXERCISE: _exercise,
         TERM: _term,
         DEFINITION: _definition,
         ANSWER: _answer,
@@ -411,6 +427,7 @@ class QuestionMaker:
         "definition": (TERM, DEFINITION),
         "qa": (ANSWER,),
         "list": (ONE_OF, NOT_ONE_OF, CHOOSE_TWO),
+        "exercise": (EXERCISE,),
     }
 
     def kinds_for(self, card: SourceCard) -> list[str]:

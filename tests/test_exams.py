@@ -495,3 +495,31 @@ def test_make_exam_prints_a_readable_preview_without_json() -> None:
     assert text.count("→ My notes › ") == 3
     assert text.strip().endswith(f"3 question(s) from {bank.deck.slug}, seed 2")
     assert not ExamAttempt.objects.exists()  # writes nothing
+
+
+def test_simulation_exercises_are_exam_questions_with_rendered_tables(
+    client, media_root, settings
+) -> None:
+    from quiz.exercise_cards import make_exercise_cards
+    from quiz.importing import import_notes
+    from quiz.models import Deck, ExamQuestion
+
+    assert import_notes(paths=[settings.CONTENT_DIR / "01-kinesis-analytics-windows.md"]).ok
+    assert make_exercise_cards(count=2, seed=4).created
+    deck = Deck.objects.get()
+    user = make_user("examiner")
+    available = exams.available_questions(deck=deck)
+    attempt = exams.start_attempt(
+        user=user, deck=deck, now=NOW, mode=ExamAttempt.Mode.PRACTICE, count=available, seed=5
+    )
+
+    exercise = ExamQuestion.objects.filter(attempt=attempt, kind="exercise").first()
+    assert exercise is not None
+    card = exercise.card
+    right = card.items[card.sim["correct_index"]]
+    assert [exercise.options[i] for i in exercise.correct] == [right]
+
+    client.force_login(user)
+    page = client.get(f"/exams/{attempt.pk}/q/{exercise.position}/").content.decode()
+    assert "<table>" in page and "ROWTIME" in page  # the rows are a table, not Markdown pipes
+    assert "|---|" not in page

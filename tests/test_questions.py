@@ -234,3 +234,33 @@ def test_distractors_of_implausible_length_are_not_used() -> None:
     assert q is not None
     assert all("long sentence" not in o for o in q.options)
     assert q.stem == "Which of these is one of “The Vs of big data”?"
+
+
+def test_exercise_card_gives_its_engine_computed_question() -> None:
+    from quiz.questions import EXERCISE
+    from quiz.sims.exercises import make_exercise
+
+    exercise = make_exercise("kpl", 3)
+    card = SourceCard(
+        50,
+        2,
+        "exercise",
+        exercise.prompt,
+        exercise.answer,
+        items=tuple(exercise.options),
+        correct_index=exercise.correct_index,
+    )
+
+    (question,) = make_questions([card], TOPICS, count=5, seed=9)
+
+    assert question.kind == EXERCISE
+    assert question.stem == exercise.prompt
+    assert sorted(question.options) == sorted(exercise.options)
+    assert [question.options[i] for i in question.correct] == [
+        exercise.options[exercise.correct_index]
+    ]
+
+
+def test_exercise_card_without_an_answer_key_gives_no_question() -> None:
+    card = SourceCard(51, 2, "exercise", "How many?", "3", items=("1", "2", "3", "4"))
+    assert make_questions([card], TOPICS, count=5, seed=1) == []

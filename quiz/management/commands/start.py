@@ -30,6 +30,8 @@ class Command(BaseCommand):
             f"{settings.CONTENT_DIR}"
         )
         call_command("import_notes", str(settings.CONTENT_DIR), stdout=self.stdout)
+        # Engine-computed exercises for the topics that carry a simulation (idempotent).
+        call_command("make_exercises", stdout=self.stdout)
         addrport = options["addrport"]
         host, _, port = addrport.rpartition(":")
         self.stdout.write(
