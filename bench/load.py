@@ -71,8 +71,9 @@ password = make_password({password!r})
 users = User.objects.bulk_create(
     User(username=f"learner{{i}}", password=password) for i in range({count})
 )
-# Plenty of new cards a day, so nobody runs out of cards during the run.
-StudyProfile.objects.bulk_create(StudyProfile(user=u, new_per_day=9999) for u in users)
+# 50 new cards a day (a keen learner): enough that nobody runs out during a run. Much higher
+# limits make each answer dearer, since the queue counts up to that many new cards left.
+StudyProfile.objects.bulk_create(StudyProfile(user=u, new_per_day=50) for u in users)
 """
 
 
@@ -243,6 +244,7 @@ def main() -> None:
             "refused_as_already_recorded": tally["refused_as_stale"],
             "double_clicks": tally["double_clicks"],
             "double_clicks_recorded_twice": tally["double_click_both_recorded"],
+            "sessions_finished": tally["sessions_finished"],
             **server_times(work / "gunicorn.log"),
             "learners": options.learners,
             "seconds": options.seconds,
