@@ -57,6 +57,9 @@ def main() -> None:
     work = Path(tempfile.mkdtemp(prefix="notebank-bench-"))
     os.environ["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
     os.environ["MEDIA_ROOT"] = str(work / "media")
+    # Production mode: with DEBUG on, Django also records every SQL statement it runs.
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quiz.settings")
     sys.path.insert(0, str(ROOT))
     import django
