@@ -95,7 +95,14 @@ def find_note_files(paths: Sequence[str | os.PathLike[str]], report: ImportRepor
             # followlinks=False: a symlink loop cannot send the walk round for ever.
             for folder, dirs, names in os.walk(path, followlinks=False):
                 dirs.sort()
-                below.extend(Path(folder) / n for n in sorted(names) if n.lower().endswith(".md"))
+                for name in sorted(names):
+                    file = Path(folder) / name
+                    if not name.lower().endswith(".md"):
+                        continue
+                    if file.is_file():
+                        below.append(file)
+                    else:  # a link to nowhere, or to itself
+                        report.error(str(file), "a broken or looping symlink, not a file")
             if not below:
                 report.error(str(raw), "folder holds no .md files")
             found.extend(sorted(below))
@@ -105,7 +112,10 @@ def find_note_files(paths: Sequence[str | os.PathLike[str]], report: ImportRepor
             report.error(str(raw), "not a regular file")
     unique: dict[Path, Path] = {}
     for p in found:
-        unique.setdefault(p.resolve(), p)
+        try:
+            unique.setdefault(p.resolve(), p)
+        except (OSError, RuntimeError):  # a link loop made between the walk and now
+            report.error(str(p), "a broken or looping symlink, not a file")
     return list(unique.values())
 
 

@@ -117,7 +117,7 @@ USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
 
@@ -157,6 +157,10 @@ SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
 # Behind a TLS-terminating proxy that sets X-Forwarded-Proto (nginx, a load balancer).
 if env_bool("BEHIND_TLS_PROXY", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# How many proxies in front of the app append to X-Forwarded-For (0: clients connect directly).
+# Log-in rate limiting counts failures per client address and takes it from that header only
+# when the deployment says the proxies set it; otherwise any client could forge its address.
+TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # /healthz answers plain HTTP probes from the load balancer.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 

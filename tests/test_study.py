@@ -314,6 +314,57 @@ def test_two_processes_answering_the_same_card_at_once_record_one_review(topic) 
     assert CardState.objects.get(card=card).version == 1
 
 
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("studied_before", [False, True], ids=["new card", "studied card"])
+def test_two_tabs_in_two_processes_posting_the_same_answer_at_once_record_one_review(
+    deck, topic, studied_before
+) -> None:
+    """The answer view, not just the service: several clients, each in its own thread with its
+    own database connection (as separate gunicorn workers have), post the same answer form at
+    the same instant. PostgreSQL runs them truly in parallel; exactly one may be recorded."""
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel writers need a server database; SQLite serialises every write")
+    user = make_user("racer")
+    card = make_card(topic)
+    if studied_before:
+        answer(user, card, GOOD)
+    client = login(Client(), user)
+    html = reveal(client, f"/study/deck/{deck.slug}/")
+    fields = {**form_fields(html), "rating": str(GOOD)}
+    assert fields["card"] == str(card.pk)
+    session = client.cookies["sessionid"].value
+    reviews_before = Review.objects.filter(card=card).count()
+    racers = 4
+    barrier = threading.Barrier(racers)
+    outcomes: list[tuple[int, bool, int]] = []
+
+    def race() -> None:
+        tab = Client()
+        tab.cookies["sessionid"] = session
+        try:
+            with connection.cursor() as cursor:  # this thread's own connection
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+            barrier.wait(timeout=10)
+            response = tab.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
+            body = response.content.decode()
+            outcomes.append((response.status_code, "already recorded" not in body, pid))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len({pid for _, _, pid in outcomes}) == racers  # really separate connections
+    assert [status for status, _, _ in outcomes] == [200] * racers
+    assert sorted(recorded for _, recorded, _ in outcomes) == [False] * (racers - 1) + [True]
+    assert Review.objects.filter(card=card).count() == reviews_before + 1
+    assert CardState.objects.get(card=card).version == int(fields["version"]) + 1
+
+
 def test_undo_restores_the_previous_state_exactly_and_marks_the_review(user, topic) -> None:
     card = make_card(topic)
     answer(user, card, GOOD)

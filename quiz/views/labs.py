@@ -2,8 +2,8 @@
 and topics embed the same partial for their stored simulation spec.
 
 The work happens in ``quiz.sims.lab`` (pure): these views only pick the parameters, call it, and
-render. Running a simulation changes nothing on the server, so the POST variant (for pasted CSV
-too long for a URL) is CSRF-exempt: there is no state for a forged request to change.
+render. Running a simulation changes nothing on the server; the POST variant (for pasted CSV
+too long for a URL) still needs the CSRF token, as every POST does (tests/test_hardening.py).
 """
 
 from __future__ import annotations
