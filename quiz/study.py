@@ -110,7 +110,13 @@ def scope_from_key(key: str) -> Scope:
         return Scope()
     kind, _, raw_id = key.partition(":")
     if kind == "deck":
-        return scope_for(deck=Deck.objects.get(pk=int(raw_id)))
+        rows = _fetch(
+            f"SELECT {_columns(Deck, 'd')} FROM {_qn(_DECK)} d WHERE d.{_qn('id')} = %s",
+            [int(raw_id)],
+        )
+        if not rows:
+            raise Deck.DoesNotExist(f"Deck {raw_id} does not exist")
+        return scope_for(deck=_instance(Deck, rows[0]))
     if kind == "topic":
         return scope_for(topic=Topic.objects.select_related("deck").get(pk=int(raw_id)))
     raise ValueError(f"unknown scope {key!r}")
@@ -259,6 +265,27 @@ def _load_state(*, pk: int | None = None, user: User | None = None, card: Card |
     state = _instance(CardState, rows[0])
     state.card = _card_from_row(rows[0], len(CardState._meta.concrete_fields))
     return state
+
+
+def _insert(obj: Model) -> None:
+    """`obj.save()` for a new row of a model without save hooks: the INSERT the ORM would run,
+    each value prepared by its field (`get_db_prep_save`), the new id read back."""
+    meta = obj._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    columns = ", ".join(_qn(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql = f"INSERT INTO {_qn(meta.db_table)} ({columns}) VALUES ({marks})"
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(f"{sql} RETURNING {_qn(meta.pk.column)}", params)
+            pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(sql, params)
+            pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = DEFAULT_DB_ALIAS
 
 
 def _available_sql(*, user: User, scope: Scope, now: datetime) -> tuple[str, list[Any]]:
@@ -439,7 +466,7 @@ def memory_of(state: CardState) -> Memory:
 
 def shown_for(*, user: User, card: Card) -> Shown:
     """A specific card as the learner would see it now (used after undo and to reveal)."""
-    state = CardState.objects.filter(user=user, card=card).first()
+    state = _load_state(user=user, card=card)
     if state is None:
         return Shown(card=card, memory=Memory(), reps=0, version=0, is_new=True)
     return Shown(
@@ -686,16 +713,17 @@ def snapshot(state: CardState) -> dict[str, Any]:
 def _state_at_version(*, user: User, card: Card, version: int, now: datetime) -> CardState | None:
     """The learner's state row if its version is still `version`; None for a stale token.
 
-    Version 0 means "never changed": the row is created here if missing. get_or_create inserts
-    through the unique (user, card) constraint, so of two concurrent first answers one insert
-    fails, re-reads the winner's row, and then sees a newer version.
+    Version 0 means "never changed": the row is created here if missing, by an INSERT that the
+    unique (user, card) constraint turns into a no-op when the row exists (ON CONFLICT DO
+    NOTHING: one statement where get_or_create takes a read, a savepoint, an insert and its
+    release). Of two concurrent first answers both then read the one row, and the conditional
+    UPDATE lets only one of them change it.
     """
     if version == 0:
-        state, _ = CardState.objects.get_or_create(
-            user=user, card=card, defaults={"deck_id": card.deck_id, "due": now}
+        CardState.objects.bulk_create(
+            [CardState(user=user, card=card, deck_id=card.deck_id, due=now)], ignore_conflicts=True
         )
-    else:
-        state = _load_state(user=user, card=card)
+    state = _load_state(user=user, card=card)
     if state is None or state.version != version:
         return None
     return state
@@ -779,7 +807,7 @@ def answer_card(
             return AnswerResult(recorded=False)
         if duration_ms is not None:
             duration_ms = max(0, min(MAX_DURATION_MS, duration_ms))
-        logged = Review.objects.create(
+        logged = Review(
             user=user,
             card=card,
             rating=rating,
@@ -789,6 +817,7 @@ def answer_card(
             state_after=snapshot(state),
             source=source,
         )
+        _insert(logged)
     return AnswerResult(recorded=True, review=logged, state=state, became_leech=became_leech)
 
 
