@@ -152,7 +152,8 @@ def _available_states(*, user: User, scope: Scope, now: datetime) -> QuerySet[Ca
 # the same statements the ORM produced (same indexes, same plans on SQLite and PostgreSQL), with
 # parameters adapted and results converted by the backend's own operations.
 
-_qn = connection.ops.quote_name
+# Quoting is a pure function of the backend; the hot path quotes the same few names each time.
+_qn = functools.lru_cache(maxsize=512)(connection.ops.quote_name)
 _STATE, _CARD, _REVIEW, _DECK = (
     CardState._meta.db_table,
     Card._meta.db_table,
@@ -200,6 +201,7 @@ def _model_loader(model: type[Model]) -> tuple[list[str], list[tuple[list[Any], 
     return per_model[model]
 
 
+@functools.lru_cache(maxsize=64)
 def _columns(model: type[Model], alias: str) -> str:
     """SELECT list of every concrete field of `model` from the table aliased `alias`."""
     return ", ".join(f"{alias}.{_qn(f.column)}" for f in model._meta.concrete_fields)
