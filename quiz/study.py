@@ -110,9 +110,14 @@ def scope_from_key(key: str) -> Scope:
         return Scope()
     kind, _, raw_id = key.partition(":")
     if kind == "deck":
-        rows = _fetch(
-            f"SELECT {_columns(Deck, 'd')} FROM {_qn(_DECK)} d WHERE d.{_qn('id')} = %s",
-            [int(raw_id)],
+        deck_id = int(raw_id)
+        rows = (
+            _fetch(
+                f"SELECT {_columns(Deck, 'd')} FROM {_qn(_DECK)} d WHERE d.{_qn('id')} = %s",
+                [deck_id],
+            )
+            if 0 < deck_id < 2**63
+            else []
         )
         if not rows:
             raise Deck.DoesNotExist(f"Deck {raw_id} does not exist")
@@ -234,6 +239,23 @@ def load_card(card_id: int, *, related: bool = True) -> Card | None:
         [card_id],
     )
     return _card_from_row(rows[0]) if rows else None
+
+
+def load_card_and_state(card_id: int, *, user: User) -> tuple[Card | None, CardState | None]:
+    """Card `card_id` (without deck and topic) and this learner's state row for it, if any:
+    one query where an answer would otherwise run two."""
+    rows = _fetch(
+        f"SELECT {_columns(Card, 'c')}, {_columns(CardState, 's')} FROM {_qn(_CARD)} c"
+        f" LEFT OUTER JOIN {_qn(_STATE)} s"
+        f" ON (s.{_qn('card_id')} = c.{_qn('id')} AND s.{_qn('user_id')} = %s)"
+        f" WHERE c.{_qn('id')} = %s",
+        [user.pk, card_id],
+    )
+    if not rows:
+        return None, None
+    offset = len(Card._meta.concrete_fields)
+    state = _instance(CardState, rows[0], offset) if rows[0][offset] is not None else None
+    return _instance(Card, rows[0]), state
 
 
 def _card_from_row(row: tuple[Any, ...], start: int = 0) -> Card:
@@ -767,8 +789,13 @@ def answer_card(
     duration_ms: int | None = None,
     source: str = "study",
     profile: StudyProfile | None = None,
+    state: CardState | None = None,
 ) -> AnswerResult:
-    """Record one answer. A stale `version` (or a retired card) records nothing."""
+    """Record one answer. A stale `version` (or a retired card) records nothing.
+
+    `state` may pass the learner's state row for `card` as already read (`load_card_and_state`)
+    to save reading it again; the conditional UPDATE still refuses it if it changed meanwhile.
+    """
     if rating not in RATINGS:
         raise ValueError(f"rating must be 1-4, not {rating!r}")
     if card.status != Card.Status.ACTIVE:
@@ -776,7 +803,12 @@ def answer_card(
     profile = profile or profile_for(user)
     scheduler = scheduler_for(profile)
     with transaction.atomic():
-        state = _state_at_version(user=user, card=card, version=version, now=now)
+        if state is not None and version != 0:
+            # Read by the caller: only this learner's row for this card, still at `version`.
+            if state.user_id != user.pk or state.card_id != card.pk or state.version != version:
+                state = None
+        else:
+            state = _state_at_version(user=user, card=card, version=version, now=now)
         if state is None:
             return AnswerResult(recorded=False)
         before = snapshot(state)

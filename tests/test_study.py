@@ -573,13 +573,18 @@ def test_answer_and_next_is_a_bounded_number_of_queries(
     link = re.search(r'hx-get="([^"]*show=answer[^"]*)"', response.content.decode())[1]
     with django_assert_max_num_queries(6):
         html = client.get(link.replace("&amp;", "&"), HTTP_HX_REQUEST="true").content.decode()
-    # The common case, a review card: session and user, 11 reads and writes for the study, and
+    # The common case, a review card: session and user, 10 reads and writes for the study, and
     # the transaction's savepoint and release (BEGIN and COMMIT outside a test).
     fields = {**form_fields(html), "rating": GOOD}
     assert CardState.objects.get(user=user, card_id=fields["card"]).state == REVIEW
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(14):
         response = client.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and Review.objects.count() == 2
+    # Ids no card can have are a 404, as they were through the ORM.
+    for bad in ("0", str(2**63), "-1", "x"):
+        assert client.post("/study/answer/", {**fields, "card": bad}).status_code == 404
+        assert client.get(f"/study/?card={bad}").status_code == 404
+    assert client.post("/study/answer/", {**fields, "scope": f"deck:{2**64}"}).status_code == 404
 
 
 def test_rows_loaded_by_the_hot_path_equal_the_orm_instances(user, deck, topic) -> None:

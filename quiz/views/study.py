@@ -92,13 +92,21 @@ class StudyProfileForm(forms.ModelForm):
 
 def _get_card(card_id: Any, *, for_display: bool = True) -> Card:
     """Cards are shared content: any signed-in learner may study any card."""
-    try:
-        card = study.load_card(int(card_id), related=for_display)
-    except (TypeError, ValueError) as exc:
-        raise Http404("No such card") from exc
+    card = study.load_card(_card_id(card_id), related=for_display)
     if card is None:
         raise Http404("No such card")
     return card
+
+
+def _card_id(value: Any) -> int:
+    """A card id from the request; 404 for anything that cannot be one (as the ORM lookup was)."""
+    try:
+        card_id = int(value)
+    except (TypeError, ValueError) as exc:
+        raise Http404("No such card") from exc
+    if not 0 < card_id < 2**63:
+        raise Http404("No such card")
+    return card_id
 
 
 def _get_review_for_user(request: HttpRequest, review_id: Any) -> Review:
@@ -335,7 +343,9 @@ def study_page(
 def answer(request: HttpRequest) -> HttpResponse:
     """Record an answer and return the next card: the one request the study page makes."""
     scope = _scope_from_post(request)
-    card = _get_card(request.POST.get("card"), for_display=False)
+    card, state = study.load_card_and_state(_card_id(request.POST.get("card")), user=request.user)
+    if card is None:
+        raise Http404("No such card")
     rating, version = _int_field(request, "rating"), _int_field(request, "version")
     if rating not in RATINGS or version is None or version < 0:
         return HttpResponseBadRequest("rating must be 1-4 and version a whole number")
@@ -352,6 +362,7 @@ def answer(request: HttpRequest) -> HttpResponse:
             request.POST.get("shown", ""), card_id=card.pk, now=now
         ),
         profile=profile,
+        state=state,
     )
     notice = ""
     if not result.recorded:
