@@ -24,6 +24,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,7 +41,8 @@ django.setup()
 
 from django.conf import settings  # noqa: E402
 from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.staticfiles import finders  # noqa: E402
+from django.contrib.staticfiles.storage import staticfiles_storage  # noqa: E402
+from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.test import Client, override_settings  # noqa: E402
 from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
@@ -152,6 +154,15 @@ def next_fields(html: str) -> dict[str, str] | None:
     return fields
 
 
+class HttpsClient(Client):
+    """The test client over HTTPS, as the app is deployed: with DEBUG off, plain-HTTP requests
+    are redirected (SECURE_SSL_REDIRECT), so the whole middleware stack runs as in production."""
+
+    def generic(self, *args: Any, **kwargs: Any) -> Any:
+        kwargs["secure"] = True
+        return super().generic(*args, **kwargs)
+
+
 def time_answers(client: Client, requests: int, warmup: int) -> tuple[list[float], list[float]]:
     """Timings (ms) of the answer POST and, alternating with it, of the trivial view.
 
@@ -205,9 +216,9 @@ def page_bytes(client: Client) -> int:
     html = client.get("/study/").content
     total = len(html)
     for url in re.findall(rb'(?:href|src)="(/static/[^"]+\.(?:css|js))"', html):
-        path = finders.find(url.decode().removeprefix(settings.STATIC_URL.rstrip("/") + "/")
-                            .removeprefix("/static/"))  # fmt: skip
-        total += Path(path).stat().st_size
+        name = url.decode().removeprefix("/" + settings.STATIC_URL.strip("/") + "/")
+        # The collected (content-hashed) file the page links to, as served in production.
+        total += Path(staticfiles_storage.path(name)).stat().st_size
     return total
 
 
@@ -232,7 +243,10 @@ def main() -> None:
         db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_study_bench"
     old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
     try:
-        with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False):
+        # DEBUG off, as deployed: static URLs come from the collected files' manifest.
+        static_root = tempfile.mkdtemp()
+        with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False, STATIC_ROOT=static_root):
+            call_command("collectstatic", interactive=False, verbosity=0)
             run(args)
     finally:
         connection.creation.destroy_test_db(old_name, verbosity=0)
@@ -242,7 +256,7 @@ def run(args: argparse.Namespace) -> None:
     now = datetime.now(UTC)
     user = get_user_model().objects.create_user("bench", password="bench-password-123")
     StudyProfile.objects.create(user=user)
-    client = Client()
+    client = HttpsClient()
     client.force_login(user)
     answer_ms: dict[str, float] = {}
     trivial_ms: dict[str, float] = {}

@@ -16,7 +16,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -92,11 +92,21 @@ class StudyProfileForm(forms.ModelForm):
 
 def _get_card(card_id: Any, *, for_display: bool = True) -> Card:
     """Cards are shared content: any signed-in learner may study any card."""
-    cards = Card.objects.select_related("deck", "topic") if for_display else Card.objects
+    card = study.load_card(_card_id(card_id), related=for_display)
+    if card is None:
+        raise Http404("No such card")
+    return card
+
+
+def _card_id(value: Any) -> int:
+    """A card id from the request; 404 for anything that cannot be one (as the ORM lookup was)."""
     try:
-        return get_object_or_404(cards, pk=int(card_id))
+        card_id = int(value)
     except (TypeError, ValueError) as exc:
         raise Http404("No such card") from exc
+    if not 0 < card_id < 2**63:
+        raise Http404("No such card")
+    return card_id
 
 
 def _get_review_for_user(request: HttpRequest, review_id: Any) -> Review:
@@ -150,6 +160,26 @@ def _study_url(scope: study.Scope, **params: Any) -> str:
 
 # --- rendering ---------------------------------------------------------------------------------
 
+_URL_NAMES = {
+    "answer": "study_answer",
+    "bury": "study_bury",
+    "suspend": "study_suspend",
+    "undo": "study_undo",
+    "settings": "study_settings",
+    "leeches": "leeches",
+    "dashboard": "dashboard",
+    "study": "study",
+}
+_urls_by_prefix: dict[str, dict[str, str]] = {}
+
+
+def _urls() -> dict[str, str]:
+    """The study page's fixed links, reversed once (per script prefix) instead of per render."""
+    prefix = get_script_prefix()
+    if prefix not in _urls_by_prefix:
+        _urls_by_prefix[prefix] = {key: reverse(name) for key, name in _URL_NAMES.items()}
+    return _urls_by_prefix[prefix]
+
 
 def _card_context(
     *,
@@ -159,15 +189,28 @@ def _card_context(
     since: datetime,
     now: datetime,
     token: str | None = None,
+    revealed: bool = True,
 ) -> dict[str, Any]:
-    intervals = shown.intervals(now=now, scheduler=study.scheduler_for(profile))
+    """What the card (and, when `revealed`, its answer with the four rating buttons) shows.
+
+    The interval previews are computed only for a revealed card: the question alone (what an
+    answer returns next) shows no buttons.
+    """
     since_ms = int(since.timestamp() * 1000)
     token = token or study.shown_token(card_id=shown.card.pk, now=now)
-    return {
+    context = {
         "shown": shown,
         "card": shown.card,
         "token": token,
-        "ratings": [
+        "urls": _urls(),
+        "source_url": reverse("topic_detail", args=[shown.card.topic_id]),
+        "reveal_url": _study_url(
+            scope, card=shown.card.pk, show="answer", since=since_ms, shown=token
+        ),
+    }
+    if revealed:
+        intervals = shown.intervals(now=now, scheduler=study.scheduler_for(profile))
+        context["ratings"] = [
             {
                 "value": rating,
                 "name": RATING_NAMES[rating],
@@ -175,11 +218,8 @@ def _card_context(
                 "interval": format_interval(intervals[rating]),
             }
             for rating in RATINGS
-        ],
-        "reveal_url": _study_url(
-            scope, card=shown.card.pk, show="answer", since=since_ms, shown=token
-        ),
-    }
+        ]
+    return context
 
 
 def _render_session(
@@ -205,11 +245,18 @@ def _render_session(
         "notice": notice,
         "undo_review": undo_review or study.last_review(user=request.user),
         "summary": None,
+        "urls": _urls(),
     }
     if shown is not None:
         context.update(
             _card_context(
-                shown=shown, profile=profile, scope=scope, since=since, now=now, token=token
+                shown=shown,
+                profile=profile,
+                scope=scope,
+                since=since,
+                now=now,
+                token=token,
+                revealed=revealed,
             )
         )
     else:
@@ -296,7 +343,9 @@ def study_page(
 def answer(request: HttpRequest) -> HttpResponse:
     """Record an answer and return the next card: the one request the study page makes."""
     scope = _scope_from_post(request)
-    card = _get_card(request.POST.get("card"), for_display=False)
+    card, state = study.load_card_and_state(_card_id(request.POST.get("card")), user=request.user)
+    if card is None:
+        raise Http404("No such card")
     rating, version = _int_field(request, "rating"), _int_field(request, "version")
     if rating not in RATINGS or version is None or version < 0:
         return HttpResponseBadRequest("rating must be 1-4 and version a whole number")
@@ -313,6 +362,7 @@ def answer(request: HttpRequest) -> HttpResponse:
             request.POST.get("shown", ""), card_id=card.pk, now=now
         ),
         profile=profile,
+        state=state,
     )
     notice = ""
     if not result.recorded:
