@@ -106,7 +106,7 @@ def widget_render_ms(runs: int = 60) -> float:
     }
 
     def request() -> None:
-        response = client.get("/labs/tumbling/", query, HTTP_HX_REQUEST="true")
+        response = client.get("/labs/tumbling/", query, HTTP_HX_REQUEST="true", secure=True)
         assert response.status_code == 200, response.status_code
         body = response.content
         assert b'class="sim-timeline"' in body and b"<b>200</b> events" in body, body[:500]
