@@ -523,3 +523,19 @@ def test_simulation_exercises_are_exam_questions_with_rendered_tables(
     page = client.get(f"/exams/{attempt.pk}/q/{exercise.position}/").content.decode()
     assert "<table>" in page and "ROWTIME" in page  # the rows are a table, not Markdown pipes
     assert "|---|" not in page
+
+
+def test_exam_choice_is_saved_as_it_is_made(client: Client) -> None:
+    bank = make_exam_bank()
+    user = make_user("saver")
+    attempt = exams.start_attempt(user=user, deck=bank.deck, now=timezone.now(), count=5, seed=3)
+    client.force_login(user)
+    page = client.get(f"/exams/{attempt.pk}/q/1/").content.decode()
+    assert 'hx-trigger="change"' in page and '"go": "save"' in page
+
+    response = client.post(
+        f"/exams/{attempt.pk}/q/1/answer/", {"choice": "2", "go": "save"}, HTTP_HX_REQUEST="true"
+    )
+
+    assert response.status_code == 204
+    assert ExamQuestion.objects.get(attempt=attempt, position=1).chosen == [2]

@@ -272,6 +272,8 @@ def exam_answer(request: HttpRequest, attempt_id: int, position: int) -> HttpRes
     if "flag" in request.POST:
         exams.set_flag(question=question, flagged=request.POST["flag"] == "on", now=now)
     go = request.POST.get("go", "")
+    if go == "save":  # the page saved a choice as it was made; it stays where it is
+        return HttpResponse(status=204)
     if go == "review":
         return _go(request, reverse("exam_review", args=[attempt.pk]))
     total = attempt.questions.count()
