@@ -48,6 +48,7 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
+    from quiz import tally
     from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 
     rng = random.Random(7)
@@ -92,7 +93,7 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
     # 90% of the cards studied, in notes order (the rest are new), most in review.
     studied = card_ids[: int(cards * 0.9)]
     state_rows = []
-    for card_id in studied:
+    for i, card_id in enumerate(studied):
         roll = rng.random()
         state = 2 if roll < 0.95 else (1 if roll < 0.98 else 3)
         stability = rng.lognormvariate(2.5, 1.2) if state == 2 else rng.uniform(0.01, 1)
@@ -104,6 +105,7 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
                 user.pk,
                 card_id,
                 deck.pk,
+                topic_ids[i // TOPIC_SIZE % topic_count],
                 state,
                 None if state == 2 else 0,
                 stability,
@@ -118,10 +120,10 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
         )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {CardState._meta.db_table} (user_id, card_id, deck_id, state, step, "
-            "stability, difficulty, due, last_review, reps, lapses, suspended, buried_until, "
-            "is_leech, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "NULL, %s, 1)",
+            f"INSERT INTO {CardState._meta.db_table} (user_id, card_id, deck_id, topic_id, "
+            "state, step, stability, difficulty, due, last_review, reps, lapses, suspended, "
+            "buried_until, is_leech, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s, NULL, %s, 1)",
             state_rows,
         )
 
@@ -177,6 +179,9 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, rows)
         written += len(rows)
+    # The log was written around answer_card, so its quarter-hour tallies are summed from it
+    # here, as the migration that added them does on an existing install.
+    tally.rebuild(user_ids=[user.pk])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return user, {"cards": cards, "states": len(state_rows), "reviews": reviews, "days": days}

@@ -51,8 +51,8 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Power, TruncDate
 
-from quiz import study
-from quiz.models import Card, CardState, ExamAttempt, Review, StudyProfile
+from quiz import study, tally
+from quiz.models import Card, CardState, ExamAttempt, Review, ReviewTally, StudyProfile
 from quiz.scheduling import EASY, GOOD, HARD, LEARNING, NEW, RATINGS, RELEARNING, REVIEW
 
 User = AbstractBaseUser
@@ -93,6 +93,14 @@ def counts_between(queryset: QuerySet[Any], *, field: str, bounds: list[datetime
 
     `queryset` may only filter its own table (no joins).
     """
+    connection = connections[queryset.db]
+    adapted = [connection.ops.adapt_datetimefield_value(b) for b in bounds]
+    return _per_range(queryset, field=field, bounds=adapted, aggregate="COUNT(*)")
+
+
+def _per_range(queryset: QuerySet[Any], *, field: str, bounds: list[Any], aggregate: str) -> list:
+    """`aggregate` over the rows of `queryset` with `field` in each [bounds[i], bounds[i + 1]),
+    one scalar subquery per range in one statement (see `counts_between`)."""
     query = queryset.query
     if any(n for alias, n in query.alias_refcount.items() if alias != query.base_table):
         raise ValueError("counts_between needs filters on the model's own table only")
@@ -102,34 +110,74 @@ def counts_between(queryset: QuerySet[Any], *, field: str, bounds: list[datetime
     quote = connection.ops.quote_name
     table = quote(queryset.model._meta.db_table)
     column = f"{table}.{quote(queryset.model._meta.get_field(field).column)}"
-    one = f"(SELECT COUNT(*) FROM {table} WHERE {where} AND {column} >= %s AND {column} < %s)"
+    one = f"(SELECT {aggregate} FROM {table} WHERE {where} AND {column} >= %s AND {column} < %s)"
     params: list[Any] = []
     for low, high in itertools.pairwise(bounds):
-        params += [
-            *where_params,
-            connection.ops.adapt_datetimefield_value(low),
-            connection.ops.adapt_datetimefield_value(high),
-        ]
+        params += [*where_params, low, high]
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join([one] * (len(bounds) - 1)), params)
         return [int(n or 0) for n in cursor.fetchone()]
 
 
+def quarters(bounds: list[datetime]) -> list[int] | None:
+    """The bounds as ReviewTally quarter hours, or None if one does not fall on a quarter hour
+    (no zone in use today has such a midnight; the review log then answers instead)."""
+    found = []
+    for bound in bounds:
+        seconds = bound.timestamp()
+        if seconds % tally.QUARTER_S:
+            return None
+        found.append(int(seconds) // tally.QUARTER_S)
+    return found
+
+
 def retrievability(*, now: datetime, factor: float, decay: float) -> Expression:
     """FSRS-6 R = (1 + factor·t/S)^decay as a SQL expression over CardState rows, t the whole
-    days from last_review to `now`. Only the whole days differ per database; `Power` is native
-    on both (Django supplies it on an SQLite built without math functions)."""
-    return Power(
+    days from last_review to `now`. Only the whole days and the power function differ per
+    database (`_Pow`: native on both where SQLite has its math functions)."""
+    return _Pow(
         Value(1.0) + Value(factor) * _ElapsedDays(F("last_review"), now=now) / F("stability"),
         Value(decay),
-        output_field=FloatField(),
     )
+
+
+def _sqlite_has(connection: Any, sql: str) -> bool:
+    """Whether this SQLite library runs `sql` (asked once per process and function, on the raw
+    connection, so no query is logged)."""
+    key = (connection.Database.sqlite_version, sql)
+    if key not in _SQLITE_FEATURES:
+        connection.ensure_connection()
+        try:
+            connection.connection.execute(sql).fetchall()
+            _SQLITE_FEATURES[key] = True
+        except connection.Database.OperationalError:
+            _SQLITE_FEATURES[key] = False
+    return _SQLITE_FEATURES[key]
+
+
+_SQLITE_FEATURES: dict[tuple[str, str], bool] = {}
+
+
+class _Pow(Func):
+    """x^y. Django's `Power` is a Python callback on SQLite (about 1 µs a row); SQLite built with
+    its math functions (3.35+, the usual build) has a native `pow`, used when present."""
+
+    function = "POWER"
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        if _sqlite_has(connection, "SELECT pow(2.0, 0.5)"):
+            return self.as_sql(compiler, connection, function="pow", **extra)
+        return Power(*self.source_expressions, output_field=FloatField()).as_sqlite(
+            compiler, connection, **extra
+        )
 
 
 class _ElapsedDays(Func):
     """Whole days from a datetime column to `now` (never negative), as fsrs counts them
-    (`timedelta.days`). Written for the two databases Notebank runs on; SQLite's strftime('%s')
-    drops fractions of a second, which only matters within a second of a whole day."""
+    (`timedelta.days`). Written for the two databases Notebank runs on; SQLite reads the stored
+    text with unixepoch() where it has it (3.38+, cheaper than strftime('%s')); both drop
+    fractions of a second, which only matters within a second of a whole day."""
 
     output_field = IntegerField()
 
@@ -139,8 +187,11 @@ class _ElapsedDays(Func):
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         column, params = compiler.compile(self.source_expressions[0])
-        sql = f"MAX(0, (%s - CAST(strftime('%%s', {column}) AS INTEGER)) / 86400)"
-        return sql, [self.now_s, *params]
+        if connection.Database.sqlite_version_info >= (3, 38):
+            seconds = f"unixepoch({column})"
+        else:
+            seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
+        return f"MAX(0, (%s - {seconds}) / 86400)", [self.now_s, *params]
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         column, params = compiler.compile(self.source_expressions[0])
@@ -171,11 +222,18 @@ class Heatmap:
 
 
 def review_heatmap(*, user: User, today: date, tz: ZoneInfo, days: int = HEATMAP_DAYS) -> Heatmap:
-    """Study answers per local day over the `days` days ending today (days with none left out)."""
+    """Study answers per local day over the `days` days ending today (days with none left out).
+
+    Summed from the learner's quarter-hour tallies (`ReviewTally`): one index range of at most
+    96 small rows a day, instead of the day's review-log rows."""
     start = today - timedelta(days=days - 1)
-    counts = counts_between(
-        _study_reviews(user), field="reviewed_at", bounds=day_starts(first=start, days=days, tz=tz)
-    )
+    bounds = day_starts(first=start, days=days, tz=tz)
+    slots = quarters(bounds)
+    if slots is None:
+        counts = counts_between(_study_reviews(user), field="reviewed_at", bounds=bounds)
+    else:
+        tallies = ReviewTally.objects.filter(user=user)
+        counts = _per_range(tallies, field="quarter", bounds=slots, aggregate='SUM("answers")')
     return Heatmap(
         start=start,
         end=today,
@@ -271,10 +329,29 @@ class Answers:
 
 
 def answers_since(*, user: User, since: datetime) -> Answers:
-    """One grouped pass over the window's answers for both retention and the buttons.
+    """The window's answers by phase and rating, for both retention and the buttons: the sums of
+    the learner's quarter-hour tallies from `since` on (`ReviewTally`, kept as answers are
+    written), or the review log itself if `since` is not on a quarter hour.
 
     Young or mature comes from the card's stability before the answer (`state_before`); see the
     module docstring for why stability stands for the interval."""
+    found: dict[str, dict[int, int]] = {k: dict.fromkeys(RATINGS, 0) for k in KINDS}
+    slots = quarters([since])
+    if slots is None:
+        for kind_name, rating, n in _answers_from_log(user=user, since=since):
+            found[kind_name][rating] += n
+        return Answers(**found)
+    sums = ReviewTally.objects.filter(user=user, quarter__gte=slots[0]).aggregate(
+        **{name: Sum(name) for name in tally.COUNTERS}
+    )
+    for kind_name in KINDS:
+        for rating, rating_name in tally.RATING_COLUMNS.items():
+            found[kind_name][rating] = sums[f"{kind_name}_{rating_name}"] or 0
+    return Answers(**found)
+
+
+def _answers_from_log(*, user: User, since: datetime) -> QuerySet[Any]:
+    """(kind, rating, n) for the study answers from `since` on, grouped from the review log."""
     state = Cast(KT("state_before__state"), IntegerField())
     stability = Cast(KT("state_before__stability"), FloatField())
     kind = Case(
@@ -282,7 +359,7 @@ def answers_since(*, user: User, since: datetime) -> Answers:
         When(state_b=REVIEW, then=Value("mature")),
         default=Value("learning"),
     )
-    rows = (
+    return (
         _study_reviews(user)
         .filter(reviewed_at__gte=since)
         .alias(state_b=state, stability_b=stability)
@@ -291,10 +368,6 @@ def answers_since(*, user: User, since: datetime) -> Answers:
         .annotate(n=Count("id"))
         .order_by()
     )
-    found: dict[str, dict[int, int]] = {k: dict.fromkeys(RATINGS, 0) for k in KINDS}
-    for kind_name, rating, n in rows:
-        found[kind_name][rating] += n
-    return Answers(**found)
 
 
 def true_retention(*, user: User, since: datetime) -> Retention:
@@ -351,29 +424,24 @@ def cards_overview(
     *, user: User, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
 ) -> Cards:
     """Card counts by state and per-topic mastery from one grouped pass over the learner's
-    states (per topic), plus the active cards per topic; mastery lists the topics the learner
-    has studied at least one card of, weakest first."""
+    states (per topic, read from the covering index `cardstate_user_topic_stats`: no join to
+    the cards), plus the active cards per topic; mastery lists the topics the learner has
+    studied at least one card of, weakest first.
+
+    States of retired cards are left out by a NOT IN over the few retired cards (their partial
+    index); a state whose denormalised topic is missing is put under its card's topic."""
     scheduler = study.scheduler_for(profile)
-    studied = Q(stability__isnull=False, last_review__isnull=False) & ~Q(state=NEW)
-    open_ = Q(suspended=False)
-    rows = list(
-        CardState.objects.filter(user=user, card__status=Card.Status.ACTIVE)
-        .values_list("card__topic_id")
-        .annotate(
-            started=Count("id", filter=Q(suspended=True) | ~Q(state=NEW)),
-            learning=Count("id", filter=open_ & Q(state=LEARNING)),
-            review=Count("id", filter=open_ & Q(state=REVIEW)),
-            relearning=Count("id", filter=open_ & Q(state=RELEARNING)),
-            suspended=Count("id", filter=Q(suspended=True)),
-            leeches=Count("id", filter=Q(is_leech=True)),
-            studied=Count("id", filter=studied),
-            r=Sum(
-                retrievability(now=now, factor=scheduler._FACTOR, decay=scheduler._DECAY),
-                filter=studied,
-            ),
-        )
-        .order_by()
-    )
+    retired_cards = Card.objects.filter(status=Card.Status.RETIRED).values("pk")
+    states = CardState.objects.filter(user=user).exclude(card_id__in=retired_cards)
+    r = retrievability(now=now, factor=scheduler._FACTOR, decay=scheduler._DECAY)
+    rows = _per_topic(states, "topic_id", r)
+    if any(row[0] is None for row in rows):
+        found = _per_topic(states.filter(topic_id__isnull=True), "card__topic_id", r)
+        merged: dict[int, list[Any]] = {}
+        for topic_id, *values in [row for row in rows if row[0] is not None] + found:
+            sofar = merged.setdefault(topic_id, [0] * len(values))
+            merged[topic_id] = [a + (b or 0) for a, b in zip(sofar, values, strict=True)]
+        rows = [(topic_id, *values) for topic_id, *values in merged.items()]
     sums = [sum(column) for column in zip(*(row[1:7] for row in rows), strict=True)] or [0] * 6
     started, learning, review, relearning, suspended, leeches = sums
     active = Card.objects.filter(status=Card.Status.ACTIVE).count()
@@ -407,6 +475,26 @@ def cards_overview(
     ]
     topics.sort(key=lambda t: (t.mastery, t.path))
     return Cards(counts=counts, mastery=Mastery(weakest=topics[:limit], studied_topics=len(topics)))
+
+
+def _per_topic(states: QuerySet[CardState], topic: str, r: Expression) -> list[tuple[Any, ...]]:
+    """(topic, started, learning, review, relearning, suspended, leeches, studied, sum of R)."""
+    studied = Q(stability__isnull=False, last_review__isnull=False) & ~Q(state=NEW)
+    open_ = Q(suspended=False)
+    return list(
+        states.values_list(topic)
+        .annotate(
+            started=Count("id", filter=Q(suspended=True) | ~Q(state=NEW)),
+            learning=Count("id", filter=open_ & Q(state=LEARNING)),
+            review=Count("id", filter=open_ & Q(state=REVIEW)),
+            relearning=Count("id", filter=open_ & Q(state=RELEARNING)),
+            suspended=Count("id", filter=Q(suspended=True)),
+            leeches=Count("id", filter=Q(is_leech=True)),
+            studied=Count("id", filter=studied),
+            r=Sum(r, filter=studied),
+        )
+        .order_by()
+    )
 
 
 def card_counts(*, user: User) -> StateCounts:

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
-from quiz import charts, stats, study
+from quiz import charts, stats, study, tally
 from quiz.models import Card, CardState, ExamAttempt, Review, StudyProfile
 from quiz.scheduling import AGAIN, EASY, GOOD, HARD, LEARNING, NEW, RELEARNING, REVIEW, Memory
 from quiz.scheduling import retrievability as fsrs_retrievability
@@ -42,9 +42,11 @@ def log_review(
     stability: float | None = 10.0,
     **extra: Any,
 ) -> Review:
-    """A review-log row as study.answer_card writes it (only what stats read matters)."""
+    """A review-log row as study.answer_card writes it (only what stats read matters), with the
+    learner's quarter-hour tally it keeps beside the log: a study answer counts there unless it
+    was undone (undo takes it back out)."""
     before = {**Memory(state=state, stability=stability).as_json(), "reps": 3, "lapses": 0}
-    return Review.objects.create(
+    row = Review.objects.create(
         user=user,
         card=card,
         rating=rating,
@@ -53,6 +55,9 @@ def log_review(
         state_after=before,
         **extra,
     )
+    if row.source == "study" and not row.undone:
+        tally.record(user_id=user.pk, at=at, rating=rating, before=before)
+    return row
 
 
 def make_state(user, card: Card, *, state: int = REVIEW, due: datetime = NOW, **extra: Any):
