@@ -33,7 +33,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import (
     Case,
     Count,
@@ -42,17 +42,28 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
+    OuterRef,
     Q,
     QuerySet,
+    Subquery,
     Sum,
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Power, TruncDate
 
 from quiz import study, tally
-from quiz.models import Card, CardState, ExamAttempt, Review, ReviewTally, StudyProfile
+from quiz.models import (
+    Card,
+    CardState,
+    ExamAttempt,
+    Review,
+    ReviewTally,
+    StudyProfile,
+    Topic,
+)
 from quiz.scheduling import EASY, GOOD, HARD, LEARNING, NEW, RATINGS, RELEARNING, REVIEW
 
 User = AbstractBaseUser
@@ -253,11 +264,10 @@ def due_forecast(
     bounds = day_starts(first=today, days=days, tz=tz)
     counts = counts_between(open_states, field="due", bounds=[_EPOCH, *bounds])
     counts = [counts[0] + counts[1], *counts[2:]]
-    # counts_between cannot join, so the (few) states of retired cards come off afterwards.
-    # Driven from the retired cards (a short list), not from every state row.
-    retired_cards = Card.objects.exclude(status=Card.Status.ACTIVE).values("pk")
+    # counts_between cannot join, so the (few) states of retired cards come off afterwards:
+    # a join driven from the retired cards' partial index (a short list), not from every state.
     retired = (
-        open_states.filter(card_id__in=retired_cards, due__lt=bounds[-1])
+        open_states.filter(card__status=Card.Status.RETIRED, due__lt=bounds[-1])
         .annotate(day=TruncDate("due", tzinfo=tz))
         .values_list("day")
         .annotate(n=Count("id"))
@@ -424,44 +434,64 @@ def cards_overview(
     *, user: User, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
 ) -> Cards:
     """Card counts by state and per-topic mastery from one grouped pass over the learner's
-    states (per topic, read from the covering index `cardstate_user_topic_stats`: no join to
-    the cards), plus the active cards per topic; mastery lists the topics the learner has
-    studied at least one card of, weakest first.
+    states, plus the active cards of the studied topics; mastery lists the topics the learner
+    has studied at least one card of, weakest first.
 
-    States of retired cards are left out by a NOT IN over the few retired cards (their partial
-    index); a state whose denormalised topic is missing is put under its card's topic."""
+    The pass reads the covering index `cardstate_user_topic_stats` alone (the state's topic is
+    denormalised: no join to the cards) and groups by topic, state, suspended and leech, the
+    index's own order, so each row is counted once rather than tested against eight filters;
+    the figures are added up from those groups. States of retired cards are taken off after,
+    from a second pass driven from the few retired cards. A state whose denormalised topic is
+    missing is put under its card's topic."""
     scheduler = study.scheduler_for(profile)
-    retired_cards = Card.objects.filter(status=Card.Status.RETIRED).values("pk")
-    states = CardState.objects.filter(user=user).exclude(card_id__in=retired_cards)
     r = retrievability(now=now, factor=scheduler._FACTOR, decay=scheduler._DECAY)
-    rows = _per_topic(states, "topic_id", r)
-    if any(row[0] is None for row in rows):
-        found = _per_topic(states.filter(topic_id__isnull=True), "card__topic_id", r)
-        merged: dict[int, list[Any]] = {}
-        for topic_id, *values in [row for row in rows if row[0] is not None] + found:
-            sofar = merged.setdefault(topic_id, [0] * len(values))
-            merged[topic_id] = [a + (b or 0) for a, b in zip(sofar, values, strict=True)]
-        rows = [(topic_id, *values) for topic_id, *values in merged.items()]
-    sums = [sum(column) for column in zip(*(row[1:7] for row in rows), strict=True)] or [0] * 6
-    started, learning, review, relearning, suspended, leeches = sums
-    active = Card.objects.filter(status=Card.Status.ACTIVE).count()
-    counts = StateCounts(
-        new=active - started,
-        learning=learning,
-        review=review,
-        relearning=relearning,
-        suspended=suspended,
-        leeches=leeches,
+    states = CardState.objects.filter(user=user)
+    groups = _state_groups(states, "topic_id", r)
+    if any(group[0] is None for group in groups):
+        missing = states.filter(topic_id__isnull=True)
+        groups = [g for g in groups if g[0] is not None] + _state_groups(missing, "card__topic", r)
+    # The states of retired cards come off afterwards, driven from the few retired cards: much
+    # cheaper than testing every state against them (counts stay exact; a sum of R may differ
+    # from summing without them in the last bits of a float).
+    retired = _state_groups(states.filter(card__status=Card.Status.RETIRED), "card__topic", r)
+    tally_ = dict.fromkeys(
+        ("started", "learning", "review", "relearning", "suspended", "leeches"), 0
     )
-    by_topic = {row[0]: (row[7], row[8] or 0.0) for row in rows if row[7]}
+    by_topic: dict[int, list[Any]] = {}
+    for sign, rows in ((1, groups), (-1, retired)):
+        for topic_id, state, is_suspended, is_leech, n, studied, r_sum in rows:
+            n, studied = sign * n, sign * studied
+            if is_suspended or state != NEW:
+                tally_["started"] += n
+            if is_suspended:
+                tally_["suspended"] += n
+            elif state in _STATE_NAMES:
+                tally_[_STATE_NAMES[state]] += n
+            if is_leech:
+                tally_["leeches"] += n
+            if state != NEW and studied:
+                topic = by_topic.setdefault(topic_id, [0, 0.0])
+                topic[0] += studied
+                topic[1] += sign * (r_sum or 0.0)
+    by_topic = {topic_id: sums for topic_id, sums in by_topic.items() if sums[0] > 0}
+    started = tally_.pop("started")
     if not by_topic:
+        counts = StateCounts(new=_active_cards() - started, **tally_)
         return Cards(counts=counts, mastery=Mastery())
-    totals = (
-        Card.objects.filter(status=Card.Status.ACTIVE, topic_id__in=by_topic)
-        .values_list("topic_id", "topic__title", "topic__path")
-        .annotate(n=Count("id"))
+    # Each studied topic's active cards (a short range of the (topic, status) index apiece),
+    # and on every row the number of active cards (all cards less the few retired ones: SQLite
+    # counts a whole table from its pages, the retired from their partial index).
+    active = Card.objects.filter(topic=OuterRef("pk"), status=Card.Status.ACTIVE).order_by()
+    totals = list(
+        Topic.objects.filter(pk__in=by_topic)
         .order_by()
+        .values_list("pk", "title", "path")
+        .annotate(
+            n=Subquery(active.values("topic").annotate(n=Count("pk")).values("n")[:1]),
+            all_active=RawSQL(*_active_cards_sql(), output_field=IntegerField()),
+        )
     )
+    counts = StateCounts(new=(totals[0][4] if totals else _active_cards()) - started, **tally_)
     topics = [
         TopicMastery(
             topic_id=topic_id,
@@ -471,28 +501,37 @@ def cards_overview(
             studied=by_topic[topic_id][0],
             mastery=by_topic[topic_id][1] / n,
         )
-        for topic_id, title, path, n in totals
+        for topic_id, title, path, n, _active in totals
+        if n
     ]
     topics.sort(key=lambda t: (t.mastery, t.path))
     return Cards(counts=counts, mastery=Mastery(weakest=topics[:limit], studied_topics=len(topics)))
 
 
-def _per_topic(states: QuerySet[CardState], topic: str, r: Expression) -> list[tuple[Any, ...]]:
-    """(topic, started, learning, review, relearning, suspended, leeches, studied, sum of R)."""
-    studied = Q(stability__isnull=False, last_review__isnull=False) & ~Q(state=NEW)
-    open_ = Q(suspended=False)
+_STATE_NAMES = {LEARNING: "learning", REVIEW: "review", RELEARNING: "relearning"}
+
+
+def _active_cards_sql() -> tuple[str, list[Any]]:
+    table = connection.ops.quote_name(Card._meta.db_table)
+    status = connection.ops.quote_name("status")
+    sql = f"(SELECT COUNT(*) FROM {table}) - (SELECT COUNT(*) FROM {table} WHERE {status} = %s)"
+    return sql, [Card.Status.RETIRED]
+
+
+def _active_cards() -> int:
+    """Active cards: all cards less the few retired ones."""
+    sql, params = _active_cards_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", params)
+        return int(cursor.fetchone()[0])
+
+
+def _state_groups(states: QuerySet[CardState], topic: str, r: Expression) -> list[tuple[Any, ...]]:
+    """(topic, state, suspended, is_leech, states, studied states, sum of their R) groups."""
+    studied = Q(stability__isnull=False, last_review__isnull=False)
     return list(
-        states.values_list(topic)
-        .annotate(
-            started=Count("id", filter=Q(suspended=True) | ~Q(state=NEW)),
-            learning=Count("id", filter=open_ & Q(state=LEARNING)),
-            review=Count("id", filter=open_ & Q(state=REVIEW)),
-            relearning=Count("id", filter=open_ & Q(state=RELEARNING)),
-            suspended=Count("id", filter=Q(suspended=True)),
-            leeches=Count("id", filter=Q(is_leech=True)),
-            studied=Count("id", filter=studied),
-            r=Sum(r, filter=studied),
-        )
+        states.values_list(topic, "state", "suspended", "is_leech")
+        .annotate(n=Count("pk"), studied=Count("pk", filter=studied), r=Sum(r, filter=studied))
         .order_by()
     )
 
