@@ -42,10 +42,8 @@ from django.db.models import (
     FloatField,
     Func,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
     Value,
     When,
@@ -481,15 +479,18 @@ def cards_overview(
     # Each studied topic's active cards (a short range of the (topic, status) index apiece),
     # and on every row the number of active cards (all cards less the few retired ones: SQLite
     # counts a whole table from its pages, the retired from their partial index).
-    active = Card.objects.filter(topic=OuterRef("pk"), status=Card.Status.ACTIVE).order_by()
+    qn = connection.ops.quote_name
+    active = RawSQL(
+        f"(SELECT COUNT(*) FROM {qn(Card._meta.db_table)} c WHERE c.{qn('status')} = %s"
+        f" AND c.{qn('topic_id')} = {qn(Topic._meta.db_table)}.{qn('id')})",
+        [Card.Status.ACTIVE],
+        output_field=IntegerField(),
+    )
     totals = list(
         Topic.objects.filter(pk__in=by_topic)
         .order_by()
         .values_list("pk", "title", "path")
-        .annotate(
-            n=Subquery(active.values("topic").annotate(n=Count("pk")).values("n")[:1]),
-            all_active=RawSQL(*_active_cards_sql(), output_field=IntegerField()),
-        )
+        .annotate(n=active, all_active=RawSQL(*_active_cards_sql(), output_field=IntegerField()))
     )
     counts = StateCounts(new=(totals[0][4] if totals else _active_cards()) - started, **tally_)
     topics = [
