@@ -1,15 +1,18 @@
 """A learner's progress figures for the statistics page, each one database aggregate.
 
 Keyword-only functions over the models; no review rows are loaded into Python (each query
-returns at most a row per day, per rating or per topic). Definitions (also in
-docs/README-stats.md):
+returns at most a row per day, per rating or per topic group). The answers' figures read the
+quarter-hour tallies kept beside the review log as answers are written (`quiz.tally`,
+`ReviewTally`), the card figures one covering index of the learner's states (`CardState.topic`
+denormalised). Definitions (also in docs/README-stats.md):
 
 - Days are local calendar days (midnight to midnight) in the learner's time zone
   (`StudyProfile.timezone`). The study day that daily limits use starts at 4 am instead
   (`quiz.study.day_bounds`); a calendar should say the date the learner saw on the clock.
-  Rows are put in days by counting index ranges between local midnights (`counts_between`),
-  not by grouping on TruncDate(tzinfo=...): exact across DST on SQLite and PostgreSQL alike,
-  and several times faster on a year of reviews (measurements in the function's docstring).
+  Rows are put in days by summing index ranges between local midnights (`counts_between`,
+  `_per_range`), not by grouping on TruncDate(tzinfo=...): exact across DST on SQLite and
+  PostgreSQL alike. Tallies are per UTC quarter hour, and every zone's midnight falls on one,
+  so a day is still cut at the local midnight of the zone the page is shown in.
 - Only study answers count (`source="study"`, not undone): exam misses are logged as Again
   reviews but say nothing about the buttons the learner pressed; exams have their own trend.
 - True retention: of the answers to cards that were in the Review state (`state_before`),
