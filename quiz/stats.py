@@ -531,13 +531,21 @@ def _active_cards() -> int:
 
 
 def _state_groups(states: QuerySet[CardState], topic: str, r: Expression) -> list[tuple[Any, ...]]:
-    """(topic, state, suspended, is_leech, states, studied states, sum of their R) groups."""
+    """(topic, state, suspended, is_leech, states, studied states, sum of their R) groups.
+
+    Run on the cursor: thousands of small rows, and the ORM's per-value converters (booleans
+    on SQLite) would cost more than the callers' truthiness tests need."""
     studied = Q(stability__isnull=False, last_review__isnull=False)
-    return list(
+    query = (
         states.values_list(topic, "state", "suspended", "is_leech")
-        .annotate(n=Count("pk"), studied=Count("pk", filter=studied), r=Sum(r, filter=studied))
+        .annotate(n=Count("*"), studied=Count("pk", filter=studied), r=Sum(r, filter=studied))
         .order_by()
+        .query
     )
+    sql, params = query.sql_with_params()
+    with connections[states.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def card_counts(*, user: User) -> StateCounts:
