@@ -1,17 +1,21 @@
 """Statistics page speed: one learner with ~100,000 cards and 1,000,000 review-log rows.
 
-Builds a fresh SQLite database in a temporary folder (migrations applied), writes the content,
-the learner's card states and review log directly with executemany in big batches, then
-measures in the same run, through Django's test Client (server time, no network):
-- GET /stats/ (median of several requests);
-- the study loop's one request: the htmx POST that answers a card and returns the next
-  (median of several answers, each to the card the previous response showed).
+Builds a throwaway database through Django's test-database machinery (a temporary SQLite file
+by default; PostgreSQL when DATABASE_URL points there, in a database of its own), writes the
+content, the learner's card states and review log directly with executemany in big batches,
+then measures in the same run, as deployed (DEBUG off, requests over HTTPS, static files from
+the collected manifest, the database connection kept across requests), through Django's test
+Client (server time, no network):
+- GET /stats/;
+- the study loop's one request, exactly as bench/study.py makes it: the form-encoded htmx POST
+  to /study/answer/ that answers a card (Good) and returns the next.
+The two alternate (so both see the same load on a shared machine); medians of `--repeat` each.
 
 The history: reviews spread evenly over the last `--days` days (default 730, so about half
 of them fall in the heatmap's year: ~1,370 answers a day, a very heavy learner), ratings
 Again 12% / Hard 8% / Good 70% / Easy 10%, about a tenth on new or learning cards.
 
-Run: `python bench/stats.py [--cards 100000] [--reviews 1000000] [--days 730]`.
+Run: `python bench/stats.py [--cards 100000] [--reviews 1000000] [--days 730] [--repeat 15]`.
 Prints the figures, then one JSON line last: {"stats_ms": …, "study_ms": …, "ratio": …}.
 """
 
@@ -28,6 +32,7 @@ import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parents[1]
 BATCH = 50_000
@@ -43,6 +48,7 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
+    from quiz import tally
     from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 
     rng = random.Random(7)
@@ -65,7 +71,7 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
             'prompt_html, answer_md, answer_html, items, term, sim, source_line, "order", '
             "status, edited_in_admin, notes_prompt_md, notes_answer_md, created_at, updated_at) "
             "VALUES (%s, %s, 'qa', %s, %s, %s, %s, 'An answer', '<p>An answer</p>', '[]', '', "
-            "NULL, %s, %s, 'active', 0, '', '', %s, %s)",
+            "NULL, %s, %s, 'active', FALSE, '', '', %s, %s)",
             [
                 (
                     deck.pk,
@@ -87,7 +93,7 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
     # 90% of the cards studied, in notes order (the rest are new), most in review.
     studied = card_ids[: int(cards * 0.9)]
     state_rows = []
-    for card_id in studied:
+    for i, card_id in enumerate(studied):
         roll = rng.random()
         state = 2 if roll < 0.95 else (1 if roll < 0.98 else 3)
         stability = rng.lognormvariate(2.5, 1.2) if state == 2 else rng.uniform(0.01, 1)
@@ -99,6 +105,7 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
                 user.pk,
                 card_id,
                 deck.pk,
+                topic_ids[i // TOPIC_SIZE % topic_count],
                 state,
                 None if state == 2 else 0,
                 stability,
@@ -113,10 +120,10 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
         )
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {CardState._meta.db_table} (user_id, card_id, deck_id, state, step, "
-            "stability, difficulty, due, last_review, reps, lapses, suspended, buried_until, "
-            "is_leech, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "NULL, %s, 1)",
+            f"INSERT INTO {CardState._meta.db_table} (user_id, card_id, deck_id, topic_id, "
+            "state, step, stability, difficulty, due, last_review, reps, lapses, suspended, "
+            "buried_until, is_leech, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
+            "%s, %s, %s, NULL, %s, 1)",
             state_rows,
         )
 
@@ -126,7 +133,7 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
     review_table = Review._meta.db_table
     sql = (
         f"INSERT INTO {review_table} (user_id, card_id, rating, reviewed_at, duration_ms, "
-        "state_before, state_after, undone, source) VALUES (%s, %s, %s, %s, %s, %s, %s, 0, %s)"
+        "state_before, state_after, undone, source) VALUES (%s, %s, %s, %s, %s, %s, %s, FALSE, %s)"
     )
     step = span / reviews
     written = 0
@@ -172,18 +179,29 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.executemany(sql, rows)
         written += len(rows)
+    # The log was written around answer_card, so its quarter-hour tallies are summed from it
+    # here, as the migration that added them does on an existing install.
+    tally.rebuild(user_ids=[user.pk])
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     return user, {"cards": cards, "states": len(state_rows), "reviews": reviews, "days": days}
 
 
-def timed(call, repeat: int) -> tuple[float, list[float]]:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        call()
-        times.append((time.perf_counter() - start) * 1000)
-    return statistics.median(times), times
+FORM = "application/x-www-form-urlencoded"
+FIELD = re.compile(r'name="(card|version|scope|since)" value="([^"]*)"')
+SHOWN = re.compile(r"shown=([^&\"]+)")
+
+
+def next_fields(html: str) -> dict[str, str]:
+    """The next answer's form, as bench/study.py reads it from the page (Good, with the token
+    the revealed answer carries)."""
+    fields = dict(FIELD.findall(html))
+    if "card" not in fields:
+        raise SystemExit("the study queue ran out")
+    shown = SHOWN.search(html)
+    fields["shown"] = shown[1].replace("%3A", ":") if shown else ""
+    fields["rating"] = "3"
+    return fields
 
 
 def main() -> None:
@@ -191,53 +209,89 @@ def main() -> None:
     parser.add_argument("--cards", type=int, default=100_000)
     parser.add_argument("--reviews", type=int, default=1_000_000)
     parser.add_argument("--days", type=int, default=730, help="days the review log spans")
-    parser.add_argument("--repeat", type=int, default=7)
+    parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
 
-    work = Path(tempfile.mkdtemp(prefix="notebank-bench-stats-"))
-    os.environ["DATABASE_URL"] = f"sqlite:///{work / 'bench.sqlite3'}"
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quiz.settings")
-    os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost")
     sys.path.insert(0, str(ROOT))
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quiz.settings")
+    # As deployed: DEBUG off (so HTTPS, secure cookies, the static manifest), a kept connection.
+    os.environ["DEBUG"] = "false"
+    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use")
+    os.environ.setdefault("DB_CONN_MAX_AGE", "600")
     import django
 
     django.setup()
     from django.conf import settings
     from django.core.management import call_command
-    from django.test import Client
+    from django.db import connection
+    from django.test import Client, override_settings
+    from django.test.utils import setup_test_environment
 
+    class HttpsClient(Client):
+        """The test client over HTTPS: with DEBUG off plain HTTP is redirected."""
+
+        def generic(self, *args, **kwargs):
+            kwargs["secure"] = True
+            return super().generic(*args, **kwargs)
+
+    setup_test_environment()
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    call_command("migrate", verbosity=0)
+    db = settings.DATABASES["default"]
+    if db["ENGINE"].endswith("sqlite3"):
+        work = Path(tempfile.mkdtemp(prefix="notebank-bench-stats-"))
+        db.setdefault("TEST", {})["NAME"] = str(work / "bench.sqlite3")
+    else:
+        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_stats_bench"
+    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
+    try:
+        static_root = tempfile.mkdtemp(prefix="notebank-bench-static-")
+        with override_settings(DEBUG=False, STATIC_ROOT=static_root):
+            call_command("collectstatic", interactive=False, verbosity=0)
+            run(args, HttpsClient)
+    finally:
+        connection.creation.destroy_test_db(old_name, verbosity=0)
+
+
+def run(args: argparse.Namespace, client_class: type) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
     now = datetime.now(UTC)
     start = time.perf_counter()
     user, sizes = build(cards=args.cards, reviews=args.reviews, days=args.days, now=now)
-    print(f"built {sizes} in {time.perf_counter() - start:.1f} s ({work})")
+    print(f"built {sizes} on {connection.vendor} in {time.perf_counter() - start:.1f} s")
 
-    client = Client()
+    client = client_class()
     client.force_login(user)
     response = client.get("/stats/")  # warm up: templates, caches, the page works
     assert response.status_code == 200, response.status_code
-    stats_ms, stats_all = timed(lambda: client.get("/stats/"), args.repeat)
+    fields = next_fields(client.get("/study/").content.decode())
 
-    page = client.get("/study/").content.decode()
-
-    def fields(html: str) -> dict[str, str]:
-        found = dict(re.findall(r'name="(\w+)" value="([^"]*)"', html))
-        # The prompt's forms carry these; the revealed answer adds the "shown" token (timing).
-        return {k: found[k] for k in ("card", "version", "scope", "since")}
-
-    current = {"fields": fields(page)}
+    def stats_page() -> None:
+        assert client.get("/stats/").status_code == 200
 
     def answer() -> None:
+        nonlocal fields
+        # Form-encoded, as htmx sends it (bench/study.py's request).
         response = client.post(
-            "/study/answer/", {**current["fields"], "rating": 3}, HTTP_HX_REQUEST="true"
+            "/study/answer/", urlencode(fields), content_type=FORM, HTTP_HX_REQUEST="true"
         )
         assert response.status_code == 200, response.status_code
-        current["fields"] = fields(response.content.decode())
+        fields = next_fields(response.content.decode())
 
-    answer()  # warm up
-    study_ms, study_all = timed(answer, args.repeat)
+    for _ in range(3):  # warm up
+        answer()
+        stats_page()
+    stats_all, study_all = [], []
+    for _ in range(args.repeat):
+        stats_all.append(timed(stats_page))
+        study_all.append(timed(answer))
+    stats_ms, study_ms = statistics.median(stats_all), statistics.median(study_all)
 
+    with CaptureQueriesContext(connection) as queries:
+        stats_page()
+    print(f"stats page: {len(queries.captured_queries)} queries")
+    print(f"database: {connection.vendor}")
     print("stats GET ms:", [round(t, 1) for t in stats_all])
     print("study answer POST ms:", [round(t, 1) for t in study_all])
     print(
@@ -249,6 +303,12 @@ def main() -> None:
             }
         )
     )
+
+
+def timed(call) -> float:
+    start = time.perf_counter()
+    call()
+    return (time.perf_counter() - start) * 1000
 
 
 if __name__ == "__main__":

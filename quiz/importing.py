@@ -26,7 +26,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from quiz.models import TOPIC_SEPARATOR, Card, CardRevision, Deck, Topic
+from quiz.models import TOPIC_SEPARATOR, Card, CardRevision, CardState, Deck, Topic
 from quiz.notes.identity import Existing, Incoming, card_key, disambiguate, match_cards
 from quiz.notes.identity import normalise_prompt as normalise
 from quiz.notes.load import LoadedNotes, load_notes, locate_image, notes_digest
@@ -410,6 +410,7 @@ def _apply_cards(
 
     to_create: list[Card] = []
     to_update: list[Card] = []
+    new_topic: list[int] = []  # cards moved to another topic: learners' states follow them
     entries: list[tuple[Card, str, tuple[str, str] | None]] = []
     for new, match in zip(incoming, matches, strict=True):
         report.by_kind[new.parsed.kind] += 1
@@ -422,6 +423,8 @@ def _apply_cards(
             card = by_id[match]
             before = (card.prompt_md, card.answer_md)
             moved = _moved(card, new)
+            if card.topic_id != new.topic.pk:
+                new_topic.append(card.pk)
             change = _update(card, new)
             _place(card, new)
             if change != "unchanged" or moved:
@@ -439,6 +442,8 @@ def _apply_cards(
         ],
         batch_size=500,
     )  # fmt: skip
+    # The statistics read each state's topic from the state itself (denormalised).
+    CardState.sync_topics(new_topic)
     # The text an update replaces stays in the card's history, as an admin edit's does.
     CardRevision.objects.bulk_create(
         [

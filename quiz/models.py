@@ -6,6 +6,7 @@ Content is imported from notes and shared by everyone; CardState and Review belo
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import models
@@ -203,6 +204,14 @@ class CardState(models.Model):
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="states")
     # Denormalised from the card so "what is due" is one index range scan per user.
     deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="+")
+    # Denormalised from the card so the statistics' per-topic mastery reads this learner's states
+    # from one covering index, without joining every state to its card. Set when the state is
+    # created (or by save() from the card); the importer keeps it in step when a card moves to
+    # another topic (`sync_topics`). Null only for a row written around both: stats then look
+    # the card's topic up.
+    topic = models.ForeignKey(
+        Topic, on_delete=models.CASCADE, related_name="+", null=True, blank=True, db_index=False
+    )
     state = models.PositiveSmallIntegerField(choices=State.choices, default=State.NEW)
     step = models.PositiveSmallIntegerField(null=True, blank=True)
     stability = models.FloatField(null=True, blank=True)
@@ -232,10 +241,40 @@ class CardState(models.Model):
             models.Index(
                 fields=["user", "due", "suspended", "state"], name="cardstate_user_due_open"
             ),
+            # The statistics' card counts and per-topic mastery from the index alone
+            # (quiz.stats.cards_overview): every column that pass reads.
+            models.Index(
+                fields=[
+                    "user",
+                    "topic",
+                    "state",
+                    "suspended",
+                    "is_leech",
+                    "stability",
+                    "last_review",
+                    "card",
+                ],
+                name="cardstate_user_topic_stats",
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:
         return f"{self.user} · card {self.card_id}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if self.topic_id is None and self.card_id is not None:
+            self.topic_id = self.card.topic_id
+        super().save(*args, **kwargs)
+
+    @staticmethod
+    def sync_topics(card_ids: list[int], batch_size: int = 500) -> int:
+        """Set the denormalised topic of every learner's state of these cards to the card's."""
+        topic = Card.objects.filter(pk=models.OuterRef("card_id")).values("topic_id")[:1]
+        changed = 0
+        for start in range(0, len(card_ids), batch_size):
+            states = CardState.objects.filter(card_id__in=card_ids[start : start + batch_size])
+            changed += states.update(topic_id=models.Subquery(topic))
+        return changed
 
 
 class Review(models.Model):
@@ -273,6 +312,51 @@ class Review(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} rated card {self.card_id} {self.get_rating_display()}"
+
+
+class ReviewTally(models.Model):
+    """How many study answers a learner gave in one quarter of an hour (UTC), by rating and by
+    the card's phase before the answer: the review log summed as it is written, so the
+    statistics page reads a year of days from a few thousand small rows instead of the log.
+
+    Kept inside each answer's transaction by `quiz.tally` (undo takes the answer back out);
+    only study answers that are not undone count, as in the statistics. Quarter hours, not local
+    days, so a day can still be cut at the learner's local midnight in whatever zone the page
+    is shown in: every zone's midnight falls on a quarter hour. Phases: young and mature are
+    answers to cards in the Review state with stability before the answer under 21 days and
+    from 21 days on; learning is the rest (new, learning and relearning cards).
+    """
+
+    # No index of its own: the unique (user, quarter) index serves both.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    quarter = models.BigIntegerField()  # whole quarter hours since 1970-01-01 00:00 UTC
+    answers = models.PositiveIntegerField(default=0)
+    learning_again = models.PositiveIntegerField(default=0)
+    learning_hard = models.PositiveIntegerField(default=0)
+    learning_good = models.PositiveIntegerField(default=0)
+    learning_easy = models.PositiveIntegerField(default=0)
+    young_again = models.PositiveIntegerField(default=0)
+    young_hard = models.PositiveIntegerField(default=0)
+    young_good = models.PositiveIntegerField(default=0)
+    young_easy = models.PositiveIntegerField(default=0)
+    mature_again = models.PositiveIntegerField(default=0)
+    mature_hard = models.PositiveIntegerField(default=0)
+    mature_good = models.PositiveIntegerField(default=0)
+    mature_easy = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "quarter"], name="reviewtally_user_quarter"),
+        ]
+        indexes = [
+            # The heatmap sums each day's answers from the index alone.
+            models.Index(fields=["user", "quarter", "answers"], name="reviewtally_user_answers"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · quarter {self.quarter}: {self.answers} answers"
 
 
 class ExamAttempt(models.Model):

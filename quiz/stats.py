@@ -1,15 +1,18 @@
 """A learner's progress figures for the statistics page, each one database aggregate.
 
 Keyword-only functions over the models; no review rows are loaded into Python (each query
-returns at most a row per day, per rating or per topic). Definitions (also in
-docs/README-stats.md):
+returns at most a row per day, per rating or per topic group). The answers' figures read the
+quarter-hour tallies kept beside the review log as answers are written (`quiz.tally`,
+`ReviewTally`), the card figures one covering index of the learner's states (`CardState.topic`
+denormalised). Definitions (also in docs/README-stats.md):
 
 - Days are local calendar days (midnight to midnight) in the learner's time zone
   (`StudyProfile.timezone`). The study day that daily limits use starts at 4 am instead
   (`quiz.study.day_bounds`); a calendar should say the date the learner saw on the clock.
-  Rows are put in days by counting index ranges between local midnights (`counts_between`),
-  not by grouping on TruncDate(tzinfo=...): exact across DST on SQLite and PostgreSQL alike,
-  and several times faster on a year of reviews (measurements in the function's docstring).
+  Rows are put in days by summing index ranges between local midnights (`counts_between`,
+  `_per_range`), not by grouping on TruncDate(tzinfo=...): exact across DST on SQLite and
+  PostgreSQL alike. Tallies are per UTC quarter hour, and every zone's midnight falls on one,
+  so a day is still cut at the local midnight of the zone the page is shown in.
 - Only study answers count (`source="study"`, not undone): exam misses are logged as Again
   reviews but say nothing about the buttons the learner pressed; exams have their own trend.
 - True retention: of the answers to cards that were in the Review state (`state_before`),
@@ -33,7 +36,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connections
+from django.db import connection, connections
 from django.db.models import (
     Case,
     Count,
@@ -48,11 +51,20 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Power, TruncDate
 
-from quiz import study
-from quiz.models import Card, CardState, ExamAttempt, Review, StudyProfile
+from quiz import study, tally
+from quiz.models import (
+    Card,
+    CardState,
+    ExamAttempt,
+    Review,
+    ReviewTally,
+    StudyProfile,
+    Topic,
+)
 from quiz.scheduling import EASY, GOOD, HARD, LEARNING, NEW, RATINGS, RELEARNING, REVIEW
 
 User = AbstractBaseUser
@@ -93,6 +105,14 @@ def counts_between(queryset: QuerySet[Any], *, field: str, bounds: list[datetime
 
     `queryset` may only filter its own table (no joins).
     """
+    connection = connections[queryset.db]
+    adapted = [connection.ops.adapt_datetimefield_value(b) for b in bounds]
+    return _per_range(queryset, field=field, bounds=adapted, aggregate="COUNT(*)")
+
+
+def _per_range(queryset: QuerySet[Any], *, field: str, bounds: list[Any], aggregate: str) -> list:
+    """`aggregate` over the rows of `queryset` with `field` in each [bounds[i], bounds[i + 1]),
+    one scalar subquery per range in one statement (see `counts_between`)."""
     query = queryset.query
     if any(n for alias, n in query.alias_refcount.items() if alias != query.base_table):
         raise ValueError("counts_between needs filters on the model's own table only")
@@ -102,34 +122,74 @@ def counts_between(queryset: QuerySet[Any], *, field: str, bounds: list[datetime
     quote = connection.ops.quote_name
     table = quote(queryset.model._meta.db_table)
     column = f"{table}.{quote(queryset.model._meta.get_field(field).column)}"
-    one = f"(SELECT COUNT(*) FROM {table} WHERE {where} AND {column} >= %s AND {column} < %s)"
+    one = f"(SELECT {aggregate} FROM {table} WHERE {where} AND {column} >= %s AND {column} < %s)"
     params: list[Any] = []
     for low, high in itertools.pairwise(bounds):
-        params += [
-            *where_params,
-            connection.ops.adapt_datetimefield_value(low),
-            connection.ops.adapt_datetimefield_value(high),
-        ]
+        params += [*where_params, low, high]
     with connection.cursor() as cursor:
         cursor.execute("SELECT " + ", ".join([one] * (len(bounds) - 1)), params)
         return [int(n or 0) for n in cursor.fetchone()]
 
 
+def quarters(bounds: list[datetime]) -> list[int] | None:
+    """The bounds as ReviewTally quarter hours, or None if one does not fall on a quarter hour
+    (no zone in use today has such a midnight; the review log then answers instead)."""
+    found = []
+    for bound in bounds:
+        seconds = bound.timestamp()
+        if seconds % tally.QUARTER_S:
+            return None
+        found.append(int(seconds) // tally.QUARTER_S)
+    return found
+
+
 def retrievability(*, now: datetime, factor: float, decay: float) -> Expression:
     """FSRS-6 R = (1 + factor·t/S)^decay as a SQL expression over CardState rows, t the whole
-    days from last_review to `now`. Only the whole days differ per database; `Power` is native
-    on both (Django supplies it on an SQLite built without math functions)."""
-    return Power(
+    days from last_review to `now`. Only the whole days and the power function differ per
+    database (`_Pow`: native on both where SQLite has its math functions)."""
+    return _Pow(
         Value(1.0) + Value(factor) * _ElapsedDays(F("last_review"), now=now) / F("stability"),
         Value(decay),
-        output_field=FloatField(),
     )
+
+
+def _sqlite_has(connection: Any, sql: str) -> bool:
+    """Whether this SQLite library runs `sql` (asked once per process and function, on the raw
+    connection, so no query is logged)."""
+    key = (connection.Database.sqlite_version, sql)
+    if key not in _SQLITE_FEATURES:
+        connection.ensure_connection()
+        try:
+            connection.connection.execute(sql).fetchall()
+            _SQLITE_FEATURES[key] = True
+        except connection.Database.OperationalError:
+            _SQLITE_FEATURES[key] = False
+    return _SQLITE_FEATURES[key]
+
+
+_SQLITE_FEATURES: dict[tuple[str, str], bool] = {}
+
+
+class _Pow(Func):
+    """x^y. Django's `Power` is a Python callback on SQLite (about 1 µs a row); SQLite built with
+    its math functions (3.35+, the usual build) has a native `pow`, used when present."""
+
+    function = "POWER"
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        if _sqlite_has(connection, "SELECT pow(2.0, 0.5)"):
+            return self.as_sql(compiler, connection, function="pow", **extra)
+        return Power(*self.source_expressions, output_field=FloatField()).as_sqlite(
+            compiler, connection, **extra
+        )
 
 
 class _ElapsedDays(Func):
     """Whole days from a datetime column to `now` (never negative), as fsrs counts them
-    (`timedelta.days`). Written for the two databases Notebank runs on; SQLite's strftime('%s')
-    drops fractions of a second, which only matters within a second of a whole day."""
+    (`timedelta.days`). Written for the two databases Notebank runs on; SQLite reads the stored
+    text with unixepoch() where it has it (3.38+, cheaper than strftime('%s')); both drop
+    fractions of a second, which only matters within a second of a whole day."""
 
     output_field = IntegerField()
 
@@ -139,8 +199,11 @@ class _ElapsedDays(Func):
 
     def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         column, params = compiler.compile(self.source_expressions[0])
-        sql = f"MAX(0, (%s - CAST(strftime('%%s', {column}) AS INTEGER)) / 86400)"
-        return sql, [self.now_s, *params]
+        if connection.Database.sqlite_version_info >= (3, 38):
+            seconds = f"unixepoch({column})"
+        else:
+            seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
+        return f"MAX(0, (%s - {seconds}) / 86400)", [self.now_s, *params]
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         column, params = compiler.compile(self.source_expressions[0])
@@ -171,11 +234,18 @@ class Heatmap:
 
 
 def review_heatmap(*, user: User, today: date, tz: ZoneInfo, days: int = HEATMAP_DAYS) -> Heatmap:
-    """Study answers per local day over the `days` days ending today (days with none left out)."""
+    """Study answers per local day over the `days` days ending today (days with none left out).
+
+    Summed from the learner's quarter-hour tallies (`ReviewTally`): one index range of at most
+    96 small rows a day, instead of the day's review-log rows."""
     start = today - timedelta(days=days - 1)
-    counts = counts_between(
-        _study_reviews(user), field="reviewed_at", bounds=day_starts(first=start, days=days, tz=tz)
-    )
+    bounds = day_starts(first=start, days=days, tz=tz)
+    slots = quarters(bounds)
+    if slots is None:
+        counts = counts_between(_study_reviews(user), field="reviewed_at", bounds=bounds)
+    else:
+        tallies = ReviewTally.objects.filter(user=user)
+        counts = _per_range(tallies, field="quarter", bounds=slots, aggregate='SUM("answers")')
     return Heatmap(
         start=start,
         end=today,
@@ -195,11 +265,10 @@ def due_forecast(
     bounds = day_starts(first=today, days=days, tz=tz)
     counts = counts_between(open_states, field="due", bounds=[_EPOCH, *bounds])
     counts = [counts[0] + counts[1], *counts[2:]]
-    # counts_between cannot join, so the (few) states of retired cards come off afterwards.
-    # Driven from the retired cards (a short list), not from every state row.
-    retired_cards = Card.objects.exclude(status=Card.Status.ACTIVE).values("pk")
+    # counts_between cannot join, so the (few) states of retired cards come off afterwards:
+    # a join driven from the retired cards' partial index (a short list), not from every state.
     retired = (
-        open_states.filter(card_id__in=retired_cards, due__lt=bounds[-1])
+        open_states.filter(card__status=Card.Status.RETIRED, due__lt=bounds[-1])
         .annotate(day=TruncDate("due", tzinfo=tz))
         .values_list("day")
         .annotate(n=Count("id"))
@@ -271,10 +340,29 @@ class Answers:
 
 
 def answers_since(*, user: User, since: datetime) -> Answers:
-    """One grouped pass over the window's answers for both retention and the buttons.
+    """The window's answers by phase and rating, for both retention and the buttons: the sums of
+    the learner's quarter-hour tallies from `since` on (`ReviewTally`, kept as answers are
+    written), or the review log itself if `since` is not on a quarter hour.
 
     Young or mature comes from the card's stability before the answer (`state_before`); see the
     module docstring for why stability stands for the interval."""
+    found: dict[str, dict[int, int]] = {k: dict.fromkeys(RATINGS, 0) for k in KINDS}
+    slots = quarters([since])
+    if slots is None:
+        for kind_name, rating, n in _answers_from_log(user=user, since=since):
+            found[kind_name][rating] += n
+        return Answers(**found)
+    sums = ReviewTally.objects.filter(user=user, quarter__gte=slots[0]).aggregate(
+        **{name: Sum(name) for name in tally.COUNTERS}
+    )
+    for kind_name in KINDS:
+        for rating, rating_name in tally.RATING_COLUMNS.items():
+            found[kind_name][rating] = sums[f"{kind_name}_{rating_name}"] or 0
+    return Answers(**found)
+
+
+def _answers_from_log(*, user: User, since: datetime) -> QuerySet[Any]:
+    """(kind, rating, n) for the study answers from `since` on, grouped from the review log."""
     state = Cast(KT("state_before__state"), IntegerField())
     stability = Cast(KT("state_before__stability"), FloatField())
     kind = Case(
@@ -282,7 +370,7 @@ def answers_since(*, user: User, since: datetime) -> Answers:
         When(state_b=REVIEW, then=Value("mature")),
         default=Value("learning"),
     )
-    rows = (
+    return (
         _study_reviews(user)
         .filter(reviewed_at__gte=since)
         .alias(state_b=state, stability_b=stability)
@@ -291,10 +379,6 @@ def answers_since(*, user: User, since: datetime) -> Answers:
         .annotate(n=Count("id"))
         .order_by()
     )
-    found: dict[str, dict[int, int]] = {k: dict.fromkeys(RATINGS, 0) for k in KINDS}
-    for kind_name, rating, n in rows:
-        found[kind_name][rating] += n
-    return Answers(**found)
 
 
 def true_retention(*, user: User, since: datetime) -> Retention:
@@ -351,49 +435,67 @@ def cards_overview(
     *, user: User, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
 ) -> Cards:
     """Card counts by state and per-topic mastery from one grouped pass over the learner's
-    states (per topic), plus the active cards per topic; mastery lists the topics the learner
-    has studied at least one card of, weakest first."""
+    states, plus the active cards of the studied topics; mastery lists the topics the learner
+    has studied at least one card of, weakest first.
+
+    The pass reads the covering index `cardstate_user_topic_stats` alone (the state's topic is
+    denormalised: no join to the cards) and groups by topic, state, suspended and leech, the
+    index's own order, so each row is counted once rather than tested against eight filters;
+    the figures are added up from those groups. States of retired cards are taken off after,
+    from a second pass driven from the few retired cards. A state whose denormalised topic is
+    missing is put under its card's topic."""
     scheduler = study.scheduler_for(profile)
-    studied = Q(stability__isnull=False, last_review__isnull=False) & ~Q(state=NEW)
-    open_ = Q(suspended=False)
-    rows = list(
-        CardState.objects.filter(user=user, card__status=Card.Status.ACTIVE)
-        .values_list("card__topic_id")
-        .annotate(
-            started=Count("id", filter=Q(suspended=True) | ~Q(state=NEW)),
-            learning=Count("id", filter=open_ & Q(state=LEARNING)),
-            review=Count("id", filter=open_ & Q(state=REVIEW)),
-            relearning=Count("id", filter=open_ & Q(state=RELEARNING)),
-            suspended=Count("id", filter=Q(suspended=True)),
-            leeches=Count("id", filter=Q(is_leech=True)),
-            studied=Count("id", filter=studied),
-            r=Sum(
-                retrievability(now=now, factor=scheduler._FACTOR, decay=scheduler._DECAY),
-                filter=studied,
-            ),
-        )
-        .order_by()
+    r = retrievability(now=now, factor=scheduler._FACTOR, decay=scheduler._DECAY)
+    states = CardState.objects.filter(user=user)
+    groups = _state_groups(states, "topic_id", r)
+    if any(group[0] is None for group in groups):
+        missing = states.filter(topic_id__isnull=True)
+        groups = [g for g in groups if g[0] is not None] + _state_groups(missing, "card__topic", r)
+    # The states of retired cards come off afterwards, driven from the few retired cards: much
+    # cheaper than testing every state against them (counts stay exact; a sum of R may differ
+    # from summing without them in the last bits of a float).
+    retired = _state_groups(states.filter(card__status=Card.Status.RETIRED), "card__topic", r)
+    tally_ = dict.fromkeys(
+        ("started", "learning", "review", "relearning", "suspended", "leeches"), 0
     )
-    sums = [sum(column) for column in zip(*(row[1:7] for row in rows), strict=True)] or [0] * 6
-    started, learning, review, relearning, suspended, leeches = sums
-    active = Card.objects.filter(status=Card.Status.ACTIVE).count()
-    counts = StateCounts(
-        new=active - started,
-        learning=learning,
-        review=review,
-        relearning=relearning,
-        suspended=suspended,
-        leeches=leeches,
-    )
-    by_topic = {row[0]: (row[7], row[8] or 0.0) for row in rows if row[7]}
+    by_topic: dict[int, list[Any]] = {}
+    for sign, rows in ((1, groups), (-1, retired)):
+        for topic_id, state, is_suspended, is_leech, n, studied, r_sum in rows:
+            n, studied = sign * n, sign * studied
+            if is_suspended or state != NEW:
+                tally_["started"] += n
+            if is_suspended:
+                tally_["suspended"] += n
+            elif state in _STATE_NAMES:
+                tally_[_STATE_NAMES[state]] += n
+            if is_leech:
+                tally_["leeches"] += n
+            if state != NEW and studied:
+                topic = by_topic.setdefault(topic_id, [0, 0.0])
+                topic[0] += studied
+                topic[1] += sign * (r_sum or 0.0)
+    by_topic = {topic_id: sums for topic_id, sums in by_topic.items() if sums[0] > 0}
+    started = tally_.pop("started")
     if not by_topic:
+        counts = StateCounts(new=_active_cards() - started, **tally_)
         return Cards(counts=counts, mastery=Mastery())
-    totals = (
-        Card.objects.filter(status=Card.Status.ACTIVE, topic_id__in=by_topic)
-        .values_list("topic_id", "topic__title", "topic__path")
-        .annotate(n=Count("id"))
-        .order_by()
+    # Each studied topic's active cards (a short range of the (topic, status) index apiece),
+    # and on every row the number of active cards (all cards less the few retired ones: SQLite
+    # counts a whole table from its pages, the retired from their partial index).
+    qn = connection.ops.quote_name
+    active = RawSQL(
+        f"(SELECT COUNT(*) FROM {qn(Card._meta.db_table)} c WHERE c.{qn('status')} = %s"
+        f" AND c.{qn('topic_id')} = {qn(Topic._meta.db_table)}.{qn('id')})",
+        [Card.Status.ACTIVE],
+        output_field=IntegerField(),
     )
+    totals = list(
+        Topic.objects.filter(pk__in=by_topic)
+        .order_by()
+        .values_list("pk", "title", "path")
+        .annotate(n=active, all_active=RawSQL(*_active_cards_sql(), output_field=IntegerField()))
+    )
+    counts = StateCounts(new=(totals[0][4] if totals else _active_cards()) - started, **tally_)
     topics = [
         TopicMastery(
             topic_id=topic_id,
@@ -403,10 +505,47 @@ def cards_overview(
             studied=by_topic[topic_id][0],
             mastery=by_topic[topic_id][1] / n,
         )
-        for topic_id, title, path, n in totals
+        for topic_id, title, path, n, _active in totals
+        if n
     ]
     topics.sort(key=lambda t: (t.mastery, t.path))
     return Cards(counts=counts, mastery=Mastery(weakest=topics[:limit], studied_topics=len(topics)))
+
+
+_STATE_NAMES = {LEARNING: "learning", REVIEW: "review", RELEARNING: "relearning"}
+
+
+def _active_cards_sql() -> tuple[str, list[Any]]:
+    table = connection.ops.quote_name(Card._meta.db_table)
+    status = connection.ops.quote_name("status")
+    sql = f"(SELECT COUNT(*) FROM {table}) - (SELECT COUNT(*) FROM {table} WHERE {status} = %s)"
+    return sql, [Card.Status.RETIRED]
+
+
+def _active_cards() -> int:
+    """Active cards: all cards less the few retired ones."""
+    sql, params = _active_cards_sql()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT {sql}", params)
+        return int(cursor.fetchone()[0])
+
+
+def _state_groups(states: QuerySet[CardState], topic: str, r: Expression) -> list[tuple[Any, ...]]:
+    """(topic, state, suspended, is_leech, states, studied states, sum of their R) groups.
+
+    Run on the cursor: thousands of small rows, and the ORM's per-value converters (booleans
+    on SQLite) would cost more than the callers' truthiness tests need."""
+    studied = Q(stability__isnull=False, last_review__isnull=False)
+    query = (
+        states.values_list(topic, "state", "suspended", "is_leech")
+        .annotate(n=Count("*"), studied=Count("pk", filter=studied), r=Sum(r, filter=studied))
+        .order_by()
+        .query
+    )
+    sql, params = query.sql_with_params()
+    with connections[states.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
 
 
 def card_counts(*, user: User) -> StateCounts:

@@ -32,6 +32,7 @@ from django.core import signing
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Count, Min, Model, Q, QuerySet, Sum
 
+from quiz import tally
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import (
     AGAIN,
@@ -745,7 +746,12 @@ def _state_at_version(*, user: User, card: Card, version: int, now: datetime) ->
     """
     if version == 0:
         CardState.objects.bulk_create(
-            [CardState(user=user, card=card, deck_id=card.deck_id, due=now)], ignore_conflicts=True
+            [
+                CardState(
+                    user=user, card=card, deck_id=card.deck_id, topic_id=card.topic_id, due=now
+                )
+            ],
+            ignore_conflicts=True,
         )
     state = _load_state(user=user, card=card)
     if state is None or state.version != version:
@@ -852,6 +858,9 @@ def answer_card(
             source=source,
         )
         _insert(logged)
+        if source == "study":
+            # The statistics' summary of the log, in the same transaction (quiz.tally).
+            tally.record(user_id=user.pk, at=now, rating=rating, before=before)
     return AnswerResult(recorded=True, review=logged, state=state, became_leech=became_leech)
 
 
@@ -860,7 +869,8 @@ def last_review(*, user: User) -> Review | None:
     return (
         Review.objects.filter(user=user, undone=False, source="study")
         .order_by("-pk")
-        .only("pk", "card_id")
+        # What undo needs besides the snapshots (read when undoing), so no field is fetched alone.
+        .only("pk", "card_id", "rating", "reviewed_at", "source")
         .first()
     )
 
@@ -900,8 +910,16 @@ def undo_review(*, user: User, review_row: Review) -> CardState | None:
         )
         if not restored:
             return None
-        Review.objects.filter(pk=review_row.pk, undone=False).update(undone=True)
+        marked = Review.objects.filter(pk=review_row.pk, undone=False).update(undone=True)
         review_row.undone = True
+        if marked and review_row.source == "study":
+            tally.record(
+                user_id=user.pk,
+                at=review_row.reviewed_at,
+                rating=review_row.rating,
+                before=before,
+                delta=-1,
+            )
     if memory.state == NEW:
         _rewind_new_cursor(user=user, card=review_row.card)
     return state

@@ -9,8 +9,8 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
-from quiz import charts, stats, study
-from quiz.models import Card, CardState, ExamAttempt, Review, StudyProfile
+from quiz import charts, stats, study, tally
+from quiz.models import Card, CardState, ExamAttempt, Review, ReviewTally, StudyProfile
 from quiz.scheduling import AGAIN, EASY, GOOD, HARD, LEARNING, NEW, RELEARNING, REVIEW, Memory
 from quiz.scheduling import retrievability as fsrs_retrievability
 from tests.factory import PASSWORD, make_card, make_cards, make_deck, make_topic, make_user
@@ -42,9 +42,11 @@ def log_review(
     stability: float | None = 10.0,
     **extra: Any,
 ) -> Review:
-    """A review-log row as study.answer_card writes it (only what stats read matters)."""
+    """A review-log row as study.answer_card writes it (only what stats read matters), with the
+    learner's quarter-hour tally it keeps beside the log: a study answer counts there unless it
+    was undone (undo takes it back out)."""
     before = {**Memory(state=state, stability=stability).as_json(), "reps": 3, "lapses": 0}
-    return Review.objects.create(
+    row = Review.objects.create(
         user=user,
         card=card,
         rating=rating,
@@ -53,6 +55,9 @@ def log_review(
         state_after=before,
         **extra,
     )
+    if row.source == "study" and not row.undone:
+        tally.record(user_id=user.pk, at=at, rating=rating, before=before)
+    return row
 
 
 def make_state(user, card: Card, *, state: int = REVIEW, due: datetime = NOW, **extra: Any):
@@ -420,3 +425,106 @@ def test_bar_and_line_charts_draw_each_value() -> None:
     assert bars.count('class="chart-bar"') == 3  # two bars and the legend swatch
     line = charts.line_chart(chart_id="l", title="t", points=[("1 Mar", 0.5), ("2 Mar", 0.9)])
     assert line.count("<circle") == 2 and "2 Mar: 90%" in line
+
+
+# --- the summaries kept on write (quiz.tally, CardState.topic) ---------------------------------
+
+
+def _log_figures(user, *, since: datetime, today: date, tz: ZoneInfo):
+    """The heatmap and the window's answers counted from the review log itself."""
+    bounds = stats.day_starts(first=today - timedelta(days=364), days=365, tz=tz)
+    heat = stats.counts_between(stats._study_reviews(user), field="reviewed_at", bounds=bounds)
+    found = {k: dict.fromkeys((AGAIN, HARD, GOOD, EASY), 0) for k in stats.KINDS}
+    for kind, rating, n in stats._answers_from_log(user=user, since=since):
+        found[kind][rating] += n
+    return [n for n in heat if n], stats.Answers(**found)
+
+
+def test_tallies_kept_by_answers_and_undo_match_the_review_log(user, topic) -> None:
+    cards = make_cards(topic, 6)
+    young = make_state(user, cards[0], stability=5.0, last_review=NOW - timedelta(days=5))
+    make_state(user, cards[1], stability=30.0, last_review=NOW - timedelta(days=30))
+    make_state(user, cards[2], state=LEARNING, stability=0.5, last_review=NOW)
+    moments = [NOW + timedelta(minutes=m) for m in (0, 7, 14, 15, 60 * 9, 60 * 24 * 3)]
+    for card, rating, at in zip(
+        cards[:3] * 2, (GOOD, AGAIN, HARD, EASY, GOOD, AGAIN), moments, strict=True
+    ):
+        state = CardState.objects.get(user=user, card=card)
+        study.answer_card(user=user, card=card, rating=rating, version=state.version, now=at)
+    # A new card's first answer, an exam answer (not counted), and an undone study answer.
+    study.answer_card(user=user, card=cards[3], rating=GOOD, version=0, now=moments[-1])
+    study.answer_card(
+        user=user, card=cards[4], rating=AGAIN, version=0, now=moments[-1], source="exam"
+    )
+    young.refresh_from_db()
+    study.answer_card(user=user, card=cards[0], rating=EASY, version=young.version, now=moments[-1])
+    assert study.undo_last(user=user) is not None
+
+    tz = BERLIN
+    today = (NOW + timedelta(days=4)).astimezone(tz).date()
+    since = stats.local_midnight(today - timedelta(days=29), tz)
+    heat, answers = _log_figures(user, since=since, today=today, tz=tz)
+    heatmap = stats.review_heatmap(user=user, today=today, tz=tz)
+    assert [n for _day, n in sorted(heatmap.counts.items())] == heat
+    assert heatmap.total == 7
+    assert stats.answers_since(user=user, since=since) == answers
+    assert answers.buttons.total == 7 and sum(answers.learning.values()) > 0
+    # Rebuilding from the log (what migration 0005 does) gives the same rows.
+    fields = ["quarter", "answers", *tally.COUNTERS]
+    kept = sorted(ReviewTally.objects.filter(user=user).exclude(answers=0).values_list(*fields))
+    tally.rebuild(user_ids=[user.pk])
+    assert sorted(ReviewTally.objects.filter(user=user).values_list(*fields)) == kept
+
+
+def test_a_window_not_on_a_quarter_hour_is_counted_from_the_log(user, topic) -> None:
+    card = make_card(topic)
+    log_review(user, card, at=datetime(2026, 2, 20, 10, 5, tzinfo=UTC), rating=AGAIN)
+    log_review(user, card, at=datetime(2026, 2, 20, 10, 10, tzinfo=UTC), rating=GOOD)
+    assert stats.quarters([datetime(2026, 2, 20, 10, 7, tzinfo=UTC)]) is None
+    assert stats.quarters([datetime(2026, 2, 20, 10, 15, tzinfo=UTC)]) == [
+        int(datetime(2026, 2, 20, 10, 15, tzinfo=UTC).timestamp()) // 900
+    ]
+    late = stats.answers_since(user=user, since=datetime(2026, 2, 20, 10, 7, tzinfo=UTC))
+    assert late.young == {AGAIN: 0, HARD: 0, GOOD: 1, EASY: 0}
+    whole = stats.answers_since(user=user, since=datetime(2026, 2, 20, 10, tzinfo=UTC))
+    assert whole.young == {AGAIN: 1, HARD: 0, GOOD: 1, EASY: 0}
+
+
+def test_states_carry_their_cards_topic_and_follow_a_move(user, topic) -> None:
+    other = make_topic(topic.deck, "Firehose")
+    card = make_card(topic)
+    study.answer_card(user=user, card=card, rating=GOOD, version=0, now=NOW)
+    state = CardState.objects.get(user=user, card=card)
+    assert state.topic_id == topic.pk
+    Card.objects.filter(pk=card.pk).update(topic=other)
+    assert CardState.sync_topics([card.pk]) == 1
+    state.refresh_from_db()
+    assert state.topic_id == other.pk
+    profile = study.profile_for(user)
+    assert [t.title for t in stats.topic_mastery(user=user, now=NOW, profile=profile).weakest] == [
+        "Firehose"
+    ]
+
+
+def test_mastery_and_counts_with_a_missing_state_topic_and_retired_cards(user, topic) -> None:
+    cards = make_cards(topic, 4)
+    make_state(user, cards[0], stability=30.0, last_review=NOW - timedelta(days=1))
+    make_state(user, cards[1], stability=30.0, last_review=NOW - timedelta(days=1))
+    make_state(user, cards[2], state=LEARNING)
+    retired = make_card(topic, status=Card.Status.RETIRED)
+    make_state(user, retired, stability=1.0, last_review=NOW - timedelta(days=20), is_leech=True)
+    profile = study.profile_for(user)
+    before = stats.cards_overview(user=user, now=NOW, profile=profile)
+    # A state written around both the model and the study code: its card's topic is used.
+    CardState.objects.filter(user=user, card=cards[1]).update(topic=None)
+
+    after = stats.cards_overview(user=user, now=NOW, profile=profile)
+
+    assert (
+        after.counts
+        == before.counts
+        == stats.StateCounts(new=1, learning=1, review=2, relearning=0, suspended=0, leeches=0)
+    )
+    (mastery,) = after.mastery.weakest
+    assert (mastery.cards, mastery.studied) == (4, 3)
+    assert mastery.mastery == pytest.approx(before.mastery.weakest[0].mastery)
