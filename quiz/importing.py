@@ -147,11 +147,13 @@ def _load_each(files: list[Path], sources: Sequence[NoteSource]) -> Iterator[Loa
         except OSError as exc:
             inputs.append((str(f), str(f.resolve()), exc))
     inputs.extend((s.name, s.source_path, s.data) for s in sources)
+    digests = [d if isinstance(d, OSError) else notes_digest(d) for _, _, d in inputs]
     changed = [
         i
         for i, (_, path, data) in enumerate(inputs)
-        if not isinstance(data, OSError) and known.get(path) != notes_digest(data)
+        if isinstance(data, bytes) and known.get(path) != digests[i]
     ]
+    changed_set = set(changed)
     changed_bytes = sum(len(inputs[i][2]) for i in changed)  # type: ignore[arg-type]
     workers = min(len(changed), os.cpu_count() or 1)
     pool = None
@@ -169,8 +171,8 @@ def _load_each(files: list[Path], sources: Sequence[NoteSource]) -> Iterator[Loa
                 yield LoadedNotes(path=label, source_path=path, error=error)
             elif i in futures:
                 yield futures[i].result()
-            elif known.get(path) == notes_digest(data):
-                yield LoadedNotes(label, path, digest=notes_digest(data), unchanged=True)
+            elif i not in changed_set:
+                yield LoadedNotes(label, path, digest=str(digests[i]), unchanged=True)
             else:
                 yield load_notes(label, path, data, settings.MEDIA_URL)
     finally:
