@@ -6,11 +6,12 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from quiz.sims.embed import parse_embed
+from quiz.sims.errors import SpecError
+
 
 def attach_simulations(params: dict[str, str]) -> tuple[dict[str, Any] | None, str | None]:
     """Validate a ```sim block's `key: value` pairs: (spec, None) or (None, problem)."""
-    from quiz.sims.embed import SpecError, parse_embed
-
     try:
         return parse_embed(params), None
     except SpecError as exc:
@@ -75,8 +76,6 @@ def suggest_simulation(topic_path: str, prompt: str, answer: str) -> dict[str, A
     query" card gets tumbling; KPL, aggregation, collection, PutRecords or batching in a Kinesis
     context gets the KPL batching simulation. Pure: the importer calls it per card.
     """
-    from quiz.sims.embed import parse_embed
-
     topic, p, a = topic_path.lower(), prompt.lower(), answer.lower()
     everything = f"{topic}\n{p}\n{a}"
     params: dict[str, str] | None = None
