@@ -1073,17 +1073,36 @@ def counts_by(*, user: User, now: datetime, field: str, profile: StudyProfile) -
 # --- how long a card was on screen -------------------------------------------------------------
 
 
-def shown_token(*, card_id: int, now: datetime) -> str:
-    """Signed "card X was shown at T": the answer's duration is measured by the server's clock."""
-    return signing.dumps([card_id, int(now.timestamp() * 1000)], salt=_SHOWN_SALT)
+def shown_token(*, card_id: int, now: datetime, version: int = 0) -> str:
+    """Signed "card X was shown at T in version V".
+
+    The version is the card as it was shown: a reveal or an answer carrying it is stale once
+    the card changed (answered in another tab, or a page the browser brought back from its
+    history). The time lets the server's clock measure the answer's duration.
+    """
+    return signing.dumps([card_id, int(now.timestamp() * 1000), version], salt=_SHOWN_SALT)
+
+
+@dataclass(frozen=True)
+class ShownToken:
+    card_id: int
+    shown_ms: int
+    version: int
+
+
+def read_token(token: str, *, card_id: int) -> ShownToken | None:
+    """The token's card, time and version; None if it is not ours or names another card."""
+    try:
+        shown_card, shown_ms, version = signing.loads(token, salt=_SHOWN_SALT, max_age=86400)
+        shown = ShownToken(card_id=int(shown_card), shown_ms=int(shown_ms), version=int(version))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    return shown if shown.card_id == card_id else None
 
 
 def duration_from_token(token: str, *, card_id: int, now: datetime) -> int | None:
     """Milliseconds since the card was shown, capped at MAX_DURATION_MS; None if not ours."""
-    try:
-        shown_card, shown_ms = signing.loads(token, salt=_SHOWN_SALT, max_age=86400)
-    except (signing.BadSignature, TypeError, ValueError):
+    shown = read_token(token, card_id=card_id)
+    if shown is None:
         return None
-    if shown_card != card_id:
-        return None
-    return max(0, min(MAX_DURATION_MS, int(now.timestamp() * 1000) - int(shown_ms)))
+    return max(0, min(MAX_DURATION_MS, int(now.timestamp() * 1000) - shown.shown_ms))

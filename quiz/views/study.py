@@ -18,13 +18,19 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_htmx.http import reswap, retarget
 
 from quiz import study
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import RATING_NAMES, RATINGS, format_interval, parse_steps
 
 TEMPLATE = "quiz/study.html"
+STALE_NOTICE = (
+    "This card was already answered elsewhere (another tab, or a page from your browser's"
+    " history), so nothing was recorded. Here is the current card."
+)
 
 
 class StudyProfileForm(forms.ModelForm):
@@ -197,7 +203,7 @@ def _card_context(
     answer returns next) shows no buttons.
     """
     since_ms = int(since.timestamp() * 1000)
-    token = token or study.shown_token(card_id=shown.card.pk, now=now)
+    token = token or study.shown_token(card_id=shown.card.pk, now=now, version=shown.version)
     context = {
         "shown": shown,
         "card": shown.card,
@@ -298,6 +304,7 @@ def _after_post(
 
 
 @require_GET
+@never_cache  # history navigation must ask again, not replay a card answered since
 @login_required
 def study_page(
     request: HttpRequest, slug: str | None = None, topic_id: int | None = None
@@ -320,6 +327,15 @@ def study_page(
             shown = study.shown_for(user=request.user, card=card)
     revealed = shown is not None and request.GET.get("show") == "answer"
     token = request.GET.get("shown") or None
+    if revealed and token is not None and not _token_matches(token, shown=shown):
+        # The card changed since this page showed it: its buttons would rate a state the
+        # learner never saw. Show the notice and the current card instead.
+        response = _render_session(
+            request, scope=scope, since=since, now=now, profile=profile, notice=STALE_NOTICE
+        )
+        if request.htmx:
+            response = reswap(retarget(response, "#study-session"), "outerHTML settle:0ms")
+        return response
     if revealed and request.htmx:
         context = _card_context(
             shown=shown, profile=profile, scope=scope, since=since, now=now, token=token
@@ -338,6 +354,13 @@ def study_page(
     )
 
 
+def _token_matches(token: str, *, shown: study.Shown, version: int | None = None) -> bool:
+    """Whether `token` was issued for this card in the version it has now (or `version`)."""
+    shown_as = study.read_token(token, card_id=shown.card.pk)
+    expected = shown.version if version is None else version
+    return shown_as is not None and shown_as.version == expected
+
+
 @require_POST
 @login_required
 def answer(request: HttpRequest) -> HttpResponse:
@@ -352,21 +375,25 @@ def answer(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     since = _since(request.POST.get("since"), now)
     profile = study.profile_for(request.user)
-    result = study.answer_card(
-        user=request.user,
-        card=card,
-        rating=rating,
-        version=version,
-        now=now,
-        duration_ms=study.duration_from_token(
-            request.POST.get("shown", ""), card_id=card.pk, now=now
-        ),
-        profile=profile,
-        state=state,
-    )
+    token = request.POST.get("shown", "")
+    shown_as = study.read_token(token, card_id=card.pk) if token else None
+    if token and (shown_as is None or shown_as.version != version):
+        # The form and the card it showed disagree: answer nothing rather than guess.
+        result = study.AnswerResult(recorded=False)
+    else:
+        result = study.answer_card(
+            user=request.user,
+            card=card,
+            rating=rating,
+            version=version,
+            now=now,
+            duration_ms=study.duration_from_token(token, card_id=card.pk, now=now),
+            profile=profile,
+            state=state,
+        )
     notice = ""
     if not result.recorded:
-        notice = "That answer was already recorded (or the card changed); here is the current card."
+        notice = STALE_NOTICE
     elif result.became_leech:
         notice = "That card has lapsed often: it is now a suspended leech (see Leeches)."
     return _after_post(
