@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
+from django.contrib.staticfiles import finders
 from django.contrib.auth import get_user_model
 from django.test import Client
 
@@ -12,9 +15,42 @@ pytestmark = pytest.mark.django_db
 
 
 def test_pages_need_login(client: Client) -> None:
+    for url in ("/study/", "/stats/", "/exams/", "/labs/"):
+        response = client.get(url)
+        assert response.status_code == 302, url
+        assert response["Location"].startswith("/accounts/login/")
+
+
+def test_a_visitor_sees_what_notebank_does_and_how_to_start(client: Client) -> None:
     response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"].startswith("/accounts/login/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Learn from your own notes" in html
+    assert 'href="/accounts/signup/"' in html and 'href="/accounts/login/"' in html
+    assert "Your decks" not in html
+
+
+def test_password_rule_errors_sit_under_the_password(client: Client) -> None:
+    response = client.post(
+        "/accounts/signup/", {"username": "ada", "password1": "12345", "password2": "12345"}
+    )
+    form = response.context["form"]
+    assert "This password is too short. It must contain at least 8 characters." in (
+        form.errors["password1"]
+    )
+    assert "password2" not in form.errors
+    html = response.content.decode()
+    # Rendered in the password's own block, before the confirmation field.
+    assert html.index("too short") < html.index('name="password2"')
+    assert html.index("too short") > html.index('name="password1"') - 400
+
+
+def test_a_favicon_is_served(client: Client) -> None:
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"].endswith("favicon.svg")
+    icon = finders.find("quiz/favicon.svg")
+    assert icon and Path(icon).read_text().startswith("<svg")
+    assert 'rel="icon"' in client.get("/accounts/login/").content.decode()
 
 
 def test_signup_creates_account_and_logs_in(client: Client) -> None:
@@ -43,7 +79,7 @@ def test_login_and_logout(client: Client) -> None:
     assert response.status_code == 302
     assert client.get("/").status_code == 200
     assert client.post("/accounts/logout/").status_code == 302
-    assert client.get("/").status_code == 302
+    assert "Your decks" not in client.get("/").content.decode()
 
 
 def test_post_without_csrf_token_is_refused() -> None:

@@ -13,11 +13,19 @@ from django.views.decorators.http import require_http_methods
 from quiz import login_limits
 
 
+class SignUpForm(UserCreationForm):
+    """Django's sign-up form, with password-rule errors under the password they are about
+    (Django puts them under the confirmation)."""
+
+    def validate_password_for_user(self, user, password_field_name: str = "password1") -> None:
+        super().validate_password_for_user(user, password_field_name="password1")
+
+
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("dashboard")
-    form = UserCreationForm(request.POST or None)
+    form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
@@ -27,9 +28,18 @@ def _topic_tree(topics: list[Topic], counts: dict[int, study.Counts]) -> None:
 
 
 @require_GET
-@login_required
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages that link no icon (the admin's)."""
+    return redirect(static("quiz/favicon.svg"), permanent=True)
+
+
+@require_GET
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """Every deck with the learner's new / learning / due counts, and each deck's topic tree."""
+    """Every deck with the learner's new / learning / due counts, and each deck's topic tree.
+
+    A visitor who is not signed in sees what Notebank does and how to start instead."""
+    if not request.user.is_authenticated:
+        return render(request, "quiz/landing.html")
     now = timezone.now()
     profile = study.profile_for(request.user)
     decks = list(Deck.objects.all())
