@@ -60,3 +60,49 @@ def test_step_control_walks_through_events(live_server, logged_in):
     page.wait_for_function("document.querySelector('output[for=id_upto]').textContent === '3'")
     assert page.evaluate("window.__marker") == 1
     assert "upto=3" in page.url
+
+
+def _bars(page, selector: str) -> list[dict]:
+    return page.eval_on_selector_all(
+        selector,
+        """els => els.map(el => {
+            const r = el.getBoundingClientRect();
+            return {top: r.top, bottom: r.bottom, height: r.height, left: r.left, right: r.right,
+                    cls: el.getAttribute('class'), title: el.textContent};
+        })""",
+    )
+
+
+def test_kpl_shard_second_chart_draws_columns_rising_from_the_axis(live_server, logged_in):
+    """Each column stands on the axis, inside the plot, its height in proportion to its share
+    of the shard limit; the limit line sits where a share of 1 would reach."""
+    page = logged_in
+    # 3,000 small unaggregated records at once into one shard: over the 1,000 records/s limit.
+    page.goto(
+        f"{live_server.url}/labs/kpl/?records=3000&record_size=100&shards=1&per_second=0"
+        "&AggregationEnabled=no"
+    )
+    chart = page.locator("svg.sim-shards")
+    chart.scroll_into_view_if_needed()
+    box = chart.bounding_box()
+    axis = _bars(page, "svg.sim-shards line.axis")[0]
+    limit = _bars(page, "svg.sim-shards line.limit")[0]
+    bars = _bars(page, "svg.sim-shards rect.bar")
+    assert bars, "the chart has columns"
+    shares = []
+    for bar in bars:
+        assert abs(bar["bottom"] - axis["top"]) < 1.5, bar  # stands on the axis
+        assert bar["top"] >= box["y"] - 0.5 and bar["right"] <= box["x"] + box["width"] + 0.5
+        records, nbytes = re.search(r": ([\d,]+) records, ([\d,]+) bytes", bar["title"]).groups()
+        value = int(records.replace(",", "")) if "records" in bar["cls"] else int(
+            nbytes.replace(",", "")
+        )
+        share = value / (1000 if "records" in bar["cls"] else 1024 * 1024)
+        shares.append((share, bar["height"]))
+    # Heights proportional to the shares: one pixels-per-share for every column.
+    unit = (axis["top"] - limit["top"]) / 1.0
+    for share, height in shares:
+        assert abs(height - max(share * unit, 1.0)) < 1.5, (share, height, unit)
+    # Something went over: a column rises past the limit line, and it is marked throttled.
+    over = [bar for bar in bars if bar["top"] < limit["top"] - 1]
+    assert over and all("throttled" in bar["cls"] for bar in over)
