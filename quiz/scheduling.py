@@ -127,10 +127,48 @@ def review(
     """The memory after answering with `rating` at `now`.
 
     `fuzz_seed` should identify the card and how many times it was reviewed, so a preview and
-    the real answer draw the same fuzz.
+    the real answer draw the same fuzz. Intervals of answers that land in review are kept in
+    order (`_ordered`), so Good needs Hard's outcome and Easy needs Good's.
     """
     if rating not in RATINGS:
         raise ValueError(f"rating must be 1-4, not {rating!r}")
+    outcomes = {rating: _fsrs_review(memory, rating, now, scheduler, fuzz_seed)}
+    if rating != AGAIN and outcomes[rating].state == REVIEW:
+        for lower in range(rating - 1, HARD - 1, -1):
+            outcomes[lower] = _fsrs_review(memory, lower, now, scheduler, fuzz_seed)
+    return _ordered(outcomes, now)[rating]
+
+
+def _review_days(memory: Memory, now: datetime) -> int | None:
+    """Whole days until due for a review-state outcome (fsrs schedules those in days)."""
+    if memory.state != REVIEW or memory.due is None:
+        return None
+    return round((memory.due - now).total_seconds() / 86400)
+
+
+def _ordered(outcomes: dict[int, Memory], now: datetime) -> dict[int, Memory]:
+    """Keep Hard < Good < Easy in days among the answers that land in review, as Anki does.
+
+    With fuzz (and a short learning step that graduates on both Good and Easy), fsrs can give
+    two buttons the same number of days ("Good 1d / Easy 1d"), which makes the choice
+    meaningless. Each higher rating gets at least one day more than the one below it when both
+    are review intervals; only the due date moves, the memory (stability, difficulty) stays
+    fsrs's own.
+    """
+    result = dict(outcomes)
+    for rating in (GOOD, EASY):
+        if rating not in result or rating - 1 not in result:
+            continue
+        days = _review_days(result[rating], now)
+        below = _review_days(result[rating - 1], now)
+        if days is not None and below is not None and days <= below:
+            result[rating] = replace(result[rating], due=now + timedelta(days=below + 1))
+    return result
+
+
+def _fsrs_review(
+    memory: Memory, rating: int, now: datetime, scheduler: fsrs.Scheduler, fuzz_seed: int
+) -> Memory:
     seeded = random.Random(fuzz_seed)
     with _fuzz_lock:
         original = _fsrs_scheduler.random
@@ -147,11 +185,11 @@ def review(
 def preview(
     memory: Memory, *, now: datetime, scheduler: fsrs.Scheduler, fuzz_seed: int
 ) -> dict[int, timedelta]:
-    """The interval each rating would give, computed by the scheduler itself."""
-    return {
-        rating: review(memory, rating, now=now, scheduler=scheduler, fuzz_seed=fuzz_seed).due - now
-        for rating in RATINGS
+    """The interval each rating would give: exactly what `review` does for it."""
+    outcomes = {
+        rating: _fsrs_review(memory, rating, now, scheduler, fuzz_seed) for rating in RATINGS
     }
+    return {rating: after.due - now for rating, after in _ordered(outcomes, now).items()}
 
 
 def retrievability(memory: Memory, *, now: datetime, scheduler: fsrs.Scheduler) -> float:

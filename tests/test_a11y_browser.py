@@ -33,9 +33,7 @@ def axe_violations(page: Page) -> list[str]:
     """Moderate-or-worse axe violations on the page as it is now, one line per element."""
     if not page.evaluate("typeof window.axe !== 'undefined'"):
         page.add_script_tag(path=str(AXE_JS))
-    result = page.evaluate(
-        "async () => await axe.run(document, {resultTypes: ['violations']})"
-    )
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
     found = []
     for violation in result["violations"]:
         if violation["impact"] not in BLOCKING:

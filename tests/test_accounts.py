@@ -5,8 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from django.contrib.staticfiles import finders
 from django.contrib.auth import get_user_model
+from django.contrib.staticfiles import finders
 from django.test import Client
 
 from tests.factory import PASSWORD, make_user
@@ -35,8 +35,9 @@ def test_password_rule_errors_sit_under_the_password(client: Client) -> None:
         "/accounts/signup/", {"username": "ada", "password1": "12345", "password2": "12345"}
     )
     form = response.context["form"]
-    assert "This password is too short. It must contain at least 8 characters." in (
-        form.errors["password1"]
+    assert (
+        "This password is too short. It must contain at least 8 characters."
+        in (form.errors["password1"])
     )
     assert "password2" not in form.errors
     html = response.content.decode()

@@ -11,6 +11,7 @@ from quiz.scheduling import (
     AGAIN,
     EASY,
     GOOD,
+    HARD,
     NEW,
     RATINGS,
     REVIEW,
@@ -102,3 +103,49 @@ def test_parse_steps() -> None:
     )
     with pytest.raises(ValueError, match="'ten'"):
         parse_steps("1m ten")
+
+
+def _days(delta: timedelta) -> float:
+    return delta.total_seconds() / 86400
+
+
+def _learning_at_last_step(scheduler) -> Memory:
+    """A new card after Good: at its last learning step, so Good and Easy both graduate."""
+    return review(Memory(), GOOD, now=NOW - timedelta(minutes=10), scheduler=scheduler, fuzz_seed=7)
+
+
+def test_graduating_good_and_easy_never_preview_the_same_day() -> None:
+    # With a single short step, fsrs graduates both Good and Easy to 1 day (fixed: Easy > Good).
+    scheduler = make_scheduler(SchedulerSettings(learning_steps="10m"))
+    memory = review(
+        Memory(), AGAIN, now=NOW - timedelta(minutes=10), scheduler=scheduler, fuzz_seed=3
+    )
+    shown = preview(memory, now=NOW, scheduler=scheduler, fuzz_seed=4)
+    assert _days(shown[GOOD]) >= 1
+    assert _days(shown[EASY]) > _days(shown[GOOD])
+    for rating in RATINGS:
+        after = review(memory, rating, now=NOW, scheduler=scheduler, fuzz_seed=4)
+        assert after.due - NOW == shown[rating]
+
+
+@pytest.mark.parametrize("seed", range(60))
+def test_review_intervals_are_strictly_ordered_and_exactly_what_the_button_does(seed: int) -> None:
+    """Hard < Good < Easy in days for review cards at every stability fsrs hands out, and what a
+    button previews is what pressing it gives."""
+    scheduler = make_scheduler(SchedulerSettings())
+    stability = 0.3 * (1.2**seed)  # from hours to decades
+    last = NOW - timedelta(days=max(1, round(stability)))
+    memory = Memory(
+        state=REVIEW,
+        step=None,
+        stability=stability,
+        difficulty=1 + (seed % 10),
+        due=NOW,
+        last_review=last,
+    )
+    shown = preview(memory, now=NOW, scheduler=scheduler, fuzz_seed=seed)
+    hard, good, easy = (_days(shown[r]) for r in (HARD, GOOD, EASY))
+    assert hard < good < easy, (hard, good, easy)
+    for rating in RATINGS:
+        after = review(memory, rating, now=NOW, scheduler=scheduler, fuzz_seed=seed)
+        assert after.due - NOW == shown[rating]

@@ -94,8 +94,10 @@ def test_kpl_shard_second_chart_draws_columns_rising_from_the_axis(live_server, 
         assert abs(bar["bottom"] - axis["top"]) < 1.5, bar  # stands on the axis
         assert bar["top"] >= box["y"] - 0.5 and bar["right"] <= box["x"] + box["width"] + 0.5
         records, nbytes = re.search(r": ([\d,]+) records, ([\d,]+) bytes", bar["title"]).groups()
-        value = int(records.replace(",", "")) if "records" in bar["cls"] else int(
-            nbytes.replace(",", "")
+        value = (
+            int(records.replace(",", ""))
+            if "records" in bar["cls"]
+            else int(nbytes.replace(",", ""))
         )
         share = value / (1000 if "records" in bar["cls"] else 1024 * 1024)
         shares.append((share, bar["height"]))
