@@ -29,6 +29,7 @@ urlpatterns = [
     path("study/bury/", study.bury, name="study_bury"),
     path("study/settings/", study.study_settings, name="study_settings"),
     path("study/leeches/", study.leech_list, name="leeches"),
+    path("study/source/<int:card_id>/", study.card_source, name="study_source"),
     path("study/leeches/<int:card_id>/unsuspend/", study.leech_unsuspend, name="leech_unsuspend"),
     path("decks/<slug:slug>/export.<str:fmt>", exports.deck_export, name="deck_export"),
     path("topics/<int:topic_id>/export.<str:fmt>", exports.topic_export, name="topic_export"),

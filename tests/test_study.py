@@ -13,7 +13,7 @@ from django.db import connection
 from django.test import Client
 
 from quiz import study
-from quiz.models import Card, CardState, Review, StudyProfile
+from quiz.models import Card, CardState, Review, StudyProfile, Topic
 from quiz.scheduling import (
     AGAIN,
     EASY,
@@ -27,7 +27,15 @@ from quiz.scheduling import (
     format_interval,
     review,
 )
-from tests.factory import PASSWORD, make_card, make_cards, make_deck, make_topic, make_user
+from tests.factory import (
+    PASSWORD,
+    import_text,
+    make_card,
+    make_cards,
+    make_deck,
+    make_topic,
+    make_user,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -734,3 +742,19 @@ def test_a_card_with_a_simulation_renders_through_the_sim_hook(client, user, dec
         names = [template.name for template in response.templates]
         assert ("quiz/_card_sim.html" in names) is included
         assert 'name="rating"' in response.content.decode()
+
+
+def test_a_topic_page_reads_card_syntax_as_text(client, user, tmp_path, media_root) -> None:
+    import_text(
+        tmp_path,
+        """
+        # Limits
+
+        - Largest record?::1 MiB
+        - Plain note.
+        """,
+    )
+    topic = Topic.objects.get(title="Limits")
+    html = login(client, user).get(f"/topics/{topic.pk}/").content.decode()
+    assert "Largest record? — 1 MiB" in html
+    assert "::" not in html

@@ -8,7 +8,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from quiz.models import CardState, Review
 from quiz.scheduling import REVIEW
-from tests.factory import PASSWORD, make_card, make_deck, make_topic, make_user
+from tests.factory import PASSWORD, import_text, make_card, make_deck, make_topic, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -133,3 +133,52 @@ def test_rating_buttons_are_disabled_while_the_answer_is_sent(
     expect(page.locator(".prompt")).to_have_text("Question 2?")
     assert Review.objects.count() == 1
     assert not [w for w in warnings if "hx-disabled-elt" in w]
+
+
+NOTES = """
+# Windows
+
+## Stagger
+
+- A stagger window opens when **the first row for its key** arrives.
+- What is the default partition key limit?::256 characters, and the processing time shows here
+- Other notes that are not the answer.
+"""
+
+
+def test_show_source_hides_what_the_answer_hides_until_revealed(
+    page: Page, live_server, tmp_path, media_root
+) -> None:
+    import_text(tmp_path, NOTES)
+    make_user()
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/study/")
+    prompt = page.locator(".prompt")
+    source = page.locator("#source")
+    seen = []
+    for _ in range(2):
+        expect(page.locator("#reveal.reveal")).to_be_visible()
+        expect(prompt).not_to_have_text(seen[-1] if seen else "")
+        seen.append(prompt.inner_text())
+        cloze = "[...]" in seen[-1]
+        page.keyboard.press("s")
+        expect(source).to_contain_text("Other notes")
+        text = source.inner_text()
+        assert "::" not in text  # never raw card syntax
+        if cloze:
+            assert "the first row for its key" not in text and "[…]" in text
+        else:
+            assert "256 characters" not in text and "processing time" not in text
+            assert "What is the default partition key limit? — […]" in text
+        # After the reveal the source shows everything, the syntax read as text.
+        page.keyboard.press("Space")
+        expect(page.locator(".ratings")).to_be_visible()
+        expect(source).to_be_empty()
+        page.keyboard.press("s")
+        expect(source).to_contain_text("Other notes")
+        text = source.inner_text()
+        assert "::" not in text
+        assert "the first row for its key" in text
+        assert "What is the default partition key limit? — 256 characters" in text
+        page.keyboard.press("3")
+    assert len(set(seen)) == 2

@@ -10,7 +10,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from quiz import study
+from quiz import source, study
 from quiz.models import Card, Deck, Topic
 
 
@@ -74,7 +74,9 @@ def deck_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     """A topic's notes; the study page loads just the notes (`#source`) into its side panel."""
     topic = get_object_or_404(Topic.objects.select_related("deck"), pk=topic_id)
+    # Card syntax (Q::A, a "?" line) reads as text on the page, never raw.
+    body = source.readable_body(body_md=topic.body_md, body_html=topic.body_html)
     if request.htmx:
-        return render(request, "quiz/topic_detail.html#source", {"topic": topic})
+        return render(request, "quiz/topic_detail.html#source", {"topic": topic, "body": body})
     cards = topic.cards.filter(status=Card.Status.ACTIVE).order_by("order")
-    return render(request, "quiz/topic_detail.html", {"topic": topic, "cards": cards})
+    return render(request, "quiz/topic_detail.html", {"topic": topic, "cards": cards, "body": body})

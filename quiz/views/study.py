@@ -22,7 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from quiz import study
+from quiz import source, study
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import RATING_NAMES, RATINGS, format_interval, parse_steps
 
@@ -209,7 +209,7 @@ def _card_context(
         "card": shown.card,
         "token": token,
         "urls": _urls(),
-        "source_url": reverse("topic_detail", args=[shown.card.topic_id]),
+        "source_url": reverse("study_source", args=[shown.card.pk]),
         "reveal_url": _study_url(
             scope, card=shown.card.pk, show="answer", since=since_ms, shown=token
         ),
@@ -462,6 +462,38 @@ def suspend(request: HttpRequest) -> HttpResponse:
 @login_required
 def bury(request: HttpRequest) -> HttpResponse:
     return _hide(request, how="bury")
+
+
+@require_GET
+@login_required
+def card_source(request: HttpRequest, card_id: int) -> HttpResponse:
+    """The notes a card came from, for "Show source": before the answer is revealed
+    (`?hide=1`) the card's own answer is masked, and card syntax never shows raw."""
+    card = _get_card(card_id)
+    hide = request.GET.get("hide") == "1"
+    ref = source.CardRef(
+        kind=card.kind,
+        prompt_md=card.prompt_md,
+        answer_md=card.answer_md,
+        term=card.term,
+        source_line=card.source_line,
+    )
+    html = source.source_html(
+        body_md=card.topic.body_md,
+        body_html=card.topic.body_html,
+        card=ref,
+        topic_line=card.topic.line,
+        hide_answer=hide,
+    )
+    context = {
+        "topic": card.topic,
+        "source_html": html,
+        "hidden": hide,
+        "hidden_mark": source.HIDDEN,
+    }
+    if not request.htmx:
+        return render(request, "quiz/card_source.html", context)
+    return render(request, "quiz/_source.html", context)
 
 
 @require_GET
