@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
@@ -47,14 +49,45 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     by_topic = study.counts_by(user=request.user, now=now, field="topic", profile=profile)
     topics = list(Topic.objects.filter(is_active=True).order_by("deck", "order"))
     _topic_tree(topics, by_topic)
-    total = study.Counts()
+    # As in Anki, the counts say what today's session will offer: what exists, cut to the
+    # room left under today's limits. The totals are given once, in the legend.
+    start, _end = study.day_bounds(now=now, timezone=profile.timezone)
+    today = study.today_counts(user=request.user, start=start)
+    room = _Room(
+        new=max(0, profile.new_per_day - today.new),
+        due=max(0, profile.max_reviews_per_day - today.reviews),
+    )
+    existing = study.Counts()
     for deck in decks:
         deck.counts = by_deck.get(deck.pk, study.Counts())
         deck.topic_list = [t for t in topics if t.deck_id == deck.pk]
-        total.add(deck.counts)
+        existing.add(deck.counts)
+    for item in [*decks, *topics]:
+        item.counts = room.cut(item.counts)
     return render(
-        request, "quiz/dashboard.html", {"decks": decks, "total": total, "profile": profile}
+        request,
+        "quiz/dashboard.html",
+        {
+            "decks": decks,
+            "total": room.cut(existing),
+            "existing": existing,
+            "today": today,
+            "profile": profile,
+        },
     )
+
+
+@dataclass(frozen=True)
+class _Room:
+    """New cards and reviews today's limits still allow."""
+
+    new: int
+    due: int
+
+    def cut(self, counts: study.Counts) -> study.Counts:
+        return study.Counts(
+            new=min(counts.new, self.new), learning=counts.learning, due=min(counts.due, self.due)
+        )
 
 
 @require_GET
@@ -79,4 +112,17 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     if request.htmx:
         return render(request, "quiz/topic_detail.html#source", {"topic": topic, "body": body})
     cards = topic.cards.filter(status=Card.Status.ACTIVE).order_by("order")
-    return render(request, "quiz/topic_detail.html", {"topic": topic, "cards": cards, "body": body})
+    # The heading path above this topic, each linked; a top heading that repeats the deck's
+    # title (the usual first heading) is the deck's link itself.
+    ancestors: list[Topic] = []
+    parent = topic.parent
+    while parent is not None:
+        ancestors.insert(0, parent)
+        parent = parent.parent
+    if ancestors and ancestors[0].title == topic.deck.title:
+        ancestors = ancestors[1:]
+    return render(
+        request,
+        "quiz/topic_detail.html",
+        {"topic": topic, "cards": cards, "body": body, "ancestors": ancestors},
+    )
