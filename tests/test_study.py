@@ -758,3 +758,50 @@ def test_a_topic_page_reads_card_syntax_as_text(client, user, tmp_path, media_ro
     html = login(client, user).get(f"/topics/{topic.pk}/").content.decode()
     assert "Largest record? — 1 MiB" in html
     assert "::" not in html
+
+
+def test_dashboard_new_counts_are_what_today_offers_under_the_daily_limit(
+    client, user, deck, topic
+) -> None:
+    """Anki's rule: with 30 new cards and a limit of 20 the deck shows 20, and fewer once some
+    were studied today; the total that exists is shown apart."""
+    cards = make_cards(topic, 30)
+    StudyProfile.objects.update_or_create(user=user, defaults={"new_per_day": 20})
+    login(client, user)
+
+    def shown() -> list[str]:
+        html = client.get("/").content.decode()
+        deck_row = re.search(rf'{deck.get_absolute_url()}".*?</article>', html, re.S)[0]
+        return re.findall(r'title="New">(\d+)<', deck_row)
+
+    html = client.get("/").content.decode()
+    assert shown() == ["20", "20"]  # the deck and its topic
+    assert "In all: 30 new cards not yet" in html
+    for card in cards[:5]:
+        study.answer_card(user=user, card=card, rating=GOOD, version=0, now=datetime.now(UTC))
+    assert shown() == ["15", "15"]
+    # What the dashboard promises is what the study session offers.
+    queue = study.next_card(user=user, scope=study.scope_for(deck=deck), now=datetime.now(UTC))
+    assert queue.new == 15
+
+
+def test_topic_breadcrumb_names_the_deck_once_and_deck_counts_say_cards(
+    client, user, tmp_path, media_root
+) -> None:
+    import_text(
+        tmp_path,
+        """
+        # Analytics Services
+
+        ## Athena
+
+        - What does Athena charge by?::Bytes scanned
+        """,
+    )
+    login(client, user)
+    athena = Topic.objects.get(title="Athena")
+    html = client.get(f"/topics/{athena.pk}/").content.decode()
+    crumb = re.search(r'<nav aria-label="Breadcrumb".*?</nav>', html, re.S)[0]
+    assert re.sub(r"<[^>]+>", "", crumb) == "Analytics Services"
+    deck_html = client.get(athena.deck.get_absolute_url()).content.decode()
+    assert "1 card<" in deck_html
