@@ -92,11 +92,10 @@ def learner_pages(page: Page, base: str, bank: dict):
     expect(page.locator("#source > *").first).to_be_visible()
     yield "study: source"
     page.goto(f"{base}/study/?card={bank['sim_card'].pk}&show=answer")
-    sim = page.locator(".card-sim")
+    sim = page.locator("details.card-sim")
     expect(sim).to_have_count(1)
-    toggle = sim.locator(":scope > details > summary")
-    if toggle.count() and not sim.locator(":scope > details[open]").count():
-        toggle.click()
+    if sim.get_attribute("open") is None:  # folded on a phone
+        sim.locator("summary").click()
     sim.scroll_into_view_if_needed()
     expect(page.locator(".card-sim .sim-figure").first).to_be_visible()
     yield "study: answer with a simulation"

@@ -141,7 +141,8 @@ def pipeline_svg(stages: Sequence[tuple[str, int, int]], *, title: str) -> str:
     """The KPL funnel: one bar per stage (user records, Kinesis records, PutRecords requests),
     its length proportional to the count, labelled with the count and the bytes."""
     bar_h, gap, left, width = 26, 14, 170, WIDTH
-    plot_w = width - left - 180
+    # Room right of the longest bar for its label ("20,000 · 10,240,000 bytes" at 13 px).
+    plot_w = width - left - 240
     height = 10 + len(stages) * (bar_h + gap)
     top = max((count for _, count, _ in stages), default=1) or 1
     parts = [

@@ -27,3 +27,22 @@
     }
   });
 })();
+
+// <details data-open-wide> start open where there is room and folded on phones, so a
+// simulation under a card never buries the page on a small screen. Runs for the page and for
+// every piece htmx swaps in.
+(function () {
+  "use strict";
+  var wide = window.matchMedia("(min-width: 40rem)");
+  function openWide(root) {
+    if (!wide.matches || !root.querySelectorAll) return;
+    var found = root.querySelectorAll("details[data-open-wide]");
+    for (var i = 0; i < found.length; i++) found[i].open = true;
+  }
+  document.addEventListener("htmx:load", function (event) { openWide(event.target); });
+  if (document.readyState === "loading") {
+    document.addEventListener("DOMContentLoaded", function () { openWide(document); });
+  } else {
+    openWide(document);
+  }
+})();

@@ -1,0 +1,143 @@
+"""Notebank on a phone (390×844) and on touch screens, in a real Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from quiz.importing import import_notes
+from quiz.models import Card
+from quiz.sims.lab import LABS
+from tests.conftest import CONTENT_DIR
+from tests.factory import PASSWORD, make_user
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+
+
+@pytest.fixture
+def content(media_root) -> None:
+    report = import_notes(paths=[CONTENT_DIR])
+    assert report.ok, report.errors
+    make_user()
+
+
+def open_page(browser: Browser, base: str, *, viewport: dict, touch: bool = False) -> Page:
+    context = browser.new_context(viewport=viewport, has_touch=touch, is_mobile=touch)
+    page = context.new_page()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("#id_username", "learner")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    expect(page.get_by_role("heading", name="Your decks")).to_be_visible()
+    return page
+
+
+def kpl_card() -> Card:
+    cards = [c for c in Card.objects.filter(sim__isnull=False) if c.sim.get("kind") == "kpl"]
+    assert cards, "the project's notes embed the KPL simulation in a card"
+    return cards[0]
+
+
+@pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["phone", "desktop"])
+def test_rating_buttons_stay_on_screen_above_a_simulation(
+    browser: Browser, live_server, content, viewport: dict
+) -> None:
+    page = open_page(browser, live_server.url, viewport=viewport)
+    page.goto(f"{live_server.url}/study/?card={kpl_card().pk}")
+    page.keyboard.press("Space")
+    ratings = page.locator(".ratings")
+    expect(ratings).to_be_visible()
+    sim = page.locator("details.card-sim")
+    if viewport is PHONE:
+        expect(sim).not_to_have_attribute("open", "")  # folded on a phone
+        sim.locator("summary").click()
+    expect(page.locator(".card-sim .sim-figure").first).to_be_visible()
+    # However long the simulation, the buttons are on screen: first at rest, then scrolled.
+    for scroll in (0, 1500, 4000):
+        page.evaluate(f"window.scrollTo(0, {scroll})")
+        box = ratings.bounding_box()
+        assert box is not None
+        assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"] + 1, (scroll, box)
+    page.keyboard.press("3")
+    expect(page.locator(".notice, .prompt").first).to_be_visible()
+    page.context.close()
+
+
+# Every element past the right edge must sit in a box that scrolls sideways and can be focused
+# (so it is reachable by touch and by keyboard); nothing may widen the page itself.
+OVERFLOW_JS = """() => {
+  const width = document.documentElement.clientWidth;
+  const bad = [];
+  if (document.documentElement.scrollWidth > width) bad.push('page scrolls sideways');
+  for (const el of document.body.querySelectorAll('*')) {
+    const r = el.getBoundingClientRect();
+    if (r.width === 0 || r.right <= width + 0.5) continue;
+    let box = el.parentElement, ok = false;
+    while (box && box !== document.body) {
+      const style = getComputedStyle(box);
+      if (['auto', 'scroll'].includes(style.overflowX)) {
+        ok = box.getBoundingClientRect().right <= width + 0.5 && box.tabIndex >= 0;
+        break;
+      }
+      box = box.parentElement;
+    }
+    if (!ok) bad.push(el.tagName + '.' + el.className + ' right=' + Math.round(r.right));
+  }
+  return bad.slice(0, 10);
+}"""
+
+
+def test_nothing_is_cut_off_at_phone_width(browser: Browser, live_server, content) -> None:
+    page = open_page(browser, live_server.url, viewport=PHONE)
+    urls = ["/", "/exams/", "/labs/", "/stats/", "/study/settings/"]
+    urls += [f"/labs/{kind}/" for kind in LABS]
+    urls.append("/labs/kpl/?records=20000")
+    for url in urls:
+        page.goto(f"{live_server.url}{url}")
+        page.evaluate("document.querySelectorAll('details').forEach(d => { d.open = true; })")
+        page.wait_for_load_state("networkidle")
+        assert page.evaluate(OVERFLOW_JS) == [], url
+    # The KPL funnel's labels fit inside its drawing, even for the largest counts.
+    inside = page.eval_on_selector_all(
+        "svg.sim-pipeline text",
+        """els => els.map(t => {
+            const b = t.getBBox(), w = t.ownerSVGElement.viewBox.baseVal.width;
+            return b.x >= 0 && b.x + b.width <= w;
+        })""",
+    )
+    assert inside and all(inside)
+    page.context.close()
+
+
+def test_the_main_links_share_one_line_on_a_phone(browser: Browser, live_server, content) -> None:
+    page = open_page(browser, live_server.url, viewport=PHONE)
+    tops = page.eval_on_selector_all(
+        "header.site nav a:not(.brand)",
+        "els => els.map(a => [a.textContent.trim(), a.getBoundingClientRect().top])",
+    )
+    links = {
+        name: top for name, top in tops if name in ("Decks", "Study", "Exams", "Labs", "Stats")
+    }
+    assert len(links) == 5
+    assert len(set(round(top) for top in links.values())) == 1, links
+    page.context.close()
+
+
+def test_keyboard_hints_show_with_a_keyboard_and_not_on_a_touch_screen(
+    browser: Browser, live_server, content
+) -> None:
+    for touch in (False, True):
+        page = open_page(
+            browser, live_server.url, viewport=PHONE if touch else DESKTOP, touch=touch
+        )
+        page.goto(f"{live_server.url}/study/")
+        page.get_by_role("link", name="Show answer").click()
+        expect(page.locator(".ratings")).to_be_visible()
+        hints = page.locator(".ratings kbd, .toolbar kbd, .keys-hint")
+        assert hints.count() > 0
+        visible = [hints.nth(i).is_visible() for i in range(hints.count())]
+        assert all(visible) if not touch else not any(visible), (touch, visible)
+        page.context.close()
