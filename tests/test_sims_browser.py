@@ -108,3 +108,35 @@ def test_kpl_shard_second_chart_draws_columns_rising_from_the_axis(live_server, 
     # Something went over: a column rises past the limit line, and it is marked throttled.
     over = [bar for bar in bars if bar["top"] < limit["top"] - 1]
     assert over and all("throttled" in bar["cls"] for bar in over)
+
+
+def test_choosing_pasted_csv_asks_for_events_and_drops_the_presets_rowtime_bound(
+    live_server, logged_in
+):
+    page = logged_in
+    page.goto(f"{live_server.url}/labs/tumbling/")
+    until = page.locator("#id_until")
+    assert until.input_value()  # the preset's bound
+    page.select_option("#id_preset", "csv")
+    waiting = page.locator(".lab-waiting")
+    waiting.wait_for()
+    assert "Paste your events" in waiting.text_content()
+    assert page.locator(".lab-errors, [role=alert]").count() == 0  # nothing is wrong yet
+    page.wait_for_function("document.querySelector('#id_until').value === ''")
+    page.fill(
+        "#id_csv",
+        "rowtime,event_time,ticker\n2024-01-01T10:00:01,2024-01-01T10:00:00,AMZN\n"
+        "2024-01-01T10:00:30,2024-01-01T10:00:29,AMZN\n2024-01-01T10:01:05,2024-01-01T10:01:04,AMZN",
+    )
+    page.locator("#id_csv").dispatch_event("change")
+    page.locator(".lab-summary").wait_for()
+    assert "3</b> events" in page.locator(".lab-summary").inner_html()
+    # The last event's window stays open: no bound from the preset closed it.
+    summary = page.locator(".lab-summary").inner_text().replace("\n", " ")
+    assert "1 window still open" in summary and "1 row emitted" in summary  # plurals agree
+    # A bad line is named once, without the field's name doubled.
+    page.fill("#id_csv", "rowtime,ticker\nyesterday,AMZN")
+    page.locator("#id_csv").dispatch_event("change")
+    page.locator(".lab-errors").wait_for()
+    text = page.locator(".lab-errors").inner_text()
+    assert "csv: csv" not in text and "line 2" in text

@@ -217,7 +217,7 @@ def test_pasted_csv_is_capped_with_a_clear_message(client_in):
 def test_bad_csv_line_is_named(client_in):
     query = {"preset": "csv", "csv": "rowtime,x\n2024-01-01T10:00:00,1\nyesterday,2"}
     html = client_in.get(reverse("lab_detail", args=["tumbling"]), query).content.decode()
-    assert "csv line 3" in html
+    assert "line 3: " in html and "csv: csv" not in html
 
 
 def test_posted_csv_pushes_a_shareable_url_when_short(client_in):
@@ -256,9 +256,9 @@ def test_scrubber_state_matches_window_snapshots(kind):
     )
     for snap in snaps:
         result = lab.run_lab(kind, {**params, "upto": str(snap.index + 1)})
-        summary = dict(result.summary)
-        assert summary["rows emitted"] == len(snap.emitted)
-        assert summary["windows still open"] == len(snap.open)
+        _events_shown, (rows_label, rows), (open_label, still_open) = result.summary
+        assert rows == len(snap.emitted) and rows_label.endswith(" emitted")
+        assert still_open == len(snap.open) and open_label.endswith(" still open")
 
 
 def test_sliding_scrubber_shows_the_current_frame(client_in):
@@ -428,3 +428,12 @@ def test_junk_parameters_never_500(client_in, kind):
         for extra in ({}, HX):
             response = client_in.get(url, query, **extra)
             assert response.status_code == 200, (query, response.status_code)
+
+
+def test_choosing_pasted_csv_before_pasting_is_not_an_error(client_in):
+    query = {**lab.LABS["tumbling"].defaults, "preset": "csv", "csv": ""}
+    html = client_in.get(reverse("lab_detail", args=["tumbling"]), query).content.decode()
+    assert "lab-errors" not in html and "csv: csv" not in html
+    assert "Paste your events below" in html
+    # The preset's ROWTIME bound is not carried over to pasted events.
+    assert lab.lab_params("tumbling", query)["until"] == ""

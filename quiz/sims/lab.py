@@ -165,10 +165,12 @@ class LabResult:
     events: int = 0
     upto: int | None = None
     json: dict[str, Any] | None = None
+    # Nothing to run yet and nothing wrong (CSV events chosen, none pasted): what to do next.
+    waiting: str = ""
 
     @property
     def ok(self) -> bool:
-        return not self.errors
+        return not self.errors and not self.waiting
 
 
 def lab_params(kind: str, query: Mapping[str, str]) -> dict[str, str]:
@@ -179,6 +181,9 @@ def lab_params(kind: str, query: Mapping[str, str]) -> dict[str, str]:
     given = {k: str(query[k]) for k in known if k in query}
     if not any(k in given for k in lab.fields):
         given = {**lab.defaults, **given}
+    if given.get("preset") == "csv" and given.get("until") == lab.defaults.get("until"):
+        # The preset's ROWTIME bound belongs to the preset's events, not to pasted ones.
+        given["until"] = ""
     return given
 
 
@@ -227,7 +232,9 @@ def build_spec(kind: str, params: Mapping[str, str]) -> dict[str, Any]:
         try:
             spec["events"] = parse_events_csv(text, max_events=MAX_CSV_EVENTS)
         except SpecError as e:
-            raise SpecError("csv", f"{e.field}: {e.message}") from None
+            # The field is already "csv" or "csv line N": say the line, not "csv" twice.
+            where = e.field.removeprefix("csv").strip()
+            raise SpecError("csv", f"{where}: {e.message}" if where else e.message) from None
     return spec
 
 
@@ -286,6 +293,13 @@ def run_lab(kind: str, params: Mapping[str, str]) -> LabResult:
     if kind not in LABS:
         raise KeyError(kind)
     result = LabResult(kind, dict(params))
+    pasting = "csv" in LABS[kind].fields and params.get("preset") == "csv"
+    if pasting and not params.get("csv", "").strip():
+        result.waiting = (
+            "Paste your events below: a header row with a rowtime column, then one event"
+            " per line in arrival order."
+        )
+        return result
     try:
         spec = build_spec(kind, params)
         output = run_spec(spec)
@@ -548,10 +562,15 @@ def _windows_view(result: LabResult, spec: dict[str, Any], output: dict[str, Any
     result.tables.append(_emitted_table(emitted, names, full.value_names, label))
     result.tables.append(_open_table(open_windows, names, full.value_names, label))
     result.summary = [
-        ("events", n if result.upto is None else f"{result.upto} of {n}"),
-        ("rows emitted", len(emitted)),
-        ("windows still open", len(open_windows)),
+        (_plural(n, "event"), n if result.upto is None else f"{result.upto} of {n}"),
+        (_plural(len(emitted), "row", " emitted"), len(emitted)),
+        (_plural(len(open_windows), "window", " still open"), len(open_windows)),
     ]
+
+
+def _plural(n: int, noun: str, rest: str = "") -> str:
+    """A summary label that agrees with its count: "1 row emitted", "2 rows emitted"."""
+    return f"{noun}{'' if n == 1 else 's'}{rest}"
 
 
 def _window_title(kind: str, spec: dict[str, Any], upto: int | None, n: int, e: int, o: int) -> str:
@@ -679,8 +698,8 @@ def _sliding_view(result, spec, events, keys, aggs, floor, label) -> None:
         )
     )
     result.summary = [
-        ("events", n if result.upto is None else f"{result.upto} of {n}"),
-        ("output rows", len(shown)),
+        (_plural(n, "event"), n if result.upto is None else f"{result.upto} of {n}"),
+        (_plural(len(shown), "output row"), len(shown)),
         ("frame", f"{frame} PRECEDING"),
     ]
 
@@ -745,10 +764,10 @@ def _flink_view(result, spec, events, keys, aggs, size, label) -> None:
     result.tables[-1].caption = "KDA: windows still open"
     result.notes = [*fres.notes, *kda.notes]
     result.summary = [
-        ("events", len(events)),
-        ("Flink windows fired", len(fres.emitted)),
-        ("Flink late rows dropped", len(late)),
-        ("KDA rows emitted", len(kda.emitted)),
+        (_plural(len(events), "event"), len(events)),
+        (_plural(len(fres.emitted), "Flink window", " fired"), len(fres.emitted)),
+        (_plural(len(late), "Flink late row", " dropped"), len(late)),
+        (_plural(len(kda.emitted), "KDA row", " emitted"), len(kda.emitted)),
     ]
 
 
@@ -770,10 +789,10 @@ def _kpl_view(result: LabResult, spec: dict[str, Any]) -> None:
     req_bytes = sum(p.bytes for p in res.put_records)
     aggregated = sum(1 for kr in krs if kr.aggregated)
     result.summary = [
-        ("user records", f"{len(records):,}"),
-        ("Kinesis records", f"{len(krs):,} ({aggregated:,} aggregated)"),
-        ("PutRecords requests", f"{len(res.put_records):,}"),
-        ("throttled shard-seconds", f"{len(res.throttled):,}"),
+        (_plural(len(records), "user record"), f"{len(records):,}"),
+        (_plural(len(krs), "Kinesis record"), f"{len(krs):,} ({aggregated:,} aggregated)"),
+        (_plural(len(res.put_records), "PutRecords request"), f"{len(res.put_records):,}"),
+        (_plural(len(res.throttled), "throttled shard-second"), f"{len(res.throttled):,}"),
     ]
     if res.expired:
         result.summary.append(("expired (past RecordTtl)", f"{len(res.expired):,}"))

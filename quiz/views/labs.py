@@ -75,6 +75,8 @@ def _lab_response(request: HttpRequest, kind: str, query: Any) -> HttpResponse:
     if request.htmx and not request.htmx.history_restore_request:
         template += "#result"
         context["oob_errors"] = True
+        # Switching to pasted events dropped the preset's ROWTIME bound: clear it on screen too.
+        context["cleared_until"] = query.get("until", "") != params.get("until", "")
     response = render(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
