@@ -173,6 +173,19 @@ def bar_chart(
     return "".join(parts)
 
 
+def short_label(label: str, limit: int) -> str:
+    """`label` in at most `limit` characters, keeping its end: topic paths share their start
+    (the deck, the chapter), so a cut end made every bar read alike. Whole path steps are
+    dropped first ("… › Window types › Stagger")."""
+    if len(label) <= limit:
+        return label
+    parts = label.split(" › ")
+    while len(parts) > 1 and len(" › ".join(["…", *parts])) > limit:
+        parts.pop(0)
+    short = " › ".join(["…", *parts]) if len(parts) > 1 or " › " in label else parts[0]
+    return short if len(short) <= limit else "…" + short[-(limit - 1) :]
+
+
 def hbar_chart(
     *,
     chart_id: str,
@@ -191,7 +204,7 @@ def hbar_chart(
     for i, (label, value) in enumerate(rows):
         y = i * row_h
         shown = f"{round(value * 100)}%" if percent else _num(value)
-        short = label if len(label) <= 56 else label[:55] + "…"
+        short = short_label(label, 56)
         parts.append(_text(0, y + 12, short, css="chart-label"))
         parts.append(
             f'<rect x="0" y="{y + 17}" width="{track}" height="{bar_h}" rx="3" '

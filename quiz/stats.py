@@ -560,9 +560,15 @@ def topic_mastery(
 
 
 def exam_trend(*, user: User, limit: int = EXAM_TREND_ATTEMPTS) -> list[ExamAttempt]:
-    """The latest submitted attempts, oldest first."""
+    """The latest submitted mock exams, oldest first (practice runs are not exams: untimed,
+    answers shown as you go, so their scores are left out as the exam history leaves them)."""
     attempts = (
-        ExamAttempt.objects.filter(user=user, submitted_at__isnull=False, score__isnull=False)
+        ExamAttempt.objects.filter(
+            user=user,
+            mode=ExamAttempt.Mode.EXAM,
+            submitted_at__isnull=False,
+            score__isnull=False,
+        )
         .order_by("-submitted_at", "-pk")
         .only("pk", "mode", "submitted_at", "score", "pass_mark", "correct_count", "count")[:limit]
     )

@@ -111,3 +111,31 @@ def test_practice_gives_feedback_in_place(live_server, page: Page) -> None:
     page.keyboard.press("ArrowRight")
     expect(page.locator(".exam-bar strong").first).to_have_text("Question 2 of 3")
     expect(page.locator(".feedback")).to_have_count(0)
+
+
+def test_the_palette_tells_answered_from_unanswered_and_has_a_legend(
+    live_server, page: Page
+) -> None:
+    user = make_user()
+    make_exam_bank()
+    log_in(page, live_server.url, user.username)
+    page.goto(f"{live_server.url}/exams/")
+    page.fill("input[name=count]", "5")
+    page.click("button:has-text('Start')")
+    page.locator(".option").nth(0).click()
+    page.click("button.next")
+    expect(page.locator(".count-answered")).to_have_text("1 answered")
+    style = """el => { const s = getComputedStyle(el);
+        return [s.borderTopStyle, s.backgroundColor, s.fontWeight]; }"""
+    answered = page.locator(".palette button.answered").first.evaluate(style)
+    unanswered = page.locator(".palette button:not(.answered):not(.review-link)").last.evaluate(
+        style
+    )
+    # Different in outline style (not colour alone), in fill and in weight.
+    assert answered[0] == "solid" and unanswered[0] == "dashed"
+    assert answered[1] != unanswered[1] and answered[2] != unanswered[2]
+    legend = page.locator(".palette-legend")
+    expect(legend).to_be_visible()
+    expect(legend).to_contain_text("answered")
+    expect(legend).to_contain_text("unanswered")
+    expect(legend).to_contain_text("flagged")
