@@ -543,3 +543,12 @@ def test_mastery_and_counts_with_a_missing_state_topic_and_retired_cards(user, t
     (mastery,) = after.mastery.weakest
     assert (mastery.cards, mastery.studied) == (4, 3)
     assert mastery.mastery == pytest.approx(before.mastery.weakest[0].mastery)
+
+
+def test_stats_page_counts_agree_with_their_nouns(user, topic) -> None:
+    card = make_cards(topic, 1)[0]
+    now = datetime.now(UTC)
+    make_state(user, card, due=now + timedelta(days=1), last_review=now)
+    log_review(user, card, at=now, rating=GOOD)
+    html = logged_in(user).get("/stats/").content.decode()
+    assert "1 answer on 1 day." in html
