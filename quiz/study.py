@@ -30,7 +30,7 @@ import fsrs
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Count, Min, Model, Q, QuerySet, Sum
+from django.db.models import Count, Max, Min, Model, Q, QuerySet, Sum
 
 from quiz import tally
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
@@ -979,10 +979,24 @@ def leeches(*, user: User) -> QuerySet[CardState]:
 
 @dataclass(frozen=True)
 class SessionSummary:
+    """What a session did. Every count is of study answers that were not undone, the same
+    answers the study page's header counts:
+
+    - `reviewed`: answers in this session (a card answered twice counts twice); `cards`: the
+      distinct cards they were to; `today`: answers since the study day began, in any session
+      (the header's "Answers today");
+    - `time_ms`: the sum of each answer's time on screen, from the card appearing to the
+      answer, at most MAX_DURATION_MS a card; `length_ms`: from the session's start to its last
+      answer, breaks included.
+    """
+
     reviewed: int
     again: int
     time_ms: int
     next_due: datetime | None
+    cards: int = 0
+    today: int = 0
+    length_ms: int = 0
 
     @property
     def again_rate(self) -> float:
@@ -994,8 +1008,19 @@ class SessionSummary:
 
     @property
     def time_text(self) -> str:
-        minutes, seconds = divmod(round(self.time_ms / 1000), 60)
-        return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
+        return _duration_text(self.time_ms)
+
+    @property
+    def length_text(self) -> str:
+        return _duration_text(self.length_ms)
+
+
+def _duration_text(ms: int) -> str:
+    minutes, seconds = divmod(round(ms / 1000), 60)
+    hours, minutes = divmod(minutes, 60)
+    if hours:
+        return f"{hours}h {minutes:02d}m"
+    return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
 
 
 def session_summary(
@@ -1012,11 +1037,14 @@ def session_summary(
         user=user, reviewed_at__gte=since, undone=False, source="study"
     ).aggregate(
         reviewed=Count("id"),
+        cards=Count("card", distinct=True),
         again=Count("id", filter=Q(rating=AGAIN)),
         time_ms=Sum("duration_ms"),
+        last=Max("reviewed_at"),
     )
     next_due = _available_states(user=user, scope=scope, now=now).aggregate(due=Min("due"))["due"]
-    _start, end = day_bounds(now=now, timezone=profile.timezone)
+    start, end = day_bounds(now=now, timezone=profile.timezone)
+    today = today_counts(user=user, start=start).total
     if next_due is not None and next_due <= now:
         # Due now yet not offered: today's limit is reached, so tomorrow.
         next_due = end
@@ -1025,6 +1053,9 @@ def session_summary(
         again=row["again"],
         time_ms=row["time_ms"] or 0,
         next_due=next_due,
+        cards=row["cards"],
+        today=today,
+        length_ms=int((row["last"] - since).total_seconds() * 1000) if row["last"] else 0,
     )
 
 

@@ -805,3 +805,44 @@ def test_topic_breadcrumb_names_the_deck_once_and_deck_counts_say_cards(
     assert re.sub(r"<[^>]+>", "", crumb) == "Analytics Services"
     deck_html = client.get(athena.deck.get_absolute_url()).content.decode()
     assert "1 card<" in deck_html
+
+
+def test_the_session_summary_agrees_with_the_header_and_defines_its_times(
+    client, user, deck, topic
+) -> None:
+    """The summary's "Answers today" is the header's count; this session's answers are those
+    since it started; time answering is the sum of the cards' times on screen (capped)."""
+    earlier, *cards = make_cards(topic, 3)
+    now = datetime.now(UTC)
+    # An answer earlier today, in another session (another deck's scope would do the same).
+    study.answer_card(
+        user=user, card=earlier, rating=EASY, version=0, now=now - timedelta(minutes=5)
+    )
+    login(client, user)
+    since_ms = int((now - timedelta(seconds=30)).timestamp() * 1000)
+    for i, card in enumerate(cards):
+        # Each card was on screen 7 s (the first) and 90 s (the second, capped at 60 s).
+        shown_at = now - timedelta(seconds=7 if i == 0 else 90)
+        response = client.post(
+            "/study/answer/",
+            {
+                "card": card.pk,
+                "version": 0,
+                "rating": EASY,
+                "scope": f"deck:{deck.pk}",
+                "since": since_ms,
+                "shown": study.shown_token(card_id=card.pk, now=shown_at, version=0),
+            },
+            HTTP_HX_REQUEST="true",
+        )
+    html = response.content.decode()
+    assert 'data-testid="summary"' in html
+
+    def value(testid: str) -> str:
+        return re.search(rf'data-testid="{testid}">([^<]*)<', html)[1]
+
+    assert value("session-answers") == "2"
+    assert value("today-answers") == value("reviewed-today") == "3"
+    assert value("time-answering") == "1m 07s"  # 7 s + 60 s
+    assert value("session-length") in ("30s", "31s")  # from the start to the last answer
+    assert "2 answers to 2 cards this session" in html

@@ -84,7 +84,7 @@ def test_study_a_deck_with_the_keyboard_only(page: Page, live_server) -> None:
         page.keyboard.press("4")
     summary = page.get_by_test_id("summary")
     expect(summary).to_contain_text("Session complete")
-    expect(summary).to_contain_text("Cards reviewed")
+    expect(summary).to_contain_text("Answers this session")
     expect(summary.locator("dd").first).to_have_text("3")
     shot(page, "summary")
 
