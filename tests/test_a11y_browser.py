@@ -157,3 +157,80 @@ def test_no_axe_violations_on_any_learner_page(
     context.close()
     assert len(seen) == 18 + len(LABS), seen
     assert not problems, "\n".join(problems)
+
+
+FOCUS_JS = """() => {
+  const el = document.activeElement;
+  if (!el || el === document.body) return null;
+  const s = getComputedStyle(el), r = el.getBoundingClientRect();
+  return {
+    name: el.tagName + ' ' + (el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 30),
+    ring: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
+    visible: r.width > 0 && r.height > 0,
+  };
+}"""
+
+
+def tab_through(page: Page, limit: int = 60) -> list[dict]:
+    """Press Tab until focus has visited `limit` elements or wrapped; what each showed."""
+    seen = []
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(FOCUS_JS)
+        if focused is None:
+            break
+        seen.append(focused)
+    return seen
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_every_page_is_usable_by_keyboard_with_a_visible_focus_ring(
+    browser: Browser, live_server, bank, viewport: dict
+) -> None:
+    make_user()
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(f"{live_server.url}/")
+    assert all(f["ring"] and f["visible"] for f in tab_through(page)), tab_through(page)
+    # Log in by keyboard alone.
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.focus("#id_username")
+    page.keyboard.type("learner")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Your decks")).to_be_visible()
+    pages = [
+        "/",
+        f"/decks/{bank['deck'].slug}/",
+        f"/topics/{bank['topic'].pk}/",
+        f"/study/deck/{bank['deck'].slug}/",
+        "/labs/kpl/",
+        "/stats/",
+        "/exams/",
+        "/study/settings/",
+    ]
+    for url in pages:
+        page.goto(f"{live_server.url}{url}")
+        visited = tab_through(page)
+        assert len(visited) >= 3, url
+        missing = [f["name"] for f in visited if not (f["ring"] and f["visible"])]
+        assert not missing, (url, missing)
+    # The study loop by keyboard: Tab reaches "Show answer", Enter reveals, Tab reaches Again.
+    page.goto(f"{live_server.url}/study/deck/{bank['deck'].slug}/")
+    names = []
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        names.append(page.evaluate(FOCUS_JS)["name"])
+        if names[-1].startswith("A Show answer"):
+            break
+    assert names[-1].startswith("A Show answer"), names
+    page.keyboard.press("Enter")
+    expect(page.locator(".ratings")).to_be_visible()
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if page.evaluate(FOCUS_JS)["name"].startswith("BUTTON Again"):
+            break
+    assert page.evaluate(FOCUS_JS)["ring"]
+    page.keyboard.press("Enter")
+    expect(page.locator(".notice, .prompt").first).to_be_visible()
+    page.context.close()
