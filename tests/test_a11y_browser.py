@@ -164,7 +164,8 @@ FOCUS_JS = """() => {
   if (!el || el === document.body) return null;
   const s = getComputedStyle(el), r = el.getBoundingClientRect();
   return {
-    name: el.tagName + ' ' + (el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 30),
+    name: el.tagName + ' '
+      + (el.textContent || el.getAttribute('aria-label') || '').trim().slice(0, 30),
     ring: s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) >= 2,
     visible: r.width > 0 && r.height > 0,
   };
