@@ -1122,9 +1122,12 @@ class ShownToken:
 
 
 def read_token(token: str, *, card_id: int) -> ShownToken | None:
-    """The token's card, time and version; None if it is not ours or names another card."""
+    """The token's card, time and version; None if it is not ours or names another card.
+
+    No age limit here: a card left on screen for days is still the card it was (its answer's
+    duration is capped instead)."""
     try:
-        shown_card, shown_ms, version = signing.loads(token, salt=_SHOWN_SALT, max_age=86400)
+        shown_card, shown_ms, version = signing.loads(token, salt=_SHOWN_SALT)
         shown = ShownToken(card_id=int(shown_card), shown_ms=int(shown_ms), version=int(version))
     except (signing.BadSignature, TypeError, ValueError):
         return None
@@ -1136,4 +1139,6 @@ def duration_from_token(token: str, *, card_id: int, now: datetime) -> int | Non
     shown = read_token(token, card_id=card_id)
     if shown is None:
         return None
-    return max(0, min(MAX_DURATION_MS, int(now.timestamp() * 1000) - shown.shown_ms))
+    elapsed = int(now.timestamp() * 1000) - shown.shown_ms
+    # Over a day: not a measurement of anything (a tab left open), so no duration at all.
+    return None if elapsed > 86_400_000 else max(0, min(MAX_DURATION_MS, elapsed))

@@ -846,3 +846,18 @@ def test_the_session_summary_agrees_with_the_header_and_defines_its_times(
     assert value("time-answering") == "1m 07s"  # 7 s + 60 s
     assert value("session-length") in ("30s", "31s")  # from the start to the last answer
     assert "2 answers to 2 cards this session" in html
+
+
+def test_a_card_left_on_screen_for_days_still_answers_without_a_duration(
+    client, user, deck, topic
+) -> None:
+    card = make_cards(topic, 1)[0]
+    login(client, user)
+    old = study.shown_token(card_id=card.pk, now=datetime.now(UTC) - timedelta(days=2))
+    client.post(
+        "/study/answer/",
+        {"card": card.pk, "version": 0, "rating": GOOD, "scope": "all", "shown": old},
+        HTTP_HX_REQUEST="true",
+    )
+    review = Review.objects.get()
+    assert review.card == card and review.duration_ms is None
