@@ -46,7 +46,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("healthz", health.healthz, name="healthz"),
     # Browsers and crawlers ask for /favicon.ico whatever the page links to.
-    path("favicon.ico", decks.favicon),
+    path("favicon.ico", decks.favicon, name="favicon"),
     # Imported note images. Served by Django here because they are user content written at
     # import time, not build-time static files; a production proxy may serve MEDIA_ROOT instead.
     path("media/<path:path>", serve, {"document_root": settings.MEDIA_ROOT}),

@@ -155,6 +155,8 @@ ROUTES: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "study_bury": ("self", lambda w: {}),
     "study_settings": ("self", lambda w: {}),
     "leeches": ("self", lambda w: {}),
+    "study_source": ("shared", lambda w: {"card_id": w.card.pk}),
+    "favicon": ("self", lambda w: {}),
     # The card is shared, but the state it unsuspends is A's: B has none, so 404.
     "leech_unsuspend": ("owned", lambda w: {"card_id": w.suspended.pk}),
     "deck_export": ("shared", lambda w: {"slug": w.deck.slug, "fmt": "csv"}),
