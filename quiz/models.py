@@ -182,7 +182,7 @@ class StudyProfile(models.Model):
     # Per deck, where this learner's notes-order walk for new cards may start: {deck_id:
     # [order, deck.imported_at]}. Every active card before `order` has been studied; a re-import
     # (new imported_at) invalidates it. Kept by quiz.study so finding the next new card does not
-    # rescan every studied card (see quiz.study._first_new_cards).
+    # rescan every studied card (see quiz.study.new_cards).
     new_cursors = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:

@@ -514,7 +514,7 @@ def test_bad_input_is_rejected(client, user, topic) -> None:
 
 def test_duration_comes_from_the_signed_shown_time_and_is_capped(user, topic) -> None:
     card = make_card(topic)
-    token = study.shown_token(card_id=card.pk, now=NOW)
+    token = study.stopwatch_token(card_id=card.pk, now=NOW)
     assert study.duration_from_token(token, card_id=card.pk, now=NOW + timedelta(seconds=7)) == 7000
     assert (
         study.duration_from_token(token, card_id=card.pk, now=NOW + timedelta(minutes=5)) == 60000
@@ -578,7 +578,7 @@ def test_dashboard_counts_new_learning_and_due_per_deck_and_topic(
     counts = study.counts_by(
         user=user, now=datetime.now(UTC), field="deck", profile=study.profile_for(user)
     )
-    assert counts[deck.pk] == study.Counts(new=2, learning=1, due=1)
+    assert counts[deck.pk] == study.DueCounts(new=2, learning=1, due=1)
     html = login(client, user).get("/").content.decode()
     assert f'href="/study/deck/{deck.slug}/"' in html
     assert f'href="/study/topic/{topic.pk}/"' in html and 'href="/study/"' in html
@@ -645,7 +645,7 @@ def test_rows_loaded_by_the_hot_path_equal_the_orm_instances(user, deck, topic) 
     Card.objects.filter(pk=card.pk).update(sim={"kind": "kpl", "n": [1, 2]})
     state = make_review_card(user, card, due=NOW, stability=12.5)
     CardState.objects.filter(pk=state.pk).update(buried_until=NOW, suspended=True)
-    loaded = study._load_state(pk=state.pk)
+    loaded = study.fastsql.load_state(pk=state.pk)
     orm = CardState.objects.select_related("card__topic", "card__deck").get(pk=state.pk)
     for a, b in ((loaded, orm), (loaded.card, orm.card), (loaded.card.topic, orm.card.topic),
                  (loaded.card.deck, orm.card.deck)):  # fmt: skip
@@ -695,7 +695,7 @@ def test_new_cards_are_found_past_many_studied_cards_and_the_cursor_remembers(
         again = study.next_card(user=user, scope=scope, now=NOW, profile=profile)
     assert again.shown.card == cards[250]
     new_ids = [c.pk for c in cards[250:260] + cards[270:280]]
-    assert study._first_new_cards(user=user, scope=scope, profile=profile, now=NOW, limit=20) == [
+    assert study.first_new_cards(user=user, scope=scope, profile=profile, now=NOW, limit=20) == [
         (pk, 0) for pk in new_ids
     ]
 
