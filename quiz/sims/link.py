@@ -30,14 +30,6 @@ _TUMBLING_LATE = {
 }
 _STAGGER_VPC = {"type": "stagger", "size": "5m", "preset": "vpc_flow_logs"}
 _STAGGER_CLICKS = {"type": "stagger", "size": "10s", "preset": "clickstream"}
-# A window kind named in the text, by any of its registry words.
-_WORD_KIND = {
-    word: kind.name
-    for kind in SIM_KINDS.values()
-    if kind.family == "windows"
-    for word in kind.link_words
-}
-_WINDOW_TYPE = re.compile(r"\b(" + "|".join(sorted(_WORD_KIND, key=len, reverse=True)) + r")\b")
 # Words that put "window" (or a window type's name) in the streaming-SQL sense.
 _WINDOW_CONTEXT = re.compile(
     r"\bwindow(?:s|ed)?\b|\browtime\b|\bover\s*\(|\bkinesis (?:data )?analytics\b|\bkda\b"
@@ -57,10 +49,19 @@ _KPL_CONTEXT = re.compile(r"\bkinesis (?:data streams? )?records?\b|\bshards?\b"
 
 
 def _first_window_type(*texts: str) -> str | None:
+    """The window kind first named in `texts`, by any of its registry words (read each call, so
+    a kind registered later is found too; `re` caches the compiled pattern)."""
+    word_kind = {
+        word: kind.name
+        for kind in SIM_KINDS.values()
+        if kind.family == "windows"
+        for word in kind.link_words
+    }
+    pattern = re.compile(r"\b(" + "|".join(sorted(word_kind, key=len, reverse=True)) + r")\b")
     for text in texts:
-        m = _WINDOW_TYPE.search(text)
+        m = pattern.search(text)
         if m:
-            return _WORD_KIND[m.group(1)]
+            return word_kind[m.group(1)]
     return None
 
 
