@@ -4,7 +4,7 @@ Keyword-only functions over the models; no review rows are loaded into Python (e
 returns at most a row per day, per rating or per topic group). The answers' figures read the
 quarter-hour tallies kept beside the review log as answers are written (`quiz.tally`,
 `ReviewTally`), the card figures one covering index of the learner's states (`CardState.topic`
-denormalised). Definitions (also in docs/README-stats.md):
+denormalised). Definitions (also in docs/statistics.md):
 
 - Days are local calendar days (midnight to midnight) in the learner's time zone
   (`StudyProfile.timezone`). The study day that daily limits use starts at 4 am instead
@@ -38,7 +38,6 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, connections
 from django.db.models import (
-    Case,
     Count,
     Expression,
     F,
@@ -49,11 +48,9 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Power, TruncDate
+from django.db.models.functions import Power, TruncDate
 
 from quiz import study, tally
 from quiz.models import (
@@ -72,10 +69,8 @@ User = AbstractBaseUser
 HEATMAP_DAYS = 365
 FORECAST_DAYS = 30
 RETENTION_DAYS = 30
-MATURE_DAYS = 21
 MASTERY_TOPICS = 20
 EXAM_TREND_ATTEMPTS = 30
-KINDS = ("young", "mature", "learning")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -346,36 +341,26 @@ def answers_since(*, user: User, since: datetime) -> Answers:
 
     Young or mature comes from the card's stability before the answer (`state_before`); see the
     module docstring for why stability stands for the interval."""
-    found: dict[str, dict[int, int]] = {k: dict.fromkeys(RATINGS, 0) for k in KINDS}
+    found: dict[str, dict[int, int]] = {p: dict.fromkeys(RATINGS, 0) for p in tally.PHASES}
     slots = quarters([since])
     if slots is None:
-        for kind_name, rating, n in _answers_from_log(user=user, since=since):
-            found[kind_name][rating] += n
+        for phase, rating, n in _answers_from_log(user=user, since=since):
+            found[phase][rating] += n
         return Answers(**found)
     sums = ReviewTally.objects.filter(user=user, quarter__gte=slots[0]).aggregate(
         **{name: Sum(name) for name in tally.COUNTERS}
     )
-    for kind_name in KINDS:
+    for phase in tally.PHASES:
         for rating, rating_name in tally.RATING_COLUMNS.items():
-            found[kind_name][rating] = sums[f"{kind_name}_{rating_name}"] or 0
+            found[phase][rating] = sums[f"{phase}_{rating_name}"] or 0
     return Answers(**found)
 
 
 def _answers_from_log(*, user: User, since: datetime) -> QuerySet[Any]:
-    """(kind, rating, n) for the study answers from `since` on, grouped from the review log."""
-    state = Cast(KT("state_before__state"), IntegerField())
-    stability = Cast(KT("state_before__stability"), FloatField())
-    kind = Case(
-        When(Q(state_b=REVIEW, stability_b__lt=MATURE_DAYS), then=Value("young")),
-        When(state_b=REVIEW, then=Value("mature")),
-        default=Value("learning"),
-    )
+    """(phase, rating, n) for the study answers from `since` on, grouped from the review log."""
     return (
-        _study_reviews(user)
-        .filter(reviewed_at__gte=since)
-        .alias(state_b=state, stability_b=stability)
-        .annotate(kind=kind)
-        .values_list("kind", "rating")
+        tally.with_phase(_study_reviews(user).filter(reviewed_at__gte=since))
+        .values_list("phase", "rating")
         .annotate(n=Count("id"))
         .order_by()
     )

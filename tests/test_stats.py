@@ -434,7 +434,7 @@ def _log_figures(user, *, since: datetime, today: date, tz: ZoneInfo):
     """The heatmap and the window's answers counted from the review log itself."""
     bounds = stats.day_starts(first=today - timedelta(days=364), days=365, tz=tz)
     heat = stats.counts_between(stats._study_reviews(user), field="reviewed_at", bounds=bounds)
-    found = {k: dict.fromkeys((AGAIN, HARD, GOOD, EASY), 0) for k in stats.KINDS}
+    found = {k: dict.fromkeys((AGAIN, HARD, GOOD, EASY), 0) for k in tally.PHASES}
     for kind, rating, n in stats._answers_from_log(user=user, since=since):
         found[kind][rating] += n
     return [n for n in heat if n], stats.Answers(**found)

@@ -12,7 +12,7 @@ from quiz.sims.spec import run_spec
 
 class Command(BaseCommand):
     help = (
-        "Run one simulation spec (the JSON contract of SIMULATIONS.md: a windows spec or a kpl "
+        "Run one simulation spec (the JSON contract of docs/simulations.md: a windows spec or a kpl "
         "spec) and print its result as one JSON object. SPEC is a file, or - for standard input."
     )
 
