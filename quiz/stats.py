@@ -64,8 +64,6 @@ from quiz.models import (
 )
 from quiz.scheduling import EASY, GOOD, HARD, LEARNING, NEW, RATINGS, RELEARNING, REVIEW
 
-User = AbstractBaseUser
-
 HEATMAP_DAYS = 365
 FORECAST_DAYS = 30
 RETENTION_DAYS = 30
@@ -209,7 +207,7 @@ class _ElapsedDays(Func):
 # --- the figures -------------------------------------------------------------------------------
 
 
-def _study_reviews(user: User) -> QuerySet[Review]:
+def _study_reviews(user: AbstractBaseUser) -> QuerySet[Review]:
     return Review.objects.filter(user=user, undone=False, source="study")
 
 
@@ -228,7 +226,9 @@ class Heatmap:
         return sum(1 for n in self.counts.values() if n)
 
 
-def review_heatmap(*, user: User, today: date, tz: ZoneInfo, days: int = HEATMAP_DAYS) -> Heatmap:
+def review_heatmap(
+    *, user: AbstractBaseUser, today: date, tz: ZoneInfo, days: int = HEATMAP_DAYS
+) -> Heatmap:
     """Study answers per local day over the `days` days ending today (days with none left out).
 
     Summed from the learner's quarter-hour tallies (`ReviewTally`): one index range of at most
@@ -249,7 +249,7 @@ def review_heatmap(*, user: User, today: date, tz: ZoneInfo, days: int = HEATMAP
 
 
 def due_forecast(
-    *, user: User, today: date, tz: ZoneInfo, days: int = FORECAST_DAYS
+    *, user: AbstractBaseUser, today: date, tz: ZoneInfo, days: int = FORECAST_DAYS
 ) -> list[tuple[date, int]]:
     """Cards falling due on each local day from today on; overdue cards count on today.
 
@@ -334,7 +334,7 @@ class Answers:
         return ButtonCounts(learning=dict(self.learning), review=review)
 
 
-def answers_since(*, user: User, since: datetime) -> Answers:
+def answers_since(*, user: AbstractBaseUser, since: datetime) -> Answers:
     """The window's answers by phase and rating, for both retention and the buttons: the sums of
     the learner's quarter-hour tallies from `since` on (`ReviewTally`, kept as answers are
     written), or the review log itself if `since` is not on a quarter hour.
@@ -356,7 +356,7 @@ def answers_since(*, user: User, since: datetime) -> Answers:
     return Answers(**found)
 
 
-def _answers_from_log(*, user: User, since: datetime) -> QuerySet[Any]:
+def _answers_from_log(*, user: AbstractBaseUser, since: datetime) -> QuerySet[Any]:
     """(phase, rating, n) for the study answers from `since` on, grouped from the review log."""
     return (
         tally.with_phase(_study_reviews(user).filter(reviewed_at__gte=since))
@@ -366,12 +366,12 @@ def _answers_from_log(*, user: User, since: datetime) -> QuerySet[Any]:
     )
 
 
-def true_retention(*, user: User, since: datetime) -> Retention:
+def true_retention(*, user: AbstractBaseUser, since: datetime) -> Retention:
     """Passed (Hard or better) over answered, for cards in Review state, young and mature."""
     return answers_since(user=user, since=since).retention
 
 
-def answer_buttons(*, user: User, since: datetime) -> ButtonCounts:
+def answer_buttons(*, user: AbstractBaseUser, since: datetime) -> ButtonCounts:
     """How often each rating was pressed, on review cards and on the rest."""
     return answers_since(user=user, since=since).buttons
 
@@ -417,7 +417,7 @@ class Cards:
 
 
 def cards_overview(
-    *, user: User, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
+    *, user: AbstractBaseUser, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
 ) -> Cards:
     """Card counts by state and per-topic mastery from one grouped pass over the learner's
     states, plus the active cards of the studied topics; mastery lists the topics the learner
@@ -533,18 +533,18 @@ def _state_groups(states: QuerySet[CardState], topic: str, r: Expression) -> lis
         return cursor.fetchall()
 
 
-def card_counts(*, user: User) -> StateCounts:
+def card_counts(*, user: AbstractBaseUser) -> StateCounts:
     profile = StudyProfile.objects.filter(user=user).first() or StudyProfile(user=user)
     return cards_overview(user=user, now=datetime.now(UTC), profile=profile).counts
 
 
 def topic_mastery(
-    *, user: User, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
+    *, user: AbstractBaseUser, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
 ) -> Mastery:
     return cards_overview(user=user, now=now, profile=profile, limit=limit).mastery
 
 
-def exam_trend(*, user: User, limit: int = EXAM_TREND_ATTEMPTS) -> list[ExamAttempt]:
+def exam_trend(*, user: AbstractBaseUser, limit: int = EXAM_TREND_ATTEMPTS) -> list[ExamAttempt]:
     """The latest submitted attempts, oldest first."""
     attempts = (
         ExamAttempt.objects.filter(user=user, submitted_at__isnull=False, score__isnull=False)
@@ -571,7 +571,9 @@ class Overview:
     window_start: date
 
 
-def overview(*, user: User, now: datetime, profile: StudyProfile | None = None) -> Overview:
+def overview(
+    *, user: AbstractBaseUser, now: datetime, profile: StudyProfile | None = None
+) -> Overview:
     profile = profile or study.profile_for(user)
     tz = study.zone(profile.timezone)
     today = now.astimezone(tz).date()
