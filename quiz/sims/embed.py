@@ -74,6 +74,16 @@ _KPL_KEYS = {
     "flush_at_end",
     "aggregation",
 } | _KPL_SETTINGS
+# The block key each spec field comes from, where the two differ (errors name the key).
+SPEC_FIELD_KEYS = {
+    "event_time_floor": "floor",
+    "rowtime_bound": "until",
+    "max_out_of_orderness": "delay",
+    "generate.count": "records",
+    "generate.size": "record_size",
+    "generate.partition_key": "partition_key",
+    "generate.per_second": "per_second",
+}
 _AGG = re.compile(r"^(count|sum|min|max|avg)\s*(?:\(\s*([A-Za-z_][A-Za-z0-9_]*|\*)?\s*\))?$")
 _TRUE = {"yes", "true", "on", "1"}
 _FALSE = {"no", "false", "off", "0"}
@@ -109,16 +119,7 @@ def spec_from_sim_block(text: str, *, check: bool = True) -> dict[str, Any]:
         key = raw.partition(":")[0].strip()
         if key in params and key not in lines:
             lines[key] = n
-    aliases = {
-        "kind": "type",
-        "event_time_floor": "floor",
-        "rowtime_bound": "until",
-        "max_out_of_orderness": "delay",
-        "generate.count": "records",
-        "generate.size": "record_size",
-        "generate.partition_key": "partition_key",
-        "generate.per_second": "per_second",
-    }
+    aliases = {"kind": "type", **SPEC_FIELD_KEYS}
     try:
         spec = parse_embed(params)
         if check:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from quiz.sims.embed import parse_embed
+from quiz.sims.embed import SPEC_FIELD_KEYS, parse_embed
 from quiz.sims.errors import SpecError
 from quiz.sims.kinds import (
     BATCHING,
@@ -105,15 +105,9 @@ def build_spec(kind: str, params: Mapping[str, str]) -> dict[str, Any]:
 
 
 _FIELD_OF = {
+    **SPEC_FIELD_KEYS,
     "type": "form",
     "kind": "form",
-    "event_time_floor": "floor",
-    "rowtime_bound": "until",
-    "max_out_of_orderness": "delay",
-    "generate.count": "records",
-    "generate.size": "record_size",
-    "generate.partition_key": "partition_key",
-    "generate.per_second": "per_second",
     "aggregation": "AggregationEnabled",
 }
 _EVENT_FIELD = re.compile(r"^events\[(\d+)\]\.(.+)$")
