@@ -95,6 +95,20 @@ def instance(model: type[Model], row: tuple[Any, ...], start: int = 0) -> Any:
 # --- loading rows --------------------------------------------------------------------------------
 
 
+@functools.cache
+def _card_columns() -> str:
+    """A card with its topic and deck (what `select_related("topic", "deck")` selects)."""
+    return f"{columns(Card, 'c')}, {columns(Topic, 't')}, {columns(Deck, 'd')}"
+
+
+@functools.cache
+def _card_joins() -> str:
+    return (
+        f" INNER JOIN {qn(_TOPIC)} t ON (c.{qn('topic_id')} = t.{qn('id')})"
+        f" INNER JOIN {qn(_DECK)} d ON (c.{qn('deck_id')} = d.{qn('id')})"
+    )
+
+
 def load_deck(deck_id: int) -> Deck | None:
     if not 0 < deck_id < 2**63:
         return None
@@ -122,11 +136,7 @@ def load_card(card_id: int, *, related: bool = True) -> Card | None:
         )
         return instance(Card, rows[0]) if rows else None
     rows = fetch(
-        f"SELECT {columns(Card, 'c')}, {columns(Topic, 't')}, {columns(Deck, 'd')}"
-        f" FROM {qn(_CARD)} c"
-        f" INNER JOIN {qn(_TOPIC)} t ON (c.{qn('topic_id')} = t.{qn('id')})"
-        f" INNER JOIN {qn(_DECK)} d ON (c.{qn('deck_id')} = d.{qn('id')})"
-        f" WHERE c.{qn('id')} = %s",
+        f"SELECT {_card_columns()} FROM {qn(_CARD)} c{_card_joins()} WHERE c.{qn('id')} = %s",
         [card_id],
     )
     return _card_from_row(rows[0]) if rows else None
@@ -171,11 +181,8 @@ def load_state(
         )
         return instance(CardState, rows[0]) if rows else None
     rows = fetch(
-        f"SELECT {columns(CardState, 's')}, {columns(Card, 'c')}, {columns(Topic, 't')},"
-        f" {columns(Deck, 'd')} FROM {qn(_STATE)} s"
-        f" INNER JOIN {qn(_CARD)} c ON (s.{qn('card_id')} = c.{qn('id')})"
-        f" INNER JOIN {qn(_TOPIC)} t ON (c.{qn('topic_id')} = t.{qn('id')})"
-        f" INNER JOIN {qn(_DECK)} d ON (c.{qn('deck_id')} = d.{qn('id')})"
+        f"SELECT {columns(CardState, 's')}, {_card_columns()} FROM {qn(_STATE)} s"
+        f" INNER JOIN {qn(_CARD)} c ON (s.{qn('card_id')} = c.{qn('id')}){_card_joins()}"
         f" WHERE s.{qn('id')} = %s",
         [pk],
     )
