@@ -216,7 +216,3 @@ def format_interval(delta: timedelta) -> str:
         return f"{months:.1f}mo".replace(".0mo", "mo")
     years = days / 365.25
     return f"{years:.1f}y".replace(".0y", "y")
-
-
-def with_due(memory: Memory, due: datetime) -> Memory:
-    return replace(memory, due=due)

@@ -16,7 +16,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from quiz.importing import import_notes
 from quiz.models import Card, Deck, Topic
-from quiz.sims.lab import LABS
+from quiz.sims.kinds import SIM_KINDS as LABS
 from tests.conftest import CONTENT_DIR
 from tests.factory import PASSWORD, make_user
 

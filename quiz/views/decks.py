@@ -16,12 +16,12 @@ from quiz import source, study
 from quiz.models import Card, Deck, Topic
 
 
-def _topic_tree(topics: list[Topic], counts: dict[int, study.Counts]) -> None:
+def _topic_tree(topics: list[Topic], counts: dict[int, study.DueCounts]) -> None:
     """Give each topic (in notes order) `counts` that include all its subtopics."""
     stack: list[Topic] = []
     for topic in topics:
-        own = counts.get(topic.pk, study.Counts())
-        topic.counts = study.Counts(new=own.new, learning=own.learning, due=own.due)
+        own = counts.get(topic.pk, study.DueCounts())
+        topic.counts = study.DueCounts(new=own.new, learning=own.learning, due=own.due)
         while stack and stack[-1].level >= topic.level:
             stack.pop()
         for ancestor in stack:
@@ -57,9 +57,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         new=max(0, profile.new_per_day - today.new),
         due=max(0, profile.max_reviews_per_day - today.reviews),
     )
-    existing = study.Counts()
+    existing = study.DueCounts()
     for deck in decks:
-        deck.counts = by_deck.get(deck.pk, study.Counts())
+        deck.counts = by_deck.get(deck.pk, study.DueCounts())
         deck.topic_list = [t for t in topics if t.deck_id == deck.pk]
         existing.add(deck.counts)
     for item in [*decks, *topics]:
@@ -84,8 +84,8 @@ class _Room:
     new: int
     due: int
 
-    def cut(self, counts: study.Counts) -> study.Counts:
-        return study.Counts(
+    def cut(self, counts: study.DueCounts) -> study.DueCounts:
+        return study.DueCounts(
             new=min(counts.new, self.new), learning=counts.learning, due=min(counts.due, self.due)
         )
 

@@ -6,7 +6,7 @@ partial of `quiz/study.html`. Without JavaScript the POSTs redirect back to the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 from zoneinfo import available_timezones
@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -190,20 +191,17 @@ def _urls() -> dict[str, str]:
 def _card_context(
     *,
     shown: study.Shown,
-    profile: StudyProfile,
+    token: str,
+    intervals: dict[int, timedelta] | None,
     scope: study.Scope,
     since: datetime,
-    now: datetime,
-    token: str | None = None,
-    revealed: bool = True,
 ) -> dict[str, Any]:
-    """What the card (and, when `revealed`, its answer with the four rating buttons) shows.
+    """What the card (and, with `intervals`, its answer with the four rating buttons) shows.
 
-    The interval previews are computed only for a revealed card: the question alone (what an
-    answer returns next) shows no buttons.
+    The interval previews come only with a revealed card: the question alone (what an answer
+    returns next) shows no buttons.
     """
     since_ms = int(since.timestamp() * 1000)
-    token = token or study.shown_token(card_id=shown.card.pk, now=now, version=shown.version)
     context = {
         "shown": shown,
         "card": shown.card,
@@ -214,8 +212,7 @@ def _card_context(
             scope, card=shown.card.pk, show="answer", since=since_ms, shown=token
         ),
     }
-    if revealed:
-        intervals = shown.intervals(now=now, scheduler=study.scheduler_for(profile))
+    if intervals is not None:
         context["ratings"] = [
             {
                 "value": rating,
@@ -228,49 +225,43 @@ def _card_context(
     return context
 
 
-def _render_session(
+def _render_screen(
     request: HttpRequest,
+    screen: study.Screen,
     *,
-    scope: study.Scope,
     since: datetime,
-    now: datetime,
-    profile: StudyProfile,
-    shown: study.Shown | None = None,
     revealed: bool = False,
-    token: str | None = None,
-    undo_review: Review | None = None,
     notice: str = "",
 ) -> HttpResponse:
-    queue = study.next_card(user=request.user, scope=scope, now=now, profile=profile)
-    shown = shown or queue.shown
     context: dict[str, Any] = {
-        "scope": scope,
-        "queue": queue,
+        "scope": screen.scope,
+        "queue": screen.queue,
         "since_ms": int(since.timestamp() * 1000),
         "revealed": revealed,
         "notice": notice,
-        "undo_review": undo_review or study.last_review(user=request.user),
-        "summary": None,
+        "undo_review": screen.undo_review,
+        "summary": screen.summary,
         "urls": _urls(),
     }
-    if shown is not None:
+    if screen.shown is not None:
         context.update(
             _card_context(
-                shown=shown,
-                profile=profile,
-                scope=scope,
+                shown=screen.shown,
+                token=screen.token,
+                intervals=screen.intervals,
+                scope=screen.scope,
                 since=since,
-                now=now,
-                token=token,
-                revealed=revealed,
             )
         )
-    else:
-        context["summary"] = study.session_summary(
-            user=request.user, scope=scope, since=since, now=now, profile=profile
-        )
-    template = f"{TEMPLATE}#session" if request.htmx else TEMPLATE
-    return render(request, template, context)
+    return _render_partial(request, context, partial="session")
+
+
+def _render_partial(request: HttpRequest, context: dict[str, Any], *, partial: str) -> HttpResponse:
+    """The page, or only its named partial for htmx; the response varies on HX-Request so no
+    cache hands a partial to a full-page load."""
+    response = render(request, f"{TEMPLATE}#{partial}" if request.htmx else TEMPLATE, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _after_post(
@@ -279,25 +270,25 @@ def _after_post(
     scope: study.Scope,
     since: datetime,
     now: datetime,
-    profile: StudyProfile,
     notice: str = "",
-    **extra: Any,
+    shown: study.Shown | None = None,
+    profile: StudyProfile | None = None,
 ) -> HttpResponse:
     """htmx gets the next session partial; a plain form post is redirected (POST/redirect/GET)."""
     if not request.htmx:
         if notice:
             messages.info(request, notice)
-        card = extra.get("shown")
         return redirect(
             _study_url(
                 scope,
                 since=int(since.timestamp() * 1000),
-                card=card.card.pk if card is not None else None,
+                card=shown.card.pk if shown is not None else None,
             )
         )
-    return _render_session(
-        request, scope=scope, since=since, now=now, profile=profile, notice=notice, **extra
+    screen = study.screen(
+        user=request.user, scope=scope, since=since, now=now, profile=profile, shown=shown
     )
+    return _render_screen(request, screen, since=since, notice=notice)
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -327,23 +318,31 @@ def study_page(
             shown = study.shown_for(user=request.user, card=card)
     revealed = shown is not None and request.GET.get("show") == "answer"
     token = request.GET.get("shown") or None
-    if revealed and token is not None and not _token_matches(token, shown=shown):
+    if (
+        revealed
+        and token is not None
+        and not study.token_matches(token, card_id=shown.card.pk, version=shown.version)
+    ):
         # The card changed since this page showed it: its buttons would rate a state the
         # learner never saw. Show the notice and the current card instead.
-        response = _render_session(
-            request, scope=scope, since=since, now=now, profile=profile, notice=STALE_NOTICE
-        )
+        screen = study.screen(user=request.user, scope=scope, since=since, now=now, profile=profile)
+        response = _render_screen(request, screen, since=since, notice=STALE_NOTICE)
         if request.htmx:
             response = reswap(retarget(response, "#study-session"), "outerHTML settle:0ms")
         return response
     if revealed and request.htmx:
         context = _card_context(
-            shown=shown, profile=profile, scope=scope, since=since, now=now, token=token
+            shown=shown,
+            token=token
+            or study.stopwatch_token(card_id=shown.card.pk, now=now, version=shown.version),
+            intervals=study.intervals_for(shown, profile=profile, now=now),
+            scope=scope,
+            since=since,
         )
         context.update(scope=scope, since_ms=int(since.timestamp() * 1000))
-        return render(request, f"{TEMPLATE}#answer", context)
-    return _render_session(
-        request,
+        return _render_partial(request, context, partial="answer")
+    screen = study.screen(
+        user=request.user,
         scope=scope,
         since=since,
         now=now,
@@ -352,59 +351,41 @@ def study_page(
         revealed=revealed,
         token=token,
     )
-
-
-def _token_matches(token: str, *, shown: study.Shown, version: int | None = None) -> bool:
-    """Whether `token` was issued for this card in the version it has now (or `version`)."""
-    shown_as = study.read_token(token, card_id=shown.card.pk)
-    expected = shown.version if version is None else version
-    return shown_as is not None and shown_as.version == expected
+    return _render_screen(request, screen, since=since, revealed=revealed)
 
 
 @require_POST
 @login_required
 def answer(request: HttpRequest) -> HttpResponse:
     """Record an answer and return the next card: the one request the study page makes."""
-    scope = _scope_from_post(request)
-    card, state = study.load_card_and_state(_card_id(request.POST.get("card")), user=request.user)
-    if card is None:
-        raise Http404("No such card")
+    card_id = _card_id(request.POST.get("card"))
     rating, version = _int_field(request, "rating"), _int_field(request, "version")
     if rating not in RATINGS or version is None or version < 0:
         return HttpResponseBadRequest("rating must be 1-4 and version a whole number")
     now = timezone.now()
     since = _since(request.POST.get("since"), now)
-    profile = study.profile_for(request.user)
-    token = request.POST.get("shown", "")
-    shown_as = study.read_token(token, card_id=card.pk) if token else None
-    if token and (shown_as is None or shown_as.version != version):
-        # The form and the card it showed disagree: answer nothing rather than guess.
-        result = study.AnswerResult(recorded=False)
-    else:
-        result = study.answer_card(
+    try:
+        answered = study.answer_and_next(
             user=request.user,
-            card=card,
+            scope_key=request.POST.get("scope", "all"),
+            card_id=card_id,
             rating=rating,
             version=version,
+            token=request.POST.get("shown", ""),
+            since=since,
             now=now,
-            duration_ms=study.duration_from_token(token, card_id=card.pk, now=now),
-            profile=profile,
-            state=state,
+            with_screen=bool(request.htmx),
         )
+    except (Card.DoesNotExist, Deck.DoesNotExist, Topic.DoesNotExist, ValueError) as exc:
+        raise Http404("No such card, deck or topic") from exc
     notice = ""
-    if not result.recorded:
+    if not answered.result.recorded:
         notice = STALE_NOTICE
-    elif result.became_leech:
+    elif answered.result.became_leech:
         notice = "That card has lapsed often: it is now a suspended leech (see Leeches)."
-    return _after_post(
-        request,
-        scope=scope,
-        since=since,
-        now=now,
-        profile=profile,
-        notice=notice,
-        undo_review=result.review,
-    )
+    if answered.screen is None:
+        return _after_post(request, scope=answered.scope, since=since, now=now, notice=notice)
+    return _render_screen(request, answered.screen, since=since, notice=notice)
 
 
 @require_POST
@@ -414,19 +395,15 @@ def undo(request: HttpRequest) -> HttpResponse:
     review_row = _get_review_for_user(request, request.POST.get("review"))
     now = timezone.now()
     since = _since(request.POST.get("since"), now)
-    profile = study.profile_for(request.user)
     restored = study.undo_review(user=request.user, review_row=review_row)
     if restored is None:
-        return _after_post(
-            request, scope=scope, since=since, now=now, profile=profile, notice="Nothing to undo."
-        )
+        return _after_post(request, scope=scope, since=since, now=now, notice="Nothing to undo.")
     shown = study.shown_for(user=request.user, card=review_row.card)
     return _after_post(
         request,
         scope=scope,
         since=since,
         now=now,
-        profile=profile,
         notice="Undone: the card is back as it was.",
         shown=shown,
     )
@@ -449,7 +426,7 @@ def _hide(request: HttpRequest, *, how: str) -> HttpResponse:
             user=request.user, card=card, version=version, now=now, profile=profile
         )
         notice = "Card buried until tomorrow." if done else "The card changed; nothing buried."
-    return _after_post(request, scope=scope, since=since, now=now, profile=profile, notice=notice)
+    return _after_post(request, scope=scope, since=since, now=now, notice=notice, profile=profile)
 
 
 @require_POST
