@@ -6,6 +6,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from django.core import signing
 from django.db import connection
 
 from quiz import study
@@ -165,3 +166,21 @@ def test_rows_loaded_by_the_hot_path_equal_the_orm_instances(user, deck, topic) 
     assert loaded.suspended is True and loaded.buried_until == NOW
     assert study.load_card(card.pk).sim == {"kind": "kpl", "n": [1, 2]}
     assert study.load_card(10**9) is None
+
+
+def test_the_token_names_the_card_as_shown(user, topic) -> None:
+    card = make_card(topic)
+    token = study.stopwatch_token(card_id=card.pk, now=NOW, version=3)
+    assert study.read_token(token, card_id=card.pk) == study.ShownToken(
+        card_id=card.pk, shown_ms=int(NOW.timestamp() * 1000), version=3
+    )
+    assert study.token_matches(token, card_id=card.pk, version=3)
+    assert not study.token_matches(token, card_id=card.pk, version=4)
+    assert not study.token_matches(token, card_id=card.pk + 1, version=3)
+    assert not study.token_matches(token + "x", card_id=card.pk, version=3)
+    # A page open across the deploy that added the version still answers by its form's version.
+    before = signing.dumps([card.pk, int(NOW.timestamp() * 1000)], salt="quiz.study.shown")
+    assert study.token_matches(before, card_id=card.pk, version=7)
+    assert (
+        study.duration_from_token(before, card_id=card.pk, now=NOW + timedelta(seconds=2)) == 2000
+    )

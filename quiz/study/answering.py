@@ -203,7 +203,9 @@ def stopwatch_token(*, card_id: int, now: datetime, version: int = 0) -> str:
 class ShownToken:
     card_id: int
     shown_ms: int
-    version: int
+    # None for a token issued before tokens named the version (a page open across a deploy):
+    # the answer's own version field is then all there is to go on.
+    version: int | None
 
 
 def read_token(token: str, *, card_id: int) -> ShownToken | None:
@@ -212,17 +214,21 @@ def read_token(token: str, *, card_id: int) -> ShownToken | None:
     No age limit here: a card left on screen for days is still the card it was (its answer's
     duration is left out instead, by `duration_from_token`)."""
     try:
-        token_card, shown_ms, version = signing.loads(token, salt=_STOPWATCH_SALT)
-        shown = ShownToken(card_id=int(token_card), shown_ms=int(shown_ms), version=int(version))
-    except (signing.BadSignature, TypeError, ValueError):
+        token_card, shown_ms, *version = signing.loads(token, salt=_STOPWATCH_SALT)
+        shown = ShownToken(
+            card_id=int(token_card),
+            shown_ms=int(shown_ms),
+            version=int(version[0]) if version else None,
+        )
+    except (signing.BadSignature, TypeError, ValueError, IndexError):
         return None
     return shown if shown.card_id == card_id else None
 
 
 def token_matches(token: str, *, card_id: int, version: int) -> bool:
-    """Whether `token` was issued for card `card_id` in `version`."""
+    """Whether `token` was issued for card `card_id` in `version` (or before tokens said)."""
     shown = read_token(token, card_id=card_id)
-    return shown is not None and shown.version == version
+    return shown is not None and shown.version in (version, None)
 
 
 def duration_from_token(token: str, *, card_id: int, now: datetime) -> int | None:
