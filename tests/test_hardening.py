@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management import CommandError, call_command
@@ -29,7 +30,6 @@ from quiz.models import (
     Deck,
     ExamAttempt,
     ExamQuestion,
-    LoginFailure,
     Review,
     StudyProfile,
     Topic,
@@ -264,7 +264,7 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(world: W
     """Logged in as staff (so the admin's pages count too), every URL in the resolver."""
     staff = make_user("editor", is_staff=True, is_superuser=True)
     before = a_snapshot(world)
-    failures_before = LoginFailure.objects.count()
+    failures_before = AccessAttempt.objects.count()
     ids = {
         "card": world.card.pk,
         "deck": world.deck.pk,
@@ -287,7 +287,7 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(world: W
         checked += 1
     assert checked > 40  # the app's views and the admin's
     assert a_snapshot(world) == before
-    assert LoginFailure.objects.count() == failures_before
+    assert AccessAttempt.objects.count() == failures_before
 
 
 def fill_admin_route(route: Route, ids: dict[str, int]) -> str:

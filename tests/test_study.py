@@ -27,7 +27,7 @@ from quiz.scheduling import (
     format_interval,
     review,
 )
-from tests.factory import PASSWORD, make_card, make_cards, make_deck, make_topic, make_user
+from tests.factory import make_card, make_cards, make_deck, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -50,7 +50,7 @@ def topic(deck):
 
 
 def login(client: Client, user) -> Client:
-    client.login(username=user.get_username(), password=PASSWORD)
+    client.force_login(user)
     return client
 
 
