@@ -205,6 +205,8 @@ LOGGING = {
     "loggers": {
         # One line per request comes from quiz.middleware; Django's own would say it twice.
         "django.server": {"level": "WARNING"},
+        # Failed log-ins and lock-outs are warnings; axes' routine notes are not worth a line.
+        "axes": {"level": "WARNING"},
         "notebank.requests": {
             "level": os.environ.get("REQUEST_LOG_LEVEL", "INFO"),
             "propagate": True,
