@@ -48,19 +48,22 @@ class Command(BaseCommand):
         if report.errors:
             return
         for w in report.warnings:
-            out.write(f"warning {w['file']}:{w['line']}: {w['message']}")
+            where = f":{w['line']}" if w.get("line") else ""
+            out.write(f"warning {w['file']}{where}: {w['message']}")
         if show_cards:
             for c in report.card_list:
                 out.write(f"{c['change']:>9} {c['kind']:<10} {c['topic']} · {c['prompt'][:70]}")
         counts = report.as_dict()["cards"]
         kinds = ", ".join(f"{n} {k}" for k, n in report.as_dict()["by_kind"].items())
+        topics = report.topics_changed
         prefix = "Dry run, nothing written: would import" if report.dry_run else "Imported"
         out.write(
-            f"{prefix} {len(report.files)} file(s): {report.decks} deck(s), "
-            f"{report.topics} topic(s); cards {counts['created']} created, "
-            f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
-            f"{counts['retired']} retired, {counts['conflicts']} conflicts ({kinds}); "
-            f"{len(report.warnings)} warning(s)."
+            f"{prefix} {len(report.files)} file(s): {report.decks} deck(s) "
+            f"({report.decks_created} new), {report.topics} topic(s) ({topics['created']} new, "
+            f"{topics['updated']} updated, {topics['retired']} retired); cards "
+            f"{counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged, {counts['retired']} retired, "
+            f"{counts['conflicts']} conflicts ({kinds}); {len(report.warnings)} warning(s)."
         )
-        if not any(counts[k] for k in ("created", "updated", "retired", "conflicts")):
+        if not report.changed:
             out.write("Nothing changed.")
