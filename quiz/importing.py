@@ -13,8 +13,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -212,31 +213,74 @@ def _load_each(files: list[Path], sources: Sequence[NoteSource]) -> Iterator[Loa
             pool.shutdown(cancel_futures=True)
 
 
+@dataclass
+class ImportProgress:
+    """How far a run is, for a progress bar: files done of all, their bytes, cards so far."""
+
+    files_total: int
+    bytes_total: int
+    started: float = field(default_factory=time.monotonic)
+    files_done: int = 0
+    bytes_done: int = 0
+    cards: int = 0
+    finished: bool = False
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Estimated from the bytes done so far (None until there is something to go by)."""
+        if not self.bytes_done or self.finished:
+            return None if not self.finished else 0.0
+        elapsed = time.monotonic() - self.started
+        return elapsed * (self.bytes_total - self.bytes_done) / self.bytes_done
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def import_notes(
     *,
     paths: Sequence[str | os.PathLike[str]] = (),
     sources: Sequence[NoteSource] = (),
     dry_run: bool = False,
     show_cards: bool = False,
+    progress: Callable[[ImportProgress], None] | None = None,
 ) -> ImportReport:
-    """Import note files (`paths`) and in-memory notes (`sources`) in one all-or-nothing run."""
+    """Import note files (`paths`) and in-memory notes (`sources`) in one all-or-nothing run.
+
+    `progress`, if given, is called before the first file and after each one."""
     report = ImportReport(dry_run=dry_run)
     files = find_note_files(paths, report)
     report.files = [str(f) for f in files] + [s.name for s in sources]
+    sizes = [_size(f) for f in files] + [len(s.data) for s in sources]
+    state = ImportProgress(files_total=len(sizes), bytes_total=sum(sizes))
+    if progress is not None:
+        progress(state)
     try:
         with transaction.atomic():
-            for item in _load_each(files, sources):
+            for size, item in zip(sizes, _load_each(files, sources), strict=True):
                 if item.error is not None:
                     _report_error(report, item)
                 elif not report.errors:
                     # Stored as soon as it is parsed; a later file's error rolls it back.
                     _apply_file(item, report, dry_run=dry_run, show_cards=show_cards)
+                if progress is not None:
+                    state.files_done += 1
+                    state.bytes_done += size
+                    state.cards = sum(report.cards.values())
+                    progress(state)
             if report.errors or dry_run:
                 raise _Rollback
     except _Rollback:
         pass
     if report.errors:
         report.discard_changes()
+    if progress is not None:
+        state.finished = True
+        progress(state)
     return report
 
 

@@ -242,3 +242,44 @@ def test_an_unchanged_reimport_still_says_nothing_changed(tmp_path: Path, media_
     out = StringIO()
     call_command("import_notes", str(path), stdout=out)
     assert out.getvalue().rstrip().endswith("Nothing changed.")
+
+
+# --- progress ------------------------------------------------------------------------------------
+
+
+class Terminal(StringIO):
+    """Standard error as a terminal (the bar is drawn only there)."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def notes_folder(tmp_path: Path, files: int) -> Path:
+    for n in range(files):
+        write_notes(tmp_path / "notes", f"n{n:02d}.md", f"# Deck {n}\n\n## T\n\nQ{n}?::A{n}\n")
+    return tmp_path / "notes"
+
+
+def test_a_terminal_gets_a_progress_bar_on_stderr(tmp_path: Path, media_root: Path) -> None:
+    folder = notes_folder(tmp_path, 3)
+    err, out = Terminal(), StringIO()
+
+    call_command("import_notes", str(folder), stdout=out, stderr=err)
+
+    frames = [f for f in err.getvalue().split("\r\033[K") if f]
+    assert frames[0].startswith("[" + "." * 24 + "] 0/3 files parsed · 0 cards · estimating")
+    assert frames[-1].startswith("[" + "#" * 24 + "] 3/3 files parsed · 3 cards · about 0 s left")
+    assert err.getvalue().endswith("\r\033[K")  # cleared, so the summary starts clean
+    assert "\033" not in out.getvalue() and "Imported 3 file(s)" in out.getvalue()
+
+
+@pytest.mark.parametrize("args", [("--json",), ()], ids=["json", "not-a-terminal"])
+def test_no_progress_bar_with_json_or_off_a_terminal(
+    tmp_path: Path, media_root: Path, args: tuple[str, ...]
+) -> None:
+    folder = notes_folder(tmp_path, 2)
+    err = Terminal() if args else StringIO()
+
+    call_command("import_notes", str(folder), *args, stdout=StringIO(), stderr=err)
+
+    assert err.getvalue() == ""

@@ -1,11 +1,50 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from quiz.importing import ImportReport, import_notes
+from quiz.importing import ImportProgress, ImportReport, import_notes
+
+BAR_WIDTH = 24
+
+
+class ProgressBar:
+    """One line on a terminal, redrawn in place: files parsed, cards, time left.
+
+    Redrawn at most ten times a second (a folder of small files would otherwise spend its time
+    printing), and cleared at the end so the summary starts on a clean line."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.drawn = 0.0
+
+    def __call__(self, state: ImportProgress) -> None:
+        now = time.monotonic()
+        if state.finished:
+            self.out.write("\r\033[K", ending="")
+            self.out.flush()
+            return
+        if now - self.drawn < 0.1 and state.files_done not in (0, state.files_total):
+            return
+        self.drawn = now
+        share = state.bytes_done / state.bytes_total if state.bytes_total else 1.0
+        filled = round(share * BAR_WIDTH)
+        left = state.seconds_left
+        eta = "estimating" if left is None else f"about {_duration(left)} left"
+        self.out.write(
+            f"\r\033[K[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+            f"{state.files_done}/{state.files_total} files parsed · {state.cards:,} cards · {eta}",
+            ending="",
+        )
+        self.out.flush()
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 90 else f"{seconds // 60} min {seconds % 60:02d} s"
 
 
 class Command(BaseCommand):
@@ -25,8 +64,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # A progress bar only for a person watching a terminal: never inside --json output,
+        # nor in a log file or a pipe.
+        show_progress = not options["json"] and self.stderr.isatty()
         report = import_notes(
-            paths=options["paths"], dry_run=options["dry_run"], show_cards=options["show_cards"]
+            paths=options["paths"],
+            dry_run=options["dry_run"],
+            show_cards=options["show_cards"],
+            progress=ProgressBar(self.stderr) if show_progress else None,
         )
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(show_cards=options["show_cards"])))
