@@ -76,6 +76,11 @@ class DeckAdmin(admin.ModelAdmin):
                 view(authoring.notes_upload_confirm),
                 name="quiz_deck_upload_confirm",
             ),
+            path(
+                "upload/job/<uuid:job_id>/",
+                view(authoring.notes_upload_job),
+                name="quiz_deck_upload_job",
+            ),
             *super().get_urls(),
         ]
 
