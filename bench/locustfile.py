@@ -33,6 +33,9 @@ tally = {
     "refused_as_stale": 0,  # answers the server said were already recorded
     "double_clicks": 0,  # pairs posted at once
     "double_click_both_recorded": 0,  # must stay 0
+    # Answers whose connection was cut (a worker killed mid-request): the server may or may not
+    # have recorded them, so they are neither sent nor lost.
+    "answers_cut_off": 0,
     "sessions_finished": 0,
 }
 
@@ -105,6 +108,8 @@ class Learner(HttpUser):
             "/study/answer/", fields, headers=self.htmx(), name=name, catch_response=True
         ) as response:
             if response.status_code != 200:
+                if response.status_code == 0:  # no HTTP answer at all: the connection broke
+                    tally["answers_cut_off"] += 1
                 response.failure(f"status {response.status_code}")
                 return None
             body = response.text
