@@ -228,8 +228,10 @@ class ImportProgress:
     @property
     def seconds_left(self) -> float | None:
         """Estimated from the bytes done so far (None until there is something to go by)."""
-        if not self.bytes_done or self.finished:
-            return None if not self.finished else 0.0
+        if self.finished:
+            return 0.0
+        if not self.bytes_done:
+            return None
         elapsed = time.monotonic() - self.started
         return elapsed * (self.bytes_total - self.bytes_done) / self.bytes_done
 
