@@ -24,7 +24,7 @@ class ProgressBar:
     def __call__(self, state: ImportProgress) -> None:
         now = time.monotonic()
         if state.finished:
-            self.out.write("\r\033[K", ending="")
+            self.out.write("\r\033[K", style_func=_plain, ending="")
             self.out.flush()
             return
         if now - self.drawn < 0.1 and state.files_done not in (0, state.files_total):
@@ -37,9 +37,14 @@ class ProgressBar:
         self.out.write(
             f"\r\033[K[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
             f"{state.files_done}/{state.files_total} files parsed · {state.cards:,} cards · {eta}",
+            style_func=_plain,  # not the red that Django gives standard error on a terminal
             ending="",
         )
         self.out.flush()
+
+
+def _plain(text: str) -> str:
+    return text
 
 
 def _duration(seconds: float) -> str:
