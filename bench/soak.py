@@ -10,9 +10,11 @@ The memory (RSS) of each worker is sampled every five seconds.
 
 Afterwards gunicorn is stopped, the Review rows the run added are counted, and the database is
 dropped, whatever happened. Prints, last, one JSON line:
-- reviews_sent (answers the server acknowledged) and reviews_logged (rows added). An answer
-  whose connection a kill cut may or may not have been recorded: answers_cut_off counts them,
-  and lost_or_doubled is how far reviews_logged falls outside [sent, sent + cut off].
+- reviews_sent (answers the server acknowledged) and reviews_logged (rows added). A learner
+  whose answer is cut off by a kill posts it again, as a browser would; if the server then says
+  it is already recorded, it counts as acknowledged (cut_off_but_recorded). Answers whose fate
+  stays unknown (both posts of a double click cut, say) are answers_cut_off, and
+  lost_or_doubled is how far reviews_logged falls outside [sent, sent + answers_cut_off].
 - errors: failed requests other than connections cut by a kill (any HTTP error), double clicks
   recorded twice, and lost_or_doubled; failed_requests and cut_by_kills separately.
 - memory: the mean RSS of the live workers a minute in (start) and at the end, in MB, with the
@@ -183,6 +185,7 @@ def main() -> None:
             "reviews_sent": sent,
             "reviews_logged": logged,
             "answers_cut_off": tally["answers_cut_off"],
+            "cut_off_but_recorded": tally["cut_off_but_recorded"],
             "lost_or_doubled": lost_or_doubled,
             "errors": errors,
             "failed_requests": failed,
