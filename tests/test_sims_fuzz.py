@@ -17,9 +17,9 @@ from django.test import Client
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from quiz.sims.lab import LABS, run_lab
+from quiz.sims.kinds import SIM_KINDS
+from quiz.sims.lab import run_lab
 from quiz.sims.presets import PRESETS
-from quiz.sims.spec import KINDS
 from tests.factory import make_user
 
 NUMBERS = st.one_of(
@@ -74,19 +74,19 @@ def field_values(name: str) -> st.SearchStrategy[str]:
 def lab_params(kind: str) -> st.SearchStrategy[dict[str, str]]:
     """The lab's defaults with a few fields changed (so the run gets past the first check and
     deep into the engine), or a few fields alone."""
-    names = [*LABS[kind].fields, "upto"]
+    names = [*SIM_KINDS[kind].fields, "upto"]
 
     def some(low: int, high: int) -> st.SearchStrategy[dict[str, str]]:
         chosen = st.lists(st.sampled_from(names), min_size=low, max_size=high, unique=True)
         return chosen.flatmap(lambda ks: st.fixed_dictionaries({k: field_values(k) for k in ks}))
 
-    return st.one_of(some(1, 3).map(lambda c: {**LABS[kind].defaults, **c}), some(0, 6))
+    return st.one_of(some(1, 3).map(lambda c: {**SIM_KINDS[kind].defaults, **c}), some(0, 6))
 
 
 FUZZ = settings(max_examples=60, deadline=None, derandomize=True)
 
 
-@pytest.mark.parametrize("kind", list(LABS))
+@pytest.mark.parametrize("kind", list(SIM_KINDS))
 def test_every_lab_answers_random_parameters_with_a_result_or_a_field_error(kind: str) -> None:
     @FUZZ
     @given(params=lab_params(kind))
@@ -98,7 +98,7 @@ def test_every_lab_answers_random_parameters_with_a_result_or_a_field_error(kind
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("kind", list(LABS))
+@pytest.mark.parametrize("kind", list(SIM_KINDS))
 def test_every_lab_page_answers_random_parameters_without_a_500(kind: str) -> None:
     client = Client(raise_request_exception=False)
     client.force_login(make_user())
@@ -124,7 +124,7 @@ def test_every_lab_page_answers_random_parameters_without_a_500(kind: str) -> No
 )
 @pytest.mark.parametrize("kind", ["tumbling", "sliding", "stagger", "flink"])
 def test_the_audits_window_sizes_are_field_errors(kind: str, size: str, message: str) -> None:
-    result = run_lab(kind, {**LABS[kind].defaults, "size": size})
+    result = run_lab(kind, {**SIM_KINDS[kind].defaults, "size": size})
     assert message in result.errors["size"]
 
 
@@ -155,7 +155,7 @@ EVENT = st.fixed_dictionaries(
     },
 )
 WINDOW_SPEC = st.fixed_dictionaries(
-    {"kind": st.sampled_from([*KINDS, "nope"]), "events": st.lists(EVENT, max_size=6)},
+    {"kind": st.sampled_from([*SIM_KINDS, "nope"]), "events": st.lists(EVENT, max_size=6)},
     optional={
         "size": st.one_of(INTERVALS, JSON_SCALARS),
         "rows": st.one_of(st.integers(-5, 10**12), JSON_SCALARS),

@@ -16,8 +16,9 @@ MAX_SPEC_BYTES = 64 * 1024 * 1024
 
 class Command(BaseCommand):
     help = (
-        "Run one simulation spec (the JSON contract of SIMULATIONS.md: a windows spec or a kpl "
-        "spec) and print its result as one JSON object. SPEC is a file, or - for standard input."
+        "Run one simulation spec (the JSON contract of docs/simulations.md: a windows spec or a "
+        "kpl spec) and print its result as one JSON object. SPEC is a file, or - for standard "
+        "input."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
