@@ -13,7 +13,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.urls import reverse
 
-from quiz import uploading
+from quiz import tasks, uploading
 from quiz.importing import ImportProgress
 from quiz.models import Card, Deck
 from quiz.tasks import PREVIEW_LIST_LIMIT, write_progress
@@ -129,3 +129,21 @@ def test_the_preview_lists_a_bounded_number_of_cards_with_exact_counts(staff: Cl
     assert f"Created ({PREVIEW_LIST_LIMIT + 50})" in html
     assert html.count('class="upload-card"') == PREVIEW_LIST_LIMIT
     assert "… and 50 more" in html
+
+
+def test_a_job_that_crashes_says_so_and_leaves_nothing_half_done(
+    staff: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job_url = upload(staff, "streaming.md", NOTES)["Location"]
+
+    def crash(**_kwargs: object) -> None:
+        raise RuntimeError("disk on fire")
+
+    monkeypatch.setattr(tasks, "preview_uploads", crash)
+    run_worker()
+    response = staff.get(job_url)
+
+    assert response.status_code == 200
+    assert "The import stopped with an error; nothing was imported." in response.content.decode()
+    assert Deck.objects.count() == 0
+    assert staff.get(job_url).status_code == 404  # the job is forgotten; upload again

@@ -234,8 +234,10 @@ def notes_upload_job(request: HttpRequest, job_id: UUID) -> HttpResponse:
     context = _admin_context(request, title="Upload notes", changes=CHANGES)
     if result.status == TaskResultStatus.FAILED:
         del request.session[SESSION_KEY]
+        # The page works; the task did not (its traceback is in the worker's log and in
+        # Task results). The import's transaction rolled back, so nothing is half done.
         context["errors"] = ["The import stopped with an error; nothing was imported."]
-        return render(request, "admin/quiz/deck/upload.html", context, status=500)
+        return render(request, "admin/quiz/deck/upload.html", context)
     if not result.is_finished:
         context.update(
             title="Importing notes" if applying else "Checking the upload",
