@@ -101,7 +101,7 @@ _CALLOUT_RE = re.compile(r"\[!([\w-]+)\][+-]?[ \t]*(.*)$")
 _NUMBERING_RE = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[A-Z]\.)\s+")
 _DEF_SENTENCE_RE = re.compile(
     r"(?:(?:A|An|The)\s+)?(?P<term>[^\s,;:()\[\]]+(?:\s+[^\s,;:()\[\]]+){0,5}?)\s+"
-    r"(?P<verb>is|are|refers to|refer to|means|mean|denotes|describes|"
+    r"(?P<verb>is|are|was|were|refers to|refer to|means|mean|denotes|describes|"
     r"occurs when|occur when|happens when|happen when|is defined as|are defined as)\s+"
     r"(?P<rest>.+)$",
     re.DOTALL,
@@ -154,6 +154,12 @@ _QUANTITY_RE = re.compile(
     re.I,
 )
 # Names too common to be the fact ("[...] ML uses ..." tests nothing).
+# A "subject" holding one of these is a clause, not a name ("If it is", "When it runs").
+_VERBISH = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|do|does|did|can|could|will|would|should|"
+    r"may|might|must|not|when|if|that|which|who|it|you|we|they|there)\b",
+    re.I,
+)
 _GENERIC_NAMES = {
     "AWS", "ML", "AI", "API", "APIs", "HTTP", "HTTPS", "URL", "ID", "IDs", "OK", "UI", "IT",
     "TODO", "FAQ", "NB", "TL", "DR", "PDF", "USA", "UK", "EU", "US",
@@ -161,13 +167,15 @@ _GENERIC_NAMES = {
 _NAME_RE = re.compile(
     r"`[^`\n]+`|(?<![\w-])(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+)(?![\w-])"
 )
-_FACT_MAX_CARDS = 4  # fact clozes from one block: more would bury the block's point
+_BULLET_LINE_RE = re.compile(r"(?:[*+-]|\d{1,9}[.)])\s")
+_PROSE_MAX_CARDS = 6  # cards from one block of prose: more would bury the block's point
+_RULES_MAX = 7  # a numbered list this short also asks for each item by its number
 LIST_SHORT_WORDS = 16  # a colon-less list is a list card when its items average at most this
 _BOLD_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _CODE_SPAN_RE = re.compile(r"`+[^`]*`+")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*_])")
 _TERM_RE = re.compile(r"([^:]{1,80}?):(?:\s+(.*))?$", re.DOTALL)
-_TIME_RE = re.compile(r"\d{1,2}$")
+_TIME_RE = re.compile(r"(?:^|\s)\d{1,2}$")  # "at 10" of "at 10: 30" (not "G1", "S1")
 _PRACTICE_RE = re.compile(r"\b(exams?|quiz(?:zes)?|practice|tests?|questions)\b", re.IGNORECASE)
 _HTML_IMG_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
 _SIM_LINE_RE = re.compile(r"([A-Za-z_][\w.-]*)\s*:\s*(.*)$")
@@ -267,6 +275,8 @@ class _Parser:
         self.fences: list[_Fence] = []
         self.cursor = 0
         self.pending_q: tuple[str, int] | None = None
+        # A label ("Rules:" or a bold cue line) waiting for the block under it.
+        self.intro: tuple[str, int] | None = None
         # Tables and definition lists are block syntax: their extensions add block processors.
         self.md = Markdown(tab_length=TAB_LENGTH, extensions=["tables", "def_list"])
         # The image processors below read stashed nodes from the inline tree processor,
@@ -400,6 +410,7 @@ class _Parser:
                 section_tags = tag_stack[-1]
                 section = _Section(topic)
                 self.pending_q = None
+                self.intro = None
                 if heading.endswith("?"):
                     section.card_slot = len(self.cards)
                     self.cards.append(None)
@@ -521,10 +532,13 @@ class _Parser:
         if ctx.depth > 200:
             return  # normalize_lines keeps real nesting far below this
         tag = el.tag
-        if tag in ("ul", "ol"):
+        intro, self.intro = self.intro, None
+        if tag in ("ul", "ol") and intro is not None and not ctx.covered:
+            self._labelled_list(intro[0], intro[1], el, ctx)
+        elif tag in ("ul", "ol"):
             for li in el:
                 if li.tag == "li":
-                    self._item(li, ctx)
+                    self._item(li, ctx if intro is None else replace(ctx, parent_label=intro[0]))
         elif tag == "p" or tag in _HEADINGS:
             index = self._locate(el.text)
             self._scan_text(el.text or "", index, ctx.topic)
@@ -556,17 +570,20 @@ class _Parser:
         joined = " ".join(x for x in lines if x)
         if self._remark(joined, index, ctx):
             return
-        # An emphasised phrase inside the text is the writer's own cue: it outranks inference
-        # (a bold term opening the line is a definition's term instead).
-        cued = "**" in joined[2:] or "__" in joined[2:]
-        if cued and not joined.startswith(("**", "__")) and self._cloze_bold(text, index, ctx):
+        if self._cue(lines, index, ctx):
             return
+        at = next((i for i, x in enumerate(lines) if i and _BULLET_LINE_RE.match(x)), 0)
+        if at and not _BULLET_LINE_RE.match(lines[0]):
+            label = " ".join(lines[:at]).rstrip(":").strip()
+            if _is_label(label):
+                self._inline_list(label, lines[at:], index + at, ctx, line=self._line(index))
+                return
         if self._definition_lines(lines, index, ctx):
             return
-        if self._definition_sentences(joined, index, ctx, whole=True):
-            return
-        if not self._cloze_bold(text, index, ctx):
-            self._fact_clozes(joined, index, ctx)
+        self._prose(joined, index, ctx, whole=True)
+        if joined.endswith(":") and len(joined.split()) <= 12:
+            # "Rules of the MLFQ:" then a list: the list's label.
+            self.intro = (joined.rstrip(":").strip(), self._line(index))
 
     def _item(self, li: etree.Element, ctx: _Ctx) -> None:
         head_text, children = _li_parts(li)
@@ -602,18 +619,16 @@ class _Parser:
             made = self._list_card(ctx, label, items, answer, line)
         if not made and term is not None:
             name, definition, sep = term
-            full = "\n\n".join(p for p in (definition, answer) if p.strip())
+            own = definition and len(definition) + len(answer) > 700
+            full = "\n\n".join(p for p in (definition, "" if own else answer) if p.strip())
             if full and (definition or children):
                 made = self._definition(ctx, name, definition, full, line, sep=sep)
         if not made:
             made = self._remark(head, index, ctx)
-        if (
-            not made
-            and sublists
-            and not ctx.covered
-            and not head.endswith("?")
-            and _is_label(label)
-        ):
+        # Under a question bullet the sub-items are its answer; elsewhere a label with
+        # sub-items is a list (or, with one sub-item, a definition) of its own.
+        answered = ctx.covered and ctx.depth > 0
+        if not made and sublists and not answered and not head.endswith("?") and _is_label(label):
             heads = [_one_line(_li_parts(x)[0]) for s in sublists for x in s if x.tag == "li"]
             if len(items) == 1 and not extra and _term_like(label):
                 made = self._definition(ctx, label, items[0], items[0], line)
@@ -621,12 +636,8 @@ class _Parser:
                 words = [len(h.split()) for h in heads if h]
                 if words and sum(words) / len(words) <= LIST_SHORT_WORDS:
                     made = self._list_card(ctx, label, items, answer, line)
-        if not made and not head.endswith("?"):
-            made = self._definition_sentences(head, index, ctx, whole=not children)
-        if not made:
-            made = self._cloze_bold(head, index, ctx)
-        if not made and not head.endswith(("?", ":")) and not children:
-            made = self._fact_clozes(head, index, ctx)
+        if not made and not head.endswith(("?", ":")):
+            made = self._prose(head, index, ctx, whole=not children)
         # A bare question under another bullet is one of its parent's items (examples of a
         # model type, say); only a bare question standing on its own is worth a warning.
         if not made and head.endswith("?") and not answer and not ctx.covered and not ctx.depth:
@@ -778,53 +789,109 @@ class _Parser:
             made = self._definition(ctx, name, definition, definition, line, sep=sep) or made
         return bool(found) and made
 
-    def _definition_sentences(self, text: str, index: int, ctx: _Ctx, *, whole: bool) -> bool:
-        """ "X is a ...", "X refers to ...", "A **term** does ...": a card asking what X is.
+    def _prose(self, text: str, index: int, ctx: _Ctx, *, whole: bool) -> bool:
+        """Sentences no other rule read: each gives at most one card.
 
-        The first sentence's card holds the whole text when it is short; any later sentence
-        that defines something gets its own card.
+        A sentence with an emphasised phrase gives a cloze on it; one that defines something
+        ("X is a ...", "X refers to ...", "A **term** does ...") asks what X is (holding the
+        whole text when it is short, and then the other sentences give nothing more); any
+        other gives a cloze on its fact: its named subject, its quantity or its technical name.
         """
         text = " ".join(text.split())
-        if not text or len(text) < 20:
+        if not text or text.endswith("?"):
             return False
-        sentences = _SENTENCE_END_RE.split(text)
-        made = False
-        for n, sentence in enumerate(sentences):
-            found = _definition_sentence(sentence)
-            if found is None:
-                continue
-            term, answer = found
-            if n == 0 and whole and len(text) <= 700:
-                rest = " ".join(sentences[1:])
-                answer = f"{answer} {rest}".strip()
-            if self._definition(ctx, term, answer, answer, self._line(index)):
-                made = True
-        return made
-
-    def _fact_clozes(self, text: str, index: int, ctx: _Ctx) -> bool:
-        """A plain statement: a cloze per sentence on its quantity, else its technical name.
-
-        The last resort for text no other rule reads, so facts stated in prose still reach a
-        card. Sentences shorter than six words, or with nothing worth hiding, give none.
-        """
-        text = " ".join(text.split())
+        sentences = [x for x in _SENTENCE_END_RE.split(text) if x.strip()]
         made = 0
-        for sentence in _SENTENCE_END_RE.split(text):
-            if made >= _FACT_MAX_CARDS:
+        for n, sentence in enumerate(sentences):
+            if made >= _PROSE_MAX_CARDS:
                 break
-            if len(sentence.split()) < 6 or sentence.endswith("?") or not balanced(sentence):
+            if _BOLD_RE.search(mask_code(sentence)) and self._cloze_bold(sentence, index, ctx):
+                made += 1
                 continue
-            masked = mask(sentence)
-            hidden = _pick_hidden(sentence, masked, ctx)
-            if hidden is None:
-                continue
-            start, end = hidden
-            phrase = sentence[start:end]
-            prompt = sentence[:start] + "[...]" + sentence[end:]
-            answer = sentence[:start] + f"=={phrase}==" + sentence[end:]
-            if self._add("cloze", ctx, prompt, answer, self._line(index)):
+            found = _definition_sentence(sentence)
+            if found is not None:
+                term, answer = found
+                short = n == 0 and whole and len(text) <= 700
+                if short:
+                    answer = " ".join([answer, *sentences[1:]])
+                if self._definition(ctx, term, answer, answer, self._line(index)):
+                    made += 1
+                    if short:
+                        break
+                    continue
+            if self._fact_cloze(sentence, index, ctx):
                 made += 1
         return made > 0
+
+    def _fact_cloze(self, sentence: str, index: int, ctx: _Ctx) -> bool:
+        """A statement: a cloze on its fact. Short sentences and questions give none."""
+        if len(sentence.split()) < 6 or sentence.endswith("?") or not balanced(sentence):
+            return False
+        hidden = _pick_hidden(sentence, mask(sentence), ctx)
+        if hidden is None:
+            return False
+        start, end = hidden
+        prompt = sentence[:start] + "[...]" + sentence[end:]
+        answer = sentence[:start] + f"=={sentence[start:end]}==" + sentence[end:]
+        return self._add("cloze", ctx, prompt, answer, self._line(index))
+
+    def _cue(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
+        """A bold line over its notes (a Cornell cue): a question, a term or a list label."""
+        first = lines[0] if lines else ""
+        m = re.fullmatch(r"(\*\*|__)([^*_]{2,120}?)\1:?", first)
+        if not m:
+            return False
+        cue = m.group(2).strip().rstrip(":")
+        rest = [x for x in lines[1:] if x]
+        line = self._line(index)
+        if not rest:
+            self.intro = (cue, line)  # a label for the block that follows
+            return True
+        if any(_BULLET_LINE_RE.match(x) for x in rest):
+            return self._inline_list(cue, rest, index + 1, ctx, line=line)
+        answer = "\n".join(rest)
+        if cue.endswith("?"):
+            return self._add("qa", ctx, cue, answer, line)
+        sub = replace(ctx, parent_label=_short(cue) or ctx.parent_label)
+        if self._definition(ctx, cue, answer, answer, line):
+            if len(rest) > 1:  # later lines may hold facts of their own
+                self._prose(" ".join(rest[1:]), index + 2, sub, whole=False)
+            return True
+        return self._prose(answer, index + 1, sub, whole=True)
+
+    def _inline_list(
+        self, label: str, lines: list[str], index: int, ctx: _Ctx, *, line: int
+    ) -> bool:
+        """A label line with bullets right under it, no blank line between (one paragraph to
+        Python-Markdown): the bullets are read as the list they are."""
+        at = next(i for i, x in enumerate(lines) if _BULLET_LINE_RE.match(x))
+        if at:
+            self._prose(" ".join(lines[:at]), index, ctx, whole=True)
+        holder = etree.Element("div")
+        self.md.parser.parseChunk(holder, "\n".join(lines[at:]))
+        made = False
+        for el in holder:
+            if el.tag in ("ul", "ol"):
+                made = self._labelled_list(label, line, el, ctx) or made
+            else:
+                self._block(el, ctx)
+        return True
+
+    def _labelled_list(self, label: str, line: int, el: etree.Element, ctx: _Ctx) -> bool:
+        """A list under a label ("Rules of the MLFQ:"): a list card, then its items, each
+        with the label as context; a short numbered list also asks for each item by number."""
+        lis = [li for li in el if li.tag == "li"]
+        items = [self._li_markdown(li) for li in lis]
+        answer = "\n".join(self._block_md(el, ""))
+        made = self._list_card(ctx, label, items, answer, line)
+        if el.tag == "ol" and 2 <= len(lis) <= _RULES_MAX:
+            for n, item in enumerate(items, start=1):
+                prompt = f"{_context_label(label)}: what is number {n}?"
+                self._add("qa", ctx, prompt, item, line + n)
+        sub = replace(ctx, parent_label=_short(label) or ctx.parent_label, covered=made)
+        for li in lis:
+            self._item(li, sub)
+        return made
 
     def _table(self, el: etree.Element, ctx: _Ctx) -> None:
         """A row per card: the first column names the thing, the header labels the cells."""
@@ -1246,21 +1313,42 @@ def _definition_sentence(sentence: str) -> tuple[str, str] | None:
         return None
     if not balanced(term) or any(ch in term for ch in '"=<>|'):
         return None
-    if verb in ("is", "are") and not _ARTICLE_RE.match(rest):
+    if verb in ("is", "are", "was", "were") and not _ARTICLE_RE.match(rest):
         return None
     if len(rest.split()) < 3:
         return None
-    answer = rest if verb in ("is", "are") else f"It {verb} {rest}"
+    answer = rest if verb in ("is", "are", "was", "were") else f"It {verb} {rest}"
     if not balanced(answer):
         return None
     return term, answer[0].upper() + answer[1:]
 
 
+_SUBJECT_RE = re.compile(
+    r"(?:(?:The|A|An)\s+)?(?P<subject>[A-Za-z][\w'/-]*(?:\s+[A-Za-z0-9][\w'/-]*){0,3}?)"
+    r"(?:\s+\([^)]{1,80}\))?\s+(?:(?:then|also|only|usually|often|always|never|still|first|"
+    r"finally|now)\s+)?(?P<verb>is|are|was|were|has|have|can|must|will|does|do|[a-z]{2,}s)\b"
+)
+
+
 def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | None:
-    """Where the fact in a sentence is: its first quantity, else its first technical name
-    that shows only once (hiding a word that shows again would give the answer away)."""
+    """Where the fact in a sentence is: its named subject ("Slow start doubles ..."), else its
+    first quantity, else its first technical name; never a phrase that shows twice (hiding
+    it would give the answer away) or one the context already names."""
     context = (ctx.parent_label + " " + ctx.topic_label).casefold()
     lowered = sentence.casefold()
+    m = _SUBJECT_RE.match(sentence)
+    if m and "\x01" not in masked[m.start("subject") : m.end("subject")]:
+        subject = m.group("subject")
+        words = subject.split()
+        technical = len(words) >= 2 or re.search(r"[A-Z].*[A-Z]|-|\d", subject)
+        if (
+            technical
+            and words[0].lower() not in _NOT_TERMS
+            and subject.casefold() not in context
+            and lowered.count(subject.casefold()) == 1
+            and not _VERBISH.search(subject)
+        ):
+            return m.start("subject"), m.end("subject")
     for regex in (_QUANTITY_RE, _NAME_RE):
         for m in regex.finditer(sentence):
             phrase = m.group().strip("`")

@@ -98,6 +98,21 @@ def _front_matter_end(lines: list[str]) -> int:
     return -1
 
 
+_DETAILS_RE = re.compile(r"\s*</?details[^>]*>\s*$", re.I)
+_SUMMARY_RE = re.compile(r"(\s*)<summary[^>]*>(.*?)</summary>\s*$", re.I)
+
+
+def _toggle(line: str) -> str:
+    """A Notion toggle (`<details><summary>Title</summary> ... </details>`) as plain notes:
+    the summary becomes a bold label line and the tags go (raw HTML would hide the text)."""
+    if _DETAILS_RE.fullmatch(line):
+        return ""
+    m = _SUMMARY_RE.fullmatch(line)
+    if m and m.group(2).strip():
+        return f"{m.group(1)}**{m.group(2).strip()}**"
+    return line
+
+
 def _yaml_list(value: str) -> list[str]:
     value = value.strip()
     if value.startswith("[") and value.endswith("]"):
@@ -178,6 +193,8 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
                 continue
         if "[[" in line:
             line = wiki_to_text(line)
+        if "<details" in line or "</details>" in line or "<summary" in line:
+            line = _toggle(line)
         if "::" in line and PROPERTY_RE.match(line):
             out.append("")
             continue
