@@ -117,6 +117,7 @@ _NOT_TERMS = {
     "its", "their", "our", "my", "your", "his", "her", "one", "other", "another", "both",
     "in", "on", "at", "for", "with", "by", "from", "to", "of", "as", "after", "before",
     "during", "since", "because", "while", "unlike", "like", "not", "only", "just", "even",
+    "more", "less", "many", "much", "few", "several", "however", "instead", "e.g", "i.e",
 }  # fmt: skip
 # Verbs that open an instruction ("Use S3 as ...", "Be cost-conscious"): a principle, not a term.
 _IMPERATIVES = {
@@ -637,7 +638,9 @@ class _Parser:
                 if words and sum(words) / len(words) <= LIST_SHORT_WORDS:
                     made = self._list_card(ctx, label, items, answer, line)
         if not made and not head.endswith(("?", ":")):
-            made = self._prose(head, index, ctx, whole=not children)
+            # Under a card that already holds this item, only a definition is worth adding:
+            # a cloze on a fragment of a list would lose the list's context.
+            made = self._prose(head, index, ctx, whole=not children, facts=not ctx.covered)
         # A bare question under another bullet is one of its parent's items (examples of a
         # model type, say); only a bare question standing on its own is worth a warning.
         if not made and head.endswith("?") and not answer and not ctx.covered and not ctx.depth:
@@ -789,7 +792,7 @@ class _Parser:
             made = self._definition(ctx, name, definition, definition, line, sep=sep) or made
         return bool(found) and made
 
-    def _prose(self, text: str, index: int, ctx: _Ctx, *, whole: bool) -> bool:
+    def _prose(self, text: str, index: int, ctx: _Ctx, *, whole: bool, facts: bool = True) -> bool:
         """Sentences no other rule read: each gives at most one card.
 
         A sentence with an emphasised phrase gives a cloze on it; one that defines something
@@ -819,7 +822,7 @@ class _Parser:
                     if short:
                         break
                     continue
-            if self._fact_cloze(sentence, index, ctx):
+            if facts and self._fact_cloze(sentence, index, ctx):
                 made += 1
         return made > 0
 
@@ -1343,7 +1346,7 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
         technical = len(words) >= 2 or re.search(r"[A-Z].*[A-Z]|-|\d", subject)
         if (
             technical
-            and words[0].lower() not in _NOT_TERMS
+            and words[0].lower() not in _NOT_TERMS | _IMPERATIVES
             and subject.casefold() not in context
             and lowered.count(subject.casefold()) == 1
             and not _VERBISH.search(subject)
