@@ -298,7 +298,7 @@ def test_practice_rule_only_applies_in_practice_sections():
 def test_bullet_ending_in_colon_with_items_is_a_list():
     card = cards("# IoT\n\n* IoT parts:\n  * Device gateway\n  * Rules engine\n")[0]
     assert card.kind == "list"
-    assert card.prompt == "Name the 2 key points of **IoT parts** (IoT)."
+    assert card.prompt == "Name the 2 **IoT parts** (IoT)."
     assert card.items == ["Device gateway", "Rules engine"]
     assert card.answer == "- Device gateway\n- Rules engine"
 
@@ -758,7 +758,7 @@ def test_sample_iot_components_list(sample):
 
 
 def test_sample_key_phrase_cloze(sample):
-    clozes = [c for c in sample.cards if c.kind == "cloze"]
+    clozes = [c for c in sample.cards if c.kind == "cloze" and "DON'T DELETE" in c.answer]
     assert len(clozes) == 1
     assert clozes[0].prompt.endswith("data set for that, [...]")
     assert clozes[0].answer.endswith("==DON'T DELETE ANYTHING==")
@@ -776,11 +776,13 @@ def test_sample_mis_encoded_character_is_kept_as_text(sample):
 
 
 def test_sample_card_counts_by_kind(sample):
+    # Was 38 / 15 / 11 / 1 (65) before list cards without a colon, dash and sentence
+    # definitions, fact clozes and the quality gate.
     assert Counter(c.kind for c in sample.cards) == {
-        "definition": 38,
-        "qa": 15,
-        "list": 11,
-        "cloze": 1,
+        "definition": 78,
+        "qa": 11,
+        "list": 27,
+        "cloze": 26,
     }
 
 

@@ -25,6 +25,7 @@ _TIME_RE = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
 # `#tag` as Obsidian reads it: after a line start or a space, a letter first, then letters,
 # digits, `_`, `-` and `/` (nested tags).
 TAG_RE = re.compile(r"(?:(?<=\s)|^)#([A-Za-z_][\w/-]*)(?=$|[\s,.;:!?)])")
+_ESCAPED_TAG_RE = re.compile(r"(^|\s)\\#(?=[A-Za-z_])")
 WIKI_RE = re.compile(r"(!?)\[\[([^\[\]|\n]+?)(?:\|([^\[\]\n]+?))?\]\]")
 # Separators of `Term <sep> definition`, in the order they are tried at one position.
 DEFINITION_SEPARATORS = (": ", " - ", " – ", " — ", " -> ", " => ", " → ", " = ", " :: ")
@@ -57,6 +58,8 @@ def mask(text: str) -> str:
 def _ipv6(token: str) -> bool:
     """An IPv6 address rather than `Q::A`: "::1", "fe80::1", "2001:db8::7"; not "A::1"."""
     groups = [g for g in token.split("/")[0].split(":") if g]
+    if not groups:
+        return False  # a bare "::" is a separator
     return (
         token.startswith("::")
         or token.count(":") >= 3
@@ -106,6 +109,9 @@ def extract_tags(text: str) -> tuple[str, list[str]]:
     """Remove `#tags` outside code and links; return (text without them, the tags in order)."""
     if "#" not in text:
         return text, []
+    # A tag opening a line reaches here escaped (`\#tag`: the notes syntax keeps it from
+    # reading as a heading).
+    text = _ESCAPED_TAG_RE.sub(r"\1#", text)
     masked = _blank(_blank(_blank(text, _CODE_RE), _LINK_RE), _URL_RE)
     tags: list[str] = []
     spans: list[tuple[int, int]] = []

@@ -581,7 +581,8 @@ class _Parser:
                 return
         if self._definition_lines(lines, index, ctx):
             return
-        self._prose(joined, index, ctx, whole=True)
+        # Under a `?` heading the section is the answer: a cloze would repeat it.
+        self._prose(joined, index, ctx, whole=True, facts=not ctx.covered)
         if joined.endswith(":") and len(joined.split()) <= 12:
             # "Rules of the MLFQ:" then a list: the list's label.
             self.intro = (joined.rstrip(":").strip(), self._line(index))
@@ -808,7 +809,9 @@ class _Parser:
         for n, sentence in enumerate(sentences):
             if made >= _PROSE_MAX_CARDS:
                 break
-            if _BOLD_RE.search(mask_code(sentence)) and self._cloze_bold(sentence, index, ctx):
+            bold_term = _BOLD_FIRST_RE.match(sentence) is not None
+            cued = not bold_term and _BOLD_RE.search(mask_code(sentence))
+            if cued and self._cloze_bold(sentence, index, ctx):
                 made += 1
                 continue
             found = _definition_sentence(sentence)
@@ -948,12 +951,11 @@ class _Parser:
         index = self._locate(first.text)
         title = m.group(2).strip() or m.group(1).capitalize()
         rest = "\n".join(lines[1:])
-        blocks: list[etree.Element] = []
+        holder = etree.Element("div")
         if rest.strip():
-            para = etree.Element("p")
-            para.text = rest
-            blocks.append(para)
-        blocks.extend(list(el)[1:])
+            # Read again as blocks: a list right under the title line is still a list.
+            self.md.parser.parseChunk(holder, rest)
+        blocks: list[etree.Element] = [*holder, *list(el)[1:]]
         inner = replace(ctx, parent_label=_short(title) or ctx.parent_label, depth=ctx.depth + 1)
         made = False
         if m.group(2).strip() and blocks:

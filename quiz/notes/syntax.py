@@ -134,7 +134,8 @@ def front_matter(lines: list[str]) -> dict[str, list[str]]:
         for raw in lines[1:end]:
             item = re.match(r"\s+-\s+(.*)$", raw)
             if item and key:
-                found.setdefault(key, []).extend(_yaml_list(item.group(1)))
+                value = item.group(1).strip().strip("\"'")
+                found.setdefault(key, []).append(value.lstrip("#") if key == "tags" else value)
                 continue
             m = re.match(r"([A-Za-z_][\w-]*)\s*:\s*(.*)$", raw)
             if not m:
