@@ -1,7 +1,11 @@
 """Notes uploaded in the admin: check, preview (a dry-run import), then apply what was previewed.
 
 An upload named `x.md` lives at `NOTES_UPLOAD_DIR/x.md`, and that path is its deck's identity,
-so uploading `x.md` again updates the same deck. Between preview and confirm the bytes wait in
+so uploading `x.md` again updates the same deck. An upload that matches a deck imported some
+other way (from `content/` or the command line) by file name or by deck title updates that deck
+too, through the same identity-keeping re-import, so learners keep their history; the author
+may instead create a new deck, but only by confirming it explicitly when the title clashes.
+Between preview and confirm the bytes wait in
 `NOTES_UPLOAD_DIR/.staging/<sha256>.md`; confirm reads them back by the hash the preview
 recorded and refuses if they differ, so what is applied is exactly what was previewed.
 """
@@ -19,7 +23,10 @@ from pathlib import Path
 from django.conf import settings
 
 from quiz.importing import ImportReport, NoteSource, import_notes
+from quiz.models import Deck
+from quiz.notes.coverage import Coverage, measure_bytes
 from quiz.notes.decode import MAX_NOTES_BYTES, decode_notes
+from quiz.notes.parser import parse_notes
 from quiz.notes.types import NotesError
 
 # A plain file name: no folders, no leading dot, nothing a shell or a URL would trip on.
@@ -73,16 +80,74 @@ def check_sizes(sizes: dict[str, int]) -> None:
             )
 
 
-def _sources(uploads: list[Upload]) -> list[NoteSource]:
+def own_path(name: str) -> str:
+    """Where an upload named `name` lives once applied: its deck's identity by default."""
+    return str((upload_dir() / name).resolve())
+
+
+@dataclass(frozen=True)
+class DeckMatch:
+    """Which deck an upload would update, and why.
+
+    `deck` is None for a new deck. `reason` says how it was matched: "upload" (the same file
+    uploaded before), "file name" or "title" (a deck imported some other way). `clash` is a
+    deck whose title the upload shares while it would create a new deck (the author chose to).
+    """
+
+    name: str
+    title: str
+    deck: Deck | None
+    reason: str = ""
+    clash: Deck | None = None
+
+    @property
+    def source_path(self) -> str:
+        return self.deck.source_path if self.deck is not None else own_path(self.name)
+
+
+def match_deck(upload: Upload) -> DeckMatch:
+    """The deck an upload updates: its own earlier upload, else the one deck with its file name,
+    else the one deck with its title; else a new deck."""
+    title = parse_notes(decode_notes(upload.data), source_name=upload.name).title
+    mine = Deck.objects.filter(source_path=own_path(upload.name)).first()
+    if mine is not None:
+        return DeckMatch(upload.name, title, mine, "upload")
+    decks = list(Deck.objects.all().only("pk", "title", "source_path", "slug"))
+    by_name = [d for d in decks if Path(d.source_path).name == upload.name]
+    if len(by_name) == 1:
+        return DeckMatch(upload.name, title, by_name[0], "file name")
+    by_title = [d for d in decks if d.title.casefold() == title.casefold()]
+    if len(by_title) == 1:
+        return DeckMatch(upload.name, title, by_title[0], "title")
+    # Several decks share the name or the title: none is updated on a guess.
+    clash = (by_name or by_title or [None])[0]
+    return DeckMatch(upload.name, title, None, clash=clash)
+
+
+def as_new(match: DeckMatch) -> DeckMatch:
+    """The same upload imported as a new deck, beside the deck it matched."""
+    return DeckMatch(match.name, match.title, None, clash=match.deck or match.clash)
+
+
+def _sources(uploads: list[Upload], matches: list[DeckMatch] | None = None) -> list[NoteSource]:
+    paths = [m.source_path for m in matches] if matches else [own_path(u.name) for u in uploads]
     return [
-        NoteSource(name=u.name, data=u.data, source_path=str((upload_dir() / u.name).resolve()))
-        for u in uploads
+        NoteSource(name=u.name, data=u.data, source_path=path)
+        for u, path in zip(uploads, paths, strict=True)
     ]
 
 
-def preview_uploads(*, uploads: list[Upload]) -> ImportReport:
+def preview_uploads(
+    *, uploads: list[Upload], matches: list[DeckMatch] | None = None
+) -> ImportReport:
     """What importing the uploads would do (a dry run: nothing is written anywhere)."""
-    return import_notes(sources=_sources(uploads), dry_run=True, show_cards=True)
+    return import_notes(sources=_sources(uploads, matches), dry_run=True, show_cards=True)
+
+
+def upload_coverage(uploads: list[Upload]) -> dict[str, Coverage]:
+    """Each upload's coverage: the share of its content lines in some card, and the rest."""
+    found = {u.name: measure_bytes(u.data, name=u.name) for u in uploads}
+    return {name: c for name, c in found.items() if c is not None}
 
 
 def stage_uploads(*, uploads: list[Upload]) -> list[dict[str, str]]:
@@ -102,6 +167,8 @@ def stage_uploads(*, uploads: list[Upload]) -> list[dict[str, str]]:
 def apply_staged(*, staged: list[dict[str, str]]) -> ImportReport:
     """Import the previewed uploads; on success keep each as `NOTES_UPLOAD_DIR/<name>`.
 
+    Each staged item may name the deck it updates (`source_path`, decided at preview and
+    confirmed by the author); without one the upload is its own deck.
     Raises UploadError if a staged file is gone or its bytes no longer match the preview.
     """
     uploads: list[Upload] = []
@@ -117,7 +184,11 @@ def apply_staged(*, staged: list[dict[str, str]]) -> ImportReport:
         if upload.sha256 != item["sha256"]:
             raise UploadError(f"{item['name']}: changed since the preview; upload it again")
         uploads.append(upload)
-    report = import_notes(sources=_sources(uploads), dry_run=False, show_cards=True)
+    sources = [
+        NoteSource(u.name, u.data, item.get("source_path") or own_path(u.name))
+        for u, item in zip(uploads, staged, strict=True)
+    ]
+    report = import_notes(sources=sources, dry_run=False, show_cards=True)
     if report.ok:
         for upload in uploads:
             _write_atomic(upload_dir() / upload.name, upload.data)

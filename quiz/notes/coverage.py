@@ -12,9 +12,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from quiz.notes.decode import decode_notes
 from quiz.notes.inline import extract_tags, wiki_to_text
+from quiz.notes.parser import parse_notes
 from quiz.notes.syntax import FENCE_OPEN_RE, PROPERTY_RE, fence_closes, strip_comment
-from quiz.notes.types import ParsedDeck
+from quiz.notes.types import NotesError, ParsedDeck
 
 COVERED_SHARE = 0.8
 
@@ -28,6 +30,7 @@ _IMAGE_RE = re.compile(r"!\[[^\]]*\]\([^)]*\)|<img\b[^>]*>", re.I)
 _LINK_ONLY_RE = re.compile(r"\[[^\]]*\]\([^)]*\)|<?https?://\S+>?")
 _TASK_RE = re.compile(r"\[[ xX/-]\]\s|(?:TODO|DONE|LATER|NOW|DOING|WAITING)\b")
 _CALLOUT_RE = re.compile(r"\[![\w-]+\]")
+_QA_PREFIX_RE = re.compile(r"(?:Q|A|Question|Answer)\s?[:.](?![:.])\s+")
 
 
 @dataclass
@@ -82,7 +85,7 @@ def content_lines(text: str) -> list[tuple[int, str, list[str]]]:
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         if _UNDERLINE_RE.match(nxt) and nxt.strip() and not _MARKERS_RE.match(line).group():
             continue  # a setext heading's text
-        body = _MARKERS_RE.sub("", line)
+        body = _QA_PREFIX_RE.sub("", _MARKERS_RE.sub("", line))
         if _TASK_RE.match(body) or _CALLOUT_RE.match(body) or PROPERTY_RE.match(line):
             continue
         body = extract_tags(wiki_to_text(body))[0]
@@ -117,3 +120,12 @@ def measure(text: str, deck: ParsedDeck) -> Coverage:
         else:
             result.uncovered.append((number, shown))
     return result
+
+
+def measure_bytes(data: bytes, *, name: str = "") -> Coverage | None:
+    """Coverage of a notes file's bytes, or None when they are not notes (see decode_notes)."""
+    try:
+        text = decode_notes(data)
+    except NotesError:
+        return None
+    return measure(text, parse_notes(text, source_name=name))

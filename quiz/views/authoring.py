@@ -24,8 +24,10 @@ from quiz.uploading import (
     apply_staged,
     check_sizes,
     check_upload,
+    match_deck,
     preview_uploads,
     stage_uploads,
+    upload_coverage,
 )
 
 SESSION_KEY = "notes_upload"
@@ -143,13 +145,29 @@ def notes_upload(request: HttpRequest) -> HttpResponse:
         context["errors"] = errors
         return render(request, "admin/quiz/deck/upload.html", context, status=400)
 
-    report = preview_uploads(uploads=uploads)
+    matches = [match_deck(u) for u in uploads]
+    report = preview_uploads(uploads=uploads, matches=matches)
     if not report.ok:
         context["errors"] = [f"{e['file']}: {e['message']}" for e in report.errors]
         return render(request, "admin/quiz/deck/upload.html", context, status=400)
     token = secrets.token_urlsafe(16)
-    request.session[SESSION_KEY] = {"token": token, "files": stage_uploads(uploads=uploads)}
-    context.update(report=report, token=token, groups=_groups(report), title="Check the upload")
+    staged = stage_uploads(uploads=uploads)
+    for item, match in zip(staged, matches, strict=True):
+        # What confirm may apply: the matched deck (default) or a new deck of the upload's own.
+        item["match_path"] = match.deck.source_path if match.deck is not None else ""
+        item["clash"] = (match.deck or match.clash).title if (match.deck or match.clash) else ""
+    request.session[SESSION_KEY] = {"token": token, "files": staged}
+    context.update(
+        report=report,
+        token=token,
+        groups=_groups(report),
+        title="Check the upload",
+        targets=[
+            {"index": n, "match": m, "new_title_clashes": m.deck is None and m.clash is not None}
+            for n, m in enumerate(matches)
+        ],
+        coverage=upload_coverage(uploads),
+    )
     return render(request, "admin/quiz/deck/upload.html", context)
 
 
@@ -162,9 +180,21 @@ def notes_upload_confirm(request: HttpRequest) -> HttpResponse:
     if not pending or not secrets.compare_digest(pending["token"], request.POST.get("token", "")):
         messages.error(request, "That preview is no longer current; upload the files again.")
         return redirect("admin:quiz_deck_upload")
+    files = []
+    for n, item in enumerate(pending["files"]):
+        choice = request.POST.get(f"deck_{n}", "update" if item.get("match_path") else "new")
+        if choice == "new" and item.get("clash") and request.POST.get(f"confirm_new_{n}") != "1":
+            messages.error(
+                request,
+                f"{item['name']}: a deck titled “{item['clash']}” already exists. Tick the box to "
+                "create a second deck with that title, or update the existing deck.",
+            )
+            return redirect("admin:quiz_deck_upload")
+        path = item.get("match_path", "") if choice == "update" else ""
+        files.append({"name": item["name"], "sha256": item["sha256"], "source_path": path})
     del request.session[SESSION_KEY]
     try:
-        report = apply_staged(staged=pending["files"])
+        report = apply_staged(staged=files)
     except UploadError as exc:
         messages.error(request, f"{exc} Nothing was imported.")
         return redirect("admin:quiz_deck_upload")
