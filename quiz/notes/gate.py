@@ -22,7 +22,8 @@ _GLUE = {"the", "of", "and", "a", "an", "for", "to", "in", "on"}  # not in acron
 def problem(card: ParsedCard) -> str | None:
     """Why the card must not reach a learner, or None when it is fine."""
     answer = card.answer.strip()
-    if not _IMAGE_RE.sub("", answer).strip(" \n-*>"):
+    if not card.explicit and not _IMAGE_RE.sub("", answer).strip(" \n-*>"):
+        # (An author who writes `Sketch it::![diagram](x.png)` means it: explicit cards stay.)
         return "its answer is only images"
     if card.kind == "qa" and not card.explicit and _bare_label(card.prompt):
         return f"its question is a bare label ({card.prompt.strip()[:60]!r})"
@@ -32,7 +33,7 @@ def problem(card: ParsedCard) -> str | None:
         return "its question has unbalanced ** or ` markup"
     if card.kind == "cloze":
         for hidden in _HIDDEN_RE.findall(card.answer):
-            if _shows(hidden, card.prompt):
+            if shows(hidden, card.prompt):
                 return f"its hidden text ({hidden[:40]!r}) still shows in the prompt"
     return None
 
@@ -61,7 +62,7 @@ def _bare_label(prompt: str) -> bool:
     return len(text.split()) <= 4 and not text.endswith((".", ":"))
 
 
-def _shows(hidden: str, prompt: str) -> bool:
+def shows(hidden: str, prompt: str) -> bool:
     """The hidden text, its initials or its expansion is still readable in the prompt."""
     visible = prompt.replace("[...]", " ")
     hidden_words = _WORD_RE.findall(hidden)

@@ -1346,8 +1346,10 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
         subject = m.group("subject")
         words = subject.split()
         technical = len(words) >= 2 or re.search(r"[A-Z].*[A-Z]|-|\d", subject)
+        hidden_prompt = sentence[: m.start("subject")] + "[...]" + sentence[m.end("subject") :]
         if (
             technical
+            and not gate.shows(subject, hidden_prompt)
             and words[0].lower() not in _NOT_TERMS | _IMPERATIVES
             and subject.casefold() not in context
             and lowered.count(subject.casefold()) == 1
@@ -1368,6 +1370,8 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
                 continue
             if regex is _NAME_RE and len(phrase) < 2:
                 continue
+            if gate.shows(phrase, sentence[: m.start()] + "[...]" + sentence[m.end() :]):
+                continue  # "[...] (translation lookaside buffer)" would give it away
             return m.start(), m.end()
     return None
 
