@@ -147,7 +147,7 @@ _COLLECTIVE = {
 # What a fact cloze may hide: a quantity ("two weeks", "1 MB/s", "24hr"), else a technical
 # name (an acronym, a CamelCase name, inline code).
 _QUANTITY_RE = re.compile(
-    r"(?<![\w.-])(?:\d[\d,.]*|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
+    r"(?<![\w.+-])(?:\d(?:[\d,.]*\d)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
     r"hundred|thousand)(?:\s?(?:%|ms|milliseconds?|s|secs?|seconds?|minutes?|mins?|hours?|hrs?|hr|"
     r"days?|weeks?|months?|years?|[KMGTP]i?B(?:/s(?:ec)?)?|[KMGT]bps|rows?|records?|shards?|"
     r"times|x|calls?|requests?|items?|attributes?|partitions?|nodes?|replicas?|copies))?"
@@ -171,6 +171,10 @@ _NAME_RE = re.compile(
 _BULLET_LINE_RE = re.compile(r"(?:[*+-]|\d{1,9}[.)])\s")
 _PROSE_MAX_CARDS = 6  # cards from one block of prose: more would bury the block's point
 _RULES_MAX = 7  # a numbered list this short also asks for each item by its number
+# Labels of lists whose numbers mean something: "Rules of the MLFQ", "Steps", "Laws".
+_RULES_RE = re.compile(
+    r"\b(?:rules?|steps?|laws?|principles?|stages?|phases?|axioms?|commandments?|order)\b", re.I
+)
 LIST_SHORT_WORDS = 16  # a colon-less list is a list card when its items average at most this
 _BOLD_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
 _CODE_SPAN_RE = re.compile(r"`+[^`]*`+")
@@ -890,7 +894,8 @@ class _Parser:
         items = [self._li_markdown(li) for li in lis]
         answer = "\n".join(self._block_md(el, ""))
         made = self._list_card(ctx, label, items, answer, line)
-        if el.tag == "ol" and 2 <= len(lis) <= _RULES_MAX:
+        ordered = _RULES_RE.search(label) and not any(_term(_one_line(x)) for x in items)
+        if el.tag == "ol" and ordered and 2 <= len(lis) <= _RULES_MAX:
             for n, item in enumerate(items, start=1):
                 prompt = f"{_context_label(label)}: what is number {n}?"
                 self._add("qa", ctx, prompt, item, line + n)
