@@ -14,7 +14,8 @@ _FILL = "\x01"
 _CODE_RE = re.compile(r"(`+)(?!`).*?(?<!`)\1(?!`)")
 _LINK_RE = re.compile(r"!?\[[^\]\n]*\]\([^)\n]*\)|<https?://[^>\s]*>")
 _URL_RE = re.compile(r"\b(?:https?|ftp)://[^\s<>)\]]+|\bwww\.[^\s<>)\]]+")
-_BOLD_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+# `**x**` anywhere; `__x__` only as a whole word (`window.__pwned` is not bold).
+_BOLD_RE = re.compile(r"(\*\*|(?<!\w)__)(?=\S)(.+?)(?<=\S)\1(?!(?<=__)\w)")
 _HIGHLIGHT_RE = re.compile(r"==(?=[^=\s])(.+?)(?<=[^=\s])==")
 # An IPv6 address, or a time such as 10:30 or 10:30:15.
 _IPV6_RE = re.compile(
@@ -102,7 +103,7 @@ def balanced(text: str) -> bool:
     without_code = _CODE_RE.sub("", text)
     if "`" in without_code:
         return False
-    return without_code.count("**") % 2 == 0 and without_code.count("__") % 2 == 0
+    return without_code.count("**") % 2 == 0
 
 
 def extract_tags(text: str) -> tuple[str, list[str]]:

@@ -169,6 +169,7 @@ _NAME_RE = re.compile(
     r"`[^`\n]+`|(?<![\w-])(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+)(?![\w-])"
 )
 _BULLET_LINE_RE = re.compile(r"(?:[*+-]|\d{1,9}[.)])\s")
+_HTML_TAG_RE = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^>]*)?>")
 _PROSE_MAX_CARDS = 6  # cards from one block of prose: more would bury the block's point
 _RULES_MAX = 7  # a numbered list this short also asks for each item by its number
 # Labels of lists whose numbers mean something: "Rules of the MLFQ", "Steps", "Laws".
@@ -176,7 +177,8 @@ _RULES_RE = re.compile(
     r"\b(?:rules?|steps?|laws?|principles?|stages?|phases?|axioms?|commandments?|order)\b", re.I
 )
 LIST_SHORT_WORDS = 16  # a colon-less list is a list card when its items average at most this
-_BOLD_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+# `**x**` anywhere; `__x__` only as a whole word (`window.__pwned` is not bold).
+_BOLD_RE = re.compile(r"(\*\*|(?<!\w)__)(?=\S)(.+?)(?<=\S)\1(?!(?<=__)\w)")
 _CODE_SPAN_RE = re.compile(r"`+[^`]*`+")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*_])")
 _TERM_RE = re.compile(r"([^:]{1,80}?):(?:\s+(.*))?$", re.DOTALL)
@@ -837,6 +839,8 @@ class _Parser:
         """A statement: a cloze on its fact. Short sentences and questions give none."""
         if len(sentence.split()) < 6 or sentence.endswith("?") or not balanced(sentence):
             return False
+        if _HTML_TAG_RE.search(sentence):
+            return False  # markup, not a statement: hiding part of a tag teaches nothing
         hidden = _pick_hidden(sentence, mask(sentence), ctx)
         if hidden is None:
             return False
