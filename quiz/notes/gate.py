@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from quiz.notes.identity import normalise_prompt
 from quiz.notes.inline import balanced
 from quiz.notes.types import NoteWarning, ParsedCard
 
@@ -43,7 +42,7 @@ def apply(cards: Iterable[ParsedCard], warnings: list[NoteWarning]) -> list[Pars
     seen: set[tuple[str, str]] = set()
     for card in cards:
         reason = problem(card)
-        key = (normalise_prompt(card.prompt), normalise_prompt(card.answer))
+        key = (_flat(card.prompt), _flat(card.answer))
         if reason is None and key in seen:
             reason = "it repeats another card's question and answer"
         if reason is not None:
@@ -52,6 +51,10 @@ def apply(cards: Iterable[ParsedCard], warnings: list[NoteWarning]) -> list[Pars
         seen.add(key)
         kept.append(card)
     return kept
+
+
+def _flat(text: str) -> str:
+    return " ".join(text.split()).casefold()
 
 
 def _bare_label(prompt: str) -> bool:
@@ -70,9 +73,7 @@ def shows(hidden: str, prompt: str) -> bool:
     if not hidden_words:
         return False
     lowered = [w.lower() for w in visible_words if w.lower() not in _GLUE]
-    if len(hidden.strip()) >= 3 and re.search(
-        r"(?<!\w)" + re.escape(hidden.strip().lower()) + r"(?!\w)", visible.lower()
-    ):
+    if len(hidden.strip()) >= 3 and _contains(visible_words, hidden_words):
         return True
     # An abbreviation hidden while its expansion shows: "[...] (translation lookaside buffer)".
     if len(hidden_words) == 1 and hidden_words[0].isupper() and 2 <= len(hidden_words[0]) <= 6:
@@ -86,6 +87,14 @@ def shows(hidden: str, prompt: str) -> bool:
         if len(acronym) >= 2 and acronym in visible_words:
             return True
     return False
+
+
+def _contains(words: list[str], part: list[str]) -> bool:
+    """`part` appears in `words` as a run of whole words (case aside)."""
+    lowered = [w.lower() for w in words]
+    wanted = [w.lower() for w in part]
+    n = len(wanted)
+    return any(lowered[i : i + n] == wanted for i in range(len(lowered) - n + 1))
 
 
 def _consecutive(letters: str, words: list[str]) -> bool:

@@ -37,6 +37,7 @@ answer is the same text with each hidden part marked `==like this==` (rendered a
 from __future__ import annotations
 
 import re
+import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, replace
 from pathlib import PurePath
@@ -252,6 +253,24 @@ class _Section:
     intro: bool = False  # the text before the first heading
 
 
+_local = threading.local()
+
+
+def _block_markdown() -> Markdown:
+    """This thread's Markdown for block parsing, reset for a new document.
+
+    Building one with its extensions costs several milliseconds, as much as parsing a small
+    file, so each thread keeps one (as the renderer does). Tables and definition lists are
+    block syntax: their extensions add block processors.
+    """
+    md = getattr(_local, "md", None)
+    if md is None:
+        md = Markdown(tab_length=TAB_LENGTH, extensions=["tables", "def_list"])
+        _local.md = md
+    md.reset()
+    return md
+
+
 def parse_notes(text: str, *, source_name: str = "") -> ParsedDeck:
     """Parse notes text into a deck. Never raises: odd input gives warnings instead."""
     try:
@@ -284,8 +303,7 @@ class _Parser:
         self.pending_q: tuple[str, int] | None = None
         # A label ("Rules:" or a bold cue line) waiting for the block under it.
         self.intro: tuple[str, int] | None = None
-        # Tables and definition lists are block syntax: their extensions add block processors.
-        self.md = Markdown(tab_length=TAB_LENGTH, extensions=["tables", "def_list"])
+        self.md = _block_markdown()
         # The image processors below read stashed nodes from the inline tree processor,
         # which only sets them up while rendering.
         self.md.treeprocessors["inline"].stashed_nodes = {}
