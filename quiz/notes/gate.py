@@ -73,7 +73,7 @@ def shows(hidden: str, prompt: str) -> bool:
     if not hidden_words:
         return False
     lowered = [w.lower() for w in visible_words if w.lower() not in _GLUE]
-    if len(hidden.strip()) >= 3 and _contains(visible_words, hidden_words):
+    if len(hidden.strip()) >= 3 and _phrase_in(hidden.strip().lower(), visible.lower()):
         return True
     # An abbreviation hidden while its expansion shows: "[...] (translation lookaside buffer)".
     if len(hidden_words) == 1 and hidden_words[0].isupper() and 2 <= len(hidden_words[0]) <= 6:
@@ -89,12 +89,17 @@ def shows(hidden: str, prompt: str) -> bool:
     return False
 
 
-def _contains(words: list[str], part: list[str]) -> bool:
-    """`part` appears in `words` as a run of whole words (case aside)."""
-    lowered = [w.lower() for w in words]
-    wanted = [w.lower() for w in part]
-    n = len(wanted)
-    return any(lowered[i : i + n] == wanted for i in range(len(lowered) - n + 1))
+def _phrase_in(phrase: str, text: str) -> bool:
+    """`phrase` occurs in `text` with no word character either side."""
+    start = text.find(phrase)
+    while start != -1:
+        end = start + len(phrase)
+        before = text[start - 1] if start else " "
+        after = text[end] if end < len(text) else " "
+        if not (before.isalnum() or before == "_") and not (after.isalnum() or after == "_"):
+            return True
+        start = text.find(phrase, start + 1)
+    return False
 
 
 def _consecutive(letters: str, words: list[str]) -> bool:
