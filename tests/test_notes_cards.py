@@ -513,3 +513,26 @@ def test_coverage_counts_content_lines_and_lists_the_uncovered():
 def test_coverage_of_a_file_without_content_is_full():
     text = "# Only a heading\n"
     assert measure(text, parse_notes(text)).share == 1.0
+
+
+def test_sr_an_authors_deletion_stays_even_when_the_word_shows_elsewhere():
+    found = cards("many text\nsuch surprise ==wow== more ==text==\nsome text after")
+    assert [c.prompt for c in found] == [
+        "many text such surprise [...] more text some text after",
+        "many text such surprise wow more [...] some text after",
+    ]
+
+
+def test_sr_default_syntax_cases():
+    cases = {
+        "Some text before\nQuestion ::Answer": [("Question", "Answer")],
+        "Question\n? \nAnswer": [("Question", "Answer")],
+        "#Title\n\nLine0\nQ1\n?\nA1\nAnswerExtra\n\nQ2\n?\nA2": [
+            ("Line0\nQ1", "A1\nAnswerExtra"),
+            ("Q2", "A2"),
+        ],
+        "srdf ==": [],
+        "lorem ipsum ==dolor won=": [],
+    }
+    for text, expected in cases.items():
+        assert pairs(text) == expected, text

@@ -30,7 +30,8 @@ def problem(card: ParsedCard) -> str | None:
         return "it is a list of one item"
     if not balanced(card.prompt):
         return "its question has unbalanced ** or ` markup"
-    if card.kind == "cloze":
+    if card.kind == "cloze" and not card.explicit:
+        # (An author's own `==deletion==` is theirs to word, as in Obsidian and Anki.)
         for hidden in _HIDDEN_RE.findall(card.answer):
             if shows(hidden, card.prompt):
                 return f"its hidden text ({hidden[:40]!r}) still shows in the prompt"
