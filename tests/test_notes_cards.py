@@ -536,3 +536,13 @@ def test_sr_default_syntax_cases():
     }
     for text, expected in cases.items():
         assert pairs(text) == expected, text
+
+
+def test_a_chain_of_single_bullets_is_a_flow_not_definitions():
+    text = "# Evolution\n\n* Batch\n  * Streaming\n    * Serverless\n"
+    assert [c for c in cards(text) if c.kind == "definition"] == []
+
+
+def test_a_picture_is_never_a_list_label():
+    text = "# Charts\n\n* ![combo](x.png)\n  * bars per child\n  * one bar per parent\n"
+    assert not any("![" in c.prompt for c in cards(text))

@@ -243,6 +243,7 @@ class _Ctx:
     topic_label: str = ""  # the heading as context for prompts; empty before any heading
     tags: tuple[str, ...] = ()  # the section's tags (heading, front matter, tag-only lines)
     heading: str = ""  # the section's heading as written (for "Which data store ..." nouns)
+    lone: bool = False  # the only item under its parent (a chain of single bullets is a flow)
 
 
 @dataclass
@@ -656,7 +657,9 @@ class _Parser:
         answered = ctx.covered and ctx.depth > 0
         if not made and sublists and not answered and not head.endswith("?") and _is_label(label):
             heads = [_one_line(_li_parts(x)[0]) for s in sublists for x in s if x.tag == "li"]
-            if len(items) == 1 and not extra and _term_like(label):
+            only = [x for sub in sublists for x in sub if x.tag == "li"]
+            nested = any(c.tag in ("ul", "ol") for c in _li_parts(only[0])[1]) if only else False
+            if len(items) == 1 and not extra and not nested and not ctx.lone and _term_like(label):
                 made = self._definition(ctx, label, items[0], items[0], line)
             elif len(items) > 1 and not any(h.endswith("?") for h in heads):
                 words = [len(h.split()) for h in heads if h]
@@ -674,7 +677,10 @@ class _Parser:
         child_label = term[0] if term else _short(label)
         if not child_label:
             child_label = ctx.parent_label
-        child_ctx = replace(ctx, parent_label=child_label, covered=made, depth=ctx.depth + 1)
+        lone = sum(1 for sub in sublists for x in sub if x.tag == "li") == 1
+        child_ctx = replace(
+            ctx, parent_label=child_label, covered=made, depth=ctx.depth + 1, lone=lone
+        )
         for child in children:
             self._block(child, child_ctx)
 
@@ -1428,6 +1434,8 @@ def _context_label(label: str) -> str:
 def _is_label(text: str) -> bool:
     """A short name ("API Driven Services", "Amazon ES"), not a sentence."""
     words = text.split()
+    if "![" in text or "<img" in text.lower():
+        return False  # a picture is not a name to ask about
     return 0 < len(words) <= 8 and not text.endswith((".", "?", "!")) and balanced(text)
 
 
