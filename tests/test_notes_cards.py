@@ -546,3 +546,11 @@ def test_a_chain_of_single_bullets_is_a_flow_not_definitions():
 def test_a_picture_is_never_a_list_label():
     text = "# Charts\n\n* ![combo](x.png)\n  * bars per child\n  * one bar per parent\n"
     assert not any("![" in c.prompt for c in cards(text))
+
+
+def test_remark_labels_in_bold_and_bold_after_the_label_keep_balanced_markup():
+    assert pairs("# S\n\n**Important:** records can arrive twice, so dedupe them") == [
+        ("What should you keep in mind about **S**?", "records can arrive twice, so dedupe them")
+    ]
+    found = cards("# S\n\nRule of thumb: **read the data as you store it**. Then pick a store.")
+    assert all(balanced(c.prompt) and balanced(c.answer) for c in found)

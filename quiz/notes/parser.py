@@ -92,9 +92,10 @@ _QA_RE = re.compile(
 )
 _A_RE = re.compile(r"(?:\*\*)?(?:A|Answer)(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$", re.I | re.S)
 _REMARK_RE = re.compile(
-    r"(?:\*\*|__)?(important|note|nb|remember|key point|key trick|trick|rule of thumb|tip|"
-    r"warning|caution|takeaway|key takeaway|mnemonic|hint)(?:\*\*|__)?\s*"
-    r"[:!]\s*(?:\*\*|__)?\s*(.+)$",
+    r"(\*\*|__)?(important|note|nb|remember|key point|key trick|trick|rule of thumb|tip|"
+    r"warning|caution|takeaway|key takeaway|mnemonic|hint)\s*"
+    # "**Important:**" and "**Important**:" close the bold they opened; "Tip: **x**" does not.
+    r"(?(1)(?:[:!]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:!])|[:!])\s*(.+)$",
     re.IGNORECASE | re.DOTALL,
 )
 _TASK_RE = re.compile(r"\[[ xX/-]\]\s|(?:TODO|DONE|LATER|NOW|DOING|WAITING|CANCELED|CANCELLED)\b")
@@ -788,13 +789,13 @@ class _Parser:
     def _remark(self, text: str, index: int, ctx: _Ctx) -> bool:
         """`Important:` / `Note:` / `Remember:` lines: a cloze on a bold phrase, else a question."""
         m = _REMARK_RE.match(text)
-        if not m or len(m.group(2).split()) < 4:
+        if not m or len(m.group(3).split()) < 4:
             return False
-        body = m.group(2).strip()
+        body = m.group(3).strip()
         if self._cloze_bold(body, index, ctx):
             return True
         about = ctx.parent_label or ctx.topic_label
-        label = m.group(1).lower()
+        label = m.group(2).lower()
         verb = {"note": "note", "nb": "note", "remember": "remember"}.get(label, "keep in mind")
         prompt = f"What should you {verb} about **{about}**?" if about else ""
         if not prompt:
@@ -865,6 +866,8 @@ class _Parser:
             return False
         if _HTML_TAG_RE.search(sentence):
             return False  # markup, not a statement: hiding part of a tag teaches nothing
+        if len(_CODE_SPAN_RE.sub("", sentence).split()) < 6:
+            return False  # mostly code: "Written as `STEP(...)`" has no fact around the code
         hidden = _pick_hidden(sentence, mask(sentence), ctx)
         if hidden is None:
             return False
