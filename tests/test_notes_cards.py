@@ -554,3 +554,10 @@ def test_remark_labels_in_bold_and_bold_after_the_label_keep_balanced_markup():
     ]
     found = cards("# S\n\nRule of thumb: **read the data as you store it**. Then pick a store.")
     assert all(balanced(c.prompt) and balanced(c.answer) for c in found)
+
+
+def test_a_fact_cloze_hides_a_whole_subject():
+    found = cards("# Q\n\nStreams and queues both sit between producers and consumers today.")
+    assert not any(c.answer.startswith("==Streams and==") for c in found)
+    found = cards("# TCP\n\nSlow start doubles the window every round-trip time.")
+    assert [c.prompt for c in found] == ["[...] doubles the window every round-trip time."]

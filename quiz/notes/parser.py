@@ -1387,6 +1387,7 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
             technical
             and not gate.shows(subject, hidden_prompt)
             and words[0].lower() not in _NOT_TERMS | _IMPERATIVES
+            and words[-1].lower() not in _NOT_TERMS  # "Streams and" [queues ...]
             and subject.casefold() not in context
             and lowered.count(subject.casefold()) == 1
             and not _VERBISH.search(subject)
