@@ -5,26 +5,28 @@ paragraphs, lists, quotes) and walks it once. Inline Markdown is not processed h
 text of each block is still its Markdown source, which is exactly what cards store (the
 importer renders it once). Nothing here imports Django and nothing here raises on any text.
 
-Card rules, in priority order; an item (a heading, a bullet or a paragraph) gives at most
-one card, from the first rule that matches:
+Card rules, in priority order (docs/cards.md is the user's account of them); explicit
+syntax always wins over inference:
 
-1. Explicit cards, Obsidian Spaced Repetition syntax: `Question::Answer` (one line),
-   `Question:::Answer` (two cards, one each way), a line holding only `?` (or `??` for
-   both ways) between question lines and answer lines, and cloze `==hidden text==`.
-2. `qa`: a bullet ending in `?` with sub-items or paragraphs (they are the answer); a
-   heading ending in `?` whose section is at most `SECTION_CAP_LINES` lines and
-   `SECTION_CAP_CHARS` characters (the section is the answer); in a practice-question
-   section (its heading says exam, quiz, practice, test or questions), every top-level
-   bullet with sub-items (they are the answers).
-3. `list`: a bullet or heading ending in `:` that introduces a list ("AWS IoT Components:");
-   the items are the list's items. At most `LIST_CAP_ITEMS` items and `SECTION_CAP_CHARS`
-   characters, otherwise skipped with a warning. A single word with a colon and sub-items
-   ("Tumbling:") is a term being defined, so rule 4 takes it.
-4. `definition`: a bullet `Term: definition` where the term has at most `TERM_MAX_WORDS`
-   words and is not a URL, a time or a label such as "Important"; nested bullets join the
-   answer.
-5. `cloze`: a bullet or paragraph with an emphasised key phrase (`**DON'T DELETE**`): the
-   sentence holding it, with the phrase hidden.
+1. Explicit cards: Obsidian Spaced Repetition syntax (`Question::Answer`, `Q:::A` both
+   ways, `?`/`??` between question and answer lines, one cloze per `==deletion==`) and
+   `Q:`/`A:` pairs. Markup-aware: a separator in code, bold, a link, a URL, an IPv6 address
+   or a time never splits (see `quiz.notes.inline`).
+2. `qa`: a bullet ending in `?` with sub-items; a heading ending in `?` over a short
+   section; top-level bullets of a practice-question section.
+3. `list`: a heading, bullet, paragraph or bold cue line over a short list ("Name the 4 ...");
+   nested categories give a card for the categories and one per category; a few numbered
+   rules or steps are also asked one by one.
+4. `definition`: `Term: definition` and `Term - / — / = / -> definition` (bullets or lines
+   of a paragraph), definition sentences ("X is a ...", "A **term** ..."), Markdown
+   definition lists, table rows, and a label over a single sub-item.
+5. Remarks (`Important:`, `Note:` ...), then `cloze`: a sentence's emphasised phrase, else
+   (in prose no card already holds) its fact: named subject, quantity or technical name.
+
+Obsidian/Logseq idioms (callouts, tags to card tags, tasks never cards, front matter as deck
+metadata) are read here too; `quiz.notes.syntax` normalises lines first (comments, wiki
+links, properties, toggles). Every card then passes `quiz.notes.gate`, which drops broken
+ones with a warning.
 
 A bullet ending in `?` without anything under it is not a question on its own: inside a
 list card or a question heading it is one of the parent's items ("Is this email spam or
