@@ -561,3 +561,8 @@ def test_a_fact_cloze_hides_a_whole_subject():
     assert not any(c.answer.startswith("==Streams and==") for c in found)
     found = cards("# TCP\n\nSlow start doubles the window every round-trip time.")
     assert [c.prompt for c in found] == ["[...] doubles the window every round-trip time."]
+
+
+def test_abbreviations_do_not_end_a_sentence():
+    found = cards("# K\n\n* VPC flow logs have a capture window of approx. 10 minutes, up to 15.")
+    assert all("approx. 10 minutes" in c.answer for c in found) and found

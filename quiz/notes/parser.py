@@ -837,7 +837,7 @@ class _Parser:
         text = " ".join(text.split())
         if not text or text.endswith("?"):
             return False
-        sentences = [x for x in _SENTENCE_END_RE.split(text) if x.strip()]
+        sentences = [x for x in _sentences(text) if x.strip()]
         made = 0
         for n, sentence in enumerate(sentences):
             if made >= _PROSE_MAX_CARDS:
@@ -1086,7 +1086,7 @@ class _Parser:
         joined = " ".join(x.strip() for x in text.split("\n") if x.strip())
         if "**" not in joined and "__" not in joined:
             return False
-        sentences = _SENTENCE_END_RE.split(joined)
+        sentences = _sentences(joined)
         chosen = [s for s in sentences if _BOLD_RE.search(mask_code(s))]
         if not chosen:
             return False
@@ -1373,6 +1373,24 @@ _SUBJECT_RE = re.compile(
 )
 
 
+_ABBREVIATIONS = {
+    "approx", "e.g", "i.e", "etc", "vs", "ca", "cf", "no", "fig", "min", "max", "incl",
+    "esp", "resp", "dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "al", "ex",
+}  # fmt: skip
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences of a text; "approx. 10 minutes" and "e.g. S3" do not end one."""
+    out: list[str] = []
+    for piece in _SENTENCE_END_RE.split(text):
+        last = out[-1].rsplit(None, 1)[-1].rstrip(".").lower() if out else ""
+        if out and (last in _ABBREVIATIONS or len(last) == 1):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
 def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | None:
     """Where the fact in a sentence is: its named subject ("Slow start doubles ..."), else its
     first quantity, else its first technical name; never a phrase that shows twice (hiding
@@ -1390,6 +1408,7 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
             and not gate.shows(subject, hidden_prompt)
             and words[0].lower() not in _NOT_TERMS | _IMPERATIVES
             and words[-1].lower() not in _NOT_TERMS  # "Streams and" [queues ...]
+            and subject not in _GENERIC_NAMES
             and subject.casefold() not in context
             and lowered.count(subject.casefold()) == 1
             and not _VERBISH.search(subject)
