@@ -43,6 +43,7 @@ import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, replace
 from pathlib import PurePath
+from typing import Any
 
 from markdown import Markdown
 from markdown.inlinepatterns import (
@@ -260,17 +261,20 @@ class _Section:
 _local = threading.local()
 
 
-def _block_markdown() -> Markdown:
+def _block_markdown(*, tables: bool) -> Markdown:
     """This thread's Markdown for block parsing, reset for a new document.
 
     Building one with its extensions costs several milliseconds, as much as parsing a small
     file, so each thread keeps one (as the renderer does). Tables and definition lists are
-    block syntax: their extensions add block processors.
+    block syntax: their extensions add block processors; the table one tests every block, so
+    it is only used for text with a `|` in it.
     """
-    md = getattr(_local, "md", None)
+    key = ("md", tables)
+    md = getattr(_local, "md", {}).get(key)
     if md is None:
-        md = Markdown(tab_length=TAB_LENGTH, extensions=["tables", "def_list"])
-        _local.md = md
+        extensions = ["tables", "def_list"] if tables else ["def_list"]
+        md = Markdown(tab_length=TAB_LENGTH, extensions=extensions)
+        _local.md = {**getattr(_local, "md", {}), key: md}
     md.reset()
     return md
 
@@ -307,7 +311,7 @@ class _Parser:
         self.pending_q: tuple[str, int] | None = None
         # A label ("Rules:" or a bold cue line) waiting for the block under it.
         self.intro: tuple[str, int] | None = None
-        self.md = _block_markdown()
+        self.md = _block_markdown(tables="|" in text)
         # The image processors below read stashed nodes from the inline tree processor,
         # which only sets them up while rendering.
         self.md.treeprocessors["inline"].stashed_nodes = {}
@@ -626,7 +630,9 @@ class _Parser:
             return  # tasks and their sub-items are plans, not facts
         sublists = [c for c in children if c.tag in ("ul", "ol")]
 
-        made = self._question_answer([head], index, ctx, children=children)
+        made = False
+        if head[:1] in "QqAa*_":
+            made = self._question_answer([head], index, ctx, children=children)
         made = made or self._explicit("\n".join(head_lines), index, ctx)
         term = _term(head)
         label = _strip_colon(head)
@@ -635,22 +641,33 @@ class _Parser:
         asks = head.endswith("?") or (
             ctx.practice and ctx.depth == 0 and len(head.split()) > 5 and not term
         )
-        answer = ""
-        if not made and (children or extra):
-            # Only serialised when a card may need it: each ancestor would otherwise
-            # serialise the same sub-items again.
-            parts = ["\n".join(self._text_md(extra, ""))] if extra else []
-            parts.extend("\n".join(self._block_md(c, "")) for c in children)
-            answer = "\n\n".join(p for p in parts if p.strip()).strip("\n")
-        items = [self._li_markdown(x) for s in sublists for x in s if x.tag == "li"]
-        if not made and asks and answer:
-            made = self._add("qa", ctx, head, answer, line)
-        elif not made and head.endswith(":") and len(items) > 1 and len(label.split()) > 1:
-            made = self._list_card(ctx, label, items, answer, line)
+        # The sub-items as Markdown are only built when a card needs them: each ancestor
+        # would otherwise serialise the same sub-items again.
+        lis = [x for sub in sublists for x in sub if x.tag == "li"]
+        cache: dict[str, Any] = {}
+
+        def answer() -> str:
+            if "answer" not in cache:
+                parts = ["\n".join(self._text_md(extra, ""))] if extra else []
+                parts.extend("\n".join(self._block_md(c, "")) for c in children)
+                cache["answer"] = "\n\n".join(p for p in parts if p.strip()).strip("\n")
+            return cache["answer"]
+
+        def items() -> list[str]:
+            if "items" not in cache:
+                cache["items"] = [self._li_markdown(x) for x in lis]
+            return cache["items"]
+
+        has_answer = bool(children or extra)
+        if not made and asks and has_answer and answer():
+            made = self._add("qa", ctx, head, answer(), line)
+        elif not made and head.endswith(":") and len(lis) > 1 and len(label.split()) > 1:
+            made = self._list_card(ctx, label, items(), answer(), line)
         if not made and term is not None:
             name, definition, sep = term
-            own = definition and len(definition) + len(answer) > 700
-            full = "\n\n".join(p for p in (definition, "" if own else answer) if p.strip())
+            sub = answer() if has_answer else ""
+            own = definition and len(definition) + len(sub) > 700
+            full = "\n\n".join(p for p in (definition, "" if own else sub) if p.strip())
             if full and (definition or children):
                 made = self._definition(ctx, name, definition, full, line, sep=sep)
         if not made:
@@ -658,29 +675,28 @@ class _Parser:
         # Under a question bullet the sub-items are its answer; elsewhere a label with
         # sub-items is a list (or, with one sub-item, a definition) of its own.
         answered = ctx.covered and ctx.depth > 0
-        if not made and sublists and not answered and not head.endswith("?") and _is_label(label):
-            heads = [_one_line(_li_parts(x)[0]) for s in sublists for x in s if x.tag == "li"]
-            only = [x for sub in sublists for x in sub if x.tag == "li"]
-            nested = any(c.tag in ("ul", "ol") for c in _li_parts(only[0])[1]) if only else False
-            if len(items) == 1 and not extra and not nested and not ctx.lone and _term_like(label):
-                made = self._definition(ctx, label, items[0], items[0], line)
-            elif len(items) > 1 and not any(h.endswith("?") for h in heads):
+        if not made and lis and not answered and not head.endswith("?") and _is_label(label):
+            heads = [_one_line(_li_parts(x)[0]) for x in lis]
+            nested = any(c.tag in ("ul", "ol") for c in _li_parts(lis[0])[1])
+            if len(lis) == 1 and not extra and not nested and not ctx.lone and _term_like(label):
+                made = self._definition(ctx, label, items()[0], items()[0], line)
+            elif len(lis) > 1 and not any(h.endswith("?") for h in heads):
                 words = [len(h.split()) for h in heads if h]
                 if words and sum(words) / len(words) <= LIST_SHORT_WORDS:
-                    made = self._list_card(ctx, label, items, answer, line)
+                    made = self._list_card(ctx, label, items(), answer(), line)
         if not made and not head.endswith(("?", ":")):
             # Under a card that already holds this item, only a definition is worth adding:
             # a cloze on a fragment of a list would lose the list's context.
             made = self._prose(head, index, ctx, whole=not children, facts=not ctx.covered)
         # A bare question under another bullet is one of its parent's items (examples of a
         # model type, say); only a bare question standing on its own is worth a warning.
-        if not made and head.endswith("?") and not answer and not ctx.covered and not ctx.depth:
+        if not made and head.endswith("?") and not has_answer and not ctx.covered and not ctx.depth:
             self.warnings.append(NoteWarning(line, "question has no answer under it; skipped"))
 
         child_label = term[0] if term else _short(label)
         if not child_label:
             child_label = ctx.parent_label
-        lone = sum(1 for sub in sublists for x in sub if x.tag == "li") == 1
+        lone = len(lis) == 1
         child_ctx = replace(
             ctx, parent_label=child_label, covered=made, depth=ctx.depth + 1, lone=lone
         )
@@ -842,8 +858,9 @@ class _Parser:
         for n, sentence in enumerate(sentences):
             if made >= _PROSE_MAX_CARDS:
                 break
-            bold_term = _BOLD_FIRST_RE.match(sentence) is not None
-            cued = not bold_term and _BOLD_RE.search(mask_code(sentence))
+            emphasis = "**" in sentence or "__" in sentence
+            bold_term = emphasis and _BOLD_FIRST_RE.match(sentence) is not None
+            cued = emphasis and not bold_term and _BOLD_RE.search(mask_code(sentence))
             if cued and self._cloze_bold(sentence, index, ctx):
                 made += 1
                 continue
@@ -1249,6 +1266,8 @@ def _split_head(text: str) -> tuple[list[str], str]:
 
 def _term(head: str) -> tuple[str, str, str] | None:
     """(term, definition) when the text reads `Term: definition` (or `-`, `—`, `=`, `->`)."""
+    if not _SEPARATOR_HINT_RE.search(head):
+        return None  # most lines: no separator at all
     split = split_definition(head)
     if split is None:
         return None
@@ -1343,7 +1362,7 @@ def _definition_sentence(sentence: str) -> tuple[str, str] | None:
     sentence = sentence.strip()
     if not sentence or sentence.endswith("?"):
         return None
-    m = _BOLD_FIRST_RE.match(sentence)
+    m = _BOLD_FIRST_RE.match(sentence) if "**" in sentence or "__" in sentence else None
     if m and len(m.group("term").split()) <= TERM_MAX_WORDS:
         return m.group("term").strip(), sentence
     m = _DEF_SENTENCE_RE.match(sentence)
@@ -1373,6 +1392,7 @@ _SUBJECT_RE = re.compile(
 )
 
 
+_SEPARATOR_HINT_RE = re.compile(r":|\s[-–—=→]|[–—]|=>")
 _ABBREVIATIONS = {
     "approx", "e.g", "i.e", "etc", "vs", "ca", "cf", "no", "fig", "min", "max", "incl",
     "esp", "resp", "dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "al", "ex",
