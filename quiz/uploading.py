@@ -124,11 +124,6 @@ def match_deck(upload: Upload) -> DeckMatch:
     return DeckMatch(upload.name, title, None, clash=clash)
 
 
-def as_new(match: DeckMatch) -> DeckMatch:
-    """The same upload imported as a new deck, beside the deck it matched."""
-    return DeckMatch(match.name, match.title, None, clash=match.deck or match.clash)
-
-
 def _sources(uploads: list[Upload], matches: list[DeckMatch] | None = None) -> list[NoteSource]:
     paths = [m.source_path for m in matches] if matches else [own_path(u.name) for u in uploads]
     return [
