@@ -697,8 +697,17 @@ class _Parser:
         if not child_label:
             child_label = ctx.parent_label
         lone = len(lis) == 1
-        child_ctx = replace(
-            ctx, parent_label=child_label, covered=made, depth=ctx.depth + 1, lone=lone
+        # Built directly: dataclasses.replace costs several times more, once per bullet.
+        child_ctx = _Ctx(
+            ctx.topic,
+            child_label,
+            made,
+            ctx.practice,
+            ctx.depth + 1,
+            ctx.topic_label,
+            ctx.tags,
+            ctx.heading,
+            lone,
         )
         for child in children:
             self._block(child, child_ctx)
@@ -1028,6 +1037,8 @@ class _Parser:
 
     def _explicit(self, text: str, index: int, ctx: _Ctx) -> bool:
         """Obsidian Spaced Repetition cards in one block of text. True if any was made."""
+        if "?" not in text and "::" not in text and "==" not in text:
+            return False  # none of the syntax is there (most bullets)
         lines = text.split("\n")
         stripped = [x.strip() for x in lines]
         for sep in ("?", "??"):
