@@ -75,7 +75,7 @@ def test_nested_categories_give_one_card_per_category_and_one_for_the_categories
 def test_paragraph_ending_in_colon_labels_the_list_under_it():
     found = cards("# OS\n\nMetrics we use:\n\n1. Turnaround\n2. Response time\n3. Fairness\n")
     assert found[0].kind == "list"
-    assert found[0].prompt == "Metrics we use: name the 3." or "Metrics we use" in found[0].prompt
+    assert found[0].prompt == "Name the 3 **Metrics we use** (OS)."
     assert found[0].items == ["Turnaround", "Response time", "Fairness"]
 
 
