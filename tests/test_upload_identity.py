@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from quiz.models import Card, CardState, Deck
-from tests.factory import PASSWORD, import_text, make_user
+from tests.factory import import_text, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -35,7 +35,7 @@ def upload_dir(settings, tmp_path: Path) -> Path:
 def staff() -> Client:
     user = make_user("editor", is_staff=True, is_superuser=True)
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 
