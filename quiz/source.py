@@ -154,8 +154,8 @@ def source_markdown(
     heading whose notes answer it) and the answer is hidden."""
     lines = body_md.splitlines()
     if hide_answer and card is not None:
-        if card.kind == "qa" and card.source_line == topic_line:
-            return None
+        if card.kind in ("qa", "list") and card.source_line == topic_line:
+            return None  # a question or list heading: its section is the answer
         start = _find_card_line(lines, card, topic_line)
         if start is not None:
             lines = _mask_card(lines, start, card)

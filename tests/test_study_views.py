@@ -391,8 +391,9 @@ def test_a_topic_page_reads_card_syntax_as_text(login, user, tmp_path, media_roo
     )
     topic = Topic.objects.get(title="Limits")
     html = login(user).get(f"/topics/{topic.pk}/").content.decode()
-    assert "Largest record? — 1 MiB" in html
-    assert "::" not in html
+    notes = re.search(r'<article class="card-box prose source-notes">.*?</article>', html, re.S)[0]
+    assert "Largest record? — 1 MiB" in notes
+    assert "::" not in notes
 
 
 def test_dashboard_new_counts_are_what_today_offers_under_the_daily_limit(
