@@ -49,6 +49,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "quiz",
 ]
 
@@ -68,6 +70,10 @@ MIDDLEWARE = [
 # development).
 if not DEBUG:
     MIDDLEWARE.insert(1, "whitenoise.middleware.WhiteNoiseMiddleware")
+
+# Background work (the FSRS optimizer): django-tasks, queued in the database and run by
+# `manage.py db_worker`. The database backend is its own package since django-tasks 0.12.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 ROOT_URLCONF = "quiz.urls"
 WSGI_APPLICATION = "quiz.wsgi.application"

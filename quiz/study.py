@@ -46,6 +46,7 @@ from quiz.scheduling import (
     make_scheduler,
     preview,
     review,
+    valid_parameters,
 )
 
 DAY_START_HOUR = 4
@@ -379,6 +380,7 @@ def scheduler_settings(profile: StudyProfile) -> SchedulerSettings:
         desired_retention=profile.desired_retention,
         learning_steps=profile.learning_steps,
         relearning_steps=profile.relearning_steps,
+        parameters=valid_parameters(profile.fsrs_parameters),
     )
 
 

@@ -130,3 +130,43 @@ def make_exam_bank() -> Bank:
         make_card(streaming, "Shard write rate?", "1 MB per second"),
     ]
     return Bank(deck, streaming, storage, cards)
+
+
+def store_review_log(user: AbstractBaseUser, log: list[Any], topic: Topic | None = None) -> None:
+    """Write a generated log (tests.reviewlog) as the learner's review log, one card per
+    generated card, through bulk inserts (the study path would take minutes for thousands)."""
+    from quiz.models import Review
+
+    topic = topic or make_topic(make_deck("Generated"), "Generated")
+    ids = sorted({answer.card for answer in log})
+    n = next(_serial)
+    cards = Card.objects.bulk_create(
+        Card(
+            deck=topic.deck,
+            topic=topic,
+            kind=Card.Kind.QA,
+            key=f"gen-{n}-{i}",
+            match_text=f"generated {n} {i}",
+            prompt_md=f"Generated question {i}?",
+            prompt_html=f"<p>Generated question {i}?</p>",
+            answer_md="Generated answer",
+            answer_html="<p>Generated answer</p>",
+            order=i,
+        )
+        for i in ids
+    )
+    by_generated = dict(zip(ids, (c.pk for c in cards), strict=True))
+    Review.objects.bulk_create(
+        (
+            Review(
+                user=user,
+                card_id=by_generated[answer.card],
+                rating=answer.rating,
+                reviewed_at=answer.at,
+                state_before={"state": answer.state_before},
+                state_after={},
+            )
+            for answer in log
+        ),
+        batch_size=1000,
+    )
