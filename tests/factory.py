@@ -125,7 +125,7 @@ def make_exam_bank() -> Bank:
         make_card(storage, "Largest S3 object?", "5 TB"),
         make_card(storage, "Glacier retrieval, expedited?", "1 to 5 minutes"),
         make_card(storage, "S3 durability?", "Eleven nines"),
-        make_card(storage, "Redshift node slices hold?", "A share of the node's memory and disk"),
+        make_card(storage, "Redshift node slices hold?", "A share of node memory"),
         make_card(storage, "DynamoDB item size limit?", "400 KB"),
         make_card(streaming, "Shard write rate?", "1 MB per second"),
     ]
