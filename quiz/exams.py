@@ -271,10 +271,71 @@ def start_attempt(
                     options=list(q.options),
                     correct=list(q.correct),
                     explanation_html=cards[q.card_id].answer_html,
+                    option_explanations=[e.as_json() for e in q.option_explanations],
                 )
             )
         ExamQuestion.objects.bulk_create(rows)
     return attempt
+
+
+class RetakeError(ExamError):
+    pass
+
+
+def retake_questions(attempt: ExamAttempt) -> list[ExamQuestion]:
+    """The questions of a submitted attempt worth another go: missed (wrong or unanswered) or
+    flagged, in their order."""
+    return [q for q in attempt.questions.all() if not q.is_correct or q.flagged]
+
+
+def start_retake(*, attempt: ExamAttempt, now: datetime) -> ExamAttempt:
+    """A new practice attempt holding the missed and flagged questions of `attempt`, as they
+    were asked (same stem, options and explanations), untimed. A retake already open for the
+    same attempt is returned instead of a second one."""
+    if not attempt.is_submitted:
+        raise RetakeError("Submit the attempt before retaking its questions.")
+    with transaction.atomic():
+        ExamAttempt.objects.select_for_update().get(pk=attempt.pk)
+        open_retake = attempt.retakes.filter(submitted_at__isnull=True).first()
+        if open_retake is not None:
+            return open_retake
+        chosen = retake_questions(attempt)
+        if not chosen:
+            raise RetakeError("Nothing to retake: every question was right and none is flagged.")
+        retake = ExamAttempt.objects.create(
+            user=attempt.user,
+            mode=ExamAttempt.Mode.PRACTICE,
+            deck=attempt.deck,
+            topic_ids=attempt.topic_ids,
+            seed=attempt.seed,
+            count=len(chosen),
+            time_limit_s=None,
+            started_at=now,
+            deadline=None,
+            pass_mark=attempt.pass_mark,
+            predicted_score=exam_readiness(
+                user=attempt.user, card_ids=[q.card_id for q in chosen if q.card_id], now=now
+            ),
+            retake_of=attempt,
+        )
+        ExamQuestion.objects.bulk_create(
+            ExamQuestion(
+                attempt=retake,
+                position=position,
+                card_id=q.card_id,
+                topic_id=q.topic_id,
+                domain_id=q.domain_id,
+                domain_title=q.domain_title,
+                kind=q.kind,
+                stem=q.stem,
+                options=q.options,
+                correct=q.correct,
+                explanation_html=q.explanation_html,
+                option_explanations=q.option_explanations,
+            )
+            for position, q in enumerate(chosen, start=1)
+        )
+    return retake
 
 
 def close_if_overdue(*, attempt: ExamAttempt, now: datetime) -> bool:

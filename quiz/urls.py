@@ -20,6 +20,7 @@ urlpatterns = [
     path("exams/<int:attempt_id>/review/", exams.exam_review, name="exam_review"),
     path("exams/<int:attempt_id>/submit/", exams.exam_submit, name="exam_submit"),
     path("exams/<int:attempt_id>/results/", exams.exam_results, name="exam_results"),
+    path("exams/<int:attempt_id>/retake/", exams.exam_retake, name="exam_retake"),
     path("study/", study.study_page, name="study"),
     path("study/deck/<slug:slug>/", study.study_page, name="study_deck"),
     path("study/topic/<int:topic_id>/", study.study_page, name="study_topic"),

@@ -322,6 +322,15 @@ def exam_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return _go(request, reverse("exam_results", args=[attempt.pk]))
 
 
+# Results: which questions the list shows (a real exam simulator's review filters).
+REVIEW_FILTERS = {
+    "all": ("All", lambda q: True),
+    "incorrect": ("Incorrect", lambda q: q.is_answered and not q.is_correct),
+    "flagged": ("Flagged", lambda q: q.flagged),
+    "unanswered": ("Unanswered", lambda q: not q.is_answered),
+}
+
+
 @require_GET
 @login_required
 def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
@@ -331,16 +340,55 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
     questions = list(attempt.questions.select_related("topic"))
     for q in questions:
         q.attempt = attempt
+        explained = q.option_explanations or []
         q.rows = [
-            {"letter": chr(65 + i), "text": t, "chosen": i in q.chosen, "right": i in q.correct}
+            {
+                "letter": chr(65 + i),
+                "text": t,
+                "chosen": i in q.chosen,
+                "right": i in q.correct,
+                "why": explained[i] if i < len(explained) else None,
+            }
             for i, t in enumerate(q.options)
         ]
+    show = request.GET.get("show", "all")
+    if show not in REVIEW_FILTERS:
+        show = "all"
+    filters = [
+        {
+            "key": key,
+            "label": label,
+            "count": sum(1 for q in questions if keep(q)),
+            "active": key == show,
+        }
+        for key, (label, keep) in REVIEW_FILTERS.items()
+    ]
+    keep = REVIEW_FILTERS[show][1]
     context = {
         "attempt": attempt,
         "questions": questions,
+        "shown": [q for q in questions if keep(q)],
+        "show": show,
+        "filters": filters,
+        "retake_count": len([q for q in questions if not q.is_correct or q.flagged]),
         "counts": exams.counts(questions),
         "breakdown": exams.breakdown(questions),
         "time_used": _clock(attempt.time_used_s),
         "time_limit": _clock(attempt.time_limit_s),
     }
+    if request.htmx and request.GET.get("show"):
+        return render(request, "quiz/exam_results.html#review", context)
     return render(request, "quiz/exam_results.html", context)
+
+
+@require_POST
+@login_required
+def exam_retake(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """Practice the missed and flagged questions of a submitted attempt again."""
+    attempt = _get_attempt_for_user(request, attempt_id)
+    try:
+        retake = exams.start_retake(attempt=attempt, now=timezone.now())
+    except exams.RetakeError as error:
+        messages.info(request, str(error))
+        return _go(request, reverse("exam_results", args=[attempt.pk]))
+    return _go(request, retake.get_absolute_url())
