@@ -278,6 +278,7 @@ def _apply_file(
     else:
         deck.title = parsed.title[:300]
     deck.content_hash = item.digest
+    deck.exam_blueprint = item.exam_blueprint
     deck.imported_at = timezone.now()
     deck.save()
 

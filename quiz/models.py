@@ -444,6 +444,8 @@ class ExamAttempt(models.Model):
     # The question last shown, so resuming lands where the learner was.
     position = models.PositiveIntegerField(default=1)
     # A retake: the attempt whose missed and flagged questions this one asks again.
+    # The deck's exam blueprint when the attempt started (quiz.blueprint), for its results.
+    blueprint = models.JSONField(default=dict, blank=True)
     retake_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retakes"
     )

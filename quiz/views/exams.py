@@ -13,10 +13,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
-from quiz import exams
+from quiz import charts, exams
+from quiz.blueprint import Blueprint
 from quiz.models import Deck, ExamAttempt, ExamQuestion, Topic
 from quiz.questions import KIND_LABELS
 
@@ -143,7 +145,11 @@ def exam_start(request: HttpRequest) -> HttpResponse:
     count = data["count"]
     if count is None:
         available = exams.available_questions(deck=deck, topic_ids=topic_ids)
-        count = max(1, min(exams.DEFAULT_COUNT, available))
+        blueprint = Blueprint.from_json(deck.exam_blueprint)
+        wanted = exams.DEFAULT_COUNT
+        if blueprint and blueprint.questions and not topic_ids:
+            wanted = blueprint.questions
+        count = max(1, min(wanted, available))
     try:
         attempt = exams.start_attempt(
             user=request.user,
@@ -364,6 +370,7 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
         for key, (label, keep) in REVIEW_FILTERS.items()
     ]
     keep = REVIEW_FILTERS[show][1]
+    breakdown = exams.breakdown(questions, attempt.blueprint)
     context = {
         "attempt": attempt,
         "questions": questions,
@@ -372,13 +379,48 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "filters": filters,
         "retake_count": len([q for q in questions if not q.is_correct or q.flagged]),
         "counts": exams.counts(questions),
-        "breakdown": exams.breakdown(questions),
+        "breakdown": breakdown,
+        "weighted": any(row.weight is not None for row in breakdown),
+        "trend": _trend_chart(request, attempt),
         "time_used": _clock(attempt.time_used_s),
         "time_limit": _clock(attempt.time_limit_s),
     }
     if request.htmx and request.GET.get("show"):
         return render(request, "quiz/exam_results.html#review", context)
     return render(request, "quiz/exam_results.html", context)
+
+
+def _trend_chart(request: HttpRequest, attempt: ExamAttempt) -> dict | None:
+    """Each domain's score across the learner's mock exams on this deck (server-rendered SVG),
+    once there are two to compare."""
+    if not attempt.is_exam:
+        return None
+    trend = exams.domain_trend(user=request.user, deck=attempt.deck, blueprint=attempt.blueprint)
+    if len(trend.attempts) < 2:
+        return None
+    labels = [timezone.localtime(a.submitted_at).strftime("%-d %b") for a in trend.attempts]
+    # The most-asked domains get a line each (six colours); the table has them all.
+    asked = sorted(trend.domains, key=lambda t: -sum(1 for v in trend.domains[t] if v is not None))[
+        : len(charts.LINE_CLASSES)
+    ]
+    series = [
+        charts.Series(title, charts.LINE_CLASSES[i], trend.domains[title])
+        for i, title in enumerate(asked)
+    ]
+    here = next((i for i, a in enumerate(trend.attempts) if a.pk == attempt.pk), None)
+    svg = charts.multi_line_chart(
+        chart_id="domain-trend",
+        title="Score by domain across your mock exams on this deck",
+        labels=labels,
+        series=series,
+        percent=True,
+        label_every=max(1, len(labels) // 8),
+        marker=here,
+        marker_label="This attempt",
+        dots=True,
+    )
+    rows = [{"title": title, "cells": values} for title, values in trend.domains.items()]
+    return {"svg": mark_safe(svg), "labels": labels, "rows": rows}  # noqa: S308 - escaped
 
 
 @require_POST
