@@ -276,10 +276,10 @@ def multi_line_chart(
     the plot. `percent`: values are fractions 0–1 on a 0–100% axis; else the axis is rounded
     up from the largest value. `marker`: the index of a label to mark with a dashed vertical
     line (the learner's current choice). Missing points (None) break a line."""
-    left, right, top_pad, plot_h = 44, 14, 12, 150
+    left, right, top_pad, plot_h = 44, 26, 12, 150
     legend_rows = (len(series) + 2) // 3 if len(series) > 1 else 0
     bottom = 22 + 16 * legend_rows
-    plot_w = max(320, min(640, 12 * len(labels)))
+    plot_w = max(320, min(380, 12 * len(labels)))
     width = left + plot_w + right
     height = top_pad + plot_h + bottom
     base = top_pad + plot_h
@@ -296,7 +296,7 @@ def multi_line_chart(
         tick = f"{round(fraction * 100)}%" if percent else _num(ymax * fraction)
         parts.append(_text(left - 4, y + 4, tick, anchor="end", css="chart-label"))
     for i, label in enumerate(labels):
-        if i % label_every == 0 or i == len(labels) - 1 and len(labels) < 12:
+        if label and (i % label_every == 0 or i == len(labels) - 1 and len(labels) < 12):
             parts.append(
                 _text(left + step * i, base + 15, label, anchor="middle", css="chart-label")
             )

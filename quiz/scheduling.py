@@ -351,6 +351,7 @@ class Workload:
     reviews_per_day: tuple[int, ...]  # answers to cards already learned (reviews and lapses)
     new_per_day: tuple[int, ...]
     memorized: tuple[float, ...]  # expected cards remembered at the end of each day
+    seconds_per_day: tuple[float, ...] = ()  # study time, new cards and reviews together
 
     @property
     def mean_reviews(self) -> float:
@@ -359,6 +360,17 @@ class Workload:
     @property
     def final_memorized(self) -> float:
         return self.memorized[-1]
+
+    @property
+    def minutes_per_day(self) -> float:
+        return sum(self.seconds_per_day) / 60 / max(1, len(self.seconds_per_day))
+
+    @property
+    def memorized_per_hour(self) -> float:
+        """Cards remembered at the end per hour of study over the year: what a retention
+        buys for the time it costs (Anki's "help me decide" weighs the same two)."""
+        hours = sum(self.seconds_per_day) / 3600
+        return self.final_memorized / hours if hours else 0.0
 
 
 def simulate_workload(
@@ -397,6 +409,7 @@ def simulate_workload(
                 reviews_per_day=tuple(int(n) for n in run.review_cnt_per_day),
                 new_per_day=tuple(int(n) for n in run.learn_cnt_per_day),
                 memorized=tuple(float(n) for n in run.memorized_cnt_per_day),
+                seconds_per_day=tuple(float(n) for n in run.cost_per_day),
             )
         )
     return result

@@ -97,7 +97,10 @@ def workload_charts(workloads: list[scheduling.Workload], current: float) -> dic
     if nearest not in YEAR_LINES:
         lines = sorted([*lines, by_retention[nearest]], key=lambda w: w.retention)
     days = len(workloads[0].reviews_per_day) if workloads else 0
-    weeks = [f"{(i + 1)}" for i in range(days // 7)]
+    # Weeks along the bottom, named every quarter of the year.
+    weeks = [
+        ("now" if i == 0 else f"{i // 13 * 3} mo") if i % 13 == 0 else "" for i in range(days // 7)
+    ]
 
     def weekly(values: tuple[float, ...]) -> list[float]:
         return [sum(values[i * 7 : i * 7 + 7]) / 7 for i in range(days // 7)]
@@ -130,15 +133,16 @@ def workload_charts(workloads: list[scheduling.Workload], current: float) -> dic
         ],
         label_every=13,
     )
-    # Memorised cards per daily review: the knowledge each minute of study buys.
-    best = max(workloads, key=lambda w: w.final_memorized / max(1.0, w.mean_reviews))
+    # The most knowledge for the time: cards memorised per hour of study (new cards included).
+    best = max(workloads, key=lambda w: w.memorized_per_hour)
     rows = [
         {
             "retention": w.retention,
             "reviews": w.mean_reviews,
             "peak": max(w.reviews_per_day, default=0),
             "memorized": w.final_memorized,
-            "per_review": w.final_memorized / max(1.0, w.mean_reviews),
+            "minutes": w.minutes_per_day,
+            "per_hour": w.memorized_per_hour,
             "current": w.retention == nearest,
             "best": w is best,
         }
