@@ -172,6 +172,8 @@ def test_chosen_topics_ignore_the_weights(deck) -> None:
 @pytest.mark.django_db
 def test_the_start_form_takes_the_blueprints_count_and_minutes(deck) -> None:
     user = make_user()
+    home = logged_in(user).get("/exams/").text
+    assert "Blueprint: 8 questions in 40 minutes; Collection 75%, Storage 25%" in home
     response = logged_in(user).post(
         "/exams/start/", {"deck": deck.slug, "mode": "exam", "pass_mark": 72}
     )

@@ -92,7 +92,14 @@ def _home_context(request: HttpRequest, form: StartExamForm) -> dict:
     decks = []
     for deck in Deck.objects.all():
         readiness, available = exams.deck_readiness(user=request.user, deck=deck, now=now)
-        decks.append({"deck": deck, "readiness": readiness, "available": available})
+        decks.append(
+            {
+                "deck": deck,
+                "readiness": readiness,
+                "available": available,
+                "blueprint": Blueprint.from_json(deck.exam_blueprint),
+            }
+        )
     submitted = [a for a in attempts if a.is_submitted]
     trend = [a for a in reversed(submitted) if a.is_exam][-HISTORY_LENGTH:]
     return {
