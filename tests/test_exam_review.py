@@ -183,3 +183,19 @@ def test_retake_is_the_owners_and_only_after_submission() -> None:
         exams.start_retake(attempt=open_attempt, now=NOW)
     assert Client().post(f"/exams/{attempt.pk}/retake/").status_code == 302  # to log in
     assert ExamAttempt.objects.filter(retake_of__isnull=False).count() == 0
+
+
+def test_practice_feedback_says_why_each_other_option_is_wrong_only_once_answered() -> None:
+    user, bank = make_user(), make_exam_bank()
+    attempt = exams.start_attempt(
+        user=user, deck=bank.deck, now=NOW, count=3, seed=2, mode=ExamAttempt.Mode.PRACTICE
+    )
+    q = attempt.questions.get(position=1)
+    client = logged_in(user)
+    before = client.get(f"/exams/{attempt.pk}/q/1/").text
+    assert "Why the others are wrong" not in before
+    assert not any(w["text"][:30] in before for w in q.option_explanations if not w["right"])
+    client.post(f"/exams/{attempt.pk}/q/1/answer/", {"choice": wrong(q), "go": "stay"})
+    after = client.get(f"/exams/{attempt.pk}/q/1/").text
+    assert "Why the others are wrong" in after
+    assert after.count('<li><span class="letter">') == len(q.options) - len(q.correct)

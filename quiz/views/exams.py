@@ -207,6 +207,7 @@ def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) 
             "chosen": i in question.chosen,
             # Only computed when it may be shown: the template cannot leak what it never gets.
             "right": (i in question.correct) if reveal else None,
+            "why": _why(question, i) if reveal else None,
         }
         for i, text in enumerate(question.options)
     ]
@@ -225,6 +226,12 @@ def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) 
     }
     template = "quiz/exam_question.html#exam" if request.htmx else "quiz/exam_question.html"
     return render(request, template, context)
+
+
+def _why(question: ExamQuestion, index: int) -> dict | None:
+    """Why option `index` is right or wrong (only ever called once it may be revealed)."""
+    explained = question.option_explanations or []
+    return explained[index] if index < len(explained) else None
 
 
 def _clock(seconds: int | None) -> str:
