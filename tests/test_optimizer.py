@@ -15,7 +15,6 @@ from quiz import optimizing, scheduling, study
 from quiz.models import OptimizerRun, StudyProfile
 from tests.factory import PASSWORD, make_card, make_deck, make_topic, make_user, store_review_log
 from tests.reviewlog import TRUE_PARAMETERS, generate_log
-from tests.test_study import reveal
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +26,13 @@ def answers_of(log) -> list[scheduling.LoggedAnswer]:
     return [
         scheduling.LoggedAnswer(a.card, a.at.date(), a.rating, a.state_before == 0) for a in log
     ]
+
+
+def reveal(client: Client, url: str) -> str:
+    """The study page's answer side (with the four interval previews) for the card shown."""
+    page = client.get(url).text
+    link = re.search(r'hx-get="([^"]*show=answer[^"]*)"', page)[1].replace("&amp;", "&")
+    return client.get(link, HTTP_HX_REQUEST="true").text
 
 
 def logged_in(user) -> Client:
