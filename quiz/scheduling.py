@@ -17,7 +17,7 @@ import random
 import re
 import threading
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -189,10 +189,6 @@ def format_interval(delta: timedelta) -> str:
         return f"{months:.1f}mo".replace(".0mo", "mo")
     years = days / 365.25
     return f"{years:.1f}y".replace(".0y", "y")
-
-
-def with_due(memory: Memory, due: datetime) -> Memory:
-    return replace(memory, due=due)
 
 
 # --- fitting parameters to a learner's log (fsrs_rs_python) ---------------------------------
