@@ -541,7 +541,10 @@ class QuestionMaker:
             return say("This describes ", plain_text(source.term), f"{place}, not “{term}”.")
         if kind == ANSWER:
             if right:
-                return say("Right. ", "", plain_text(card.answer_md))
+                full = plain_text(card.answer_md)
+                if normalise(full) == normalise(option.text):
+                    return say("Right: this is the answer in your notes.", "", "")
+                return say("Right. ", "", full)  # with the rationale the option left out
             return say(
                 "This answers another question in your notes: ", plain_text(source.prompt_md), ""
             )
