@@ -13,7 +13,7 @@ from quiz import exams
 from quiz.blueprint import Blueprint, quotas, read_blueprint
 from quiz.models import Deck, ExamAttempt
 from quiz.notes.types import NotesError
-from tests.factory import PASSWORD, import_text, make_user
+from tests.factory import import_text, make_user
 
 NOW = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -54,7 +54,8 @@ BODY = """\
 
 def logged_in(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    # force_login: the rate-limited log-in backend needs a request, which login() has not.
+    client.force_login(user)
     return client
 
 
