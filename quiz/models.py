@@ -34,6 +34,9 @@ class Deck(models.Model):
     content_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     imported_at = models.DateTimeField(null=True, blank=True)
+    # From the notes' front matter (`tags:`, `aliases:`), as the notes last gave them.
+    tags = models.JSONField(default=list, blank=True)
+    aliases = models.JSONField(default=list, blank=True)
     # The exam blueprint from the notes' front matter (`exam:`), checked at import by
     # quiz.blueprint: {"minutes": int|None, "questions": int|None, "domains": {title: weight}}.
     # Empty when the notes declare none.
@@ -113,6 +116,8 @@ class Card(models.Model):
     # List cards: the items to recall; definition cards: the term. Exams draw on them.
     items = models.JSONField(default=list, blank=True)
     term = models.CharField(max_length=300, blank=True)
+    # `#tags` from the card's text, its headings and the notes' front matter, in order.
+    tags = models.JSONField(default=list, blank=True)
     # A simulation spec shown under the answer (from a ```sim block or linked automatically).
     sim = models.JSONField(null=True, blank=True)
     source_line = models.PositiveIntegerField(default=0)
