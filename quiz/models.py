@@ -109,6 +109,8 @@ class Card(models.Model):
     # List cards: the items to recall; definition cards: the term. Exams draw on them.
     items = models.JSONField(default=list, blank=True)
     term = models.CharField(max_length=300, blank=True)
+    # Lower-case tag names from the notes (`#tag` and front-matter tags), e.g. ["aws", "exam"].
+    tags = models.JSONField(default=list, blank=True)
     # A simulation spec shown under the answer (from a ```sim block or linked automatically).
     sim = models.JSONField(null=True, blank=True)
     source_line = models.PositiveIntegerField(default=0)

@@ -70,14 +70,23 @@ User = AbstractBaseUser
 
 @dataclass(frozen=True)
 class Scope:
-    """What is being studied: everything, one deck, or one topic with its subtopics."""
+    """What is being studied: everything, one deck, or one topic with its subtopics; and, for
+    custom study (`quiz.custom_study`), reviews due up to `ahead_days` ahead or a chosen set of
+    cards (`card_ids`, each shown once since `started`)."""
 
     deck: Deck | None = None
     topic: Topic | None = None
     topic_ids: tuple[int, ...] = ()
+    ahead_days: int = 0
+    card_ids: tuple[int, ...] = ()
+    started: datetime | None = None
 
     @property
-    def key(self) -> str:
+    def is_custom(self) -> bool:
+        return bool(self.ahead_days or self.card_ids)
+
+    @property
+    def base_key(self) -> str:
         if self.topic is not None:
             return f"topic:{self.topic.pk}"
         if self.deck is not None:
@@ -85,7 +94,19 @@ class Scope:
         return "all"
 
     @property
+    def key(self) -> str:
+        if self.is_custom:
+            from quiz import custom_study
+
+            return custom_study.scope_key(self)
+        return self.base_key
+
+    @property
     def title(self) -> str:
+        if self.is_custom:
+            from quiz import custom_study
+
+            return custom_study.scope_title(self)
         if self.topic is not None:
             return self.topic.title
         if self.deck is not None:
@@ -109,6 +130,10 @@ def scope_from_key(key: str) -> Scope:
     """ "all", "deck:ID" or "topic:ID" → Scope. Raises Deck/Topic.DoesNotExist or ValueError."""
     if not key or key == "all":
         return Scope()
+    if key.startswith(("ahead:", "cards:")):
+        from quiz import custom_study
+
+        return custom_study.scope_from_key(key)
     kind, _, raw_id = key.partition(":")
     if kind == "deck":
         deck_id = int(raw_id)
@@ -509,6 +534,10 @@ def next_card(
     """The card to show next and what is left: learning due now first, then reviews due today
     and new cards (notes order) interleaved, then learning due within LEARN_AHEAD."""
     profile = profile or profile_for(user)
+    if scope.is_custom:
+        from quiz import custom_study
+
+        return custom_study.next_card(user=user, scope=scope, now=now, profile=profile)
     start, end = day_bounds(now=now, timezone=profile.timezone)
     today = today_counts(user=user, start=start)
 

@@ -1,0 +1,378 @@
+"""The card browser: find cards by text and by the learner's memory of them, and act on them.
+
+Cards are shared content; what a learner sees about a card (state, due date, history) is always
+their own. Full-text search runs in the database (`quiz.search_index`): FTS5 on SQLite, a GIN
+indexed tsvector on PostgreSQL. Filters and sorts are plain SQL over the learner's CardState rows,
+joined to the cards by the unique (user, card) index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+)
+from django.db.models.expressions import RawSQL
+
+from quiz import search, search_index, study
+from quiz.models import Card, CardState, ExamQuestion, Review, StudyProfile, Topic
+from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW, format_interval, retrievability
+
+User = AbstractBaseUser
+
+STATES = {
+    "new": "New",
+    "learning": "Learning",
+    "review": "Review",
+    "relearning": "Relearning",
+    "suspended": "Suspended",
+    "buried": "Buried",
+    "leech": "Leech",
+    "retired": "Retired",
+}
+# Sort key → the column, for the learner's state of each card. Cards never studied have no
+# state; they sort after every studied card whichever way the column runs.
+SORTS = {
+    "order": "Notes order",
+    "due": "Due",
+    "lapses": "Lapses",
+    "difficulty": "Difficulty",
+    "stability": "Stability",
+    "last": "Last answer",
+}
+_SORT_COLUMNS = {
+    "due": "mine__due",
+    "lapses": "mine__lapses",
+    "difficulty": "mine__difficulty",
+    "stability": "mine__stability",
+    "last": "mine__last_review",
+}
+PAGE_SIZE = 50
+# Counting every match of a broad search would cost more than the page itself.
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class CardFilters:
+    """What the learner asked the browser for (validated by the view's form)."""
+
+    q: str = ""
+    deck_id: int | None = None
+    topic: Topic | None = None
+    kind: str = ""
+    tag: str = ""
+    state: str = ""
+    due_from: date | None = None
+    due_until: date | None = None
+    min_lapses: int | None = None
+    answered_today: bool = False
+    sort: str = "order"
+    descending: bool = False
+    # A fixed set of cards (the "study these now" selection), on top of everything else.
+    card_ids: tuple[int, ...] = field(default=())
+
+
+def _local_midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=study.zone(timezone))
+
+
+def text_match(q: str) -> RawSQL | None:
+    """A condition on the card table: its text matches the learner's query (None: no query).
+
+    Written as SQL because neither engine's full-text operator is in Django's portable ORM
+    (django.contrib.postgres has one for PostgreSQL only).
+    """
+    terms = search.parse_query(q)
+    if not terms:
+        return None
+    card = connection.ops.quote_name(Card._meta.db_table)
+    if connection.vendor == "postgresql":
+        sql = f"{card}.{search_index.SEARCH_COLUMN} @@ to_tsquery('english'::regconfig, %s)"
+        return RawSQL(sql, [search.tsquery(terms)], output_field=BooleanField())
+    sql = (
+        f"{card}.id IN (SELECT rowid FROM {search_index.FTS_TABLE}"
+        f" WHERE {search_index.FTS_TABLE} MATCH %s)"
+    )
+    return RawSQL(sql, [search.fts5_query(terms)], output_field=BooleanField())
+
+
+def has_tag(tag: str) -> RawSQL:
+    """A condition on the card table: `tag` is among the card's tags (a JSON list)."""
+    card = connection.ops.quote_name(Card._meta.db_table)
+    if connection.vendor == "postgresql":
+        return RawSQL(
+            f"{card}.tags @> jsonb_build_array(%s::text)", [tag], output_field=BooleanField()
+        )
+    return RawSQL(
+        f"EXISTS (SELECT 1 FROM json_each({card}.tags) WHERE json_each.value = %s)",
+        [tag],
+        output_field=BooleanField(),
+    )
+
+
+def search_cards(
+    *, user: User, filters: CardFilters, now: datetime, profile: StudyProfile
+) -> QuerySet[Card]:
+    """The cards matching `filters`, each annotated with this learner's state (`mine_*`)."""
+    cards = Card.objects.annotate(
+        mine=FilteredRelation("states", condition=Q(states__user=user))
+    ).select_related("deck", "topic")
+    if filters.state == "retired":
+        cards = cards.filter(status=Card.Status.RETIRED)
+    else:
+        cards = cards.filter(status=Card.Status.ACTIVE)
+    match = text_match(filters.q)
+    if match is not None:
+        cards = cards.filter(match)
+    if filters.card_ids:
+        cards = cards.filter(pk__in=filters.card_ids)
+    if filters.topic is not None:
+        cards = cards.filter(topic_id__in=study.scope_for(topic=filters.topic).topic_ids)
+    elif filters.deck_id is not None:
+        cards = cards.filter(deck_id=filters.deck_id)
+    if filters.kind:
+        cards = cards.filter(kind=filters.kind)
+    if filters.tag:
+        cards = cards.filter(has_tag(filters.tag))
+    cards = _filter_state(cards, filters.state, now=now)
+    if filters.due_from is not None:
+        cards = cards.filter(
+            mine__due__gte=_local_midnight(filters.due_from, profile.timezone), mine__state__gt=NEW
+        )
+    if filters.due_until is not None:
+        end = _local_midnight(filters.due_until + timedelta(days=1), profile.timezone)
+        cards = cards.filter(mine__due__lt=end, mine__state__gt=NEW)
+    if filters.min_lapses:
+        cards = cards.filter(mine__lapses__gte=filters.min_lapses)
+    if filters.answered_today:
+        start, _end = study.day_bounds(now=now, timezone=profile.timezone)
+        answered = Review.objects.filter(
+            user=user, card_id=OuterRef("pk"), reviewed_at__gte=start, undone=False
+        )
+        cards = cards.filter(Exists(answered))
+    cards = cards.annotate(
+        mine_id=F("mine__id"),
+        mine_state=F("mine__state"),
+        mine_due=F("mine__due"),
+        mine_stability=F("mine__stability"),
+        mine_difficulty=F("mine__difficulty"),
+        mine_lapses=F("mine__lapses"),
+        mine_reps=F("mine__reps"),
+        mine_last_review=F("mine__last_review"),
+        mine_suspended=F("mine__suspended"),
+        mine_buried_until=F("mine__buried_until"),
+        mine_is_leech=F("mine__is_leech"),
+    )
+    if filters.sort in _SORT_COLUMNS:
+        column = F(_SORT_COLUMNS[filters.sort])
+        key = column.desc(nulls_last=True) if filters.descending else column.asc(nulls_last=True)
+        return cards.order_by(key, "deck__title", "order", "pk")
+    if filters.descending:
+        return cards.order_by("-deck__title", "-order", "-pk")
+    return cards.order_by("deck__title", "order", "pk")
+
+
+def _filter_state(cards: QuerySet[Card], state: str, *, now: datetime) -> QuerySet[Card]:
+    if state == "new":
+        return cards.filter(Q(mine__id__isnull=True) | Q(mine__state=NEW))
+    if state in ("learning", "review", "relearning"):
+        value = {"learning": LEARNING, "review": REVIEW, "relearning": RELEARNING}[state]
+        return cards.filter(mine__state=value)
+    if state == "suspended":
+        return cards.filter(mine__suspended=True)
+    if state == "buried":
+        return cards.filter(mine__buried_until__gt=now)
+    if state == "leech":
+        return cards.filter(mine__is_leech=True)
+    return cards
+
+
+@dataclass
+class Page:
+    cards: list[Card]
+    number: int
+    has_next: bool
+    # How many cards match, counted up to COUNT_CAP (then "1000+").
+    count: int
+
+    @property
+    def count_text(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.count > COUNT_CAP else f"{self.count:,}"
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1 if self.cards else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + len(self.cards)
+
+
+def page_of(cards: QuerySet[Card], number: int) -> Page:
+    start = (number - 1) * PAGE_SIZE
+    rows = list(cards[start : start + PAGE_SIZE + 1])
+    if number == 1 and len(rows) <= PAGE_SIZE:
+        count = len(rows)  # the whole result is on this page: no second query
+    else:
+        count = cards.order_by().values("pk")[: COUNT_CAP + 1].count()
+    return Page(cards=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE, count=count)
+
+
+def state_label(card: Card, *, now: datetime) -> str:
+    """The learner's state of an annotated card (`search_cards`), as the browser shows it."""
+    if card.status == Card.Status.RETIRED:
+        return "Retired"
+    if card.mine_suspended:
+        return "Suspended"
+    if card.mine_buried_until is not None and card.mine_buried_until > now:
+        return "Buried"
+    state = card.mine_state if card.mine_state is not None else NEW
+    return {NEW: "New", LEARNING: "Learning", REVIEW: "Review", RELEARNING: "Relearning"}[state]
+
+
+# --- one card ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemoryFacts:
+    state: CardState | None
+    retrievability: float | None
+
+    @property
+    def retrievability_percent(self) -> int | None:
+        return None if self.retrievability is None else round(self.retrievability * 100)
+
+
+def memory_facts(*, user: User, card: Card, now: datetime, profile: StudyProfile) -> MemoryFacts:
+    state = CardState.objects.filter(user=user, card=card).first()
+    if state is None or state.state == NEW or state.stability is None:
+        return MemoryFacts(state=state, retrievability=None)
+    r = retrievability(study.memory_of(state), now=now, scheduler=study.scheduler_for(profile))
+    return MemoryFacts(state=state, retrievability=r)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    review: Review
+    # From this answer to the due date it set (None when it set none).
+    interval: timedelta | None
+
+    @property
+    def interval_text(self) -> str:
+        return format_interval(self.interval) if self.interval is not None else "—"
+
+    @property
+    def time_text(self) -> str:
+        ms = self.review.duration_ms
+        return "—" if ms is None else f"{ms / 1000:.1f} s"
+
+
+def history(*, user: User, card: Card) -> list[HistoryRow]:
+    """Every answer this learner gave the card, newest first, undone ones included (marked)."""
+    rows = []
+    reviews = Review.objects.filter(user=user, card=card).order_by("-reviewed_at", "-pk")
+    for row in reviews:
+        due = (row.state_after or {}).get("due")
+        interval = datetime.fromisoformat(due) - row.reviewed_at if due else None
+        rows.append(HistoryRow(review=row, interval=interval))
+    return rows
+
+
+def exam_questions(*, user: User, card: Card) -> QuerySet[ExamQuestion]:
+    """The questions this learner's exams made from the card, newest first."""
+    return (
+        ExamQuestion.objects.filter(card=card, attempt__user=user)
+        .select_related("attempt")
+        .order_by("-attempt__started_at", "position")
+    )
+
+
+# --- actions on cards ----------------------------------------------------------------------------
+
+ACTIONS = {
+    "suspend": "Suspend",
+    "unsuspend": "Unsuspend",
+    "bury": "Bury until tomorrow",
+    "reset": "Reset to new",
+}
+
+
+def apply_action(
+    *, user: User, action: str, card_ids: Iterable[int], now: datetime, profile: StudyProfile
+) -> int:
+    """Apply one browser action to the learner's state of each card; returns how many changed.
+
+    Suspending or burying a card never studied creates its state (as the study page does);
+    resetting keeps every review in the log and only puts the card back among the new ones.
+    Each change bumps the state's version, so a study page open on the same card goes stale.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    ids = sorted({int(pk) for pk in card_ids})
+    cards = {c.pk: c for c in Card.objects.filter(pk__in=ids, status=Card.Status.ACTIVE)}
+    changed = 0
+    with transaction.atomic():
+        if action in ("suspend", "bury"):
+            CardState.objects.bulk_create(
+                [
+                    CardState(user=user, card=c, deck_id=c.deck_id, topic_id=c.topic_id, due=now)
+                    for c in cards.values()
+                ],
+                ignore_conflicts=True,
+            )
+        states = CardState.objects.filter(user=user, card_id__in=list(cards))
+        if action == "suspend":
+            changed = states.filter(suspended=False).update(
+                suspended=True, version=F("version") + 1
+            )
+        elif action == "unsuspend":
+            for state in states.filter(suspended=True).select_related("card"):
+                changed += study.unsuspend(state=state)
+        elif action == "bury":
+            _start, end = study.day_bounds(now=now, timezone=profile.timezone)
+            changed = states.update(buried_until=end, version=F("version") + 1)
+        else:
+            changed = reset_to_new(user=user, states=states, now=now)
+    return changed
+
+
+def reset_to_new(*, user: User, states: QuerySet[CardState], now: datetime) -> int:
+    """Forget the learner's memory of these cards (they come back as new cards, in notes order).
+
+    The review log is untouched: history and statistics still show every answer given.
+    """
+    changed = 0
+    for state in states.select_related("card"):
+        fields: dict[str, Any] = dict(
+            state=NEW,
+            step=None,
+            stability=None,
+            difficulty=None,
+            due=now,
+            last_review=None,
+            reps=0,
+            lapses=0,
+            suspended=False,
+            buried_until=None,
+            is_leech=False,
+        )
+        updated = CardState.objects.filter(pk=state.pk, version=state.version).update(
+            version=state.version + 1, **fields
+        )
+        if updated:
+            changed += 1
+            # The new-card walk may have moved past this card; let it find it again.
+            study._rewind_new_cursor(user=user, card=state.card)
+    return changed

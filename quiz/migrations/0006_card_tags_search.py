@@ -1,0 +1,29 @@
+from django.db import migrations, models
+
+from quiz import search_index
+
+
+def install(apps, schema_editor):
+    search_index.install(schema_editor.connection)
+
+
+def uninstall(apps, schema_editor):
+    search_index.uninstall(schema_editor.connection)
+
+
+class Migration(migrations.Migration):
+    """Card tags, and the full-text index over card text (FTS5 on SQLite, a generated tsvector
+    column with a GIN index on PostgreSQL; see quiz.search_index)."""
+
+    dependencies = [
+        ("quiz", "0005_stats_summaries"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="card",
+            name="tags",
+            field=models.JSONField(blank=True, default=list),
+        ),
+        migrations.RunPython(install, uninstall),
+    ]
