@@ -128,11 +128,14 @@ def search_cards(
     """The cards matching `filters`, each annotated with this learner's state (`mine_*`)."""
     cards = Card.objects.annotate(
         mine=FilteredRelation("states", condition=Q(states__user=user))
-    ).select_related("deck", "topic")
-    if filters.state == "retired":
-        cards = cards.filter(status=Card.Status.RETIRED)
+    ).select_related("topic")
+    status = Card.Status.RETIRED if filters.state == "retired" else Card.Status.ACTIVE
+    if filters.sort in _SORT_COLUMNS:
+        cards = cards.filter(status=status)
     else:
-        cards = cards.filter(status=Card.Status.ACTIVE)
+        # A range of one value, not `=`: with `status = X` SQLite sorts every card of a deck to
+        # return notes order (it skip-scans the (deck, status, order) index only for a range).
+        cards = cards.filter(status__range=(status, status))
     match = text_match(filters.q)
     if match is not None:
         cards = cards.filter(match)
@@ -175,13 +178,17 @@ def search_cards(
         mine_buried_until=F("mine__buried_until"),
         mine_is_leech=F("mine__is_leech"),
     )
+    # Notes order is (deck, order). `status` is fixed by the filter above, so sorting on it
+    # changes nothing, but it makes the ORDER BY the (deck, status, order) index's own order:
+    # the first page is read from the index instead of sorting every card.
+    notes_order = ["deck_id", "status", "order", "pk"]
     if filters.sort in _SORT_COLUMNS:
         column = F(_SORT_COLUMNS[filters.sort])
         key = column.desc(nulls_last=True) if filters.descending else column.asc(nulls_last=True)
-        return cards.order_by(key, "deck__title", "order", "pk")
+        return cards.order_by(key, *notes_order)
     if filters.descending:
-        return cards.order_by("-deck__title", "-order", "-pk")
-    return cards.order_by("deck__title", "order", "pk")
+        return cards.order_by(*(f"-{name}" for name in notes_order))
+    return cards.order_by(*notes_order)
 
 
 def _filter_state(cards: QuerySet[Card], state: str, *, now: datetime) -> QuerySet[Card]:
@@ -220,14 +227,81 @@ class Page:
         return (self.number - 1) * PAGE_SIZE + len(self.cards)
 
 
+# What a results row shows: the card's long text and the topic's notes stay in the database.
+LIST_FIELDS = (
+    "deck_id",
+    "topic_id",
+    "kind",
+    "prompt_md",
+    "tags",
+    "status",
+    "order",
+    "topic__title",
+)
+
+
 def page_of(cards: QuerySet[Card], number: int) -> Page:
     start = (number - 1) * PAGE_SIZE
-    rows = list(cards[start : start + PAGE_SIZE + 1])
+    rows = list(cards.only(*LIST_FIELDS)[start : start + PAGE_SIZE + 1])
     if number == 1 and len(rows) <= PAGE_SIZE:
         count = len(rows)  # the whole result is on this page: no second query
     else:
         count = cards.order_by().values("pk")[: COUNT_CAP + 1].count()
     return Page(cards=rows[:PAGE_SIZE], number=number, has_next=len(rows) > PAGE_SIZE, count=count)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One result as the table shows it, formatted here once: a page is 50 rows of ten cells,
+    and formatting them in the template cost more than the search itself."""
+
+    pk: int
+    prompt: str
+    topic: str
+    kind: str
+    tags: list[str]
+    state: str
+    is_leech: bool
+    due: str
+    lapses: str
+    difficulty: str
+    stability: str
+    last: str
+
+
+_KIND_LABELS = dict(Card.Kind.choices)
+PROMPT_CHARS = 140
+
+
+def _day(value: datetime | None, tz: Any) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d") if value is not None else "—"
+
+
+def rows_of(cards: list[Card], *, now: datetime, timezone: str) -> list[Row]:
+    tz = study.zone(timezone)
+    rows = []
+    for card in cards:
+        studied = card.mine_state is not None and card.mine_state != NEW
+        prompt = " ".join(card.prompt_md.split())
+        if len(prompt) > PROMPT_CHARS:
+            prompt = prompt[: PROMPT_CHARS - 1].rstrip() + "…"
+        rows.append(
+            Row(
+                pk=card.pk,
+                prompt=prompt,
+                topic=card.topic.title,
+                kind=_KIND_LABELS.get(card.kind, card.kind),
+                tags=card.tags or [],
+                state=state_label(card, now=now),
+                is_leech=bool(card.mine_is_leech),
+                due=_day(card.mine_due, tz) if studied else "—",
+                lapses=str(card.mine_lapses) if card.mine_lapses is not None else "—",
+                difficulty=f"{card.mine_difficulty:.1f}" if card.mine_difficulty else "—",
+                stability=f"{card.mine_stability:.1f} d" if card.mine_stability else "—",
+                last=_day(card.mine_last_review, tz),
+            )
+        )
+    return rows
 
 
 def state_label(card: Card, *, now: datetime) -> str:

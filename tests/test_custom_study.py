@@ -130,8 +130,8 @@ def test_cram_a_topic_a_search_and_chosen_cards(client, user, topic) -> None:
     assert client.get(f"/study/cram/?topic={topic.pk}").context["total"] == 2
     assert client.get("/study/cram/?q=second").context["card"] == b
     response = client.get(f"/study/cram/?cards={c.pk}.{a.pk}")
-    # Decks by title, then notes order: "Other" before "Streaming".
-    assert response.context["total"] == 2 and response.context["card"] == c
+    # Decks in the order they were imported, then notes order.
+    assert response.context["total"] == 2 and response.context["card"] == a
     assert client.get("/study/cram/?cards=1.x").status_code == 404
     assert client.get("/study/cram/?lapses=-3").status_code == 400
 

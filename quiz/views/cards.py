@@ -119,22 +119,49 @@ def _sort_links(params: QueryDict, filters: browser.CardFilters) -> dict[str, di
     return links
 
 
+_SELECTS = (
+    ("deck", "Deck"),
+    ("kind", "Kind"),
+    ("state", "State"),
+    ("sort", "Sort by"),
+    ("dir", "Order"),
+)
+
+
+def _selects(form: CardSearchForm) -> list[dict[str, Any]]:
+    """The filter drop-downs as plain data: Django's widget templates cost more to render
+    than the whole results table."""
+    selects = []
+    for name, label in _SELECTS:
+        field = form.fields[name]
+        current = str(form.data.get(name, ""))
+        if isinstance(field, forms.ModelChoiceField):
+            choices = [("", field.empty_label), *((d.pk, d.title) for d in field.queryset)]
+        else:
+            choices = list(field.choices)
+        options = [(value, text, str(value) == current) for value, text in choices]
+        selects.append({"name": name, "label": label, "options": options})
+    return selects
+
+
 @require_GET
 @login_required
 def card_list(request: HttpRequest) -> HttpResponse:
     form = CardSearchForm(request.GET)
     now = timezone.now()
     context: dict[str, Any] = {"form": form, "page": None, "now": now}
+    if not request.htmx or request.htmx.boosted:
+        context["selects"] = _selects(form)
     if form.is_valid():
         filters = form.filters()
         profile = study.profile_for(request.user)
         cards = browser.search_cards(user=request.user, filters=filters, now=now, profile=profile)
         page = browser.page_of(cards, form.cleaned_data.get("page") or 1)
-        for card in page.cards:
-            card.state_label = browser.state_label(card, now=now)
         context.update(
             filters=filters,
             page=page,
+            rows=browser.rows_of(page.cards, now=now, timezone=profile.timezone),
+            card_url=reverse("card_list"),
             sort_links=_sort_links(request.GET, filters),
             prev_url="?" + _query(request.GET, page=page.number - 1) if page.number > 1 else "",
             next_url="?" + _query(request.GET, page=page.number + 1) if page.has_next else "",
