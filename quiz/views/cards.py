@@ -200,7 +200,7 @@ def card_list(request: HttpRequest) -> HttpResponse:
         filters = form.filters()
         profile = study.profile_for(request.user)
         cards = browser.search_cards(user=request.user, filters=filters, now=now, profile=profile)
-        page = browser.page_of(cards, form.cleaned_data.get("page") or 1)
+        page = browser.page_of(cards, form.cleaned_data.get("page") or 1, user=request.user)
         context.update(
             filters=filters,
             page=page,
