@@ -108,20 +108,6 @@ def text_match(q: str) -> RawSQL | None:
     return RawSQL(sql, [search.fts5_query(terms)], output_field=BooleanField())
 
 
-def has_tag(tag: str) -> RawSQL:
-    """A condition on the card table: `tag` is among the card's tags (a JSON list)."""
-    card = connection.ops.quote_name(Card._meta.db_table)
-    if connection.vendor == "postgresql":
-        return RawSQL(
-            f"{card}.tags @> jsonb_build_array(%s::text)", [tag], output_field=BooleanField()
-        )
-    return RawSQL(
-        f"EXISTS (SELECT 1 FROM json_each({card}.tags) WHERE json_each.value = %s)",
-        [tag],
-        output_field=BooleanField(),
-    )
-
-
 def search_cards(
     *, user: User, filters: CardFilters, now: datetime, profile: StudyProfile
 ) -> QuerySet[Card]:
@@ -146,7 +132,7 @@ def search_cards(
     if filters.kind:
         cards = cards.filter(kind=filters.kind)
     if filters.tag:
-        cards = cards.filter(has_tag(filters.tag))
+        cards = cards.filter(tags__has_tag=filters.tag)
     cards = _filter_state(cards, filters.state, now=now)
     if filters.due_from is not None:
         cards = cards.filter(

@@ -27,7 +27,7 @@ from django.db.models import Q
 
 from quiz import study
 from quiz.models import Card, CardState, Review, StudyProfile
-from quiz.scheduling import AGAIN, LEARNING, NEW, RELEARNING, Memory
+from quiz.scheduling import AGAIN, LEARNING, NEW, RELEARNING, REVIEW
 
 User = AbstractBaseUser
 MAX_AHEAD_DAYS = 365
@@ -47,8 +47,18 @@ def selection_scope(card_ids: list[int], *, started: datetime) -> study.Scope:
     return study.Scope(card_ids=tuple(dict.fromkeys(card_ids)), started=started)
 
 
+def tag_scope(base: study.Scope, tag: str) -> study.Scope:
+    tag = tag.strip().lstrip("#").casefold()
+    if not tag or ":" in tag or len(tag) > 100:
+        raise ValueError(f"not a tag: {tag!r}")
+    return replace(base, tag=tag)
+
+
 def scope_key(scope: study.Scope) -> str:
-    """What the study page's forms carry: "ahead:DAYS:<base key>" or "cards:MS:1.2.3"."""
+    """What the study page's forms carry: "ahead:DAYS:<base key>", "cards:MS:1.2.3" or
+    "tag:TAG:<base key>"."""
+    if scope.tag:
+        return f"tag:{scope.tag}:{scope.base_key}"
     if scope.card_ids:
         started_ms = int(scope.started.timestamp() * 1000) if scope.started else 0
         return f"cards:{started_ms}:" + ".".join(str(pk) for pk in scope.card_ids)
@@ -56,6 +66,8 @@ def scope_key(scope: study.Scope) -> str:
 
 
 def scope_title(scope: study.Scope) -> str:
+    if scope.tag:
+        return f"#{scope.tag} · {replace(scope, tag='').title}"
     if scope.card_ids:
         n = len(scope.card_ids)
         return f"{n} chosen card{'s'[: n != 1]}"
@@ -66,6 +78,9 @@ def scope_title(scope: study.Scope) -> str:
 def scope_from_key(key: str) -> study.Scope:
     """The inverse of `scope_key`. Raises ValueError (or Deck/Topic.DoesNotExist)."""
     kind, _, rest = key.partition(":")
+    if kind == "tag":
+        tag, _, base = rest.partition(":")
+        return tag_scope(study.scope_from_key(base), tag)
     if kind == "ahead":
         days, _, base = rest.partition(":")
         return ahead_scope(study.scope_from_key(base), int(days))
@@ -85,6 +100,8 @@ def next_card(
     today = study.today_counts(user=user, start=start)
     if scope.card_ids:
         return _next_chosen(user=user, scope=scope, now=now, reviewed_today=today.total)
+    if scope.tag:
+        return _next_tagged(user=user, scope=scope, now=now, profile=profile, today=today, end=end)
     learning = sorted(
         study._learning_due(user=user, scope=scope, now=now, until=now + study.LEARN_AHEAD),
         key=lambda row: row[1],
@@ -161,12 +178,7 @@ def _next_chosen(
     pick = (due_now or waiting or [card_id for _due, card_id in learning] or [None])[0]
     shown = None
     if pick is not None:
-        state = states.get(pick)
-        if state is not None:
-            shown = _shown_state(state.pk)
-        else:
-            card = study.load_card(pick)
-            shown = study.Shown(card=card, memory=Memory(), reps=0, version=0, is_new=True)
+        shown = _shown_card(user=user, card_id=pick)
     return study.Queue(
         shown=shown,
         learning=len(learning),
@@ -174,6 +186,77 @@ def _next_chosen(
         new=new,
         reviewed_today=reviewed_today,
     )
+
+
+def _next_tagged(
+    *,
+    user: User,
+    scope: study.Scope,
+    now: datetime,
+    profile: StudyProfile,
+    today: study.TodayCounts,
+    end: datetime,
+) -> study.Queue:
+    """The day's queue (learning, due reviews, new cards within the daily limits) for only the
+    cards tagged `scope.tag`, in the deck or topic of the scope if any."""
+    tagged = Card.objects.filter(status=Card.Status.ACTIVE, tags__has_tag=scope.tag)
+    if scope.topic is not None:
+        tagged = tagged.filter(topic_id__in=scope.topic_ids)
+    elif scope.deck is not None:
+        tagged = tagged.filter(deck_id=scope.deck.pk)
+    states = study._available_states(user=user, scope=study.Scope(), now=now).filter(
+        card_id__in=tagged.values("pk")
+    )
+    learning = list(
+        states.filter(state__in=(LEARNING, RELEARNING), due__lte=now + study.LEARN_AHEAD)
+        .order_by("due")
+        .values_list("pk", "due")
+    )
+    review_room = min(study.QUEUE_COUNT_CAP, max(0, profile.max_reviews_per_day - today.reviews))
+    reviews = list(
+        states.filter(state=REVIEW, due__lt=end)
+        .order_by("due")
+        .values_list("pk", flat=True)[:review_room]
+    )
+    new_room = min(study.QUEUE_COUNT_CAP, max(0, profile.new_per_day - today.new))
+    studied_or_hidden = CardState.objects.filter(user=user).filter(
+        Q(state__gt=NEW) | Q(suspended=True) | Q(buried_until__gt=now)
+    )
+    new_cards = list(
+        tagged.exclude(pk__in=studied_or_hidden.values("card_id"))
+        .order_by("deck_id", "order", "pk")
+        .values_list("pk", flat=True)[:new_room]
+    )
+    learning_now = [pk for pk, due in learning if due <= now]
+    shown = None
+    if learning_now:
+        shown = _shown_state(learning_now[0])
+    elif reviews and (not new_cards or not _new_turn(profile, today, len(reviews))):
+        shown = _shown_state(reviews[0])
+    elif new_cards:
+        shown = _shown_card(user=user, card_id=new_cards[0])
+    elif learning:
+        shown = _shown_state(learning[0][0])
+    return study.Queue(
+        shown=shown,
+        learning=len(learning),
+        reviews=len(reviews),
+        new=len(new_cards),
+        reviewed_today=today.total,
+    )
+
+
+def _new_turn(profile: StudyProfile, today: study.TodayCounts, reviews_left: int) -> bool:
+    """The daily queue's interleaving: a new card while the share of today's new cards shown
+    is no ahead of the share of reviews done."""
+    new_share = today.new / max(1, profile.new_per_day)
+    return new_share <= today.reviews / (today.reviews + reviews_left)
+
+
+def _shown_card(*, user: User, card_id: int) -> study.Shown:
+    """A card as shown for its next answer, whether or not the learner has a state for it."""
+    card = study.load_card(card_id)
+    return study.shown_for(user=user, card=card)
 
 
 # --- previews (cram, again today) ----------------------------------------------------------------

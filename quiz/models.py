@@ -21,6 +21,24 @@ def breadcrumb(deck_title: str, topic_path: str) -> str:
     return f"{deck_title}{TOPIC_SEPARATOR}{topic_path}"
 
 
+@models.JSONField.register_lookup
+class HasTag(models.Lookup):
+    """`tags__has_tag="aws"`: the JSON list holds that string. Django's `contains` does not
+    work on SQLite, and this asks each database in its own words."""
+
+    lookup_name = "has_tag"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            return f"{lhs} @> jsonb_build_array(%s::text)", [*params, str(self.rhs)]
+        return (
+            f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = %s)",
+            [*params, str(self.rhs)],
+        )
+
+
 class Deck(models.Model):
     """One notes file."""
 

@@ -71,8 +71,8 @@ User = AbstractBaseUser
 @dataclass(frozen=True)
 class Scope:
     """What is being studied: everything, one deck, or one topic with its subtopics; and, for
-    custom study (`quiz.custom_study`), reviews due up to `ahead_days` ahead or a chosen set of
-    cards (`card_ids`, each shown once since `started`)."""
+    custom study (`quiz.custom_study`), reviews due up to `ahead_days` ahead, a chosen set of
+    cards (`card_ids`, each shown once since `started`), or only the cards tagged `tag`."""
 
     deck: Deck | None = None
     topic: Topic | None = None
@@ -80,10 +80,11 @@ class Scope:
     ahead_days: int = 0
     card_ids: tuple[int, ...] = ()
     started: datetime | None = None
+    tag: str = ""
 
     @property
     def is_custom(self) -> bool:
-        return bool(self.ahead_days or self.card_ids)
+        return bool(self.ahead_days or self.card_ids or self.tag)
 
     @property
     def base_key(self) -> str:
@@ -130,7 +131,7 @@ def scope_from_key(key: str) -> Scope:
     """ "all", "deck:ID" or "topic:ID" → Scope. Raises Deck/Topic.DoesNotExist or ValueError."""
     if not key or key == "all":
         return Scope()
-    if key.startswith(("ahead:", "cards:")):
+    if key.startswith(("ahead:", "cards:", "tag:")):
         from quiz import custom_study
 
         return custom_study.scope_from_key(key)

@@ -38,6 +38,7 @@ urlpatterns = [
     path("study/deck/<slug:slug>/", study.study_page, name="study_deck"),
     path("study/topic/<int:topic_id>/", study.study_page, name="study_topic"),
     path("study/ahead/", custom_study.study_ahead, name="study_ahead"),
+    path("study/tag/<str:tag>/", custom_study.study_tag, name="study_tag"),
     path("study/chosen/", custom_study.study_chosen, name="study_chosen"),
     path("study/cram/", custom_study.cram, name="cram"),
     path("study/again-today/", custom_study.again_today, name="again_today"),

@@ -251,3 +251,72 @@ def test_custom_study_buttons_on_deck_topic_and_browser_pages(client, user, topi
         assert 'href="/study/cram/' in html, url
         assert 'href="/study/again-today/"' in html, url
         assert 'action="/study/ahead/"' in html, url
+
+
+# --- tags -------------------------------------------------------------------------------------
+
+
+def test_study_by_tag_keeps_to_the_tagged_cards_and_the_daily_limits(client, user, topic):
+    login(client, user)
+    StudyProfile.objects.create(user=user, new_per_day=2)
+    tagged = [make_card(topic, f"Tagged {i}?", tags=["exam", "aws"]) for i in range(3)]
+    make_card(topic, "Untagged?")
+    due = make_card(topic, "Tagged and due?", tags=["exam"])
+    review_state(user, due, due_in_days=-1)
+    not_due = make_card(topic, "Tagged, not due?", tags=["exam"])
+    review_state(user, not_due, due_in_days=9)
+    page = client.get(f"/study/tag/exam/?deck={topic.deck.slug}")
+    queue = page.context["queue"]
+    assert (queue.reviews, queue.new) == (1, 2)  # two new cards a day
+    assert "#exam" in page.content.decode()
+    scope = re.search(r'name="scope" value="([^"]+)"', page.content.decode())[1]
+    assert scope.startswith("tag:exam:deck:")
+    seen = []
+    for _ in range(6):
+        card_id = shown_card_id(page)
+        if card_id is None:
+            break
+        seen.append(card_id)
+        state = CardState.objects.filter(user=user, card_id=card_id).first()
+        page = client.post(
+            "/study/answer/",
+            {
+                "card": card_id,
+                "rating": 4,
+                "version": state.version if state else 0,
+                "scope": scope,
+            },
+            HTTP_HX_REQUEST="true",
+        )
+    assert set(seen) == {due.pk, tagged[0].pk, tagged[1].pk}
+    assert client.get("/study/tag/exam/").context["queue"].shown is None
+    assert client.get("/study/tag/a:b/").status_code == 400
+
+
+def test_exams_can_be_drawn_from_a_tag(client, user) -> None:
+    from tests.factory import make_exam_bank
+
+    login(client, user)
+    bank = make_exam_bank()
+    for card in bank.cards[:4]:
+        card.tags = ["windows"]
+        card.save()
+    response = client.post(
+        "/exams/start/",
+        {
+            "deck": bank.deck.slug,
+            "mode": "practice",
+            "count": 4,
+            "pass_mark": 72,
+            "tag": "#Windows",
+        },
+    )
+    assert response.status_code == 302
+    attempt = user.exam_attempts.get()
+    assert {q.card_id for q in attempt.questions.all()} == {c.pk for c in bank.cards[:4]}
+    response = client.post(
+        "/exams/start/",
+        {"deck": bank.deck.slug, "mode": "exam", "count": 5, "pass_mark": 72, "tag": "windows"},
+    )
+    assert response.status_code == 400
+    assert "tagged #windows" in response.content.decode()

@@ -42,19 +42,37 @@ def _base_scope(params: QueryDict) -> study.Scope:
 
 def custom_url(scope: study.Scope, **params: Any) -> str:
     """The page of a custom scope (with the study page's own parameters, e.g. `since`)."""
-    if scope.card_ids:
+    if scope.tag:
+        url = reverse("study_tag", args=[scope.tag])
+        params = {**_base_params(scope), **params}
+    elif scope.card_ids:
         url = reverse("study_chosen")
         started = int(scope.started.timestamp() * 1000) if scope.started else None
         params = {"cards": ".".join(map(str, scope.card_ids)), "started": started, **params}
     else:
         url = reverse("study_ahead")
-        params = {"days": scope.ahead_days, **params}
-        if scope.topic is not None:
-            params["topic"] = scope.topic.pk
-        elif scope.deck is not None:
-            params["deck"] = scope.deck.slug
+        params = {"days": scope.ahead_days, **_base_params(scope), **params}
     params = {k: v for k, v in params.items() if v not in (None, "")}
     return f"{url}?{urlencode(params)}"
+
+
+def _base_params(scope: study.Scope) -> dict[str, Any]:
+    if scope.topic is not None:
+        return {"topic": scope.topic.pk}
+    if scope.deck is not None:
+        return {"deck": scope.deck.slug}
+    return {}
+
+
+@require_GET
+@login_required
+def study_tag(request: HttpRequest, tag: str) -> HttpResponse:
+    """The day's queue for the cards tagged `tag` (in a deck or topic, if given)."""
+    try:
+        scope = custom_study.tag_scope(_base_scope(request.GET), tag)
+    except ValueError:
+        return HttpResponseBadRequest("That is not a tag.")
+    return study_views.study_in_scope(request, scope)
 
 
 @require_GET
