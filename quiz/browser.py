@@ -108,6 +108,23 @@ def text_match(q: str) -> RawSQL | None:
     return RawSQL(sql, [search.fts5_query(terms)], output_field=BooleanField())
 
 
+def tag_counts(*, deck_id: int | None = None) -> list[tuple[str, int]]:
+    """Each tag on active cards (of one deck, if given) with how many cards carry it."""
+    card = connection.ops.quote_name(Card._meta.db_table)
+    if connection.vendor == "postgresql":
+        each = f"jsonb_array_elements_text({card}.tags) AS t(value)"
+    else:
+        each = f"json_each({card}.tags) AS t"
+    sql = f"SELECT t.value, COUNT(*) FROM {card}, {each} WHERE {card}.status = %s"
+    params: list[Any] = [Card.Status.ACTIVE.value]
+    if deck_id is not None:
+        sql += f" AND {card}.deck_id = %s"
+        params.append(deck_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " GROUP BY t.value ORDER BY t.value", params)
+        return [(str(tag), count) for tag, count in cursor.fetchall()]
+
+
 def search_cards(
     *, user: User, filters: CardFilters, now: datetime, profile: StudyProfile
 ) -> QuerySet[Card]:

@@ -444,3 +444,16 @@ def test_browser_page_is_a_bounded_number_of_queries(
     with django_assert_max_num_queries(8):
         response = client.get("/cards/", {"q": "window", "sort": "due"})
     assert response.status_code == 200
+
+
+def test_tags_are_listed_on_the_deck_page_with_study_and_browse_links(client, user, bank) -> None:
+    login(client, user)
+    make_card(bank["durability"].topic, "Another?", "Yes", tags=["exam", "s3"])
+    storage = bank["durability"].deck
+    assert browser.tag_counts(deck_id=storage.pk) == [("exam", 2), ("s3", 1)]
+    assert browser.tag_counts(deck_id=bank["shard"].deck_id) == []
+    html = client.get(f"/decks/{storage.slug}/").content.decode()
+    assert f'href="/study/tag/exam/?deck={storage.slug}"' in html
+    assert f'href="/cards/?deck={storage.pk}&amp;tag=s3"' in html
+    browse = client.get("/cards/", {"tag": "exam"}).content.decode()
+    assert 'href="/study/tag/exam/"' in browse
