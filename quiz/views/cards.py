@@ -209,6 +209,7 @@ def card_list(request: HttpRequest) -> HttpResponse:
             prev_url="?" + _query(request.GET, page=page.number - 1) if page.number > 1 else "",
             next_url="?" + _query(request.GET, page=page.number + 1) if page.has_next else "",
             query=_query(request.GET, page=None),
+            no_topic_url="?" + _query(request.GET, topic=None, page=None),
             here=request.get_full_path(),
             actions=browser.ACTIONS,
         )
