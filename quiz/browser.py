@@ -17,12 +17,14 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
+    Count,
     Exists,
     F,
     FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
+    Window,
 )
 from django.db.models.expressions import RawSQL
 
@@ -128,7 +130,8 @@ def tag_counts(*, deck_id: int | None = None) -> list[tuple[str, int]]:
 def search_cards(
     *, user: User, filters: CardFilters, now: datetime, profile: StudyProfile
 ) -> QuerySet[Card]:
-    """The cards matching `filters`, each annotated with this learner's state (`mine_*`)."""
+    """The cards matching `filters`, with this learner's state joined as `mine` (`page_of` reads
+    it as `mine_*` values for the page's rows only)."""
     cards = Card.objects.annotate(mine=_mine(user)).select_related("topic")
     status = Card.Status.RETIRED if filters.state == "retired" else Card.Status.ACTIVE
     if filters.sort in _SORT_COLUMNS:
@@ -166,7 +169,6 @@ def search_cards(
             user=user, card_id=OuterRef("pk"), reviewed_at__gte=start, undone=False
         )
         cards = cards.filter(Exists(answered))
-    cards = _with_state(cards)
     # Notes order is (deck, order). `status` is fixed by the filter above, so sorting on it
     # changes nothing, but it makes the ORDER BY the (deck, status, order) index's own order:
     # the first page is read from the index instead of sorting every card.
@@ -250,19 +252,29 @@ LIST_FIELDS = (
 )
 
 
-def page_of(cards: QuerySet[Card], number: int, *, user: User) -> Page:
+def page_of(cards: QuerySet[Card], number: int, *, user: User, counted: bool = False) -> Page:
     """One page of `cards`, in two steps: the page's ids first, then those cards' rows.
 
     Sorting only ids lets the database skip the learner's state and the topic for every match
     that is not on the page (SQLite drops a LEFT JOIN nothing reads), and keeps the sort's rows
     narrow: a search matching thousands of cards reads their text only for the page.
+    `counted`: the query sorts every match anyway (a text search), so the count comes with it.
     """
     start = (number - 1) * PAGE_SIZE
-    ids = list(cards.values_list("pk", flat=True)[start : start + PAGE_SIZE + 1])
-    if number == 1 and len(ids) <= PAGE_SIZE:
-        count = len(ids)  # the whole result is on this page: no counting query
+    end = start + PAGE_SIZE + 1
+    count: int | None = None
+    if counted:
+        # Every match is sorted for the page anyway: count them in the same pass.
+        rows = list(cards.annotate(total=Window(Count("pk"))).values_list("pk", "total")[start:end])
+        ids = [pk for pk, _total in rows]
+        count = rows[0][1] if rows else None
     else:
-        count = cards.order_by().values("pk")[: COUNT_CAP + 1].count()
+        ids = list(cards.values_list("pk", flat=True)[start:end])
+    if count is None:
+        if number == 1 and len(ids) <= PAGE_SIZE:
+            count = len(ids)  # the whole result is on this page: no counting query
+        else:
+            count = cards.order_by().values("pk")[: COUNT_CAP + 1].count()
     shown = ids[:PAGE_SIZE]
     # The rows by id alone: every filter was applied when the ids were chosen.
     rows = Card.objects.filter(pk__in=shown).annotate(mine=_mine(user)).select_related("topic")

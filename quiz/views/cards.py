@@ -200,7 +200,9 @@ def card_list(request: HttpRequest) -> HttpResponse:
         filters = form.filters()
         profile = study.profile_for(request.user)
         cards = browser.search_cards(user=request.user, filters=filters, now=now, profile=profile)
-        page = browser.page_of(cards, form.cleaned_data.get("page") or 1, user=request.user)
+        page = browser.page_of(
+            cards, form.cleaned_data.get("page") or 1, user=request.user, counted=bool(filters.q)
+        )
         context.update(
             filters=filters,
             page=page,
