@@ -117,13 +117,14 @@ def tag_counts(*, deck_id: int | None = None) -> list[tuple[str, int]]:
         each = f"jsonb_array_elements_text({card}.tags) AS t(value)"
     else:
         each = f"json_each({card}.tags) AS t"
-    sql = f"SELECT t.value, COUNT(*) FROM {card}, {each} WHERE {card}.status = %s"
+    # Notes may write one tag in several cases: count them together, show one spelling.
+    sql = f"SELECT MIN(t.value), COUNT(*) FROM {card}, {each} WHERE {card}.status = %s"
     params: list[Any] = [Card.Status.ACTIVE.value]
     if deck_id is not None:
         sql += f" AND {card}.deck_id = %s"
         params.append(deck_id)
     with connection.cursor() as cursor:
-        cursor.execute(sql + " GROUP BY t.value ORDER BY t.value", params)
+        cursor.execute(sql + " GROUP BY lower(t.value) ORDER BY lower(t.value)", params)
         return [(str(tag), count) for tag, count in cursor.fetchall()]
 
 

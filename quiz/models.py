@@ -23,8 +23,8 @@ def breadcrumb(deck_title: str, topic_path: str) -> str:
 
 @models.JSONField.register_lookup
 class HasTag(models.Lookup):
-    """`tags__has_tag="aws"`: the JSON list holds that string. Django's `contains` does not
-    work on SQLite, and this asks each database in its own words."""
+    """`tags__has_tag="aws"`: the JSON list holds that string, in any case (notes write `#AWS`
+    and `#aws` alike). Django's `contains` does not work on SQLite; this is one EXISTS on both."""
 
     lookup_name = "has_tag"
     prepare_rhs = False
@@ -32,9 +32,11 @@ class HasTag(models.Lookup):
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
         lhs, params = self.process_lhs(compiler, connection)
         if connection.vendor == "postgresql":
-            return f"{lhs} @> jsonb_build_array(%s::text)", [*params, str(self.rhs)]
+            each = f"jsonb_array_elements_text({lhs}) AS t(value)"
+        else:
+            each = f"json_each({lhs}) AS t"
         return (
-            f"EXISTS (SELECT 1 FROM json_each({lhs}) WHERE json_each.value = %s)",
+            f"EXISTS (SELECT 1 FROM {each} WHERE lower(t.value) = lower(%s))",
             [*params, str(self.rhs)],
         )
 
@@ -50,6 +52,9 @@ class Deck(models.Model):
     content_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     imported_at = models.DateTimeField(null=True, blank=True)
+    # From the notes' front matter (`tags:`, `aliases:`), as the notes last gave them.
+    tags = models.JSONField(default=list, blank=True)
+    aliases = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["title"]
@@ -127,7 +132,7 @@ class Card(models.Model):
     # List cards: the items to recall; definition cards: the term. Exams draw on them.
     items = models.JSONField(default=list, blank=True)
     term = models.CharField(max_length=300, blank=True)
-    # Lower-case tag names from the notes (`#tag` and front-matter tags), e.g. ["aws", "exam"].
+    # `#tags` from the card's text, its headings and the notes' front matter, in order.
     tags = models.JSONField(default=list, blank=True)
     # A simulation spec shown under the answer (from a ```sim block or linked automatically).
     sim = models.JSONField(null=True, blank=True)
