@@ -19,39 +19,21 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import statistics
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quiz.settings")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use")
-# Keep the database connection across requests, as a deployed app process does.
-os.environ.setdefault("DB_CONN_MAX_AGE", "600")
+import common
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-from django.utils import timezone  # noqa: E402
-
-from bench.study import HttpsClient, insert_many  # noqa: E402
-from quiz import browser  # noqa: E402
-from quiz.models import Card, CardState, Deck, StudyProfile, Topic  # noqa: E402
-from quiz.scheduling import REVIEW  # noqa: E402
+from quiz import browser
+from quiz.models import Card, CardState, Deck, StudyProfile, Topic
+from quiz.scheduling import REVIEW
 
 VOCABULARY = 4000
 WORDS_PER_CARD = 12
@@ -113,15 +95,14 @@ def build(n_cards: int, user, now: datetime) -> str:
              rng.uniform(3, 8), due, due - timedelta(days=stability), 5, rng.randint(0, 6),
              False, None, False, 5)
         )  # fmt: skip
-    insert_many(
+    common.insert_many(
         CardState._meta.db_table,
         ["user_id", "card_id", "deck_id", "topic_id", "state", "step", "stability",
          "difficulty", "due", "last_review", "reps", "lapses", "suspended", "buried_until",
          "is_leech", "version"],
         rows,
     )  # fmt: skip
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    common.analyze()
     return words[VOCABULARY // 2]
 
 
@@ -168,22 +149,8 @@ def main() -> None:
     parser.add_argument("--warmup", type=int, default=10)
     parser.add_argument("--cards", type=int, default=100_000)
     args = parser.parse_args()
-
-    setup_test_environment()
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        db.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
-    else:
-        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_browser_bench"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        # DEBUG off, as deployed: static URLs come from the collected files' manifest.
-        static_root = tempfile.mkdtemp()
-        with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False, STATIC_ROOT=static_root):
-            call_command("collectstatic", interactive=False, verbosity=0)
-            run(args)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    with common.throwaway_database("browser", urlconf="bench.urls"):
+        run(args)
 
 
 def run(args: argparse.Namespace) -> None:
@@ -199,7 +166,7 @@ def run(args: argparse.Namespace) -> None:
         user=user, filters=browser.CardFilters(q=term), now=timezone.now(), profile=profile
     ).count()
     print(f"search word {term!r} matches {matches} cards")
-    client = HttpsClient()
+    client = common.https_client()
     client.force_login(user)
     htmx = {"HTTP_HX_REQUEST": "true"}
     urls = {

@@ -31,8 +31,7 @@ from django.db.models.expressions import RawSQL
 from quiz import search, search_index, study
 from quiz.models import Card, CardState, ExamQuestion, Review, StudyProfile, Topic
 from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW, format_interval, retrievability
-
-User = AbstractBaseUser
+from quiz.study.new_cards import rewind_new_cursor
 
 STATES = {
     "new": "New",
@@ -129,7 +128,7 @@ def tag_counts(*, deck_id: int | None = None) -> list[tuple[str, int]]:
 
 
 def search_cards(
-    *, user: User, filters: CardFilters, now: datetime, profile: StudyProfile
+    *, user: AbstractBaseUser, filters: CardFilters, now: datetime, profile: StudyProfile
 ) -> QuerySet[Card]:
     """The cards matching `filters`, with this learner's state joined as `mine` (`page_of` reads
     it as `mine_*` values for the page's rows only)."""
@@ -183,7 +182,7 @@ def search_cards(
     return cards.order_by(*notes_order)
 
 
-def _mine(user: User) -> FilteredRelation:
+def _mine(user: AbstractBaseUser) -> FilteredRelation:
     return FilteredRelation("states", condition=Q(states__user=user))
 
 
@@ -253,7 +252,9 @@ LIST_FIELDS = (
 )
 
 
-def page_of(cards: QuerySet[Card], number: int, *, user: User, counted: bool = False) -> Page:
+def page_of(
+    cards: QuerySet[Card], number: int, *, user: AbstractBaseUser, counted: bool = False
+) -> Page:
     """One page of `cards`, in two steps: the page's ids first, then those cards' rows.
 
     Sorting only ids lets the database skip the learner's state and the topic for every match
@@ -363,7 +364,9 @@ class MemoryFacts:
         return None if self.retrievability is None else round(self.retrievability * 100)
 
 
-def memory_facts(*, user: User, card: Card, now: datetime, profile: StudyProfile) -> MemoryFacts:
+def memory_facts(
+    *, user: AbstractBaseUser, card: Card, now: datetime, profile: StudyProfile
+) -> MemoryFacts:
     state = CardState.objects.filter(user=user, card=card).first()
     if state is None or state.state == NEW or state.stability is None:
         return MemoryFacts(state=state, retrievability=None)
@@ -387,7 +390,7 @@ class HistoryRow:
         return "—" if ms is None else f"{ms / 1000:.1f} s"
 
 
-def history(*, user: User, card: Card) -> list[HistoryRow]:
+def history(*, user: AbstractBaseUser, card: Card) -> list[HistoryRow]:
     """Every answer this learner gave the card, newest first, undone ones included (marked)."""
     rows = []
     reviews = Review.objects.filter(user=user, card=card).order_by("-reviewed_at", "-pk")
@@ -398,7 +401,7 @@ def history(*, user: User, card: Card) -> list[HistoryRow]:
     return rows
 
 
-def exam_questions(*, user: User, card: Card) -> QuerySet[ExamQuestion]:
+def exam_questions(*, user: AbstractBaseUser, card: Card) -> QuerySet[ExamQuestion]:
     """The questions this learner's exams made from the card, newest first."""
     return (
         ExamQuestion.objects.filter(card=card, attempt__user=user)
@@ -418,7 +421,12 @@ ACTIONS = {
 
 
 def apply_action(
-    *, user: User, action: str, card_ids: Iterable[int], now: datetime, profile: StudyProfile
+    *,
+    user: AbstractBaseUser,
+    action: str,
+    card_ids: Iterable[int],
+    now: datetime,
+    profile: StudyProfile,
 ) -> int:
     """Apply one browser action to the learner's state of each card; returns how many changed.
 
@@ -456,7 +464,7 @@ def apply_action(
     return changed
 
 
-def reset_to_new(*, user: User, states: QuerySet[CardState], now: datetime) -> int:
+def reset_to_new(*, user: AbstractBaseUser, states: QuerySet[CardState], now: datetime) -> int:
     """Forget the learner's memory of these cards (they come back as new cards, in notes order).
 
     The review log is untouched: history and statistics still show every answer given.
@@ -482,5 +490,5 @@ def reset_to_new(*, user: User, states: QuerySet[CardState], now: datetime) -> i
         if updated:
             changed += 1
             # The new-card walk may have moved past this card; let it find it again.
-            study._rewind_new_cursor(user=user, card=state.card)
+            rewind_new_cursor(user=user, card=state.card)
     return changed

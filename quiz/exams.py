@@ -13,7 +13,6 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -26,7 +25,6 @@ from quiz.models import (
     ExamAttempt,
     ExamQuestion,
     Review,
-    StudyProfile,
     Topic,
 )
 from quiz.questions import (
@@ -38,9 +36,6 @@ from quiz.questions import (
     make_questions,
 )
 from quiz.sims.exercises import exercise_question
-
-if TYPE_CHECKING:
-    import fsrs
 
 # The model for the defaults: an AWS specialty exam is 65 questions in 170 minutes.
 MODEL_EXAM_QUESTIONS = 65
@@ -186,12 +181,6 @@ def domain_of(topic_id: int | None, topics: dict[int, Topic]) -> Topic | None:
 # --- readiness and the study loop ---------------------------------------------------------
 
 
-def _scheduler_for(user: AbstractBaseUser) -> fsrs.Scheduler:
-    # An unsaved profile holds the defaults: reading readiness creates no rows.
-    profile = StudyProfile.objects.filter(user=user).first() or StudyProfile(user=user)
-    return study.scheduler_for(profile)
-
-
 def exam_readiness(*, user: AbstractBaseUser, card_ids: Iterable[int], now: datetime) -> float:
     """The expected score: the mean FSRS retrievability of the cards for this user.
 
@@ -200,7 +189,7 @@ def exam_readiness(*, user: AbstractBaseUser, card_ids: Iterable[int], now: date
     ids = list(card_ids)
     if not ids:
         return 0.0
-    scheduler = _scheduler_for(user)
+    scheduler = study.scheduler_for_user(user)
     states = CardState.objects.filter(user=user, card_id__in=ids)
     total = sum(
         scheduling.retrievability(study.memory_of(s), now=now, scheduler=scheduler) for s in states

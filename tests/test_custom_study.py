@@ -10,10 +10,11 @@ import pytest
 from django.test import Client
 from django.utils import timezone
 
-from quiz import custom_study, study
-from quiz.custom_study import PreviewPosition
+from quiz import study
 from quiz.models import CardState, Review, StudyProfile
 from quiz.scheduling import AGAIN, GOOD, LEARNING, REVIEW
+from quiz.study import custom as custom_study
+from quiz.study.custom import PreviewPosition
 from tests.factory import PASSWORD, make_card, make_deck, make_topic, make_user
 
 pytestmark = pytest.mark.django_db

@@ -17,8 +17,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from quiz import browser, custom_study, study
+from quiz import browser, study
 from quiz.models import Deck, Topic
+from quiz.study import custom as custom_study
 from quiz.views import cards as card_views
 from quiz.views import study as study_views
 

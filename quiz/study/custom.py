@@ -19,42 +19,56 @@ Two kinds:
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q
 
-from quiz import study
 from quiz.models import Card, CardState, Review, StudyProfile
 from quiz.scheduling import AGAIN, LEARNING, NEW, RELEARNING, REVIEW
+from quiz.study import fastsql
+from quiz.study.queue import (
+    LEARN_AHEAD,
+    QUEUE_COUNT_CAP,
+    Candidates,
+    Queue,
+    Shown,
+    TodayCounts,
+    choose_next,
+    shown_for,
+    today_counts,
+)
+from quiz.study.scope import Scope
+from quiz.study.scope import scope_from_key as base_scope_from_key
+from quiz.study.states import memory_of
+from quiz.study.timing import day_bounds
 
-User = AbstractBaseUser
 MAX_AHEAD_DAYS = 365
 
 
 # --- scheduled custom sessions -------------------------------------------------------------------
 
 
-def ahead_scope(base: study.Scope, days: int) -> study.Scope:
+def ahead_scope(base: Scope, days: int) -> Scope:
     if not 1 <= days <= MAX_AHEAD_DAYS:
         raise ValueError(f"study ahead takes 1 to {MAX_AHEAD_DAYS} days, not {days}")
     return replace(base, ahead_days=days)
 
 
-def selection_scope(card_ids: list[int], *, started: datetime) -> study.Scope:
+def selection_scope(card_ids: list[int], *, started: datetime) -> Scope:
     # Each id once, in the order given.
-    return study.Scope(card_ids=tuple(dict.fromkeys(card_ids)), started=started)
+    return Scope(card_ids=tuple(dict.fromkeys(card_ids)), started=started)
 
 
-def tag_scope(base: study.Scope, tag: str) -> study.Scope:
+def tag_scope(base: Scope, tag: str) -> Scope:
     tag = tag.strip().lstrip("#").casefold()
     if not tag or ":" in tag or len(tag) > 100:
         raise ValueError(f"not a tag: {tag!r}")
     return replace(base, tag=tag)
 
 
-def scope_key(scope: study.Scope) -> str:
+def scope_key(scope: Scope) -> str:
     """What the study page's forms carry: "ahead:DAYS:<base key>", "cards:MS:1.2.3" or
     "tag:TAG:<base key>"."""
     if scope.tag:
@@ -65,7 +79,7 @@ def scope_key(scope: study.Scope) -> str:
     return f"ahead:{scope.ahead_days}:{scope.base_key}"
 
 
-def scope_title(scope: study.Scope) -> str:
+def scope_title(scope: Scope) -> str:
     if scope.tag:
         return f"#{scope.tag} · {replace(scope, tag='').title}"
     if scope.card_ids:
@@ -75,48 +89,53 @@ def scope_title(scope: study.Scope) -> str:
     return f"Study ahead {scope.ahead_days} day{'s'[: scope.ahead_days != 1]} · {base}"
 
 
-def scope_from_key(key: str) -> study.Scope:
+def scope_from_key(key: str) -> Scope:
     """The inverse of `scope_key`. Raises ValueError (or Deck/Topic.DoesNotExist)."""
     kind, _, rest = key.partition(":")
     if kind == "tag":
         tag, _, base = rest.partition(":")
-        return tag_scope(study.scope_from_key(base), tag)
+        return tag_scope(base_scope_from_key(base), tag)
     if kind == "ahead":
         days, _, base = rest.partition(":")
-        return ahead_scope(study.scope_from_key(base), int(days))
+        return ahead_scope(base_scope_from_key(base), int(days))
     started_ms, _, ids = rest.partition(":")
     card_ids = [int(pk) for pk in ids.split(".") if pk]
     if not card_ids or not all(0 < pk < 2**63 for pk in card_ids):
         raise ValueError("a card selection needs card ids")
-    started = datetime.fromtimestamp(int(started_ms) / 1000, tz=study.UTC)
+    started = datetime.fromtimestamp(int(started_ms) / 1000, tz=UTC)
     return selection_scope(card_ids, started=started)
 
 
 def next_card(
-    *, user: User, scope: study.Scope, now: datetime, profile: StudyProfile
-) -> study.Queue:
-    """`study.next_card` for a custom scope: the same Queue, chosen by the custom rules."""
-    start, end = study.day_bounds(now=now, timezone=profile.timezone)
-    today = study.today_counts(user=user, start=start)
+    *, user: AbstractBaseUser, scope: Scope, now: datetime, profile: StudyProfile
+) -> Queue:
+    """`next_card` for a custom scope: the same Queue, chosen by the custom rules."""
+    start, end = day_bounds(now=now, timezone=profile.timezone)
+    today = today_counts(user=user, start=start)
     if scope.card_ids:
         return _next_chosen(user=user, scope=scope, now=now, reviewed_today=today.total)
     if scope.tag:
         return _next_tagged(user=user, scope=scope, now=now, profile=profile, today=today, end=end)
     learning = sorted(
-        study._learning_due(user=user, scope=scope, now=now, until=now + study.LEARN_AHEAD),
+        fastsql.learning_due(user=user, scope=scope, now=now, until=now + LEARN_AHEAD),
         key=lambda row: row[1],
     )
-    reviews = study._reviews_due(
+    reviews = fastsql.reviews_due(
         user=user,
         scope=scope,
         now=now,
         before=end + timedelta(days=scope.ahead_days),
-        limit=study.QUEUE_COUNT_CAP,
+        limit=QUEUE_COUNT_CAP,
     )
-    learning_now = [pk for pk, due in learning if due <= now]
-    pick = (learning_now or reviews or [pk for pk, _due in learning] or [None])[0]
-    return study.Queue(
-        shown=_shown_state(pick) if pick is not None else None,
+    # No new cards: studying ahead is for reviews.
+    pick = choose_next(
+        Candidates(learning=learning, reviews=reviews),
+        today=today,
+        new_per_day=profile.new_per_day,
+        now=now,
+    )
+    return Queue(
+        shown=_shown_state(pick.state_id) if pick is not None else None,
         learning=len(learning),
         reviews=len(reviews),
         new=0,
@@ -124,11 +143,11 @@ def next_card(
     )
 
 
-def _shown_state(state_id: int) -> study.Shown:
-    state = study._load_state(pk=state_id)
-    return study.Shown(
+def _shown_state(state_id: int) -> Shown:
+    state = fastsql.load_state(pk=state_id)
+    return Shown(
         card=state.card,
-        memory=study.memory_of(state),
+        memory=memory_of(state),
         reps=state.reps,
         version=state.version,
         is_new=state.state == NEW,
@@ -136,8 +155,8 @@ def _shown_state(state_id: int) -> study.Shown:
 
 
 def _next_chosen(
-    *, user: User, scope: study.Scope, now: datetime, reviewed_today: int
-) -> study.Queue:
+    *, user: AbstractBaseUser, scope: Scope, now: datetime, reviewed_today: int
+) -> Queue:
     """Chosen cards: learning ones due now first, then each card not yet answered since the
     session started, in the order chosen; then learning ones due within the learn-ahead."""
     active = set(
@@ -164,7 +183,7 @@ def _next_chosen(
         ):
             continue
         if state is not None and state.state in (LEARNING, RELEARNING):
-            if state.due <= now + study.LEARN_AHEAD:
+            if state.due <= now + LEARN_AHEAD:
                 learning.append((state.due, card_id))
             continue
         if state is None or state.state == NEW:
@@ -179,7 +198,7 @@ def _next_chosen(
     shown = None
     if pick is not None:
         shown = _shown_card(user=user, card_id=pick)
-    return study.Queue(
+    return Queue(
         shown=shown,
         learning=len(learning),
         reviews=reviews,
@@ -190,13 +209,13 @@ def _next_chosen(
 
 def _next_tagged(
     *,
-    user: User,
-    scope: study.Scope,
+    user: AbstractBaseUser,
+    scope: Scope,
     now: datetime,
     profile: StudyProfile,
-    today: study.TodayCounts,
+    today: TodayCounts,
     end: datetime,
-) -> study.Queue:
+) -> Queue:
     """The day's queue (learning, due reviews, new cards within the daily limits) for only the
     cards tagged `scope.tag`, in the deck or topic of the scope if any."""
     tagged = Card.objects.filter(status=Card.Status.ACTIVE, tags__has_tag=scope.tag)
@@ -204,21 +223,23 @@ def _next_tagged(
         tagged = tagged.filter(topic_id__in=scope.topic_ids)
     elif scope.deck is not None:
         tagged = tagged.filter(deck_id=scope.deck.pk)
-    states = study._available_states(user=user, scope=study.Scope(), now=now).filter(
-        card_id__in=tagged.values("pk")
+    states = (
+        CardState.objects.filter(user=user, suspended=False, card_id__in=tagged.values("pk"))
+        .exclude(card__status=Card.Status.RETIRED)
+        .filter(Q(buried_until__isnull=True) | Q(buried_until__lte=now))
     )
     learning = list(
-        states.filter(state__in=(LEARNING, RELEARNING), due__lte=now + study.LEARN_AHEAD)
+        states.filter(state__in=(LEARNING, RELEARNING), due__lte=now + LEARN_AHEAD)
         .order_by("due")
         .values_list("pk", "due")
     )
-    review_room = min(study.QUEUE_COUNT_CAP, max(0, profile.max_reviews_per_day - today.reviews))
+    review_room = min(QUEUE_COUNT_CAP, max(0, profile.max_reviews_per_day - today.reviews))
     reviews = list(
         states.filter(state=REVIEW, due__lt=end)
         .order_by("due")
         .values_list("pk", flat=True)[:review_room]
     )
-    new_room = min(study.QUEUE_COUNT_CAP, max(0, profile.new_per_day - today.new))
+    new_room = min(QUEUE_COUNT_CAP, max(0, profile.new_per_day - today.new))
     studied_or_hidden = CardState.objects.filter(user=user).filter(
         Q(state__gt=NEW) | Q(suspended=True) | Q(buried_until__gt=now)
     )
@@ -227,17 +248,19 @@ def _next_tagged(
         .order_by("deck_id", "order", "pk")
         .values_list("pk", flat=True)[:new_room]
     )
-    learning_now = [pk for pk, due in learning if due <= now]
+    pick = choose_next(
+        Candidates(learning=learning, reviews=reviews, new=[(pk, 0) for pk in new_cards]),
+        today=today,
+        new_per_day=profile.new_per_day,
+        now=now,
+    )
     shown = None
-    if learning_now:
-        shown = _shown_state(learning_now[0])
-    elif reviews and (not new_cards or not _new_turn(profile, today, len(reviews))):
-        shown = _shown_state(reviews[0])
-    elif new_cards:
-        shown = _shown_card(user=user, card_id=new_cards[0])
-    elif learning:
-        shown = _shown_state(learning[0][0])
-    return study.Queue(
+    if pick is not None and pick.state_id is not None:
+        shown = _shown_state(pick.state_id)
+    elif pick is not None:
+        # shown_for reads the card's state (a new card may have one, at a version past 0).
+        shown = _shown_card(user=user, card_id=pick.card_id)
+    return Queue(
         shown=shown,
         learning=len(learning),
         reviews=len(reviews),
@@ -246,17 +269,10 @@ def _next_tagged(
     )
 
 
-def _new_turn(profile: StudyProfile, today: study.TodayCounts, reviews_left: int) -> bool:
-    """The daily queue's interleaving: a new card while the share of today's new cards shown
-    is no ahead of the share of reviews done."""
-    new_share = today.new / max(1, profile.new_per_day)
-    return new_share <= today.reviews / (today.reviews + reviews_left)
-
-
-def _shown_card(*, user: User, card_id: int) -> study.Shown:
+def _shown_card(*, user: AbstractBaseUser, card_id: int) -> Shown:
     """A card as shown for its next answer, whether or not the learner has a state for it."""
-    card = study.load_card(card_id)
-    return study.shown_for(user=user, card=card)
+    card = fastsql.load_card(card_id)
+    return shown_for(user=user, card=card)
 
 
 # --- previews (cram, again today) ----------------------------------------------------------------
@@ -288,9 +304,9 @@ class PreviewPosition:
         return max(0, total - self.index) + len(self.again)
 
 
-def failed_today(*, user: User, now: datetime, profile: StudyProfile) -> list[int]:
+def failed_today(*, user: AbstractBaseUser, now: datetime, profile: StudyProfile) -> list[int]:
     """The cards this learner rated Again in today's study, in the order first failed."""
-    start, _end = study.day_bounds(now=now, timezone=profile.timezone)
+    start, _end = day_bounds(now=now, timezone=profile.timezone)
     rows = (
         Review.objects.filter(
             user=user, reviewed_at__gte=start, rating=AGAIN, undone=False, source="study"
