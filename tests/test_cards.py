@@ -459,3 +459,12 @@ def test_tags_are_listed_on_the_deck_page_with_study_and_browse_links(client, us
     assert f'href="/cards/?deck={storage.pk}&amp;tag=s3"' in html
     browse = client.get("/cards/", {"tag": "exam"}).content.decode()
     assert 'href="/study/tag/exam/"' in browse
+
+
+def test_card_text_and_tags_are_escaped_in_the_results(client, user, bank) -> None:
+    login(client, user)
+    topic = bank["shard"].topic
+    make_card(topic, "<script>alert(1)</script> evil?", "x", tags=['"><img src=x onerror=1>'])
+    html = client.get("/cards/", {"q": "evil"}).content.decode()
+    assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
+    assert "<img src=x" not in html
