@@ -97,6 +97,7 @@ def test_cram_with_the_keyboard_changes_nothing(page: Page, live_server) -> None
     log_in(page, live_server.url, "crammer")
     page.goto(f"{live_server.url}/decks/{cards[0].deck.slug}/")
     page.get_by_text("Custom study").click()
+    shot(page, "deck-custom-study")
     page.get_by_role("link", name="Cram (preview)").click()
     expect(page.get_by_test_id("preview-note")).to_contain_text("never changes your schedule")
     prompt = page.locator(".prompt")

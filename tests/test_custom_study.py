@@ -151,6 +151,12 @@ def test_again_today_previews_the_cards_failed_today(client, user, topic) -> Non
     assert response.context["card"] == failed and response.context["total"] == 1
     assert "never changes your schedule" in response.content.decode()
     assert snapshot(user) == before
+    # From a deck's page: only that deck's failures.
+    other = make_card(make_topic(make_deck("Other"), "S3"), "Other deck?")
+    study.answer_card(user=user, card=other, rating=AGAIN, version=0, now=now)
+    assert client.get("/study/again-today/").context["total"] == 2
+    response = client.get(f"/study/again-today/?deck={topic.deck.slug}")
+    assert response.context["total"] == 1 and response.context["card"] == failed
 
 
 # --- study ahead ------------------------------------------------------------------------------
@@ -250,7 +256,7 @@ def test_custom_study_buttons_on_deck_topic_and_browser_pages(client, user, topi
     for url in (f"/decks/{topic.deck.slug}/", f"/topics/{topic.pk}/", "/cards/"):
         html = client.get(url).content.decode()
         assert 'href="/study/cram/' in html, url
-        assert 'href="/study/again-today/"' in html, url
+        assert 'href="/study/again-today/' in html, url
         assert 'action="/study/ahead/"' in html, url
 
 

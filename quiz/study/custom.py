@@ -304,14 +304,21 @@ class PreviewPosition:
         return max(0, total - self.index) + len(self.again)
 
 
-def failed_today(*, user: AbstractBaseUser, now: datetime, profile: StudyProfile) -> list[int]:
-    """The cards this learner rated Again in today's study, in the order first failed."""
+def failed_today(
+    *, user: AbstractBaseUser, now: datetime, profile: StudyProfile, scope: Scope | None = None
+) -> list[int]:
+    """The cards this learner rated Again in today's study (in `scope`'s deck or topic, if
+    given), in the order first failed."""
     start, _end = day_bounds(now=now, timezone=profile.timezone)
+    reviews = Review.objects.filter(
+        user=user, reviewed_at__gte=start, rating=AGAIN, undone=False, source="study"
+    )
+    if scope is not None and scope.topic is not None:
+        reviews = reviews.filter(card__topic_id__in=scope.topic_ids)
+    elif scope is not None and scope.deck is not None:
+        reviews = reviews.filter(card__deck_id=scope.deck.pk)
     rows = (
-        Review.objects.filter(
-            user=user, reviewed_at__gte=start, rating=AGAIN, undone=False, source="study"
-        )
-        .filter(Q(card__status=Card.Status.ACTIVE))
+        reviews.filter(card__status=Card.Status.ACTIVE)
         .order_by("reviewed_at", "pk")
         .values_list("card_id", flat=True)
     )

@@ -207,13 +207,14 @@ def _cram_title(filters: browser.CardFilters) -> str:
 @require_GET
 @login_required
 def again_today(request: HttpRequest) -> HttpResponse:
-    """The cards failed today, once more, as a preview."""
+    """The cards failed today (in a deck or topic, if given), once more, as a preview."""
     now = timezone.now()
     profile = study.profile_for(request.user)
-    ids = custom_study.failed_today(user=request.user, now=now, profile=profile)
+    scope = _base_scope(request.GET)
+    ids = custom_study.failed_today(user=request.user, now=now, profile=profile, scope=scope)
     return _render_preview(
         request,
-        title="Again today",
+        title="Again today" + (f" · {scope.title}" if scope.deck is not None else ""),
         total=len(ids),
         card_at=ids.__getitem__,
         back_url=reverse("dashboard"),
