@@ -41,7 +41,6 @@ from quiz.study.queue import (
 )
 from quiz.study.scope import Scope
 from quiz.study.scope import scope_from_key as base_scope_from_key
-from quiz.study.states import memory_of
 from quiz.study.timing import day_bounds
 
 MAX_AHEAD_DAYS = 365
@@ -145,13 +144,7 @@ def next_card(
 
 def _shown_state(state_id: int) -> Shown:
     state = fastsql.load_state(pk=state_id)
-    return Shown(
-        card=state.card,
-        memory=memory_of(state),
-        reps=state.reps,
-        version=state.version,
-        is_new=state.state == NEW,
-    )
+    return Shown.of_state(state, state.card)
 
 
 def _next_chosen(
