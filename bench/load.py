@@ -106,21 +106,9 @@ def review_count(database_url: str) -> int:
         return conn.execute("SELECT count(*) FROM quiz_review").fetchone()[0]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--learners", type=int, default=20)
-    parser.add_argument("--seconds", type=int, default=30)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--database", default="notebank_load")
-    options = parser.parse_args()
-    if not options.database.replace("_", "").isalnum():
-        raise SystemExit("--database: letters, digits and _ only")
-
-    work = Path(tempfile.mkdtemp(prefix="notebank-load-"))
-    database_url = f"{SERVER_URL}/{options.database}"
-    port = free_port()
-    password = secrets.token_urlsafe(12)
-    env = {
+def make_env(*, work: Path, database_url: str, port: int, workers: int) -> dict[str, str]:
+    """Production settings for gunicorn on loopback, against the throwaway database."""
+    return {
         **{k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"},
         "DATABASE_URL": database_url,
         "DEBUG": "0",
@@ -135,81 +123,122 @@ def main() -> None:
         "DB_CONN_MAX_AGE": "60",
         "HOST": "127.0.0.1",
         "PORT": str(port),
-        "WEB_CONCURRENCY": str(options.workers),
+        "WEB_CONCURRENCY": str(workers),
         "MEDIA_ROOT": str(work / "media"),
     }
+
+
+def prepare_database(database: str, env: dict[str, str], *, learners: int, password: str) -> None:
+    """A fresh database: migrated, content/ imported, the learners made; static files collected."""
+    log(f"database {database}")
+    admin_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    admin_sql(f"CREATE DATABASE {database}")
+    manage = [sys.executable, "manage.py"]
+    run([*manage, "migrate", "--noinput", "-v0"], env)
+    run([*manage, "import_notes", str(ROOT / "content")], env)
+    run(
+        [*manage, "shell", "-c", MAKE_LEARNERS.format(password=password, count=learners)],
+        env,
+    )
+    run([*manage, "collectstatic", "--noinput", "-v0", "--ignore=admin"], env)
+
+
+def start_gunicorn(env: dict[str, str], work: Path) -> subprocess.Popen[bytes]:
+    """gunicorn with gunicorn.conf.py, once /healthz answers 200; its log in work/."""
+    log(f"gunicorn, {env['WEB_CONCURRENCY']} workers, on 127.0.0.1:{env['PORT']}")
+    server_log = (work / "gunicorn.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")],
+        cwd=ROOT,
+        env=env,
+        stdout=server_log,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{env['PORT']}"
+    for _ in range(100):
+        try:
+            with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
+                if response.status == 200:
+                    return server
+        except OSError:
+            time.sleep(0.1)
+    server.kill()
+    raise SystemExit(f"gunicorn did not come up:\n{(work / 'gunicorn.log').read_text()}")
+
+
+def locust_command(*, base: str, learners: int, seconds: int, work: Path) -> list[str]:
+    """locust, headless and bounded in time, running bench/locustfile.py against `base`."""
+    options = {
+        "-f": str(ROOT / "bench" / "locustfile.py"),
+        "--host": base,
+        "--users": str(learners),
+        # Learners arrive over about five seconds, not in one burst of log-ins (each log-in
+        # hashes a password, slowly on purpose, and a burst would dominate the p99).
+        "--spawn-rate": str(max(1, learners // 5)),
+        "--run-time": f"{seconds}s",
+        "--stop-timeout": "10",
+        "--csv": str(work / "run"),
+        "--loglevel": "WARNING",
+    }
+    return [
+        sys.executable,
+        "-m",
+        "locust",
+        "--headless",
+        "--only-summary",
+        *(item for pair in options.items() for item in pair),
+    ]
+
+
+def locust_env(*, password: str, learners: int, tally_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LOAD_PASSWORD": password,
+        "LOAD_USERNAMES": ",".join(f"learner{i}" for i in range(learners)),
+        "LOAD_RESULT": str(tally_path),
+    }
+
+
+def drop_database(database: str) -> None:
+    try:
+        admin_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    except psycopg.Error as exc:
+        log(f"could not drop {database}: {exc}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--learners", type=int, default=20)
+    parser.add_argument("--seconds", type=int, default=30)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--database", default="notebank_load")
+    options = parser.parse_args()
+    if not options.database.replace("_", "").isalnum():
+        raise SystemExit("--database: letters, digits and _ only")
+
+    work = Path(tempfile.mkdtemp(prefix="notebank-load-"))
+    database_url = f"{SERVER_URL}/{options.database}"
+    password = secrets.token_urlsafe(12)
+    env = make_env(work=work, database_url=database_url, port=free_port(), workers=options.workers)
     server: subprocess.Popen[bytes] | None = None
     created = False
     try:
-        log(f"database {options.database}")
-        admin_sql(f"DROP DATABASE IF EXISTS {options.database} WITH (FORCE)")
-        admin_sql(f"CREATE DATABASE {options.database}")
         created = True
-        manage = [sys.executable, "manage.py"]
-        run([*manage, "migrate", "--noinput", "-v0"], env)
-        run([*manage, "import_notes", str(ROOT / "content")], env)
-        run(
-            [
-                *manage,
-                "shell",
-                "-c",
-                MAKE_LEARNERS.format(password=password, count=options.learners),
-            ],
-            env,
-        )
-        run([*manage, "collectstatic", "--noinput", "-v0", "--ignore=admin"], env)
-
-        log(f"gunicorn, {options.workers} workers, on 127.0.0.1:{port}")
-        server_log = (work / "gunicorn.log").open("w")
-        server = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")],
-            cwd=ROOT,
-            env=env,
-            stdout=server_log,
-            stderr=subprocess.STDOUT,
-        )
-        base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                with urllib.request.urlopen(f"{base}/healthz", timeout=2) as response:
-                    if response.status == 200:
-                        break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise SystemExit(f"gunicorn did not come up:\n{(work / 'gunicorn.log').read_text()}")
+        prepare_database(options.database, env, learners=options.learners, password=password)
+        server = start_gunicorn(env, work)
         before = review_count(database_url)
 
         log(f"locust: {options.learners} learners for {options.seconds} s")
         tally_path = work / "tally.json"
-        options_for_locust = {
-            "-f": str(ROOT / "bench" / "locustfile.py"),
-            "--host": base,
-            "--users": str(options.learners),
-            # Learners arrive over about five seconds, not in one burst of log-ins (each log-in
-            # hashes a password, slowly on purpose, and a burst would dominate the p99).
-            "--spawn-rate": str(max(1, options.learners // 5)),
-            "--run-time": f"{options.seconds}s",
-            "--stop-timeout": "10",
-            "--csv": str(work / "run"),
-            "--loglevel": "WARNING",
-        }
         locust = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "locust",
-                "--headless",
-                "--only-summary",
-                *(item for pair in options_for_locust.items() for item in pair),
-            ],
+            locust_command(
+                base=f"http://127.0.0.1:{env['PORT']}",
+                learners=options.learners,
+                seconds=options.seconds,
+                work=work,
+            ),
             cwd=ROOT,
-            env={
-                **os.environ,
-                "LOAD_PASSWORD": password,
-                "LOAD_USERNAMES": ",".join(f"learner{i}" for i in range(options.learners)),
-                "LOAD_RESULT": str(tally_path),
-            },
+            env=locust_env(password=password, learners=options.learners, tally_path=tally_path),
             capture_output=True,
             text=True,
             timeout=options.seconds + 120,
@@ -256,10 +285,7 @@ def main() -> None:
             server.kill()
             server.wait(timeout=10)
         if created:
-            try:
-                admin_sql(f"DROP DATABASE IF EXISTS {options.database} WITH (FORCE)")
-            except psycopg.Error as exc:
-                log(f"could not drop {options.database}: {exc}")
+            drop_database(options.database)
         shutil.rmtree(work, ignore_errors=True)
 
 
