@@ -17,6 +17,8 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ("quiz", "0006_card_tags"),
+        # Also after main's 0006: this migration joins the two branches of the graph.
+        ("quiz", "0006_drop_login_failures"),
     ]
 
     operations = [
