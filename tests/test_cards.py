@@ -14,7 +14,7 @@ from django.utils import timezone
 from quiz import browser, search_index, study
 from quiz.models import Card, CardState, ExamAttempt, ExamQuestion, Review, StudyProfile
 from quiz.scheduling import AGAIN, GOOD, NEW, REVIEW
-from tests.factory import PASSWORD, make_card, make_deck, make_topic, make_user
+from tests.factory import make_card, make_deck, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -43,7 +43,7 @@ def bank():
 
 
 def login(client: Client, user) -> Client:
-    client.login(username=user.get_username(), password=PASSWORD)
+    client.force_login(user)
     return client
 
 

@@ -15,7 +15,7 @@ from quiz.models import CardState, Review, StudyProfile
 from quiz.scheduling import AGAIN, GOOD, LEARNING, REVIEW
 from quiz.study import custom as custom_study
 from quiz.study.custom import PreviewPosition
-from tests.factory import PASSWORD, make_card, make_deck, make_topic, make_user
+from tests.factory import make_card, make_deck, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -31,7 +31,7 @@ def topic():
 
 
 def login(client: Client, user) -> Client:
-    client.login(username=user.get_username(), password=PASSWORD)
+    client.force_login(user)
     return client
 
 
