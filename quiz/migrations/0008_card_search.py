@@ -16,9 +16,7 @@ class Migration(migrations.Migration):
     GIN index on PostgreSQL; see quiz.search_index)."""
 
     dependencies = [
-        ("quiz", "0006_card_tags"),
-        # Also after main's 0006: this migration joins the two branches of the graph.
-        ("quiz", "0006_drop_login_failures"),
+        ("quiz", "0007_card_tags"),
     ]
 
     operations = [
