@@ -468,3 +468,35 @@ def test_card_text_and_tags_are_escaped_in_the_results(client, user, bank) -> No
     html = client.get("/cards/", {"q": "evil"}).content.decode()
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
     assert "<img src=x" not in html
+
+
+def test_tags_from_imported_notes_filter_the_browser_study_and_exams(client, user, tmp_path):
+    from tests.factory import import_text
+
+    login(client, user)
+    import_text(
+        tmp_path,
+        """
+        ---
+        tags: [AWS]
+        ---
+        # Streaming
+
+        ## Kinesis #Exam
+
+        - What is a shard? :: A unit of capacity
+        - How long are records kept by default? :: 24 hours
+
+        ## Glue
+
+        - What does a crawler do? :: Infers schemas into the Data Catalog
+        """,
+    )
+    # The heading's tag tags its section's cards; the front matter's tags every card.
+    kinesis = set(Card.objects.filter(topic__title="Kinesis").values_list("pk", flat=True))
+    assert len(kinesis) >= 2 and Card.objects.filter(topic__title="Glue").exists()
+    assert set(result_ids(client.get("/cards/", {"tag": "exam"}))) == kinesis
+    assert len(result_ids(client.get("/cards/", {"tag": "aws"}))) == Card.objects.count()
+    page = client.get("/study/tag/exam/")
+    assert page.context["queue"].shown.card.pk in kinesis
+    assert page.context["queue"].new == len(kinesis)
