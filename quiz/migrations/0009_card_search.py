@@ -16,7 +16,7 @@ class Migration(migrations.Migration):
     GIN index on PostgreSQL; see quiz.search_index)."""
 
     dependencies = [
-        ("quiz", "0007_card_tags"),
+        ("quiz", "0008_fsrs_optimizer_exam_review"),
     ]
 
     operations = [
