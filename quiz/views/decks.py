@@ -12,7 +12,7 @@ from django.templatetags.static import static
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from quiz import source, study
+from quiz import browser, source, study
 from quiz.models import Card, Deck, Topic
 
 
@@ -99,7 +99,8 @@ def deck_detail(request: HttpRequest, slug: str) -> HttpResponse:
             card_count=Count("cards", filter=Q(cards__status=Card.Status.ACTIVE))
         )
     )
-    return render(request, "quiz/deck_detail.html", {"deck": deck, "topics": topics})
+    tags = browser.tag_counts(deck_id=deck.pk)
+    return render(request, "quiz/deck_detail.html", {"deck": deck, "topics": topics, "tags": tags})
 
 
 @require_GET
