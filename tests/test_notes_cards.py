@@ -566,3 +566,30 @@ def test_a_fact_cloze_hides_a_whole_subject():
 def test_abbreviations_do_not_end_a_sentence():
     found = cards("# K\n\n* VPC flow logs have a capture window of approx. 10 minutes, up to 15.")
     assert all("approx. 10 minutes" in c.answer for c in found) and found
+
+
+# ---- held-out fixes: page properties, tasks, navigation, inline questions ----------------
+
+
+def test_dataview_properties_heading_a_page_are_metadata_not_cards():
+    text = (
+        "---\ntags: [bio]\n---\n# Heart\n\nRelated: [[Valves]], [[Vessels]]\n#cardio\n\n"
+        "Source:: Marieb ch. 18\nStatus:: in progress\n\n## Cycle\n\n"
+        "Systole:: contraction phase\n"
+    )
+    assert [p for p, _ in pairs(text) if "::" in p or p in ("Source", "Status")] == []
+    assert ("Systole", "contraction phase") in pairs(text)
+    # Under the H1 alone (no front matter) the run is still the page's properties.
+    assert pairs("# Heart\n\nSource:: Marieb\nExam:: week 8\n\nSystole:: contraction\n") == [
+        ("Systole", "contraction")
+    ]
+
+
+def test_key_value_cards_opening_a_page_without_a_heading_stay_cards():
+    assert pairs("Systole:: contraction\nDiastole:: relaxation\n") == [
+        ("Systole", "contraction"),
+        ("Diastole", "relaxation"),
+    ]
+    # Content first: the `::` lines below it are cards, not properties.
+    text = "# Heart\n\nThe heart has four chambers.\n\nSystole:: contraction\n"
+    assert ("Systole", "contraction") in pairs(text)
