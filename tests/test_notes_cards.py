@@ -593,3 +593,18 @@ def test_key_value_cards_opening_a_page_without_a_heading_stay_cards():
     # Content first: the `::` lines below it are cards, not properties.
     text = "# Heart\n\nThe heart has four chambers.\n\nSystole:: contraction\n"
     assert ("Systole", "contraction") in pairs(text)
+
+
+def test_task_items_are_dropped_before_a_list_card_is_built():
+    text = "## To do\n\n- [ ] draw the diagram\n- [ ] make cards\n- [x] read 18.5\n"
+    assert cards(text) == []
+    # One real item left among the tasks: no list card of one.
+    text = "## Valves\n\n- [ ] learn these\n- Mitral: two cusps\n"
+    assert [c.kind for c in cards(text)] == ["definition"]
+    found = cards("Valves of the heart:\n\n- TODO check\n- mitral\n- tricuspid\n- aortic\n")
+    assert [c.items for c in found if c.kind == "list"] == [["mitral", "tricuspid", "aortic"]]
+
+
+def test_a_list_without_tasks_keeps_every_item():
+    found = cards("## Valves\n\n- mitral\n- tricuspid\n- aortic [x] marks\n")
+    assert found[0].items == ["mitral", "tricuspid", "aortic [x] marks"]

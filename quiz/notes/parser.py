@@ -404,6 +404,8 @@ class _Parser:
         self.prepared = self._prepare()
         self.meta = front_matter(self.source)
         root = self.md.parser.parseDocument(self.prepared).getroot()
+        if _TASK_RE.search("\n".join(self.prepared)):
+            _drop_tasks(root)
         title = (self.meta.get("title") or [""])[0]
         for el in root:
             if title:
@@ -1243,6 +1245,15 @@ class _Parser:
 
 
 # ---- small helpers ---------------------------------------------------------------------
+
+
+def _drop_tasks(root: etree.Element) -> None:
+    """Remove task items (`- [ ] x`, `- TODO x`) from every list before any card is built:
+    a plan is never an item of a list card or part of an answer."""
+    for parent in [el for el in root.iter() if el.tag in ("ul", "ol")]:
+        for li in list(parent):
+            if li.tag == "li" and _TASK_RE.match(_li_parts(li)[0].lstrip()):
+                parent.remove(li)
 
 
 def _dedent(line: str, width: int) -> str:
