@@ -608,3 +608,20 @@ def test_task_items_are_dropped_before_a_list_card_is_built():
 def test_a_list_without_tasks_keeps_every_item():
     found = cards("## Valves\n\n- mitral\n- tricuspid\n- aortic [x] marks\n")
     assert found[0].items == ["mitral", "tricuspid", "aortic [x] marks"]
+
+
+def test_a_label_over_links_alone_is_navigation_not_a_card():
+    text = (
+        "# Heart\n\nRelated: [[Valves]], [[Blood vessels]]\n#cardio\n\n"
+        "- See also: [docs](https://x.example/a) and [[ECG]]\n- Systole: contraction phase\n"
+    )
+    found = cards(text)
+    assert [(c.prompt, c.answer) for c in found] == [
+        ("What is **Systole** (Heart)?", "contraction phase")
+    ]
+    assert found[0].tags == ["cardio"]  # the tag line under the links still tags the cards
+
+
+def test_a_label_whose_value_has_words_beside_a_link_is_still_a_card():
+    found = pairs("- Valves: four, see [[Valve anatomy]]\n- Source: Marieb, ch. 18\n")
+    assert ("What are **Valves**?", "four, see Valve anatomy") in found

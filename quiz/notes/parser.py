@@ -60,6 +60,7 @@ from quiz.notes.inline import (
     mask,
     mask_code,
     split_definition,
+    wiki_to_text,
 )
 from quiz.notes.syntax import (
     ETX,
@@ -68,6 +69,7 @@ from quiz.notes.syntax import (
     TAB_LENGTH,
     fence_closes,
     front_matter,
+    links_only,
     normalize_lines,
 )
 from quiz.notes.types import (
@@ -402,10 +404,11 @@ class _Parser:
 
     def parse(self) -> ParsedDeck:
         self.prepared = self._prepare()
+        self.nav = _navigation_lines(self.source)
         self.meta = front_matter(self.source)
         root = self.md.parser.parseDocument(self.prepared).getroot()
-        if _TASK_RE.search("\n".join(self.prepared)):
-            _drop_tasks(root)
+        if self.nav or _TASK_RE.search("\n".join(self.prepared)):
+            _drop_items(root, self.nav)
         title = (self.meta.get("title") or [""])[0]
         for el in root:
             if title:
@@ -458,6 +461,10 @@ class _Parser:
                 topic = ParsedTopic((intro,), intro, 1, len(self.topics), 1, "")
                 self.topics.append(topic)
                 section = _Section(topic, first_block=False, intro=True)
+            if self.nav and el.tag == "p" and el.text:
+                el.text = "\n".join(x for x in el.text.split("\n") if x.strip() not in self.nav)
+                if not el.text.strip():
+                    continue
             if el.tag == "p" and _tags_only(el.text or ""):
                 # A line of tags alone tags the cards that follow it in the section.
                 section_tags = _merge_tags(section_tags, extract_tags(_one_line(el.text))[1])
@@ -628,8 +635,8 @@ class _Parser:
         self._scan_text(head_text, index, ctx.topic)
         head_lines, extra = _split_head(head_text)
         head = " ".join(x.strip() for x in head_lines if x.strip())
-        if _TASK_RE.match(head):
-            return  # tasks and their sub-items are plans, not facts
+        if _TASK_RE.match(head) or (self.nav and head in self.nav):
+            return  # tasks are plans, "Related: [[A]]" is navigation: neither is a fact
         sublists = [c for c in children if c.tag in ("ul", "ol")]
 
         made = False
@@ -1247,12 +1254,34 @@ class _Parser:
 # ---- small helpers ---------------------------------------------------------------------
 
 
-def _drop_tasks(root: etree.Element) -> None:
-    """Remove task items (`- [ ] x`, `- TODO x`) from every list before any card is built:
-    a plan is never an item of a list card or part of an answer."""
+# "Related: [[A]], [[B]]", "**See also:** [doc](url)": a short label over links alone.
+_NAV_RE = re.compile(r"(?:\*\*|__)?([^:\[\]*_]{1,40}?)(?::(?:\*\*|__)|(?:\*\*|__)?:)\s*(.+)$")
+
+
+def _navigation_lines(source: list[str]) -> set[str]:
+    """The text (as the parser sees it, links read as their words) of every navigation line:
+    a label whose value is only links. It says where to go next, not what to learn."""
+    found: set[str] = set()
+    for raw in source:
+        if "[[" not in raw and "](" not in raw and "://" not in raw:
+            continue
+        start = _CONTENT_PREFIX_RE.match(raw)
+        content = raw[start.end() :].strip() if start else raw.strip()
+        m = _NAV_RE.match(content)
+        if m and len(m.group(1).split()) <= 3 and links_only(m.group(2)):
+            found.add(wiki_to_text(content).strip())
+    return found
+
+
+def _drop_items(root: etree.Element, nav: set[str]) -> None:
+    """Remove task items (`- [ ] x`, `- TODO x`) and navigation items from every list before
+    any card is built: a plan or a link list is never an item of a list card or an answer."""
     for parent in [el for el in root.iter() if el.tag in ("ul", "ol")]:
         for li in list(parent):
-            if li.tag == "li" and _TASK_RE.match(_li_parts(li)[0].lstrip()):
+            if li.tag != "li":
+                continue
+            head = _li_parts(li)[0].strip()
+            if _TASK_RE.match(head) or (nav and _one_line(head) in nav):
                 parent.remove(li)
 
 
