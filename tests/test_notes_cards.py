@@ -625,3 +625,30 @@ def test_a_label_over_links_alone_is_navigation_not_a_card():
 def test_a_label_whose_value_has_words_beside_a_link_is_still_a_card():
     found = pairs("- Valves: four, see [[Valve anatomy]]\n- Source: Marieb, ch. 18\n")
     assert ("What are **Valves**?", "four, see Valve anatomy") in found
+
+
+def test_a_question_and_its_answer_on_one_line_are_a_pair():
+    text = (
+        "## Elasticity\n\nQ: why is insulin demand inelastic? -> no substitutes + necessity\n\n"
+        "- Q (inline): can PES be negative? => normally no, supply slopes up\n"
+        "- does tax fall on buyers? → mostly, when demand is inelastic\n"
+    )
+    assert pairs(text) == [
+        ("Why is insulin demand inelastic?", "no substitutes + necessity"),
+        ("Can PES be negative?", "normally no, supply slopes up"),
+        ("Does tax fall on buyers?", "mostly, when demand is inelastic"),
+    ]
+    # A question label with words in brackets is still a question label.
+    assert pairs("Q (lecture 3): What is GDP?\nA: total output\n") == [
+        ("What is GDP?", "total output")
+    ]
+
+
+def test_self_notes_are_skipped_with_a_warning_and_arrows_without_a_question_are_not_pairs():
+    text = "## Misc\n\n??? ask TA — is the midpoint formula on the exam\n\n- ask the TA: which\n"
+    assert cards(text) == []
+    assert warnings(text) == [(3, "note to self; skipped"), (5, "note to self; skipped")]
+    # No question mark before the arrow: a definition, not a question.
+    assert [c.kind for c in cards("- Inelastic demand -> tax falls on buyers\n")] == ["definition"]
+    # A question in a URL is not a question.
+    assert all(c.kind != "qa" for c in cards("- see https://x.example/?q=1 -> docs page here\n"))

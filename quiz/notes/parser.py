@@ -92,8 +92,17 @@ _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _PLACEHOLDER_RE = re.compile(STX + r"fence:(\d+)" + ETX)
 _CONTENT_PREFIX_RE = re.compile(r"[ >]*(?:(?:[*+-]|\d{1,9}\.)[ ]+)*#*[ ]*")
 _CLOZE_RE = re.compile(r"==(?=[^=\s])(.+?)(?<=[^=\s])==")
+# "Q:", "Q1:", "**Q:**", "Q (inline):": a question label.
 _QA_RE = re.compile(
-    r"(?:\*\*)?(?:Q|Question)(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$", re.I | re.S
+    r"(?:\*\*)?(?:Q|Question)\d{0,3}(?:\s?\([^)]{1,30}\))?(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$",
+    re.I | re.S,
+)
+# "why is X inelastic? -> no substitutes": a question and its answer on one line.
+_INLINE_QA_RE = re.compile(r"(?P<q>[^?`]{3,200}\?)\s*(?:->|=>|→|—)\s*(?P<a>\S.*)$", re.S)
+# A student's open question to self: "??? is this on the exam", "ask TA - ...".
+_SELF_NOTE_RE = re.compile(
+    r"\?{3}|ask\s+(?:the\s+|my\s+)?(?:TA|prof\w*|teacher|tutor|lecturer|instructor|supervisor)\b",
+    re.I,
 )
 _A_RE = re.compile(r"(?:\*\*)?(?:A|Answer)(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$", re.I | re.S)
 _REMARK_RE = re.compile(
@@ -605,6 +614,11 @@ class _Parser:
         first = lines[0] if lines else ""
         if _TASK_RE.match(first):
             return  # a task or TODO is a note to self, never a card
+        if _SELF_NOTE_RE.match(first):
+            self.warnings.append(NoteWarning(self._line(index), "note to self; skipped"))
+            return
+        if self._inline_qa(lines, index, ctx):
+            return
         if self._question_answer(lines, index, ctx):
             return
         if self._explicit(text, index, ctx):
@@ -637,10 +651,13 @@ class _Parser:
         head = " ".join(x.strip() for x in head_lines if x.strip())
         if _TASK_RE.match(head) or (self.nav and head in self.nav):
             return  # tasks are plans, "Related: [[A]]" is navigation: neither is a fact
+        if _SELF_NOTE_RE.match(head):
+            self.warnings.append(NoteWarning(line, "note to self; skipped"))
+            return
         sublists = [c for c in children if c.tag in ("ul", "ol")]
 
-        made = False
-        if head[:1] in "QqAa*_":
+        made = "?" in head and self._inline_qa([head], index, ctx)
+        if not made and head[:1] in "QqAa*_":
             made = self._question_answer([head], index, ctx, children=children)
         made = made or self._explicit("\n".join(head_lines), index, ctx)
         term = _term(head)
@@ -820,6 +837,25 @@ class _Parser:
             self.pending_q = (" ".join(question), q_line)
             return True
         flush()
+        return made
+
+    def _inline_qa(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
+        """Lines of `question? -> answer` (an optional `Q:` label in front): one card each."""
+        found: list[tuple[str, str, int]] = []
+        for offset, raw in enumerate(lines):
+            if not raw:
+                continue
+            labelled = _QA_RE.match(raw)
+            text = labelled.group(1).strip() if labelled else raw
+            m = _INLINE_QA_RE.match(text) if "?" in text else None
+            if m is None or "://" in m.group("q") or not balanced(m.group("q")):
+                return False
+            question, answer = m.group("q").strip(), m.group("a").strip()
+            found.append((question[0].upper() + question[1:], answer, offset))
+        made = False
+        for question, answer, offset in found:
+            line = self._line(index + offset)
+            made = self._add("qa", ctx, question, answer, line, explicit=True) or made
         return made
 
     def _remark(self, text: str, index: int, ctx: _Ctx) -> bool:
