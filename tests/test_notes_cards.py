@@ -166,7 +166,7 @@ def test_definition_sentences():
         )
     ]
     assert pairs("# N\n\nA socket refers to the door between a process and the network.") == [
-        ("What is **socket** (N)?", "It refers to the door between a process and the network.")
+        ("What is a **socket** (N)?", "It refers to the door between a process and the network.")
     ]
 
 
@@ -652,3 +652,30 @@ def test_self_notes_are_skipped_with_a_warning_and_arrows_without_a_question_are
     assert [c.kind for c in cards("- Inelastic demand -> tax falls on buyers\n")] == ["definition"]
     # A question in a URL is not a question.
     assert all(c.kind != "qa" for c in cards("- see https://x.example/?q=1 -> docs page here\n"))
+
+
+def test_definition_sentences_with_something_an_aside_or_an_abbreviation():
+    assert pairs("Consideration is something of value given by each party in return.") == [
+        ("What is **Consideration**?", "Something of value given by each party in return.")
+    ]
+    assert pairs("Contracts are, in general, a kind of promise that the law enforces.") == [
+        ("What are **Contracts**?", "A kind of promise that the law enforces.")
+    ]
+    assert pairs("End-diastolic volume (EDV) is the blood in a ventricle after filling.") == [
+        ("What is **End-diastolic volume (EDV)**?", "The blood in a ventricle after filling.")
+    ]
+    assert pairs("An offer is a definite promise to be bound on terms.")[0][0] == (
+        "What is an **offer**?"
+    )
+
+
+def test_sentences_that_only_look_like_definitions_stay_clozes_or_nothing():
+    # "something" after a verb other than "is" defines nothing.
+    assert all(c.kind != "definition" for c in cards("The court held something odd in 1893."))
+    # An aside that is not between commas is kept, and a clause is not a term.
+    assert all(c.kind != "definition" for c in cards("It is, however, a rule of thumb only."))
+    # A bracket that is not an abbreviation does not join the term.
+    assert all(
+        c.term != "Stroke volume (see the table below)"
+        for c in cards("Stroke volume (see the table below) is the blood one beat ejects.")
+    )

@@ -116,7 +116,9 @@ _TASK_RE = re.compile(r"\[[ xX/-]\]\s|(?:TODO|DONE|LATER|NOW|DOING|WAITING|CANCE
 _CALLOUT_RE = re.compile(r"\[!([\w-]+)\][+-]?[ \t]*(.*)$")
 _NUMBERING_RE = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[A-Z]\.)\s+")
 _DEF_SENTENCE_RE = re.compile(
-    r"(?:(?:A|An|The)\s+)?(?P<term>[^\s,;:()\[\]]+(?:\s+[^\s,;:()\[\]]+){0,5}?)\s+"
+    r"(?:(?P<article>A|An|The)\s+)?(?P<term>[^\s,;:()\[\]]+(?:\s+[^\s,;:()\[\]]+){0,5}?"
+    # "End-diastolic volume (EDV) is ...": the abbreviation belongs to the term.
+    r"(?:\s+\([A-Za-z][\w./-]{0,11}\))?)\s+"
     r"(?P<verb>is|are|was|were|refers to|refer to|means|mean|denotes|describes|"
     r"occurs when|occur when|happens when|happen when|is defined as|are defined as)\s+"
     r"(?P<rest>.+)$",
@@ -125,7 +127,17 @@ _DEF_SENTENCE_RE = re.compile(
 _BOLD_FIRST_RE = re.compile(
     r"(?:(?:A|An|The)\s+)?(\*\*|__)(?P<term>[^*_]{1,80}?)\1[\s,]+(?P<rest>.+)$", re.DOTALL
 )
-_ARTICLE_RE = re.compile(r"(?:a|an|the|one of|any|used to|used for|called|when|where|how)\s", re.I)
+_ARTICLE_RE = re.compile(
+    r"(?:a|an|the|one of|any|used to|used for|called|when|where|how|something|someone|"
+    r"somebody|anything|anyone|any one)\s",
+    re.I,
+)
+# An aside between commas that says nothing about the subject: ", however," / ", in general,".
+_INTERJECTION_RE = re.compile(
+    r",\s*(?:however|therefore|thus|hence|in general|generally|by contrast|in contrast|though|"
+    r"moreover|furthermore|in practice|in principle|of course|as a rule|in turn|too),(?=\s)",
+    re.I,
+)
 _NOT_TERMS = {
     "this", "that", "it", "there", "these", "those", "he", "she", "they", "we", "you", "i",
     "which", "what", "who", "where", "when", "how", "why", "here", "each", "every", "all",
@@ -747,6 +759,7 @@ class _Parser:
         line: int,
         *,
         sep: str = ":",
+        article: str = "",
     ) -> bool:
         prompt = _members_prompt(term, definition, ctx) if _are_members(definition) else ""
         if not prompt and sep in ("=", "->", "=>", "→"):
@@ -756,7 +769,7 @@ class _Parser:
         if not prompt and _imperative(term):
             context = ctx.parent_label or ctx.topic_label
             prompt = f"Explain **{term}**" + (f" ({context})." if context else ".")
-        prompt = prompt or _definition_prompt(term, ctx)
+        prompt = prompt or _definition_prompt(term, ctx, article)
         return self._add("definition", ctx, prompt, answer, line, term=term)
 
     def _add(
@@ -912,6 +925,8 @@ class _Parser:
         for n, sentence in enumerate(sentences):
             if made >= _PROSE_MAX_CARDS:
                 break
+            if ", " in sentence:
+                sentence = _INTERJECTION_RE.sub("", sentence)
             emphasis = "**" in sentence or "__" in sentence
             bold_term = emphasis and _BOLD_FIRST_RE.match(sentence) is not None
             cued = emphasis and not bold_term and _BOLD_RE.search(mask_code(sentence))
@@ -920,11 +935,12 @@ class _Parser:
                 continue
             found = _definition_sentence(sentence)
             if found is not None:
-                term, answer = found
+                term, answer, article = found
                 short = n == 0 and whole and len(text) <= 700
                 if short:
                     answer = " ".join([answer, *sentences[1:]])
-                if self._definition(ctx, term, answer, answer, self._line(index)):
+                line = self._line(index)
+                if self._definition(ctx, term, answer, answer, line, article=article):
                     made += 1
                     if short:
                         break
@@ -1380,14 +1396,16 @@ def _term(head: str) -> tuple[str, str, str] | None:
     return term, definition, sep
 
 
-def _definition_prompt(term: str, ctx: _Ctx) -> str:
+def _definition_prompt(term: str, ctx: _Ctx, article: str = "") -> str:
+    """ "What is **X** (context)?"; "What is an **offer**?" when the notes said "An offer is"."""
     context = ctx.parent_label or ctx.topic_label
-    last = term.split()[-1]
+    last = re.sub(r"\s*\([^)]*\)$", "", term).split()[-1]
     plural = last.endswith("s") and not last.endswith(("ss", "us", "is")) and not last.isupper()
     verb = "are" if plural else "is"
+    lead = f"{article.lower()} " if article.lower() in ("a", "an") and not plural else ""
     if context and context.lower() != term.lower():
-        return f"What {verb} **{term}** ({context})?"
-    return f"What {verb} **{term}**?"
+        return f"What {verb} {lead}**{term}** ({context})?"
+    return f"What {verb} {lead}**{term}**?"
 
 
 _MEMBER_RE = re.compile(r"[A-Z0-9][\w./+#-]*(?:\s+[A-Z0-9(][\w./+#()-]*){0,2}")
@@ -1444,14 +1462,14 @@ def _members_prompt(term: str, definition: str, ctx: _Ctx) -> str:
     return f"Which {noun} fit **{term}** ({ctx.parent_label})?"
 
 
-def _definition_sentence(sentence: str) -> tuple[str, str] | None:
-    """(term, answer) when a sentence defines a short noun phrase, else None."""
+def _definition_sentence(sentence: str) -> tuple[str, str, str] | None:
+    """(term, answer, article) when a sentence defines a short noun phrase, else None."""
     sentence = sentence.strip()
     if not sentence or sentence.endswith("?"):
         return None
     m = _BOLD_FIRST_RE.match(sentence) if "**" in sentence or "__" in sentence else None
     if m and len(m.group("term").split()) <= TERM_MAX_WORDS:
-        return m.group("term").strip(), sentence
+        return m.group("term").strip(), sentence, ""
     m = _DEF_SENTENCE_RE.match(sentence)
     if not m:
         return None
@@ -1469,7 +1487,7 @@ def _definition_sentence(sentence: str) -> tuple[str, str] | None:
     answer = rest if verb in ("is", "are", "was", "were") else f"It {verb} {rest}"
     if not balanced(answer):
         return None
-    return term, answer[0].upper() + answer[1:]
+    return term, answer[0].upper() + answer[1:], m.group("article") or ""
 
 
 _SUBJECT_RE = re.compile(
