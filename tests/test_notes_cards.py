@@ -679,3 +679,34 @@ def test_sentences_that_only_look_like_definitions_stay_clozes_or_nothing():
         c.term != "Stroke volume (see the table below)"
         for c in cards("Stroke volume (see the table below) is the blood one beat ejects.")
     )
+
+
+def _hidden(text: str) -> list[str]:
+    import re
+
+    return [re.search(r"==(.+?)==", c.answer).group(1) for c in cards(text) if c.kind == "cloze"]
+
+
+def test_cloze_targets_are_whole_facts_not_citation_years_or_half_ranges():
+    assert _hidden("Silence cannot amount to acceptance (*Felthouse v Bindley*, 1862).") == [
+        "Felthouse v Bindley"
+    ]
+    assert _hidden("Domestic deals are presumed not to be binding (Balfour v Balfour, 1919).") == []
+    assert _hidden("- if the SA node fails, the AV node takes over at ~40–60 bpm") == ["40–60"]
+    assert _hidden("- 0 < YED < 1 -> necessity") == ["necessity"]
+    # An anaphoric subject is never hidden: the case name is.
+    assert _hidden("The same reasoning applies to goods in a shop window (*Fisher v Bell*).") == [
+        "Fisher v Bell"
+    ]
+    # Initials in bold are not a key phrase: the mnemonic's meaning after the arrow is.
+    assert _hidden('- "**S**ome **A**nts **A**te" → SA node, AV node, bundle') == [
+        "SA node, AV node, bundle"
+    ]
+
+
+def test_years_outside_citations_and_single_numbers_are_still_facts():
+    assert _hidden("In our notes the treaty was signed in 1648 by all parties.") == ["1648"]
+    assert _hidden("Most healthy adults have about 75 beats per minute at rest.") == ["75"]
+    # A long result after an arrow is a statement, not a term to recall.
+    long = "the slower pacemaker is suppressed by the faster one"
+    assert _hidden(f"- overlap of rates -> {long}") != [long]

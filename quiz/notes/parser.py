@@ -175,7 +175,8 @@ _COLLECTIVE = {
 # What a fact cloze may hide: a quantity ("two weeks", "1 MB/s", "24hr"), else a technical
 # name (an acronym, a CamelCase name, inline code).
 _QUANTITY_RE = re.compile(
-    r"(?<![\w.+-])(?:\d(?:[\d,.]*\d)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
+    # "40–60 bpm", "0.1-0.2 s": a range is one quantity, never half of one.
+    r"(?<![\w.+-])(?:\d(?:[\d,.]*\d)?(?:\s?[–-]\s?\d(?:[\d,.]*\d)?)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
     r"hundred|thousand)(?:\s?(?:%|ms|milliseconds?|s|secs?|seconds?|minutes?|mins?|hours?|hrs?|hr|"
     r"days?|weeks?|months?|years?|[KMGTP]i?B(?:/s(?:ec)?)?|[KMGT]bps|rows?|records?|shards?|"
     r"times|x|calls?|requests?|items?|attributes?|partitions?|nodes?|replicas?|copies))?"
@@ -196,6 +197,18 @@ _GENERIC_NAMES = {
 _NAME_RE = re.compile(
     r"`[^`\n]+`|(?<![\w-])(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+)(?![\w-])"
 )
+# A condition and its result: "0 < YED < 1 -> necessity".
+_ARROW_RE = re.compile(r"\s(?:->|=>|→)\s")
+# Words that point back to an earlier sentence: "The same reasoning applies ..." has no
+# subject a learner could name from this sentence alone.
+_ANAPHORA = {"same", "former", "latter", "above", "following", "previous", "aforementioned"}
+# An italic case name: "*Carlill v Carbolic Smoke Ball Co*".
+_CASE_NAME_RE = re.compile(r"(\*|_)([A-Z][^*_\n]{0,60}? v\.? [A-Z][^*_\n]{0,60}?)\1")
+# A citation in brackets: "(Felthouse v Bindley, 1862)", "(Smith 2004)", "([1893] 1 QB 256)".
+_CITATION_RE = re.compile(
+    r"\((?=[^()]*\b1[5-9]\d\d|[^()]*\b20\d\d)(?:[^()]*\sv\.?\s|[*_]?[A-Z][\w'*_.-]*"
+    r"(?: (?:&|and|et al\.?) [A-Z][\w'*_.-]*)?,? \[?\d{4}\b|\[\d{4}\])[^()]*\)"
+)
 _BULLET_LINE_RE = re.compile(r"(?:[*+-]|\d{1,9}[.)])\s")
 _HTML_TAG_RE = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^>]*)?>")
 _PROSE_MAX_CARDS = 6  # cards from one block of prose: more would bury the block's point
@@ -208,6 +221,10 @@ LIST_SHORT_WORDS = 16  # a colon-less list is a list card when its items average
 # `**x**` anywhere; `__x__` only as a whole word (`window.__pwned` is not bold).
 _BOLD_RE = re.compile(r"(\*\*|(?<!\w)__)(?=\S)(.+?)(?<=\S)\1(?!(?<=__)\w)")
 _CODE_SPAN_RE = re.compile(r"`+[^`]*`+")
+# Bold letters inside a word: "**S**ome **A**nts" (a mnemonic's initials).
+_INTRAWORD_BOLD_RE = re.compile(
+    r"\w(?:\*\*|__)[^*_\s]{1,3}(?:\*\*|__)|(?:\*\*|__)[^*_\s]{1,3}(?:\*\*|__)\w"
+)
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*_])")
 _TERM_RE = re.compile(r"([^:]{1,80}?):(?:\s+(.*))?$", re.DOTALL)
 _TIME_RE = re.compile(r"(?:^|\s)\d{1,2}$")  # "at 10" of "at 10: 30" (not "G1", "S1")
@@ -1175,6 +1192,8 @@ class _Parser:
         joined = " ".join(x.strip() for x in text.split("\n") if x.strip())
         if "**" not in joined and "__" not in joined:
             return False
+        if _INTRAWORD_BOLD_RE.search(joined):
+            return False  # "**S**ome **A**nts": initials of a mnemonic, not a key phrase
         sentences = _sentences(joined)
         chosen = [s for s in sentences if _BOLD_RE.search(mask_code(s))]
         if not chosen:
@@ -1517,13 +1536,23 @@ def _sentences(text: str) -> list[str]:
 
 
 def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | None:
-    """Where the fact in a sentence is: its named subject ("Slow start doubles ..."), else its
-    first quantity, else its first technical name; never a phrase that shows twice (hiding
+    """Where the fact in a sentence is: the result of `condition -> result`, its named subject
+    ("Slow start doubles ..."), else an italic case name, else its first quantity (never a
+    citation's year), else its first technical name; never a phrase that shows twice (hiding
     it would give the answer away) or one the context already names."""
     context = (ctx.parent_label + " " + ctx.topic_label).casefold()
     lowered = sentence.casefold()
+    arrows = list(_ARROW_RE.finditer(masked))
+    if len(arrows) == 1:
+        # "0 < YED < 1 -> necessity": the condition is given, the result is the fact.
+        start = arrows[0].end()
+        result = sentence[start:].rstrip(" .")
+        lead = len(result) - len(result.lstrip())
+        if 0 < len(result.split()) <= 6 and lowered.count(result.strip().casefold()) == 1:
+            return start + lead, start + len(result)
     m = _SUBJECT_RE.match(sentence)
-    if m and "\x01" not in masked[m.start("subject") : m.end("subject")]:
+    anaphora = m is not None and m.group("subject").split()[0].lower() in _ANAPHORA
+    if m and not anaphora and "\x01" not in masked[m.start("subject") : m.end("subject")]:
         subject = m.group("subject")
         words = subject.split()
         technical = len(words) >= 2 or re.search(r"[A-Z].*[A-Z]|-|\d", subject)
@@ -1539,8 +1568,14 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
             and not _VERBISH.search(subject)
         ):
             return m.start("subject"), m.end("subject")
+    case = _CASE_NAME_RE.search(sentence)
+    if case and lowered.count(case.group(2).casefold()) == 1:
+        return case.start(2), case.end(2)
+    citations = [c.span() for c in _CITATION_RE.finditer(sentence)]
     for regex in (_QUANTITY_RE, _NAME_RE):
         for m in regex.finditer(sentence):
+            if citations and any(a <= m.start() < b for a, b in citations):
+                continue  # "(Carlill v Carbolic, 1893)": nobody studies a citation's year
             phrase = m.group().strip("`")
             spelled = not any(ch.isdigit() for ch in m.group())
             if regex is _QUANTITY_RE and spelled and not re.search(r"\s\w", m.group()):
