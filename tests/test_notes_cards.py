@@ -693,7 +693,8 @@ def test_cloze_targets_are_whole_facts_not_citation_years_or_half_ranges():
     ]
     assert _hidden("Domestic deals are presumed not to be binding (Balfour v Balfour, 1919).") == []
     assert _hidden("- if the SA node fails, the AV node takes over at ~40–60 bpm") == ["40–60"]
-    assert _hidden("- 0 < YED < 1 -> necessity") == ["necessity"]
+    # The result side of an arrow is hidden; a condition line is a card of its own (below).
+    assert _hidden("- low ratio on every quarter of the year → a downturn") == ["a downturn"]
     # An anaphoric subject is never hidden: the case name is.
     assert _hidden("The same reasoning applies to goods in a shop window (*Fisher v Bell*).") == [
         "Fisher v Bell"
@@ -710,3 +711,27 @@ def test_years_outside_citations_and_single_numbers_are_still_facts():
     # A long result after an arrow is a statement, not a term to recall.
     long = "the slower pacemaker is suppressed by the faster one"
     assert _hidden(f"- overlap of rates -> {long}") != [long]
+
+
+def test_a_condition_and_its_result_ask_for_the_result():
+    text = "## PED categories\n\n- |PED| = 1 => unit elastic\n- YED < 0 -> inferior good\n"
+    assert [p for p in pairs(text) if p[0].startswith("**")] == [
+        ("**|PED| = 1** => ? (PED categories)", "unit elastic"),
+        ("**YED < 0** -> ? (PED categories)", "inferior good"),
+    ]
+    # A comparison is not a term; a generic head or a descriptive clause is not either.
+    assert [c.term for c in cards("- Veblen good ≠ Giffen: bought because it is dear\n")] == [
+        "Veblen good"
+    ]
+    assert _hidden("The main exception to this is the postal rule.") == []
+    assert cards("Goods displayed on a shop shelf are an invitation to treat.") == []
+    assert all(c.kind != "definition" for c in cards("**NB** elasticity changes along a curve!"))
+
+
+def test_plain_equations_chains_and_bare_generic_nouns_keep_their_cards():
+    assert pairs("- Stagger = Staffel\n") == [("**Stagger** = ?", "Staffel")]
+    # A chain is a flow, not a condition.
+    assert all(c.kind != "definition" for c in cards("- x = 1 -> y = 2 -> z\n"))
+    assert pairs("An exception is an event that disrupts the flow of a program.") == [
+        ("What is an **exception**?", "An event that disrupts the flow of a program.")
+    ]

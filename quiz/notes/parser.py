@@ -199,6 +199,28 @@ _NAME_RE = re.compile(
 )
 # A condition and its result: "0 < YED < 1 -> necessity".
 _ARROW_RE = re.compile(r"\s(?:->|=>|→)\s")
+# A condition and its result on one line: "|PED| = 1 => unit elastic", "YED < 0 -> inferior".
+_COMPARISON_RE = re.compile(r"\s(?:=|<|>|≤|≥|≠|<=|>=)\s")
+_CONDITION_RE = re.compile(
+    r"([^:]{1,60}?\s(?:=|<|>|≤|≥|≠|<=|>=)\s[^:]{1,40}?)\s(->|=>|→)\s(\S.*)$", re.DOTALL
+)
+# "The main exception is ...", "One key difference ...": a generic noun with a qualifier
+# names no term (a bare "exception" may be one: "An exception is an event ...").
+_GENERIC_HEADS = {
+    "exception", "exceptions", "example", "examples", "reason", "reasons", "difference",
+    "differences", "problem", "problems", "advantage", "advantages", "disadvantage",
+    "disadvantages", "point", "idea", "issue", "issues", "thing", "things", "catch",
+    "downside", "upside", "takeaway", "benefit", "drawback", "question", "answer",
+}  # fmt: skip
+_QUALIFIERS = {
+    "main", "key", "only", "big", "biggest", "other", "first", "second", "third", "last",
+    "major", "important", "general", "basic", "usual", "common", "real", "whole", "one",
+    "same", "next", "final", "chief", "principal", "obvious",
+}  # fmt: skip
+# "Goods displayed on a shop shelf": a participle and a preposition make a clause, not a term.
+_CLAUSE_TERM_RE = re.compile(
+    r"\b\w{3,}(?:ed|ing)\s+(?:on|in|at|by|from|with|into|to|for|under|over|through)\b"
+)
 # Words that point back to an earlier sentence: "The same reasoning applies ..." has no
 # subject a learner could name from this sentence alone.
 _ANAPHORA = {"same", "former", "latter", "above", "following", "previous", "aforementioned"}
@@ -1390,10 +1412,18 @@ def _term(head: str) -> tuple[str, str, str] | None:
     """(term, definition) when the text reads `Term: definition` (or `-`, `—`, `=`, `->`)."""
     if not _SEPARATOR_HINT_RE.search(head):
         return None  # most lines: no separator at all
+    condition = _CONDITION_RE.match(head) if _COMPARISON_RE.search(head) else None
+    if condition and len(_ARROW_RE.findall(mask(head))) == 1 and balanced(condition.group(1)):
+        # "|PED| = 1 => unit elastic": the condition is the term, the result the answer.
+        return condition.group(1).strip("*_` "), condition.group(3).strip(), condition.group(2)
     split = split_definition(head)
     if split is None:
         return None
     raw_term, sep, definition = split
+    if "≠" in raw_term:
+        # "Veblen good ≠ Giffen: ...": the term is the left side; the contrast stays.
+        raw_term, other = raw_term.split("≠", 1)
+        definition = f"{definition} (≠ {other.strip()})" if definition else definition
     term = raw_term.strip("*_` ").strip()
     words = term.split()
     if not term or len(words) > TERM_MAX_WORDS or term.lower().rstrip(".") in _LABELS:
@@ -1402,7 +1432,7 @@ def _term(head: str) -> tuple[str, str, str] | None:
         return None
     if _TIME_RE.search(term) or "://" in term or "(" in raw_term and ")" not in raw_term:
         return None
-    if any(ch in term for ch in '?!"[]{}=<>') or ". " in term or term.endswith("."):
+    if any(ch in term for ch in '?!"[]{}=<>≠≈≤≥') or ". " in term or term.endswith("."):
         return None
     if not balanced(term) or not balanced(definition):
         return None
@@ -1488,6 +1518,8 @@ def _definition_sentence(sentence: str) -> tuple[str, str, str] | None:
         return None
     m = _BOLD_FIRST_RE.match(sentence) if "**" in sentence or "__" in sentence else None
     if m and len(m.group("term").split()) <= TERM_MAX_WORDS:
+        if m.group("term").strip().lower().rstrip(".:") in _LABELS:
+            return None  # "**NB** elasticity changes ...": a remark, not a term
         return m.group("term").strip(), sentence, ""
     m = _DEF_SENTENCE_RE.match(sentence)
     if not m:
@@ -1497,7 +1529,11 @@ def _definition_sentence(sentence: str) -> tuple[str, str, str] | None:
     words = term.split()
     if not words or words[0].lower() in _NOT_TERMS or words[0].lower() in _QUESTION_WORDS:
         return None
-    if not balanced(term) or any(ch in term for ch in '"=<>|'):
+    if not balanced(term) or any(ch in term for ch in '"=<>|≠≈≤≥'):
+        return None
+    if len(words) <= 3 and words[-1].lower() in _GENERIC_HEADS and words[0].lower() in _QUALIFIERS:
+        return None  # "The main exception is the postal rule"
+    if len(words) >= 3 and _CLAUSE_TERM_RE.search(term):
         return None
     if verb in ("is", "are", "was", "were") and not _ARTICLE_RE.match(rest):
         return None
@@ -1551,7 +1587,10 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
         if 0 < len(result.split()) <= 6 and lowered.count(result.strip().casefold()) == 1:
             return start + lead, start + len(result)
     m = _SUBJECT_RE.match(sentence)
-    anaphora = m is not None and m.group("subject").split()[0].lower() in _ANAPHORA
+    head = m.group("subject").lower().split() if m else []
+    anaphora = bool(head) and (
+        head[0] in _ANAPHORA or (head[0] in _QUALIFIERS and head[-1] in _GENERIC_HEADS)
+    )
     if m and not anaphora and "\x01" not in masked[m.start("subject") : m.end("subject")]:
         subject = m.group("subject")
         words = subject.split()
