@@ -735,3 +735,39 @@ def test_plain_equations_chains_and_bare_generic_nouns_keep_their_cards():
     assert pairs("An exception is an event that disrupts the flow of a program.") == [
         ("What is an **exception**?", "An event that disrupts the flow of a program.")
     ]
+
+
+def test_a_definitions_answer_is_its_first_sentence_and_later_sentences_are_cards():
+    text = (
+        "# Law\n\nA contract is a legally binding agreement between parties. A contract "
+        "exists only when four elements are present: an offer, an acceptance, consideration, "
+        "and an intention to create legal relations. The Statute of Frauds requires writing "
+        "for the sale of land."
+    )
+    found = cards(text)
+    assert (found[0].prompt, found[0].answer) == (
+        "What is a **contract** (Law)?",
+        "A legally binding agreement between parties.",
+    )
+    assert [(c.kind, c.prompt) for c in found[1:]] == [
+        ("list", "A contract exists only when four elements are present: name the 4."),
+        ("cloze", "The [...] requires writing for the sale of land."),
+    ]
+    assert found[1].items == [
+        "an offer", "an acceptance", "consideration", "an intention to create legal relations"
+    ]  # fmt: skip
+    # Sub-items that define something are cards of their own, not part of the answer.
+    text = "- **YED** = %ΔQ / %ΔIncome\n  - YED > 0 -> normal good\n  - rises with income\n"
+    assert pairs(text)[:2] == [
+        ("**YED** = ?", "%ΔQ / %ΔIncome\n\n- rises with income"),
+        ("**YED > 0** -> ? (YED)", "normal good"),
+    ]
+
+
+def test_a_short_follow_up_with_no_card_of_its_own_stays_in_the_answer():
+    text = "A socket is an endpoint of a connection. It has an address."
+    assert pairs(text) == [
+        ("What is a **socket**?", "An endpoint of a connection. It has an address.")
+    ]
+    # A sentence that names a count but lists another number of things is no list card.
+    assert all(c.kind != "list" for c in cards("There are three parts here: one and two."))

@@ -233,7 +233,16 @@ _CITATION_RE = re.compile(
 )
 _BULLET_LINE_RE = re.compile(r"(?:[*+-]|\d{1,9}[.)])\s")
 _HTML_TAG_RE = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^>]*)?>")
-_PROSE_MAX_CARDS = 6  # cards from one block of prose: more would bury the block's point
+# A definition's later sentences that make no card of their own ride along in its answer
+# only while it stays this short: a paragraph-long answer is not a focused card.
+_FOCUSED_CHARS = 300
+_PROSE_MAX_CARDS = 6
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+_ENUMERATION_RE = re.compile(
+    r"(?P<lead>[^:]*\b(?P<num>two|three|four|five|six|seven|eight|[2-8])\s+[a-z][^:]{2,80}):"
+    r"\s+(?P<items>[^:]+)$",
+    re.I,
+)  # cards from one block of prose: more would bury the block's point
 _RULES_MAX = 7  # a numbered list this short also asks for each item by its number
 # Labels of lists whose numbers mean something: "Rules of the MLFQ", "Steps", "Laws".
 _RULES_RE = re.compile(
@@ -742,7 +751,11 @@ class _Parser:
             made = self._list_card(ctx, label, items(), answer(), line)
         if not made and term is not None:
             name, definition, sep = term
-            sub = answer() if has_answer else ""
+            # Sub-items that define something themselves ("YED > 0 -> normal good") are
+            # cards of their own: they do not ride along in this definition's answer.
+            sub = (
+                (self._answer_md(extra, children) if definition else answer()) if has_answer else ""
+            )
             own = definition and len(definition) + len(sub) > 700
             full = "\n\n".join(p for p in (definition, "" if own else sub) if p.strip())
             if full and (definition or children):
@@ -788,6 +801,19 @@ class _Parser:
         )
         for child in children:
             self._block(child, child_ctx)
+
+    def _answer_md(self, extra: str, children: list[etree.Element]) -> str:
+        """An item's sub-blocks as Markdown, leaving out sub-items that are definitions."""
+        parts = ["\n".join(self._text_md(extra, ""))] if extra else []
+        for child in children:
+            if child.tag in ("ul", "ol"):
+                lis = [li for li in child if li.tag == "li"]
+                kept = [li for li in lis if not _defines(li)]
+                if len(kept) != len(lis):
+                    child = etree.Element(child.tag)
+                    child.extend(kept)
+            parts.append("\n".join(self._block_md(child, "")))
+        return "\n\n".join(p for p in parts if p.strip()).strip("\n")
 
     def _definition(
         self,
@@ -961,6 +987,8 @@ class _Parser:
             return False
         sentences = [x for x in _sentences(text) if x.strip()]
         made = 0
+        lead: tuple[str, str, str, int, int] | None = None
+        rest: list[str] = []
         for n, sentence in enumerate(sentences):
             if made >= _PROSE_MAX_CARDS:
                 break
@@ -975,18 +1003,48 @@ class _Parser:
             found = _definition_sentence(sentence)
             if found is not None:
                 term, answer, article = found
-                short = n == 0 and whole and len(text) <= 700
-                if short:
-                    answer = " ".join([answer, *sentences[1:]])
                 line = self._line(index)
+                if n == 0 and whole and len(sentences) > 1:
+                    # The definition's answer is its first sentence: each later sentence is
+                    # read on its own, and only those that make no card ride along.
+                    lead = (term, answer, article, line, len(self.cards))
+                    self.cards.append(None)
+                    continue
                 if self._definition(ctx, term, answer, answer, line, article=article):
                     made += 1
-                    if short:
-                        break
                     continue
-            if facts and self._fact_cloze(sentence, index, ctx):
+            if facts and (
+                self._enumeration(sentence, index, ctx) or self._fact_cloze(sentence, index, ctx)
+            ):
+                made += 1
+            elif lead is not None:
+                rest.append(sentence)
+        if lead is not None:
+            term, answer, article, line, slot = lead
+            if len(answer) + sum(len(x) + 1 for x in rest) <= _FOCUSED_CHARS:
+                answer = " ".join([answer, *rest])
+            if self._definition(ctx, term, answer, answer, line, article=article):
+                self.cards[slot] = self.cards.pop()
                 made += 1
         return made > 0
+
+    def _enumeration(self, sentence: str, index: int, ctx: _Ctx) -> bool:
+        """ "... when four elements are present: an offer, an acceptance, ... and ...": the
+        sentence announces how many things it lists, so it is a list card."""
+        if ":" not in sentence:
+            return False
+        m = _ENUMERATION_RE.match(sentence)
+        if not m:
+            return False
+        count = _NUMBER_WORDS.get(m.group("num").lower()) or int(m.group("num"))
+        body = m.group("items").rstrip(" .")
+        items = [x.strip() for x in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", body)]
+        items = [x for x in items if x]
+        if len(items) != count or count < 2 or any(len(x.split()) > 8 for x in items):
+            return False
+        prompt = f"{m.group('lead').strip()}: name the {count}."
+        card = ParsedCard("list", ctx.topic, prompt, body + ".", self._line(index), items=items)
+        return self._push(card, ctx)
 
     def _fact_cloze(self, sentence: str, index: int, ctx: _Ctx) -> bool:
         """A statement: a cloze on its fact. Short sentences and questions give none."""
@@ -1364,6 +1422,13 @@ def _navigation_lines(source: list[str]) -> set[str]:
         if m and len(m.group(1).split()) <= 3 and links_only(m.group(2)):
             found.add(wiki_to_text(content).strip())
     return found
+
+
+def _defines(li: etree.Element) -> bool:
+    """True when a list item reads `Term: definition` (it makes a card of its own)."""
+    term = _term(_one_line(_li_parts(li)[0]))
+    # "It never goes backwards: ..." is a clause about the parent, which keeps it.
+    return term is not None and bool(term[1]) and term[0].split()[0].lower() not in _NOT_TERMS
 
 
 def _drop_items(root: etree.Element, nav: set[str]) -> None:
