@@ -771,3 +771,23 @@ def test_a_short_follow_up_with_no_card_of_its_own_stays_in_the_answer():
     ]
     # A sentence that names a count but lists another number of things is no list card.
     assert all(c.kind != "list" for c in cards("There are three parts here: one and two."))
+
+
+def test_grab_bag_headings_give_no_list_card_and_an_order_asks_for_the_order():
+    found = cards(
+        "## Clinical bits\n\n- Fibrillation = rapid irregular beats\n- Heart block = AV damage\n"
+    )
+    assert [c.kind for c in found] == ["definition", "definition"]
+    found = cards("## Mitosis\n\nOrder of the phases:\n\n1. prophase\n2. metaphase\n3. anaphase\n")
+    assert found[0].prompt == "In what order do the 3 steps of **the phases** come?"
+    assert found[0].answer == "1. prophase\n2. metaphase\n3. anaphase"
+
+
+def test_a_grab_bag_of_plain_facts_and_an_unordered_list_keep_their_list_cards():
+    # Items that are not definitions have no card of their own: the list card stays.
+    found = cards("## Quick recap\n\n- supply slopes up\n- demand slopes down\n")
+    assert [c.kind for c in found] == ["list"]
+    # A bulleted "Order of" list is not a sequence.
+    found = cards("## Mitosis\n\nOrder of the phases:\n\n- prophase\n- metaphase\n")
+    assert found[0].prompt != "In what order do the 2 steps of **the phases** come?"
+    assert found[0].kind == "list"

@@ -613,9 +613,13 @@ class _Parser:
             kind = "categories" if min(sizes) >= 2 else "kinds"
             prompt = f"Name the {len(items)} {kind} of **{_context_label(label)}**."
             return self._list_card(ctx, label, items, answer, topic.line, prompt=prompt)
+        if _GRAB_BAG_RE.search(label) and all(_defines(li) for li in lis):
+            return False  # "Clinical bits": each item is a card; together they are no list
         items = [self._li_markdown(li) for li in lis]
         answer = "\n".join(self._block_md(el, ""))
-        return self._list_card(ctx, label, items, answer, topic.line)
+        return self._list_card(
+            ctx, label, items, answer, topic.line, prompt=_order_prompt(label, el, len(items), ctx)
+        )
 
     def _list_card(
         self,
@@ -1110,7 +1114,10 @@ class _Parser:
         lis = [li for li in el if li.tag == "li"]
         items = [self._li_markdown(li) for li in lis]
         answer = "\n".join(self._block_md(el, ""))
-        made = self._list_card(ctx, label, items, answer, line)
+        made = False
+        if not (_GRAB_BAG_RE.search(label) and all(_defines(li) for li in lis)):
+            prompt = _order_prompt(label, el, len(items), ctx)
+            made = self._list_card(ctx, label, items, answer, line, prompt=prompt)
         ordered = _RULES_RE.search(label) and not any(_term(_one_line(x)) for x in items)
         if el.tag == "ol" and ordered and 2 <= len(lis) <= _RULES_MAX:
             for n, item in enumerate(items, start=1):
@@ -1422,6 +1429,27 @@ def _navigation_lines(source: list[str]) -> set[str]:
         if m and len(m.group(1).split()) <= 3 and links_only(m.group(2)):
             found.add(wiki_to_text(content).strip())
     return found
+
+
+# Headings that gather odds and ends: their items are cards, not one thing to recall.
+_GRAB_BAG_RE = re.compile(
+    r"\b(?:misc\w*|recap|bits|quick|notes|odds|extras?|random|tidbits|leftovers|assorted)\b",
+    re.I,
+)
+_ORDER_RE = re.compile(
+    r"^(?:the\s+)?(?:order|sequence|steps)\b(?:\s+(?:of|in|to|for)\s+(.+))?$", re.I
+)
+
+
+def _order_prompt(label: str, el: etree.Element, n: int, ctx: _Ctx) -> str:
+    """ "Order of the impulse:" over a numbered list asks for the order, not for key points."""
+    m = _ORDER_RE.match(_context_label(label)) if el.tag == "ol" else None
+    if not m:
+        return ""
+    about = (m.group(1) or ctx.parent_label or ctx.topic_label).strip()
+    if not about:
+        return ""
+    return f"In what order do the {n} steps of **{about}** come?"
 
 
 def _defines(li: etree.Element) -> bool:
