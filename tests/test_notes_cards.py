@@ -791,3 +791,16 @@ def test_a_grab_bag_of_plain_facts_and_an_unordered_list_keep_their_list_cards()
     found = cards("## Mitosis\n\nOrder of the phases:\n\n- prophase\n- metaphase\n")
     assert found[0].prompt != "In what order do the 2 steps of **the phases** come?"
     assert found[0].kind == "list"
+
+
+def test_cards_from_a_numbered_list_under_a_label_report_their_own_lines():
+    text = (
+        "## Heart\n\nOrder of the impulse:\n1. SA node – right atrium\n2. AV node – septum\n\nEnd."
+    )
+    found = cards(text)
+    assert [(c.kind, c.line) for c in found] == [("list", 3), ("definition", 4), ("definition", 5)]
+
+
+def test_items_of_a_list_after_a_blank_line_keep_their_lines_too():
+    text = "## Heart\n\nOrder of the impulse:\n\n1. SA node – right atrium\n2. AV node – septum\n"
+    assert [c.line for c in cards(text) if c.kind == "definition"] == [5, 6]

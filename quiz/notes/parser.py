@@ -1098,6 +1098,9 @@ class _Parser:
         at = next(i for i, x in enumerate(lines) if _BULLET_LINE_RE.match(x))
         if at:
             self._prose(" ".join(lines[:at]), index, ctx, whole=True)
+        # The paragraph was located as one block; its bullets are found again line by line,
+        # so each card reports its own line rather than the paragraph's last.
+        self.cursor = min(self.cursor, index + at)
         holder = etree.Element("div")
         self.md.parser.parseChunk(holder, "\n".join(lines[at:]))
         made = False
