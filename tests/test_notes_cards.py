@@ -804,3 +804,12 @@ def test_cards_from_a_numbered_list_under_a_label_report_their_own_lines():
 def test_items_of_a_list_after_a_blank_line_keep_their_lines_too():
     text = "## Heart\n\nOrder of the impulse:\n\n1. SA node – right atrium\n2. AV node – septum\n"
     assert [c.line for c in cards(text) if c.kind == "definition"] == [5, 6]
+
+
+def test_a_bold_summary_label_is_a_remark_not_a_term():
+    text = "## Bonds\n\n**Summary:** bond type follows from the electronegativity difference.\n"
+    assert pairs(text) == [
+        ("Sum up **Bonds**.", "bond type follows from the electronegativity difference.")
+    ]
+    # "Summary" as a term of its own ("Summary statistics: ...") is still a definition.
+    assert pairs("- Summary statistics: mean, median and spread\n")[0][0].startswith("What")

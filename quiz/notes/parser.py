@@ -107,7 +107,7 @@ _SELF_NOTE_RE = re.compile(
 _A_RE = re.compile(r"(?:\*\*)?(?:A|Answer)(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$", re.I | re.S)
 _REMARK_RE = re.compile(
     r"(\*\*|__)?(important|note|nb|remember|key point|key trick|trick|rule of thumb|tip|"
-    r"warning|caution|takeaway|key takeaway|mnemonic|hint)\s*"
+    r"warning|caution|takeaway|key takeaway|mnemonic|hint|summary|in summary)\s*"
     # "**Important:**" and "**Important**:" close the bold they opened; "Tip: **x**" does not.
     r"(?(1)(?:[:!]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:!])|[:!])\s*(.+)$",
     re.IGNORECASE | re.DOTALL,
@@ -952,6 +952,8 @@ class _Parser:
         label = m.group(2).lower()
         verb = {"note": "note", "nb": "note", "remember": "remember"}.get(label, "keep in mind")
         prompt = f"What should you {verb} about **{about}**?" if about else ""
+        if label in ("summary", "in summary"):
+            prompt = f"Sum up **{about}**." if about else ""
         if not prompt:
             return False
         return self._add("qa", ctx, prompt, body, self._line(index))
