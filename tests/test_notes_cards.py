@@ -813,3 +813,11 @@ def test_a_bold_summary_label_is_a_remark_not_a_term():
     ]
     # "Summary" as a term of its own ("Summary statistics: ...") is still a definition.
     assert pairs("- Summary statistics: mean, median and spread\n")[0][0].startswith("What")
+
+
+def test_x_is_called_y_defines_the_name():
+    assert pairs("The person making the offer is called the offeror.") == [
+        ("What is **offeror**?", "The person making the offer")
+    ]
+    # "called" inside a longer predicate is not a naming sentence.
+    assert all(c.term != "offeror" for c in cards("The offer is called off when it lapses fully."))

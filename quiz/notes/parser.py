@@ -1635,6 +1635,13 @@ def _definition_sentence(sentence: str) -> tuple[str, str, str] | None:
         return None
     if verb in ("is", "are", "was", "were") and not _ARTICLE_RE.match(rest):
         return None
+    called = re.fullmatch(
+        r"(?:called|known as|termed)\s+(?:the\s+|an?\s+)?([^\s.]+(?:\s+[^\s.]+){0,2})\.?", rest
+    )
+    if called and verb in ("is", "are"):
+        # "The person making the offer is called the offeror": the name is the term.
+        name = called.group(1).strip("*_`")
+        return name, f"The {term}" if m.group("article") else term, ""
     if len(rest.split()) < 3:
         return None
     answer = rest if verb in ("is", "are", "was", "were") else f"It {verb} {rest}"
