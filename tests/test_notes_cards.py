@@ -821,3 +821,10 @@ def test_x_is_called_y_defines_the_name():
     ]
     # "called" inside a longer predicate is not a naming sentence.
     assert all(c.term != "offeror" for c in cards("The offer is called off when it lapses fully."))
+
+
+def test_a_dash_definition_holding_a_condition_still_defines_its_term():
+    found = pairs("- **Ejection** – ventricular pressure > aortic pressure → valves open\n")
+    assert found == [
+        ("What is **Ejection**?", "ventricular pressure > aortic pressure → valves open")
+    ]

@@ -1511,7 +1511,12 @@ def _term(head: str) -> tuple[str, str, str] | None:
     if not _SEPARATOR_HINT_RE.search(head):
         return None  # most lines: no separator at all
     condition = _CONDITION_RE.match(head) if _COMPARISON_RE.search(head) else None
-    if condition and len(_ARROW_RE.findall(mask(head))) == 1 and balanced(condition.group(1)):
+    if (
+        condition
+        and len(_ARROW_RE.findall(mask(head))) == 1
+        and balanced(condition.group(1).strip("*_` "))
+        and not re.search(r"\s[-–—]\s", condition.group(1))  # "**X** – a > b → c" defines X
+    ):
         # "|PED| = 1 => unit elastic": the condition is the term, the result the answer.
         return condition.group(1).strip("*_` "), condition.group(3).strip(), condition.group(2)
     split = split_definition(head)
