@@ -236,13 +236,14 @@ _HTML_TAG_RE = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^>]*)?>")
 # A definition's later sentences that make no card of their own ride along in its answer
 # only while it stays this short: a paragraph-long answer is not a focused card.
 _FOCUSED_CHARS = 300
-_PROSE_MAX_CARDS = 6
+_PROSE_MAX_CARDS = 6  # cards from one block of prose: more would bury the block's point
+# "... when four elements are present: a, b, c and d": a sentence that counts what it lists.
 _NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
 _ENUMERATION_RE = re.compile(
     r"(?P<lead>[^:]*\b(?P<num>two|three|four|five|six|seven|eight|[2-8])\s+[a-z][^:]{2,80}):"
     r"\s+(?P<items>[^:]+)$",
     re.I,
-)  # cards from one block of prose: more would bury the block's point
+)
 _RULES_MAX = 7  # a numbered list this short also asks for each item by its number
 # Labels of lists whose numbers mean something: "Rules of the MLFQ", "Steps", "Laws".
 _RULES_RE = re.compile(
