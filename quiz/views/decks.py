@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from quiz import study
+from quiz import browser, study
 from quiz.models import Card, Deck, Topic
 
 
@@ -56,7 +56,8 @@ def deck_detail(request: HttpRequest, slug: str) -> HttpResponse:
             card_count=Count("cards", filter=Q(cards__status=Card.Status.ACTIVE))
         )
     )
-    return render(request, "quiz/deck_detail.html", {"deck": deck, "topics": topics})
+    tags = browser.tag_counts(deck_id=deck.pk)
+    return render(request, "quiz/deck_detail.html", {"deck": deck, "topics": topics, "tags": tags})
 
 
 @require_GET
