@@ -30,7 +30,8 @@ import fsrs
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
-from django.db.models import Count, Min, Model, Q, QuerySet, Sum
+from django.db.models import Count, F, Min, Model, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
 
 from quiz import tally
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
@@ -336,15 +337,38 @@ def _available_sql(*, user: User, scope: Scope, now: datetime) -> tuple[str, lis
     return sql, params
 
 
-def _learning_due(*, user: User, scope: Scope, now: datetime, until: datetime) -> list[tuple]:
-    """(state id, due) of available learning and relearning cards due by `until`, unordered."""
+def _learning_sql(*, user: User, scope: Scope, now: datetime, until: datetime) -> tuple[str, list]:
     where, params = _available_sql(user=user, scope=scope, now=now)
-    rows = _fetch(
-        f"SELECT {_qn('id')}, {_qn('due')} FROM {_qn(_STATE)} WHERE {where}"
-        f" AND {_qn(_STATE)}.{_qn('due')} <= %s AND {_qn(_STATE)}.{_qn('state')} IN (%s, %s)",
-        [*params, _sql_dt(until), LEARNING, RELEARNING],
+    where += f" AND {_qn(_STATE)}.{_qn('due')} <= %s AND {_qn(_STATE)}.{_qn('state')} IN (%s, %s)"
+    return where, [*params, _sql_dt(until), LEARNING, RELEARNING]
+
+
+def _learning_due(
+    *, user: User, scope: Scope, now: datetime, until: datetime
+) -> tuple[int, datetime | None]:
+    """How many available learning and relearning cards are due by `until`, and when the first
+    of them is due (None when there are none).
+
+    Counted in SQL from the (user, state, due) index: a learner can have thousands of learning
+    cards, and reading them all into Python on every answer cost more than the rest of the
+    request."""
+    where, params = _learning_sql(user=user, scope=scope, now=now, until=until)
+    ((count, first_due),) = _fetch(
+        f"SELECT COUNT(*), MIN({_qn('due')}) FROM {_qn(_STATE)} WHERE {where}", params
     )
-    return [(pk, _py_dt(due)) for pk, due in rows]
+    return count, _py_dt(first_due)
+
+
+def _learning_at(*, user: User, scope: Scope, now: datetime, until: datetime, due: datetime) -> int:
+    """The id of an available learning card due at `due` (MIN first, then this: with ORDER BY
+    due SQLite prefers walking (user, due) through every overdue review card instead)."""
+    where, params = _learning_sql(user=user, scope=scope, now=now, until=until)
+    ((pk,),) = _fetch(
+        f"SELECT {_qn('id')} FROM {_qn(_STATE)} WHERE {where}"
+        f" AND {_qn(_STATE)}.{_qn('due')} = %s LIMIT 1",
+        [*params, _sql_dt(due)],
+    )
+    return pk
 
 
 def _reviews_due(*, user: User, scope: Scope, now: datetime, before: datetime, limit: int) -> list:
@@ -512,14 +536,10 @@ def next_card(
     start, end = day_bounds(now=now, timezone=profile.timezone)
     today = today_counts(user=user, start=start)
 
-    # Both lookups are range scans of the (user, state, due) index. Learning cards are few, so
-    # they are sorted here: with ORDER BY due, SQLite prefers walking (user, due) through every
-    # overdue review card instead.
-    learning = sorted(
-        _learning_due(user=user, scope=scope, now=now, until=now + LEARN_AHEAD),
-        key=lambda row: row[1],
+    # Both lookups are range scans of the (user, state, due) index.
+    learning, first_learning_due = _learning_due(
+        user=user, scope=scope, now=now, until=now + LEARN_AHEAD
     )
-    learning_now = [pk for pk, due in learning if due <= now]
     review_room = min(QUEUE_COUNT_CAP, max(0, profile.max_reviews_per_day - today.reviews))
     reviews = (
         _reviews_due(user=user, scope=scope, now=now, before=end, limit=review_room)
@@ -535,8 +555,9 @@ def next_card(
 
     pick_state: int | None = None
     pick_new: tuple[int, int] | None = None
-    if learning_now:
-        pick_state = learning_now[0]
+    pick_learning = False
+    if first_learning_due is not None and first_learning_due <= now:
+        pick_learning = True
     elif reviews and new_cards:
         # Keep the share of today's new cards shown no ahead of the share of reviews done.
         new_share = today.new / max(1, profile.new_per_day)
@@ -550,7 +571,11 @@ def next_card(
     elif new_cards:
         pick_new = new_cards[0]
     elif learning:
-        pick_state = learning[0][0]
+        pick_learning = True
+    if pick_learning:
+        pick_state = _learning_at(
+            user=user, scope=scope, now=now, until=now + LEARN_AHEAD, due=first_learning_due
+        )
 
     shown: Shown | None = None
     if pick_state is not None:
@@ -569,7 +594,7 @@ def next_card(
         shown = Shown(card=card, memory=Memory(), reps=0, version=pick_new[1], is_new=True)
     return Queue(
         shown=shown,
-        learning=len(learning),
+        learning=learning,
         reviews=len(reviews),
         new=len(new_cards),
         reviewed_today=today.total,
@@ -1040,32 +1065,42 @@ class Counts:
         self.due += other.due
 
 
-def counts_by(*, user: User, now: datetime, field: str, profile: StudyProfile) -> dict[int, Counts]:
-    """New, learning and due-today counts per deck (`field="deck"`) or per topic ("topic").
+def counts_by(
+    *, user: User, now: datetime, field: str, profile: StudyProfile, deck_id: int | None = None
+) -> dict[int, Counts]:
+    """New, learning and due-today counts per deck (`field="deck"`) or per topic ("topic"),
+    over every deck or over one (`deck_id`).
 
-    Not limited by the daily limits: these say what exists. One pass over cards and one over
-    the learner's states; the dashboard is not the hot path.
+    Not limited by the daily limits: these say what exists. One pass over the active cards and
+    two over the learner's states, read by the states' own (denormalised) deck and topic, with
+    the few retired cards left out through their partial index instead of a join to every card.
     """
     _start, end = day_bounds(now=now, timezone=profile.timezone)
     result: dict[int, Counts] = {}
     active = Card.objects.filter(status=Card.Status.ACTIVE)
+    states = CardState.objects.filter(user=user).exclude(state=NEW)
+    if deck_id is not None:
+        active = active.filter(deck_id=deck_id)
+        states = states.filter(deck_id=deck_id)
     for key, total in active.values_list(field).annotate(n=Count("id")).order_by():
         result[key] = Counts(new=total)
-    states = CardState.objects.filter(user=user, card__status=Card.Status.ACTIVE).exclude(state=NEW)
-    open_states = states.filter(suspended=False).filter(
-        Q(buried_until__isnull=True) | Q(buried_until__lte=now)
+    retired = Card.objects.filter(status=Card.Status.RETIRED).values("pk")
+    states = states.exclude(card_id__in=retired)
+    # A state's topic is null only for a row written around the importer: read the card's then.
+    key = Coalesce("topic_id", "card__topic_id") if field == "topic" else F("deck_id")
+    open_now = Q(suspended=False) & (Q(buried_until__isnull=True) | Q(buried_until__lte=now))
+    rows = (
+        states.annotate(key=key)
+        .values_list("key")
+        .annotate(
+            studied=Count("id"),
+            learning=Count("id", filter=open_now & Q(state__in=[LEARNING, RELEARNING])),
+            due=Count("id", filter=open_now & Q(state=REVIEW, due__lt=end)),
+        )
     )
-    rows = states.values_list(f"card__{field}").annotate(
-        studied=Count("id"),
-    )
-    for key, studied in rows.order_by():
-        result.setdefault(key, Counts()).new -= studied
-    rows = open_states.values_list(f"card__{field}").annotate(
-        learning=Count("id", filter=Q(state__in=[LEARNING, RELEARNING])),
-        due=Count("id", filter=Q(state=REVIEW, due__lt=end)),
-    )
-    for key, learning, due in rows.order_by():
-        counts = result.setdefault(key, Counts())
+    for key_value, studied, learning, due in rows.order_by():
+        counts = result.setdefault(key_value, Counts())
+        counts.new -= studied
         counts.learning, counts.due = learning, due
     return result
 
