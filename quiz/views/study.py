@@ -9,22 +9,26 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from quiz import study
+from quiz import study, timezones
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import RATING_NAMES, RATINGS, format_interval, parse_steps
 
 TEMPLATE = "quiz/study.html"
+
+
+# A page of leeches stays a few dozen KB whatever the learner has suspended.
+LEECHES_PER_PAGE = 50
 
 
 class StudyProfileForm(forms.ModelForm):
@@ -32,7 +36,8 @@ class StudyProfileForm(forms.ModelForm):
 
     timezone = forms.ChoiceField(
         label="Time zone",
-        choices=[(name, name) for name in sorted(available_timezones())],
+        choices=[(name, name) for name in sorted(timezones.all_zones())],
+        widget=timezones.TimeZoneSelect,
         help_text="Your study day starts at 4 am in this time zone.",
     )
 
@@ -440,7 +445,11 @@ def bury(request: HttpRequest) -> HttpResponse:
 @require_GET
 @login_required
 def leech_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "quiz/leeches.html", {"leeches": study.leeches(user=request.user)})
+    """The learner's leeches and suspended cards, worst first, a page at a time."""
+    page = Paginator(study.leeches(user=request.user), LEECHES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "quiz/leeches.html", {"leeches": page.object_list, "page": page})
 
 
 @require_POST
