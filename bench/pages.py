@@ -55,15 +55,36 @@ EXAMS = 20
 EXAM_QUESTIONS = 65
 BATCH = 50_000
 # Bump when the data the builder makes changes, so a cached database is not reused.
-BUILD_VERSION = 3
+BUILD_VERSION = 4
 TARGET_PAGE = 5.0
 TARGET_ANSWER = 2.0
 TARGET_STATS_VS_ANSWER = 5.0
 HTML_LIMIT = 60 * 1024
-WORDS = (
-    "stream shard record window key batch buffer latency partition consumer producer "
-    "checkpoint lease table index replica region bucket object policy role queue topic"
-).split()
+WORDS = [
+    "stream",
+    "shard",
+    "record",
+    "window",
+    "key",
+    "batch",
+    "buffer",
+    "latency",
+    "partition",
+    "consumer",
+    "producer",
+    "checkpoint",
+    "lease",
+    "table",
+    "index",
+    "replica",
+    "region",
+    "bucket",
+    "object",
+    "policy",
+    "role",
+    "queue",
+    "topic",
+]
 
 
 def log(message: str) -> None:
@@ -163,8 +184,16 @@ def build(now: datetime) -> None:
     from django.db import connection, transaction
 
     from quiz import tally
-    from quiz.models import Card, CardState, Deck, ExamAttempt, ExamQuestion, Review, Topic
-    from quiz.models import StudyProfile
+    from quiz.models import (
+        Card,
+        CardState,
+        Deck,
+        ExamAttempt,
+        ExamQuestion,
+        Review,
+        StudyProfile,
+        Topic,
+    )
 
     rng = random.Random(16)
     user = get_user_model().objects.create_user(username="heavy", password="bench-password")
@@ -190,9 +219,14 @@ def build(now: datetime) -> None:
             order += 1
             children = Topic.objects.bulk_create(
                 Topic(
-                    deck=deck, parent=root, title=f"Section {r + 1}.{s + 1}",
-                    path=f"Domain {r + 1} › Section {r + 1}.{s + 1}", level=2, order=order + s,
-                    body_md="Notes.", body_html="<p>Notes.</p>",
+                    deck=deck,
+                    parent=root,
+                    title=f"Section {r + 1}.{s + 1}",
+                    path=f"Domain {r + 1} › Section {r + 1}.{s + 1}",
+                    level=2,
+                    order=order + s,
+                    body_md="Notes.",
+                    body_html="<p>Notes.</p>",
                 )  # fmt: skip
                 for s in range(SUBTOPICS)
             )
@@ -211,9 +245,9 @@ def build(now: datetime) -> None:
         card_place.append((deck_id, topic_id))
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
-            f"INSERT INTO {Card._meta.db_table} (deck_id, topic_id, kind, key, match_text, "
-            'prompt_md, prompt_html, answer_md, answer_html, items, term, sim, source_line, "order",'
-            " status, edited_in_admin, notes_prompt_md, notes_answer_md, created_at, updated_at) "
+            f"INSERT INTO {Card._meta.db_table} (deck_id, topic_id, kind, key, "
+            'match_text, prompt_md, prompt_html, answer_md, answer_html, items, term, sim, '
+            'source_line, "order", status, edited_in_admin, notes_prompt_md, notes_answer_md, created_at, updated_at) "
             "VALUES (%s, %s, 'qa', %s, %s, %s, %s, %s, %s, '[]', '', NULL, 0, %s, 'active', "
             "FALSE, '', '', %s, %s)",
             card_rows,
@@ -229,7 +263,8 @@ def build(now: datetime) -> None:
         studied.append(card_id)
         deck_id, topic_id = card_place[i]
         roll = rng.random()
-        state = 2 if roll < 0.95 else (1 if roll < 0.98 else 3)
+        # A few hundred cards in (re)learning at a time, as for a learner who finishes each day.
+        state = 2 if roll < 0.997 else (1 if roll < 0.9985 else 3)
         stability = rng.lognormvariate(2.5, 1.2) if state == 2 else rng.uniform(0.01, 1)
         last = now - timedelta(days=rng.uniform(0, min(DAYS, stability * 1.2)))
         suspended = rng.random() < 0.01
@@ -293,10 +328,18 @@ def build(now: datetime) -> None:
             right += chosen == 0
             questions.append(
                 ExamQuestion(
-                    attempt=attempt, position=position, card=card, topic=card.topic,
-                    domain_id=card.topic.parent_id, domain_title="Domain", kind="answer",
-                    stem=card.prompt_md, options=options, correct=[0],
-                    chosen=[chosen] if done else [], answered_at=started if done else None,
+                    attempt=attempt,
+                    position=position,
+                    card=card,
+                    topic=card.topic,
+                    domain_id=card.topic.parent_id,
+                    domain_title="Domain",
+                    kind="answer",
+                    stem=card.prompt_md,
+                    options=options,
+                    correct=[0],
+                    chosen=[chosen] if done else [],
+                    answered_at=started if done else None,
                     is_correct=(chosen == 0) if done else None,
                     explanation_html=f"<p>{card.answer_md}</p>",
                 )  # fmt: skip
