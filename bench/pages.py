@@ -246,8 +246,9 @@ def build(now: datetime) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.executemany(
             f"INSERT INTO {Card._meta.db_table} (deck_id, topic_id, kind, key, "
-            'match_text, prompt_md, prompt_html, answer_md, answer_html, items, term, sim, '
-            'source_line, "order", status, edited_in_admin, notes_prompt_md, notes_answer_md, created_at, updated_at) "
+            "match_text, prompt_md, prompt_html, answer_md, answer_html, items, term, sim, "
+            'source_line, "order", status, edited_in_admin, notes_prompt_md, notes_answer_md, '
+            "created_at, updated_at) "
             "VALUES (%s, %s, 'qa', %s, %s, %s, %s, %s, %s, '[]', '', NULL, 0, %s, 'active', "
             "FALSE, '', '', %s, %s)",
             card_rows,
