@@ -34,9 +34,10 @@ LEECHES_PER_PAGE = 50
 class StudyProfileForm(forms.ModelForm):
     """A learner's scheduling settings, validated before fsrs ever sees them."""
 
-    timezone = forms.ChoiceField(
+    # A CharField checked against the zone names, not a ChoiceField: every form instance would
+    # deep-copy ~600 choices.
+    timezone = forms.CharField(
         label="Time zone",
-        choices=[(name, name) for name in sorted(timezones.all_zones())],
         widget=timezones.TimeZoneSelect,
         help_text="Your study day starts at 4 am in this time zone.",
     )
@@ -56,6 +57,12 @@ class StudyProfileForm(forms.ModelForm):
             "learning_steps": 'Space-separated, e.g. "1m 10m" (units s, m, h, d).',
             "relearning_steps": 'After a lapse, e.g. "10m".',
         }
+
+    def clean_timezone(self) -> str:
+        value = self.cleaned_data["timezone"]
+        if value not in timezones.all_zones():
+            raise forms.ValidationError(f"{value!r} is not a time zone name.")
+        return value
 
     def clean_desired_retention(self) -> float:
         value = self.cleaned_data["desired_retention"]
