@@ -16,7 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
 
 from quiz import scheduling, study
 from quiz.models import (
@@ -25,6 +27,7 @@ from quiz.models import (
     Deck,
     ExamAttempt,
     ExamQuestion,
+    ExamReadiness,
     Review,
     StudyProfile,
     Topic,
@@ -409,6 +412,133 @@ def breakdown(questions: Sequence[ExamQuestion]) -> list[DomainScore]:
 
 def deck_readiness(*, user: AbstractBaseUser, deck: Deck, now: datetime) -> tuple[float, int]:
     """Readiness over every card of the deck that can give a question, and how many."""
+    return readiness_by_deck(user=user, decks=[deck], now=now)[deck.pk]
+
+
+# --- eligibility and readiness, stored --------------------------------------------------------
+
+# A stored readiness older than this is recomputed even if nothing was answered: forgetting goes
+# on (an hour moves a typical deck's readiness by well under a percentage point).
+READINESS_MAX_AGE = timedelta(hours=1)
+
+
+def refresh_eligibility(*, deck: Deck, now: datetime | None = None) -> int:
+    """Work out which of the deck's cards the generator can ask about and store it on the cards
+    (`Card.exam_eligible`); how many can. Runs the generator over the deck once: after an
+    import, or on the exams page after a card of the deck changed (`bank_changed`)."""
     cards, plain_topics, _ = load_bank(deck)
     eligible = [card.id for card, _kinds in QuestionMaker(cards, plain_topics).eligible()]
-    return exam_readiness(user=user, card_ids=eligible, now=now), len(eligible)
+    with transaction.atomic():
+        deck.cards.filter(exam_eligible=True).update(exam_eligible=False)
+        for start in range(0, len(eligible), 500):
+            Card.objects.filter(pk__in=eligible[start : start + 500]).update(exam_eligible=True)
+        deck.exam_bank_at = now or timezone.now()
+        Deck.objects.filter(pk=deck.pk).update(exam_bank_at=deck.exam_bank_at)
+    return len(eligible)
+
+
+def bank_changed(*, deck_ids: Iterable[int]) -> None:
+    """A card of these decks changed: their eligibility is worked out again when next needed."""
+    Deck.objects.filter(pk__in=list(deck_ids)).update(exam_bank_at=None)
+
+
+def _retrievability_sum_sql(vendor: str) -> str:
+    """SUM of FSRS retrievability, R = (1 + FACTOR * days / S) ** DECAY with whole elapsed days,
+    as fsrs computes it (`Scheduler.get_card_retrievability`), over a state table aliased s."""
+    if vendor == "postgresql":
+        days = "GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (%s::timestamptz - s.last_review)) / 86400))"
+        return f"SUM(POWER(1 + %s * {days} / s.stability, %s))"
+    # SQLite: julianday() reads Django's stored text; CAST truncates (= floor when positive).
+    days = "MAX(0, CAST(julianday(%s) - julianday(s.last_review) AS INTEGER))"
+    return f"SUM(pow(1 + %s * {days} / s.stability, %s))"
+
+
+def _compute_readiness(
+    *, user: AbstractBaseUser, deck_ids: list[int], now: datetime
+) -> dict[int, tuple[float, int]]:
+    """(readiness, eligible cards) per deck, summed in SQL over the learner's states."""
+    scheduler = _scheduler_for(user)
+    decay = -float(scheduler.parameters[20])
+    factor = 0.9 ** (1 / decay) - 1
+    eligible = dict(
+        Card.objects.filter(deck_id__in=deck_ids, exam_eligible=True, status=Card.Status.ACTIVE)
+        .values_list("deck_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    marks = ", ".join(["%s"] * len(deck_ids))
+    moment = now if connection.vendor == "postgresql" else _sql_now(now)
+    sql = (
+        f"SELECT s.deck_id, {_retrievability_sum_sql(connection.vendor)}"
+        f" FROM {CardState._meta.db_table} s INNER JOIN {Card._meta.db_table} c"
+        " ON c.id = s.card_id"
+        f" WHERE s.user_id = %s AND s.deck_id IN ({marks}) AND c.exam_eligible"
+        " AND c.status = %s AND s.state <> %s AND s.stability > 0"
+        " AND s.last_review IS NOT NULL GROUP BY s.deck_id"
+    )
+    params = [factor, moment, decay, user.pk, *deck_ids, Card.Status.ACTIVE.value, scheduling.NEW]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        sums = dict(cursor.fetchall())
+    return {
+        deck_id: ((sums.get(deck_id) or 0.0) / eligible[deck_id] if eligible.get(deck_id) else 0.0,
+                  eligible.get(deck_id, 0))
+        for deck_id in deck_ids
+    }  # fmt: skip
+
+
+def _sql_now(now: datetime) -> str:
+    return connection.ops.adapt_datetimefield_value(now)
+
+
+def readiness_by_deck(
+    *, user: AbstractBaseUser, now: datetime, decks: Sequence[Deck] | None = None
+) -> dict[int, tuple[float, int]]:
+    """(readiness, eligible cards) for each deck: the stored figure while it is current,
+    recomputed (and stored) for the decks whose figure is missing or stale."""
+    decks = list(Deck.objects.all()) if decks is None else list(decks)
+    for deck in decks:
+        if deck.exam_bank_at is None:
+            refresh_eligibility(deck=deck, now=now)
+    stored = {
+        r.deck_id: r
+        for r in ExamReadiness.objects.filter(user=user, deck__in=[d.pk for d in decks])
+    }
+    stale = {
+        deck.pk
+        for deck in decks
+        if deck.pk not in stored
+        or stored[deck.pk].bank_at != deck.exam_bank_at
+        or stored[deck.pk].computed_at <= now - READINESS_MAX_AGE
+    }
+    current = [stored[d.pk] for d in decks if d.pk not in stale]
+    if current:
+        # Answers since the oldest current figure: the decks they touched are stale too. One
+        # range of the (user, reviewed_at) index, nearly always empty or short.
+        since = min(r.computed_at for r in current)
+        touched = (
+            Review.objects.filter(user=user, reviewed_at__gte=since)
+            .values_list("card__deck_id")
+            .annotate(last=Max("reviewed_at"))
+            .order_by()
+        )
+        for deck_id, last in touched:
+            if deck_id in stored and last >= stored[deck_id].computed_at:
+                stale.add(deck_id)
+    result = {r.deck_id: (r.readiness, r.eligible) for r in current if r.deck_id not in stale}
+    if stale:
+        fresh = _compute_readiness(user=user, deck_ids=sorted(stale), now=now)
+        banks = {d.pk: d.exam_bank_at for d in decks}
+        for deck_id, (readiness, eligible) in fresh.items():
+            ExamReadiness.objects.update_or_create(
+                user=user,
+                deck_id=deck_id,
+                defaults={
+                    "readiness": readiness,
+                    "eligible": eligible,
+                    "computed_at": now,
+                    "bank_at": banks[deck_id],
+                },
+            )
+        result.update(fresh)
+    return result

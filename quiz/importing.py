@@ -26,6 +26,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from quiz import exams
 from quiz.models import TOPIC_SEPARATOR, Card, CardRevision, CardState, Deck, Topic
 from quiz.notes.identity import Existing, Incoming, card_key, disambiguate, match_cards
 from quiz.notes.identity import normalise_prompt as normalise
@@ -283,6 +284,9 @@ def _apply_file(
 
     topics = _apply_topics(deck, item, report)
     _apply_cards(deck, item, topics, report, show_cards=show_cards)
+    if not dry_run:
+        # Which cards can be asked in an exam depends on the whole deck: worked out now, once.
+        exams.refresh_eligibility(deck=deck)
 
 
 def _topic_path(path: tuple[str, ...]) -> str:

@@ -32,6 +32,9 @@ class Deck(models.Model):
     content_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     imported_at = models.DateTimeField(null=True, blank=True)
+    # When the cards' `exam_eligible` flags were last worked out (`quiz.exams`); None when a
+    # card has changed since, so the exams page works them out again before reading them.
+    exam_bank_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["title"]
@@ -116,6 +119,10 @@ class Card(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     # Edited in the admin: re-import reports a conflict instead of overwriting.
     edited_in_admin = models.BooleanField(default=False)
+    # The question generator can make an exam question of this card, given the rest of its
+    # deck (the distractor pool): stored per deck by `quiz.exams.refresh_eligibility`, so the
+    # exams page reads readiness from SQL instead of running the generator per request.
+    exam_eligible = models.BooleanField(default=False)
     # What the notes last said, kept even while an admin edit wins, so it can be released.
     notes_prompt_md = models.TextField(blank=True)
     notes_answer_md = models.TextField(blank=True)
@@ -489,6 +496,28 @@ class ExamQuestion(models.Model):
         if attempt.is_submitted:
             return True
         return attempt.mode == ExamAttempt.Mode.PRACTICE and self.answered_at is not None
+
+
+class ExamReadiness(models.Model):
+    """A learner's expected exam score on a deck (mean FSRS retrievability over the deck's
+    exam-eligible cards), kept so the exams page need not recompute it over every card on each
+    visit. `quiz.exams.readiness_by_deck` recomputes a row when the learner has answered a card
+    of that deck since, when the deck's bank changed, or when it is older than an hour."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="+")
+    readiness = models.FloatField()
+    eligible = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+    bank_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "deck"], name="examreadiness_unique_user_deck")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.deck}: {self.readiness:.0%}"
 
 
 class LoginFailure(models.Model):

@@ -87,10 +87,12 @@ def exam_home(request: HttpRequest) -> HttpResponse:
 def _home_context(request: HttpRequest, form: StartExamForm) -> dict:
     now = timezone.now()
     attempts = list(ExamAttempt.objects.filter(user=request.user).select_related("deck"))
-    decks = []
-    for deck in Deck.objects.all():
-        readiness, available = exams.deck_readiness(user=request.user, deck=deck, now=now)
-        decks.append({"deck": deck, "readiness": readiness, "available": available})
+    all_decks = list(Deck.objects.all())
+    figures = exams.readiness_by_deck(user=request.user, decks=all_decks, now=now)
+    decks = [
+        {"deck": deck, "readiness": figures[deck.pk][0], "available": figures[deck.pk][1]}
+        for deck in all_decks
+    ]
     submitted = [a for a in attempts if a.is_submitted]
     trend = [a for a in reversed(submitted) if a.is_exam][-HISTORY_LENGTH:]
     return {
