@@ -55,7 +55,7 @@ EXAMS = 20
 EXAM_QUESTIONS = 65
 BATCH = 50_000
 # Bump when the data the builder makes changes, so a cached database is not reused.
-BUILD_VERSION = 4
+BUILD_VERSION = 5
 TARGET_PAGE = 5.0
 TARGET_ANSWER = 2.0
 TARGET_STATS_VS_ANSWER = 5.0
