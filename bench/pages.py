@@ -183,7 +183,7 @@ def build(now: datetime) -> None:
     from django.contrib.auth import get_user_model
     from django.db import connection, transaction
 
-    from quiz import tally
+    from quiz import exams, tally
     from quiz.models import (
         Card,
         CardState,
@@ -248,9 +248,9 @@ def build(now: datetime) -> None:
             f"INSERT INTO {Card._meta.db_table} (deck_id, topic_id, kind, key, "
             "match_text, prompt_md, prompt_html, answer_md, answer_html, items, term, sim, "
             'source_line, "order", status, edited_in_admin, notes_prompt_md, notes_answer_md, '
-            "created_at, updated_at) "
+            "exam_eligible, created_at, updated_at) "
             "VALUES (%s, %s, 'qa', %s, %s, %s, %s, %s, %s, '[]', '', NULL, 0, %s, 'active', "
-            "FALSE, '', '', %s, %s)",
+            "FALSE, '', '', FALSE, %s, %s)",
             card_rows,
         )
     card_ids = list(Card.objects.order_by("order").values_list("pk", flat=True))
@@ -350,20 +350,11 @@ def build(now: datetime) -> None:
             attempt.correct_count = right
             attempt.score = right / EXAM_QUESTIONS
             attempt.save(update_fields=["correct_count", "score"])
+    # What the importer works out per deck: which cards can be asked in an exam.
+    for deck in decks:
+        exams.refresh_eligibility(deck=deck, now=now)
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-
-
-def build_derived() -> None:
-    """Anything the app derives from the content at import time (kept when a run is cached)."""
-    from quiz import exams
-
-    refresh = getattr(exams, "refresh_eligibility", None)
-    if refresh is not None:
-        from quiz.models import Deck
-
-        for deck in Deck.objects.all():
-            refresh(deck=deck)
 
 
 # --- timing --------------------------------------------------------------------------------
@@ -618,7 +609,6 @@ def main() -> None:
             build(datetime.now(UTC))
             save()
             log(f"built in {time.perf_counter() - started:.0f} s")
-        build_derived()
         static_root = tempfile.mkdtemp(prefix="notebank-bench-static-")
         try:
             with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False, STATIC_ROOT=static_root):
