@@ -449,6 +449,25 @@ def test_results_page_shows_score_breakdown_review_and_prediction() -> None:
     assert "<polyline" in home and f"/exams/{attempt.pk}/results/" in home
 
 
+def test_home_lists_the_chosen_decks_topics_and_fetches_another_decks() -> None:
+    from tests.factory import make_deck, make_topic
+
+    user, bank = make_user(), make_exam_bank()
+    other = make_deck("Zoology")
+    lions = make_topic(other, "Lions")
+    client = logged_in(user)
+    home = client.get("/exams/").content.decode()
+    # The first deck (by title) is chosen: its topics only.
+    assert f'value="{bank.streaming.pk}"' in home and f'value="{lions.pk}"' not in home
+    assert 'hx-get="/exams/"' in home and f'href="?deck={other.slug}"' in home
+    part = client.get(f"/exams/?deck={other.slug}", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in part and 'id="topic-pick"' in part
+    assert f'value="{lions.pk}"' in part and f'value="{bank.streaming.pk}"' not in part
+    # Without JavaScript the same list comes as the whole page, that deck selected.
+    full = client.get(f"/exams/?deck={other.slug}").content.decode()
+    assert f'value="{lions.pk}"' in full and f'<option value="{other.slug}" selected>' in full
+
+
 def test_other_users_attempts_are_404() -> None:
     owner, intruder = make_user("owner"), make_user("intruder")
     attempt = start(owner, make_exam_bank(), now=timezone.now())
