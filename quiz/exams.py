@@ -515,16 +515,20 @@ def readiness_by_deck(
     if current:
         # Answers since the oldest current figure: the decks they touched are stale too. One
         # range of the (user, reviewed_at) index, nearly always empty or short.
+        # (No join to the cards here: SQLite would rather walk every card's reviews.)
         since = min(r.computed_at for r in current)
-        touched = (
+        answered = dict(
             Review.objects.filter(user=user, reviewed_at__gte=since)
-            .values_list("card__deck_id")
+            .values_list("card_id")
             .annotate(last=Max("reviewed_at"))
             .order_by()
         )
-        for deck_id, last in touched:
-            if deck_id in stored and last >= stored[deck_id].computed_at:
-                stale.add(deck_id)
+        if answered:
+            for card_id, deck_id in Card.objects.filter(pk__in=list(answered)).values_list(
+                "pk", "deck_id"
+            ):
+                if deck_id in stored and answered[card_id] >= stored[deck_id].computed_at:
+                    stale.add(deck_id)
     result = {r.deck_id: (r.readiness, r.eligible) for r in current if r.deck_id not in stale}
     if stale:
         fresh = _compute_readiness(user=user, deck_ids=sorted(stale), now=now)
