@@ -13,18 +13,17 @@ from __future__ import annotations
 
 import json
 import random
-import sys
+import statistics
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import common
+import pandas as pd
+from django.contrib.auth import get_user_model
 
-import pandas as pd  # noqa: E402
-
-from quiz.sims.spec import format_timestamp  # noqa: E402
-from quiz.sims.windows import (  # noqa: E402
+from quiz.sims.spec import format_timestamp
+from quiz.sims.windows import (
     Event,
     sliding_range_count_columnar,
     sliding_windows,
@@ -75,27 +74,15 @@ def widget_render_ms(runs: int = 60) -> float:
     """The real widget: the Labs view answering an htmx request for its result partial (the
     SVG timeline and tables) for a 200-event tumbling simulation, through Django's full request
     stack (middleware, session and user lookups, template rendering) with ``django.test.Client``
-    in this process, on a temporary SQLite database. Median of ``runs`` requests, after warm-up.
-    Runs with DEBUG off, as in production (cached templates, no query log)."""
-    import os
-    import statistics
-    import tempfile
+    in this process, on a throwaway database (`common`). Median of ``runs`` requests, after
+    warm-up. Runs with DEBUG off, as in production (cached templates, no query log)."""
+    with common.throwaway_database("sims"):
+        return _widget_median_ms(runs)
 
-    tmp = tempfile.mkdtemp(prefix="notebank-bench-")
-    os.environ["DATABASE_URL"] = f"sqlite:///{tmp}/bench.sqlite3"
-    os.environ["DEBUG"] = "0"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key")
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quiz.settings")
-    import django
 
-    django.setup()
-    from django.contrib.auth import get_user_model
-    from django.core.management import call_command
-    from django.test import Client
-
-    call_command("migrate", verbosity=0)
+def _widget_median_ms(runs: int) -> float:
     user = get_user_model().objects.create_user("bench", password="bench-password-1")
-    client = Client()
+    client = common.https_client()
     client.force_login(user)
     query = {
         "preset": "csv",
@@ -106,7 +93,7 @@ def widget_render_ms(runs: int = 60) -> float:
     }
 
     def request() -> None:
-        response = client.get("/labs/tumbling/", query, HTTP_HX_REQUEST="true", secure=True)
+        response = client.get("/labs/tumbling/", query, HTTP_HX_REQUEST="true")
         assert response.status_code == 200, response.status_code
         body = response.content
         assert b'class="sim-timeline"' in body and b"<b>200</b> events" in body, body[:500]

@@ -23,18 +23,20 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
-import re
 import statistics
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
+import common
+from django.contrib.auth import get_user_model
+from django.db import connection, transaction
+from django.test.utils import CaptureQueriesContext
+
+from quiz import tally
+from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
+
 BATCH = 50_000
 TOPIC_SIZE = 100
 
@@ -45,12 +47,6 @@ def _sql_time(at: datetime) -> str:
 
 
 def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object, dict]:
-    from django.contrib.auth import get_user_model
-    from django.db import connection, transaction
-
-    from quiz import tally
-    from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
-
     rng = random.Random(7)
     user = get_user_model().objects.create_user(username="heavy", password="bench-password")
     StudyProfile.objects.create(user=user, timezone="Europe/Berlin", max_reviews_per_day=9999)
@@ -64,30 +60,22 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
     )
     topic_ids = list(Topic.objects.order_by("order").values_list("pk", flat=True))
     stamp = _sql_time(now)
-    card_table = Card._meta.db_table
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {card_table} (deck_id, topic_id, kind, key, match_text, prompt_md, "
-            'prompt_html, answer_md, answer_html, items, term, sim, source_line, "order", '
-            "status, edited_in_admin, notes_prompt_md, notes_answer_md, created_at, updated_at) "
-            "VALUES (%s, %s, 'qa', %s, %s, %s, %s, 'An answer', '<p>An answer</p>', '[]', '', "
-            "NULL, %s, %s, 'active', FALSE, '', '', %s, %s)",
+    card_columns = [
+        "deck_id", "topic_id", "kind", "key", "match_text", "prompt_md", "prompt_html",
+        "answer_md", "answer_html", "items", "term", "sim", "source_line", "order", "status",
+        "edited_in_admin", "notes_prompt_md", "notes_answer_md", "created_at", "updated_at",
+    ]  # fmt: skip
+    with transaction.atomic():
+        common.insert_many(
+            Card._meta.db_table,
+            card_columns,
             [
-                (
-                    deck.pk,
-                    topic_ids[i // TOPIC_SIZE % topic_count],
-                    f"bench-{i}",
-                    f"question {i}?",
-                    f"Question {i}?",
-                    f"<p>Question {i}?</p>",
-                    i,
-                    i,
-                    stamp,
-                    stamp,
-                )
+                (deck.pk, topic_ids[i // TOPIC_SIZE % topic_count], "qa", f"bench-{i}",
+                 f"question {i}?", f"Question {i}?", f"<p>Question {i}?</p>", "An answer",
+                 "<p>An answer</p>", "[]", "", None, i, i, "active", False, "", "", stamp, stamp)
                 for i in range(cards)
             ],
-        )
+        )  # fmt: skip
     card_ids = list(Card.objects.order_by("order").values_list("pk", flat=True))
 
     # 90% of the cards studied, in notes order (the rest are new), most in review.
@@ -118,23 +106,20 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
                 suspended and rng.random() < 0.5,
             )
         )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.executemany(
-            f"INSERT INTO {CardState._meta.db_table} (user_id, card_id, deck_id, topic_id, "
-            "state, step, stability, difficulty, due, last_review, reps, lapses, suspended, "
-            "buried_until, is_leech, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, "
-            "%s, %s, %s, NULL, %s, 1)",
-            state_rows,
-        )
+    with transaction.atomic():
+        common.insert_many(
+            CardState._meta.db_table,
+            ["user_id", "card_id", "deck_id", "topic_id", "state", "step", "stability",
+             "difficulty", "due", "last_review", "reps", "lapses", "suspended", "is_leech",
+             "buried_until", "version"],
+            [(*row, None, 1) for row in state_rows],
+        )  # fmt: skip
 
     # The review log, oldest first (as it is written), in batches.
     span = timedelta(days=days).total_seconds()
     start = now - timedelta(days=days)
-    review_table = Review._meta.db_table
-    sql = (
-        f"INSERT INTO {review_table} (user_id, card_id, rating, reviewed_at, duration_ms, "
-        "state_before, state_after, undone, source) VALUES (%s, %s, %s, %s, %s, %s, %s, FALSE, %s)"
-    )
+    review_columns = ["user_id", "card_id", "rating", "reviewed_at", "duration_ms",
+                      "state_before", "state_after", "source", "undone"]  # fmt: skip
     step = span / reviews
     written = 0
     while written < reviews:
@@ -174,33 +159,23 @@ def build(*, cards: int, reviews: int, days: int, now: datetime) -> tuple[object
                     before,
                     after,
                     source,
+                    False,
                 )  # fmt: skip
             )
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(sql, rows)
+        with transaction.atomic():
+            common.insert_many(Review._meta.db_table, review_columns, rows)
         written += len(rows)
     # The log was written around answer_card, so its quarter-hour tallies are summed from it
     # here, as the migration that added them does on an existing install.
     tally.rebuild(user_ids=[user.pk])
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    common.analyze()
     return user, {"cards": cards, "states": len(state_rows), "reviews": reviews, "days": days}
 
 
-FORM = "application/x-www-form-urlencoded"
-FIELD = re.compile(r'name="(card|version|scope|since)" value="([^"]*)"')
-SHOWN = re.compile(r"shown=([^&\"]+)")
-
-
 def next_fields(html: str) -> dict[str, str]:
-    """The next answer's form, as bench/study.py reads it from the page (Good, with the token
-    the revealed answer carries)."""
-    fields = dict(FIELD.findall(html))
-    if "card" not in fields:
+    fields = common.answer_fields(html)
+    if fields is None:
         raise SystemExit("the study queue ran out")
-    shown = SHOWN.search(html)
-    fields["shown"] = shown[1].replace("%3A", ":") if shown else ""
-    fields["rating"] = "3"
     return fields
 
 
@@ -211,57 +186,17 @@ def main() -> None:
     parser.add_argument("--days", type=int, default=730, help="days the review log spans")
     parser.add_argument("--repeat", type=int, default=15)
     args = parser.parse_args()
-
-    sys.path.insert(0, str(ROOT))
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quiz.settings")
-    # As deployed: DEBUG off (so HTTPS, secure cookies, the static manifest), a kept connection.
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use")
-    os.environ.setdefault("DB_CONN_MAX_AGE", "600")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
-    from django.db import connection
-    from django.test import Client, override_settings
-    from django.test.utils import setup_test_environment
-
-    class HttpsClient(Client):
-        """The test client over HTTPS: with DEBUG off plain HTTP is redirected."""
-
-        def generic(self, *args, **kwargs):
-            kwargs["secure"] = True
-            return super().generic(*args, **kwargs)
-
-    setup_test_environment()
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        work = Path(tempfile.mkdtemp(prefix="notebank-bench-stats-"))
-        db.setdefault("TEST", {})["NAME"] = str(work / "bench.sqlite3")
-    else:
-        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_stats_bench"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        static_root = tempfile.mkdtemp(prefix="notebank-bench-static-")
-        with override_settings(DEBUG=False, STATIC_ROOT=static_root):
-            call_command("collectstatic", interactive=False, verbosity=0)
-            run(args, HttpsClient)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    with common.throwaway_database("stats"):
+        run(args)
 
 
-def run(args: argparse.Namespace, client_class: type) -> None:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
+def run(args: argparse.Namespace) -> None:
     now = datetime.now(UTC)
     start = time.perf_counter()
     user, sizes = build(cards=args.cards, reviews=args.reviews, days=args.days, now=now)
     print(f"built {sizes} on {connection.vendor} in {time.perf_counter() - start:.1f} s")
 
-    client = client_class()
+    client = common.https_client()
     client.force_login(user)
     response = client.get("/stats/")  # warm up: templates, caches, the page works
     assert response.status_code == 200, response.status_code
@@ -274,7 +209,7 @@ def run(args: argparse.Namespace, client_class: type) -> None:
         nonlocal fields
         # Form-encoded, as htmx sends it (bench/study.py's request).
         response = client.post(
-            "/study/answer/", urlencode(fields), content_type=FORM, HTTP_HX_REQUEST="true"
+            "/study/answer/", urlencode(fields), content_type=common.FORM, HTTP_HX_REQUEST="true"
         )
         assert response.status_code == 200, response.status_code
         fields = next_fields(response.content.decode())

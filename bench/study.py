@@ -15,51 +15,28 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import re
 import statistics
-import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quiz.settings")
-os.environ.setdefault("DEBUG", "false")
-os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use")
-# Keep the database connection across requests, as a deployed app process does.
-os.environ.setdefault("DB_CONN_MAX_AGE", "600")
+import common
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.db import connection, transaction
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-import django  # noqa: E402
-
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.contrib.auth import get_user_model  # noqa: E402
-from django.contrib.staticfiles.storage import staticfiles_storage  # noqa: E402
-from django.core.management import call_command  # noqa: E402
-from django.db import connection, transaction  # noqa: E402
-from django.test import Client, override_settings  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
-
-from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic  # noqa: E402
-from quiz.scheduling import NEW, REVIEW  # noqa: E402
+from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
+from quiz.scheduling import NEW, REVIEW
 
 STUDIED_SHARE = 0.9
 REVIEWS_PER_CARD = 10
 TOPICS = 50
-
-
-def insert_many(table: str, columns: list[str], rows: list[tuple]) -> None:
-    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
-    marks = ", ".join(["%s"] * len(columns))
-    with connection.cursor() as cursor:
-        cursor.executemany(f"INSERT INTO {table} ({quoted}) VALUES ({marks})", rows)
 
 
 def build(n_cards: int, user, now: datetime) -> None:
@@ -118,49 +95,20 @@ def build(n_cards: int, user, now: datetime) -> None:
                 (user.pk, card.pk, rng.choice((1, 3, 3, 3, 4)), min(at, now - timedelta(days=1)),
                  rng.randint(2000, 20000), before_new if r == 0 else blob, blob, False, "study")
             )  # fmt: skip
-    insert_many(
+    common.insert_many(
         CardState._meta.db_table,
         ["user_id", "card_id", "deck_id", "state", "step", "stability", "difficulty", "due",
          "last_review", "reps", "lapses", "suspended", "buried_until", "is_leech", "version"],
         state_rows,
     )  # fmt: skip
     for start in range(0, len(review_rows), 100_000):
-        insert_many(
+        common.insert_many(
             Review._meta.db_table,
             ["user_id", "card_id", "rating", "reviewed_at", "duration_ms", "state_before",
              "state_after", "undone", "source"],
             review_rows[start : start + 100_000],
         )  # fmt: skip
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-
-
-FORM = "application/x-www-form-urlencoded"
-FIELD = re.compile(r'name="(card|version|scope|since)" value="([^"]*)"')
-SHOWN = re.compile(r"shown=([^&\"]+)")
-
-
-def next_fields(html: str) -> dict[str, str] | None:
-    fields = dict(FIELD.findall(html))
-    if "card" not in fields:
-        return None
-    shown = SHOWN.search(html)
-    fields["shown"] = shown[1].replace("%3A", ":") if shown else ""
-    fields["rating"] = "3"
-    return fields
-
-
-class HttpsClient(Client):
-    """The test client over HTTPS, as the app is deployed: with DEBUG off, plain-HTTP requests
-    are redirected (SECURE_SSL_REDIRECT), so the whole middleware stack runs as in production."""
-
-    def generic(self, *args: Any, **kwargs: Any) -> Any:
-        kwargs["secure"] = True
-        return super().generic(*args, **kwargs)
+    common.analyze()
 
 
 def time_answers(client: Client, requests: int, warmup: int) -> tuple[list[float], list[float]]:
@@ -169,7 +117,7 @@ def time_answers(client: Client, requests: int, warmup: int) -> tuple[list[float
     Alternating means both see the same machine load, so their ratio is fair on a busy host.
     """
     html = client.get("/study/").content.decode()
-    fields = next_fields(html)
+    fields = common.answer_fields(html)
     answers, trivials = [], []
     for i in range(warmup + requests):
         if fields is None:
@@ -177,11 +125,11 @@ def time_answers(client: Client, requests: int, warmup: int) -> tuple[list[float
         started = time.perf_counter()
         # Form-encoded, as htmx sends it.
         response = client.post(
-            "/study/answer/", urlencode(fields), content_type=FORM, HTTP_HX_REQUEST="true"
+            "/study/answer/", urlencode(fields), content_type=common.FORM, HTTP_HX_REQUEST="true"
         )
         elapsed = (time.perf_counter() - started) * 1000
         assert response.status_code == 200, response.status_code
-        fields = next_fields(response.content.decode())
+        fields = common.answer_fields(response.content.decode())
         started = time.perf_counter()
         trivial = client.get("/bench/trivial/")
         trivial_elapsed = (time.perf_counter() - started) * 1000
@@ -195,7 +143,7 @@ def time_answers(client: Client, requests: int, warmup: int) -> tuple[list[float
 def explain_answer(client: Client) -> None:
     """Print the plan of every SELECT the answer request runs."""
     html = client.get("/study/").content.decode()
-    fields = next_fields(html)
+    fields = common.answer_fields(html)
     with CaptureQueriesContext(connection) as queries:
         client.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
     print(f"answer+next ran {len(queries.captured_queries)} queries:")
@@ -233,30 +181,15 @@ def main() -> None:
         help="card counts to measure, smallest first (default 1000,100000)",
     )
     args = parser.parse_args()
-
-    setup_test_environment()
-    db = settings.DATABASES["default"]
-    if db["ENGINE"].endswith("sqlite3"):
-        db.setdefault("TEST", {})["NAME"] = str(Path(tempfile.mkdtemp()) / "bench.sqlite3")
-    else:
-        # Its own name, so a test run against the same server is not clobbered (or clobbering).
-        db.setdefault("TEST", {})["NAME"] = f"test_{db['NAME']}_study_bench"
-    old_name = connection.creation.create_test_db(verbosity=0, autoclobber=True)
-    try:
-        # DEBUG off, as deployed: static URLs come from the collected files' manifest.
-        static_root = tempfile.mkdtemp()
-        with override_settings(ROOT_URLCONF="bench.urls", DEBUG=False, STATIC_ROOT=static_root):
-            call_command("collectstatic", interactive=False, verbosity=0)
-            run(args)
-    finally:
-        connection.creation.destroy_test_db(old_name, verbosity=0)
+    with common.throwaway_database("study", urlconf="bench.urls"):
+        run(args)
 
 
 def run(args: argparse.Namespace) -> None:
     now = datetime.now(UTC)
     user = get_user_model().objects.create_user("bench", password="bench-password-123")
     StudyProfile.objects.create(user=user)
-    client = HttpsClient()
+    client = common.https_client()
     client.force_login(user)
     answer_ms: dict[str, float] = {}
     trivial_ms: dict[str, float] = {}

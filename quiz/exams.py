@@ -13,10 +13,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import connection, transaction
+from django.db import transaction
 from django.db.models import Count, Max
 from django.utils import timezone
 
@@ -29,7 +28,6 @@ from quiz.models import (
     ExamQuestion,
     ExamReadiness,
     Review,
-    StudyProfile,
     Topic,
 )
 from quiz.questions import (
@@ -41,9 +39,6 @@ from quiz.questions import (
     make_questions,
 )
 from quiz.sims.exercises import exercise_question
-
-if TYPE_CHECKING:
-    import fsrs
 
 # The model for the defaults: an AWS specialty exam is 65 questions in 170 minutes.
 MODEL_EXAM_QUESTIONS = 65
@@ -170,12 +165,6 @@ def domain_of(topic_id: int | None, topics: dict[int, Topic]) -> Topic | None:
 # --- readiness and the study loop ---------------------------------------------------------
 
 
-def _scheduler_for(user: AbstractBaseUser) -> fsrs.Scheduler:
-    # An unsaved profile holds the defaults: reading readiness creates no rows.
-    profile = StudyProfile.objects.filter(user=user).first() or StudyProfile(user=user)
-    return study.scheduler_for(profile)
-
-
 def exam_readiness(*, user: AbstractBaseUser, card_ids: Iterable[int], now: datetime) -> float:
     """The expected score: the mean FSRS retrievability of the cards for this user.
 
@@ -184,7 +173,7 @@ def exam_readiness(*, user: AbstractBaseUser, card_ids: Iterable[int], now: date
     ids = list(card_ids)
     if not ids:
         return 0.0
-    scheduler = _scheduler_for(user)
+    scheduler = study.scheduler_for_user(user)
     states = CardState.objects.filter(user=user, card_id__in=ids)
     total = sum(
         scheduling.retrievability(study.memory_of(s), now=now, scheduler=scheduler) for s in states
@@ -442,53 +431,23 @@ def bank_changed(*, deck_ids: Iterable[int]) -> None:
     Deck.objects.filter(pk__in=list(deck_ids)).update(exam_bank_at=None)
 
 
-def _retrievability_sum_sql(vendor: str) -> str:
-    """SUM of FSRS retrievability, R = (1 + FACTOR * days / S) ** DECAY with whole elapsed days,
-    as fsrs computes it (`Scheduler.get_card_retrievability`), over a state table aliased s."""
-    if vendor == "postgresql":
-        days = "GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (%s::timestamptz - s.last_review)) / 86400))"
-        return f"SUM(POWER(1 + %s * {days} / s.stability, %s))"
-    # SQLite: julianday() reads Django's stored text; CAST truncates (= floor when positive).
-    days = "MAX(0, CAST(julianday(%s) - julianday(s.last_review) AS INTEGER))"
-    return f"SUM(pow(1 + %s * {days} / s.stability, %s))"
-
-
 def _compute_readiness(
     *, user: AbstractBaseUser, deck_ids: list[int], now: datetime
 ) -> dict[int, tuple[float, int]]:
-    """(readiness, eligible cards) per deck, summed in SQL over the learner's states."""
-    scheduler = _scheduler_for(user)
-    decay = -float(scheduler.parameters[20])
-    factor = 0.9 ** (1 / decay) - 1
+    """(readiness, eligible cards) per deck: retrievability summed in SQL over the learner's
+    states of the decks' eligible cards, divided by how many cards are eligible."""
     eligible = dict(
         Card.objects.filter(deck_id__in=deck_ids, exam_eligible=True, status=Card.Status.ACTIVE)
         .values_list("deck_id")
         .annotate(n=Count("id"))
         .order_by()
     )
-    marks = ", ".join(["%s"] * len(deck_ids))
-    moment = now if connection.vendor == "postgresql" else _sql_now(now)
-    sql = (
-        f"SELECT s.deck_id, {_retrievability_sum_sql(connection.vendor)}"
-        f" FROM {CardState._meta.db_table} s INNER JOIN {Card._meta.db_table} c"
-        " ON c.id = s.card_id"
-        f" WHERE s.user_id = %s AND s.deck_id IN ({marks}) AND c.exam_eligible"
-        " AND c.status = %s AND s.state <> %s AND s.stability > 0"
-        " AND s.last_review IS NOT NULL GROUP BY s.deck_id"
-    )
-    params = [factor, moment, decay, user.pk, *deck_ids, Card.Status.ACTIVE.value, scheduling.NEW]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        sums = dict(cursor.fetchall())
+    sums = study.retrievability_by_deck(user=user, deck_ids=deck_ids, now=now)
     return {
-        deck_id: ((sums.get(deck_id) or 0.0) / eligible[deck_id] if eligible.get(deck_id) else 0.0,
+        deck_id: ((sums.get(deck_id, 0.0) / eligible[deck_id]) if eligible.get(deck_id) else 0.0,
                   eligible.get(deck_id, 0))
         for deck_id in deck_ids
     }  # fmt: skip
-
-
-def _sql_now(now: datetime) -> str:
-    return connection.ops.adapt_datetimefield_value(now)
 
 
 def readiness_by_deck(

@@ -19,15 +19,8 @@ from quiz.models import Card, Topic
 from quiz.notes.identity import normalise_prompt
 from quiz.notes.render import render_markdown
 from quiz.sims.exercises import GENERATORS, exercise_fields, make_exercise
+from quiz.sims.kinds import get_kind
 
-# Which exercise generators fit a topic's simulation. Sliding windows have no generator yet;
-# the Flink contrast reuses tumbling (same grid, different firing rule).
-EXERCISE_KINDS = {
-    "tumbling": ("tumbling",),
-    "stagger": ("stagger",),
-    "flink": ("tumbling",),
-    "kpl": ("kpl",),
-}
 # Exercise cards sort after the topic's note cards.
 ORDER_OFFSET = 1_000_000
 
@@ -53,7 +46,8 @@ def make_exercise_cards(*, count: int = 3, seed: int = 1, dry_run: bool = False)
         for topic in topics:
             kinds = []
             for spec in topic.sims:
-                for kind in EXERCISE_KINDS.get(spec.get("kind", ""), ()):
+                sim = get_kind(spec.get("kind"))
+                for kind in sim.exercises if sim is not None else ():
                     if kind in GENERATORS and kind not in kinds:
                         kinds.append(kind)
             if not kinds:

@@ -32,7 +32,7 @@ from quiz.notes.identity import Existing, Incoming, card_key, disambiguate, matc
 from quiz.notes.identity import normalise_prompt as normalise
 from quiz.notes.load import LoadedNotes, load_notes, locate_image, notes_digest
 from quiz.notes.types import CARD_KINDS, NotesError, ParsedCard
-from quiz.sims.link import attach_simulations, suggest_simulation
+from quiz.sims.link import suggest_simulation, validate_sim_block
 
 
 @dataclass
@@ -303,7 +303,7 @@ def _apply_topics(deck: Deck, item: LoadedNotes, report: ImportReport) -> dict[s
     existing = {t.path: t for t in deck.topics.all()}
     sims_by_topic: dict[str, list[dict[str, Any]]] = {}
     for sim in parsed.sims:
-        spec, problem = attach_simulations(sim.params)
+        spec, problem = validate_sim_block(sim.params)
         if problem:
             report.warnings.append({"file": item.path, "line": sim.line, "message": problem})
         else:

@@ -12,6 +12,8 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
+from quiz.notes.types import CARD_KIND_DEFINITIONS
+
 TOPIC_SEPARATOR = " › "
 
 
@@ -86,12 +88,10 @@ class Topic(models.Model):
 
 
 class Card(models.Model):
-    class Kind(models.TextChoices):
-        QA = "qa", "Question / answer"
-        DEFINITION = "definition", "Definition"
-        LIST = "list", "List recall"
-        CLOZE = "cloze", "Cloze"
-        EXERCISE = "exercise", "Simulation exercise"
+    # Built from the one definition of card kinds (Card.Kind.QA, .CLOZE, .EXERCISE, ...).
+    Kind = models.TextChoices(
+        "Kind", [(k.value.upper(), (k.value, k.label)) for k in CARD_KIND_DEFINITIONS]
+    )
 
     class Status(models.TextChoices):
         ACTIVE = "active", "Active"
@@ -189,7 +189,7 @@ class StudyProfile(models.Model):
     # Per deck, where this learner's notes-order walk for new cards may start: {deck_id:
     # [order, deck.imported_at]}. Every active card before `order` has been studied; a re-import
     # (new imported_at) invalidates it. Kept by quiz.study so finding the next new card does not
-    # rescan every studied card (see quiz.study._first_new_cards).
+    # rescan every studied card (see quiz.study.new_cards).
     new_cursors = models.JSONField(default=dict, blank=True)
 
     def __str__(self) -> str:

@@ -4,7 +4,7 @@ Plain data in (`SourceCard`, `SourceTopic`), plain data out (`Question`). The sa
 same seed always give the same questions: every random choice goes through one
 `random.Random(seed)`, and the inputs are sorted by id before anything is drawn.
 
-Rules (issue 4):
+Rules:
 - definition cards: "which term matches this definition?" and "which definition matches this
   term?", distractors from other definition cards, nearest topics first;
 - qa cards whose answer is short (`SHORT_ANSWER_CHARS` of plain text): "pick the right answer",

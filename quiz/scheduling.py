@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 import re
 import threading
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -178,7 +178,3 @@ def format_interval(delta: timedelta) -> str:
         return f"{months:.1f}mo".replace(".0mo", "mo")
     years = days / 365.25
     return f"{years:.1f}y".replace(".0y", "y")
-
-
-def with_due(memory: Memory, due: datetime) -> Memory:
-    return replace(memory, due=due)

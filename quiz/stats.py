@@ -4,7 +4,7 @@ Keyword-only functions over the models; no review rows are loaded into Python (e
 returns at most a row per day, per rating or per topic group). The answers' figures read the
 quarter-hour tallies kept beside the review log as answers are written (`quiz.tally`,
 `ReviewTally`), the card figures one covering index of the learner's states (`CardState.topic`
-denormalised). Definitions (also in docs/README-stats.md):
+denormalised). Definitions (also in docs/statistics.md):
 
 - Days are local calendar days (midnight to midnight) in the learner's time zone
   (`StudyProfile.timezone`). The study day that daily limits use starts at 4 am instead
@@ -38,7 +38,6 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, connections
 from django.db.models import (
-    Case,
     Count,
     Expression,
     F,
@@ -49,11 +48,9 @@ from django.db.models import (
     QuerySet,
     Sum,
     Value,
-    When,
 )
 from django.db.models.expressions import RawSQL
-from django.db.models.fields.json import KT
-from django.db.models.functions import Cast, Power, TruncDate
+from django.db.models.functions import Power, TruncDate
 
 from quiz import study, tally
 from quiz.models import (
@@ -67,15 +64,11 @@ from quiz.models import (
 )
 from quiz.scheduling import EASY, GOOD, HARD, LEARNING, NEW, RATINGS, RELEARNING, REVIEW
 
-User = AbstractBaseUser
-
 HEATMAP_DAYS = 365
 FORECAST_DAYS = 30
 RETENTION_DAYS = 30
-MATURE_DAYS = 21
 MASTERY_TOPICS = 20
 EXAM_TREND_ATTEMPTS = 30
-KINDS = ("young", "mature", "learning")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
@@ -214,7 +207,7 @@ class _ElapsedDays(Func):
 # --- the figures -------------------------------------------------------------------------------
 
 
-def _study_reviews(user: User) -> QuerySet[Review]:
+def _study_reviews(user: AbstractBaseUser) -> QuerySet[Review]:
     return Review.objects.filter(user=user, undone=False, source="study")
 
 
@@ -233,7 +226,9 @@ class Heatmap:
         return sum(1 for n in self.counts.values() if n)
 
 
-def review_heatmap(*, user: User, today: date, tz: ZoneInfo, days: int = HEATMAP_DAYS) -> Heatmap:
+def review_heatmap(
+    *, user: AbstractBaseUser, today: date, tz: ZoneInfo, days: int = HEATMAP_DAYS
+) -> Heatmap:
     """Study answers per local day over the `days` days ending today (days with none left out).
 
     Summed from the learner's quarter-hour tallies (`ReviewTally`): one index range of at most
@@ -254,7 +249,7 @@ def review_heatmap(*, user: User, today: date, tz: ZoneInfo, days: int = HEATMAP
 
 
 def due_forecast(
-    *, user: User, today: date, tz: ZoneInfo, days: int = FORECAST_DAYS
+    *, user: AbstractBaseUser, today: date, tz: ZoneInfo, days: int = FORECAST_DAYS
 ) -> list[tuple[date, int]]:
     """Cards falling due on each local day from today on; overdue cards count on today.
 
@@ -339,54 +334,44 @@ class Answers:
         return ButtonCounts(learning=dict(self.learning), review=review)
 
 
-def answers_since(*, user: User, since: datetime) -> Answers:
+def answers_since(*, user: AbstractBaseUser, since: datetime) -> Answers:
     """The window's answers by phase and rating, for both retention and the buttons: the sums of
     the learner's quarter-hour tallies from `since` on (`ReviewTally`, kept as answers are
     written), or the review log itself if `since` is not on a quarter hour.
 
     Young or mature comes from the card's stability before the answer (`state_before`); see the
     module docstring for why stability stands for the interval."""
-    found: dict[str, dict[int, int]] = {k: dict.fromkeys(RATINGS, 0) for k in KINDS}
+    found: dict[str, dict[int, int]] = {p: dict.fromkeys(RATINGS, 0) for p in tally.PHASES}
     slots = quarters([since])
     if slots is None:
-        for kind_name, rating, n in _answers_from_log(user=user, since=since):
-            found[kind_name][rating] += n
+        for phase, rating, n in _answers_from_log(user=user, since=since):
+            found[phase][rating] += n
         return Answers(**found)
     sums = ReviewTally.objects.filter(user=user, quarter__gte=slots[0]).aggregate(
         **{name: Sum(name) for name in tally.COUNTERS}
     )
-    for kind_name in KINDS:
+    for phase in tally.PHASES:
         for rating, rating_name in tally.RATING_COLUMNS.items():
-            found[kind_name][rating] = sums[f"{kind_name}_{rating_name}"] or 0
+            found[phase][rating] = sums[f"{phase}_{rating_name}"] or 0
     return Answers(**found)
 
 
-def _answers_from_log(*, user: User, since: datetime) -> QuerySet[Any]:
-    """(kind, rating, n) for the study answers from `since` on, grouped from the review log."""
-    state = Cast(KT("state_before__state"), IntegerField())
-    stability = Cast(KT("state_before__stability"), FloatField())
-    kind = Case(
-        When(Q(state_b=REVIEW, stability_b__lt=MATURE_DAYS), then=Value("young")),
-        When(state_b=REVIEW, then=Value("mature")),
-        default=Value("learning"),
-    )
+def _answers_from_log(*, user: AbstractBaseUser, since: datetime) -> QuerySet[Any]:
+    """(phase, rating, n) for the study answers from `since` on, grouped from the review log."""
     return (
-        _study_reviews(user)
-        .filter(reviewed_at__gte=since)
-        .alias(state_b=state, stability_b=stability)
-        .annotate(kind=kind)
-        .values_list("kind", "rating")
+        tally.with_phase(_study_reviews(user).filter(reviewed_at__gte=since))
+        .values_list("phase", "rating")
         .annotate(n=Count("id"))
         .order_by()
     )
 
 
-def true_retention(*, user: User, since: datetime) -> Retention:
+def true_retention(*, user: AbstractBaseUser, since: datetime) -> Retention:
     """Passed (Hard or better) over answered, for cards in Review state, young and mature."""
     return answers_since(user=user, since=since).retention
 
 
-def answer_buttons(*, user: User, since: datetime) -> ButtonCounts:
+def answer_buttons(*, user: AbstractBaseUser, since: datetime) -> ButtonCounts:
     """How often each rating was pressed, on review cards and on the rest."""
     return answers_since(user=user, since=since).buttons
 
@@ -432,7 +417,7 @@ class Cards:
 
 
 def cards_overview(
-    *, user: User, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
+    *, user: AbstractBaseUser, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
 ) -> Cards:
     """Card counts by state and per-topic mastery from one grouped pass over the learner's
     states, plus the active cards of the studied topics; mastery lists the topics the learner
@@ -548,18 +533,18 @@ def _state_groups(states: QuerySet[CardState], topic: str, r: Expression) -> lis
         return cursor.fetchall()
 
 
-def card_counts(*, user: User) -> StateCounts:
+def card_counts(*, user: AbstractBaseUser) -> StateCounts:
     profile = StudyProfile.objects.filter(user=user).first() or StudyProfile(user=user)
     return cards_overview(user=user, now=datetime.now(UTC), profile=profile).counts
 
 
 def topic_mastery(
-    *, user: User, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
+    *, user: AbstractBaseUser, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
 ) -> Mastery:
     return cards_overview(user=user, now=now, profile=profile, limit=limit).mastery
 
 
-def exam_trend(*, user: User, limit: int = EXAM_TREND_ATTEMPTS) -> list[ExamAttempt]:
+def exam_trend(*, user: AbstractBaseUser, limit: int = EXAM_TREND_ATTEMPTS) -> list[ExamAttempt]:
     """The latest submitted attempts, oldest first."""
     attempts = (
         ExamAttempt.objects.filter(user=user, submitted_at__isnull=False, score__isnull=False)
@@ -586,7 +571,9 @@ class Overview:
     window_start: date
 
 
-def overview(*, user: User, now: datetime, profile: StudyProfile | None = None) -> Overview:
+def overview(
+    *, user: AbstractBaseUser, now: datetime, profile: StudyProfile | None = None
+) -> Overview:
     profile = profile or study.profile_for(user)
     tz = study.zone(profile.timezone)
     today = now.astimezone(tz).date()

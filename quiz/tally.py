@@ -13,17 +13,31 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connections, transaction
-from django.db.models import Case, Count, F, FloatField, Func, IntegerField, Model, Q, Value, When
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Model,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
 from quiz.scheduling import REVIEW
 
 QUARTER_S = 900
+# A card in Review state is "mature" from this stability (days) on, else "young"; a card not in
+# Review state is "learning". This is the answer's *phase*, owned here for tally and stats alike.
 MATURE_DAYS = 21
-KINDS = ("learning", "young", "mature")
+PHASES = ("learning", "young", "mature")
 RATING_COLUMNS = {1: "again", 2: "hard", 3: "good", 4: "easy"}
-COUNTERS = [f"{kind}_{name}" for kind in KINDS for name in RATING_COLUMNS.values()]
+COUNTERS = [f"{phase}_{name}" for phase in PHASES for name in RATING_COLUMNS.values()]
 
 
 def quarter_of(at: datetime) -> int:
@@ -31,7 +45,7 @@ def quarter_of(at: datetime) -> int:
     return int(at.astimezone(UTC).timestamp()) // QUARTER_S
 
 
-def kind_of(before: dict[str, Any]) -> str:
+def phase_of(before: dict[str, Any]) -> str:
     """The card's phase before an answer, from the review's `state_before` snapshot."""
     if before.get("state") != REVIEW:
         return "learning"
@@ -40,7 +54,19 @@ def kind_of(before: dict[str, Any]) -> str:
 
 
 def column(*, rating: int, before: dict[str, Any]) -> str:
-    return f"{kind_of(before)}_{RATING_COLUMNS[rating]}"
+    return f"{phase_of(before)}_{RATING_COLUMNS[rating]}"
+
+
+def with_phase(reviews: QuerySet) -> QuerySet:
+    """`reviews` annotated with `phase`: `phase_of` written as SQL over `state_before`."""
+    state = Cast(KT("state_before__state"), IntegerField())
+    stability = Cast(KT("state_before__stability"), FloatField())
+    phase = Case(
+        When(Q(state_b=REVIEW, stability_b__lt=MATURE_DAYS), then=Value("young")),
+        When(state_b=REVIEW, then=Value("mature")),
+        default=Value("learning"),
+    )
+    return reviews.alias(state_b=state, stability_b=stability).annotate(phase=phase)
 
 
 def record(
@@ -110,23 +136,16 @@ def rebuild(
     if user_ids is not None:
         reviews = reviews.filter(user_id__in=user_ids)
         tallies = tallies.filter(user_id__in=user_ids)
-    state = Cast(KT("state_before__state"), IntegerField())
-    stability = Cast(KT("state_before__stability"), FloatField())
-    kind = Case(
-        When(Q(state_b=REVIEW, stability_b__lt=MATURE_DAYS), then=Value("young")),
-        When(state_b=REVIEW, then=Value("mature")),
-        default=Value("learning"),
-    )
     rows = (
-        reviews.alias(state_b=state, stability_b=stability)
-        .annotate(quarter=QuarterOf(F("reviewed_at")), kind=kind)
-        .values_list("user_id", "quarter", "kind", "rating")
+        with_phase(reviews)
+        .annotate(quarter=QuarterOf(F("reviewed_at")))
+        .values_list("user_id", "quarter", "phase", "rating")
         .annotate(n=Count("id"))
         .order_by()
     )
     found: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
-    for user_id, quarter, kind_name, rating, n in rows.iterator(chunk_size=10_000):
-        found[(user_id, quarter)][f"{kind_name}_{RATING_COLUMNS[rating]}"] += n
+    for user_id, quarter, phase, rating, n in rows.iterator(chunk_size=10_000):
+        found[(user_id, quarter)][f"{phase}_{RATING_COLUMNS[rating]}"] += n
     with transaction.atomic(using=using):
         tallies.delete()
         tally_model._default_manager.using(using).bulk_create(

@@ -4,6 +4,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.test import Client
+
+from tests.factory import PASSWORD, make_deck, make_topic, make_user
 
 # live_server runs in a thread while sync Playwright drives the page from this one.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
@@ -49,3 +52,33 @@ def media_root(settings, tmp_path) -> Path:
     """Imported images go to a per-test folder, never into the checkout."""
     settings.MEDIA_ROOT = tmp_path / "media"
     return settings.MEDIA_ROOT
+
+
+# --- shared test data: a learner, a deck with a topic, a logged-in client -----------------------
+
+
+@pytest.fixture
+def user():
+    return make_user()
+
+
+@pytest.fixture
+def deck():
+    return make_deck("Streaming")
+
+
+@pytest.fixture
+def topic(deck):
+    return make_topic(deck, "Kinesis")
+
+
+@pytest.fixture
+def login(client: Client):
+    """`login(user)` logs `user` in on the test's client (or on the client given) and returns it."""
+
+    def log_in(user, on: Client | None = None) -> Client:
+        target = on if on is not None else client
+        target.login(username=user.get_username(), password=PASSWORD)
+        return target
+
+    return log_in

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import textwrap
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -13,7 +14,8 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.utils import timezone
 from django.utils.text import slugify
 
-from quiz.models import TOPIC_SEPARATOR, Card, Deck, Topic
+from quiz.models import TOPIC_SEPARATOR, Card, CardState, Deck, Topic
+from quiz.scheduling import REVIEW
 
 if TYPE_CHECKING:
     from quiz.importing import ImportReport
@@ -130,3 +132,35 @@ def make_exam_bank() -> Bank:
         make_card(streaming, "Shard write rate?", "1 MB per second"),
     ]
     return Bank(deck, streaming, storage, cards)
+
+
+# Studying: a fixed clock, an answer at it, and a card the learner already knows.
+
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+
+
+def answer(user: AbstractBaseUser, card: Card, rating: int = 3, now: datetime = NOW, **extra: Any):
+    """`study.answer_card` at the card's current version (Good by default)."""
+    from quiz import study
+
+    state = CardState.objects.filter(user=user, card=card).first()
+    version = state.version if state else 0
+    return study.answer_card(user=user, card=card, rating=rating, version=version, now=now, **extra)
+
+
+def make_review_card(
+    user: AbstractBaseUser, card: Card, *, due: datetime, stability: float = 10.0, lapses: int = 0
+) -> CardState:
+    """A card this learner already knows, due at `due`."""
+    return CardState.objects.create(
+        user=user,
+        card=card,
+        deck=card.deck,
+        state=REVIEW,
+        stability=stability,
+        difficulty=5.0,
+        due=due,
+        last_review=due - timedelta(days=stability),
+        reps=3,
+        lapses=lapses,
+    )

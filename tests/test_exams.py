@@ -605,3 +605,20 @@ def test_exam_choice_is_saved_as_it_is_made(client: Client) -> None:
 
     assert response.status_code == 204
     assert ExamQuestion.objects.get(attempt=attempt, position=1).chosen == [2]
+
+
+def test_exam_partials_vary_on_hx_request_and_htmx_is_redirected_by_header(client: Client) -> None:
+    bank = make_exam_bank()
+    user = make_user("varied")
+    attempt = exams.start_attempt(user=user, deck=bank.deck, now=timezone.now(), count=5, seed=3)
+    client.force_login(user)
+    page = client.get(f"/exams/{attempt.pk}/q/1/")
+    partial = client.get(f"/exams/{attempt.pk}/q/1/", HTTP_HX_REQUEST="true")
+    assert "HX-Request" in page["Vary"] and "HX-Request" in partial["Vary"]
+    assert b"<html" in page.content and b"<html" not in partial.content
+
+    response = client.post(
+        f"/exams/{attempt.pk}/q/1/answer/", {"go": "review"}, HTTP_HX_REQUEST="true"
+    )
+    assert response["HX-Redirect"] == f"/exams/{attempt.pk}/review/"
+    assert response.status_code == 200  # htmx follows the header, not a 3xx it would swap in

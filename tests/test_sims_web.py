@@ -12,8 +12,9 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from quiz.models import Card, Topic
-from quiz.sims import lab, windows
+from quiz.sims import figures, lab, windows
 from quiz.sims.exercises import exercise_question, make_exercise
+from quiz.sims.kinds import SIM_KINDS
 from quiz.sims.link import suggest_simulation
 from tests.factory import import_text, make_user
 
@@ -234,21 +235,21 @@ def test_scrubber_steps_through_events(client_in):
     url = reverse("lab_detail", args=["tumbling"])
     final = client_in.get(url, **HX).content.decode()
     assert "Step through time" in final and "upto=1" in final
-    part = client_in.get(url, {**lab.LABS["tumbling"].defaults, "upto": "2"}, **HX)
+    part = client_in.get(url, {**SIM_KINDS["tumbling"].defaults, "upto": "2"}, **HX)
     html = part.content.decode()
     assert '<output for="id_upto">2</output> of 4' in html
     assert html.count('class="event future"') == 2
     assert "upto=1" in html and "upto=3" in html and "Show the final state" in html
     # Past the end: clamped to the last event.
-    html = client_in.get(url, {**lab.LABS["tumbling"].defaults, "upto": "99"}).content.decode()
+    html = client_in.get(url, {**SIM_KINDS["tumbling"].defaults, "upto": "99"}).content.decode()
     assert '<output for="id_upto">4</output> of 4' in html and "upto=5" not in html
 
 
 @pytest.mark.parametrize("kind", ["tumbling", "stagger"])
 def test_scrubber_state_matches_window_snapshots(kind):
-    params = lab.LABS[kind].defaults
+    params = SIM_KINDS[kind].defaults
     spec = lab.build_spec(kind, params)
-    events = lab._events(spec)
+    events = figures._events(spec)
     aggs = [windows.Aggregate(a["fn"], a.get("column")) for a in spec["aggregates"]]
     floor = 60_000 if spec.get("event_time_floor") else None
     snaps = windows.window_snapshots(
@@ -262,7 +263,7 @@ def test_scrubber_state_matches_window_snapshots(kind):
 
 
 def test_sliding_scrubber_shows_the_current_frame(client_in):
-    query = {**lab.LABS["sliding"].defaults, "upto": "3"}
+    query = {**SIM_KINDS["sliding"].defaults, "upto": "3"}
     html = client_in.get(reverse("lab_detail", args=["sliding"]), query, **HX).content.decode()
     assert 'class="window open"' in html and "<b>3</b> output rows" in html
 

@@ -1,4 +1,4 @@
-"""`manage.py simulate`: the JSON contract of SIMULATIONS.md, through call_command."""
+"""`manage.py simulate`: the JSON contract of docs/simulations.md, through call_command."""
 
 from __future__ import annotations
 

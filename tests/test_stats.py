@@ -13,23 +13,13 @@ from quiz import charts, stats, study, tally
 from quiz.models import Card, CardState, ExamAttempt, Review, ReviewTally, StudyProfile
 from quiz.scheduling import AGAIN, EASY, GOOD, HARD, LEARNING, NEW, RELEARNING, REVIEW, Memory
 from quiz.scheduling import retrievability as fsrs_retrievability
-from tests.factory import PASSWORD, make_card, make_cards, make_deck, make_topic, make_user
+from tests.factory import PASSWORD, make_card, make_cards, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
 NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
 BERLIN = ZoneInfo("Europe/Berlin")
 NEW_YORK = ZoneInfo("America/New_York")
-
-
-@pytest.fixture
-def user():
-    return make_user()
-
-
-@pytest.fixture
-def topic():
-    return make_topic(make_deck("Streaming"), "Kinesis")
 
 
 def log_review(
@@ -434,7 +424,7 @@ def _log_figures(user, *, since: datetime, today: date, tz: ZoneInfo):
     """The heatmap and the window's answers counted from the review log itself."""
     bounds = stats.day_starts(first=today - timedelta(days=364), days=365, tz=tz)
     heat = stats.counts_between(stats._study_reviews(user), field="reviewed_at", bounds=bounds)
-    found = {k: dict.fromkeys((AGAIN, HARD, GOOD, EASY), 0) for k in stats.KINDS}
+    found = {k: dict.fromkeys((AGAIN, HARD, GOOD, EASY), 0) for k in tally.PHASES}
     for kind, rating, n in stats._answers_from_log(user=user, since=since):
         found[kind][rating] += n
     return [n for n in heat if n], stats.Answers(**found)

@@ -7,7 +7,27 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-CARD_KINDS = ("qa", "definition", "list", "cloze")
+
+@dataclass(frozen=True)
+class CardKind:
+    """One kind of card: its stored value, its label, and whether the notes parser makes it
+    (the others are made by other code, such as simulation exercises)."""
+
+    value: str
+    label: str
+    from_notes: bool
+
+
+# The one definition of card kinds: `Card.Kind` is built from it.
+CARD_KIND_DEFINITIONS = (
+    CardKind("qa", "Question / answer", from_notes=True),
+    CardKind("definition", "Definition", from_notes=True),
+    CardKind("list", "List recall", from_notes=True),
+    CardKind("cloze", "Cloze", from_notes=True),
+    CardKind("exercise", "Simulation exercise", from_notes=False),
+)
+# The kinds that notes produce (what an import creates, counts and retires).
+CARD_KINDS = tuple(k.value for k in CARD_KIND_DEFINITIONS if k.from_notes)
 
 
 class NotesError(ValueError):

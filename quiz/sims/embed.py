@@ -41,14 +41,12 @@ line, for ``parse_sim_block``).
 from __future__ import annotations
 
 import re
-from dataclasses import fields
 from typing import Any
 
 from quiz.sims.errors import SpecError
-from quiz.sims.kpl import KPLConfig
+from quiz.sims.kinds import BATCHING, KPL_SETTINGS, PER_ROW, SIM_KINDS, WATERMARK
 from quiz.sims.presets import get_preset
 
-WINDOW_TYPES = ("tumbling", "sliding", "stagger", "flink")
 _WINDOW_KEYS = {
     "type",
     "kind",
@@ -64,7 +62,7 @@ _WINDOW_KEYS = {
     "delay",
     "max_out_of_orderness",
 }
-_KPL_SETTINGS = {f.name for f in fields(KPLConfig)}
+_KPL_SETTINGS = set(KPL_SETTINGS)
 _KPL_KEYS = {
     "type",
     "kind",
@@ -76,6 +74,16 @@ _KPL_KEYS = {
     "flush_at_end",
     "aggregation",
 } | _KPL_SETTINGS
+# The block key each spec field comes from, where the two differ (errors name the key).
+SPEC_FIELD_KEYS = {
+    "event_time_floor": "floor",
+    "rowtime_bound": "until",
+    "max_out_of_orderness": "delay",
+    "generate.count": "records",
+    "generate.size": "record_size",
+    "generate.partition_key": "partition_key",
+    "generate.per_second": "per_second",
+}
 _AGG = re.compile(r"^(count|sum|min|max|avg)\s*(?:\(\s*([A-Za-z_][A-Za-z0-9_]*|\*)?\s*\))?$")
 _TRUE = {"yes", "true", "on", "1"}
 _FALSE = {"no", "false", "off", "0"}
@@ -111,16 +119,7 @@ def spec_from_sim_block(text: str, *, check: bool = True) -> dict[str, Any]:
         key = raw.partition(":")[0].strip()
         if key in params and key not in lines:
             lines[key] = n
-    aliases = {
-        "kind": "type",
-        "event_time_floor": "floor",
-        "rowtime_bound": "until",
-        "max_out_of_orderness": "delay",
-        "generate.count": "records",
-        "generate.size": "record_size",
-        "generate.partition_key": "partition_key",
-        "generate.per_second": "per_second",
-    }
+    aliases = {"kind": "type", **SPEC_FIELD_KEYS}
     try:
         spec = parse_embed(params)
         if check:
@@ -185,19 +184,20 @@ def parse_embed(params: dict[str, str]) -> dict[str, Any]:
     """Turn the ``key: value`` pairs of a sim block into a full ``run_spec`` spec."""
     kind = params.get("type", params.get("kind"))
     if kind is None:
-        raise SpecError("type", "missing (tumbling, sliding, stagger, flink or kpl)")
+        raise SpecError("type", f"missing ({', '.join(SIM_KINDS)})")
     kind = kind.strip().lower()
-    if kind == "kpl":
-        return _kpl_spec(params)
-    if kind not in WINDOW_TYPES:
-        raise SpecError("type", f"unknown type {kind!r} (tumbling, sliding, stagger, flink, kpl)")
+    if kind not in SIM_KINDS:
+        raise SpecError("type", f"unknown type {kind!r} ({', '.join(SIM_KINDS)})")
+    shape = SIM_KINDS[kind].shape
+    if shape == BATCHING:
+        return _kpl_spec(params, kind)
     for key in params:
         if key not in _WINDOW_KEYS:
             raise SpecError(key, f"unknown key for a {kind} simulation")
     preset = get_preset(params.get("preset", "ticker"))
     spec: dict[str, Any] = {"kind": kind}
     if "rows" in params:
-        if kind != "sliding":
+        if shape != PER_ROW:
             raise SpecError("rows", "only sliding windows take rows")
         if "size" in params:
             raise SpecError("rows", "give rows or size, not both")
@@ -221,17 +221,17 @@ def parse_embed(params: dict[str, str]) -> dict[str, Any]:
         spec["rowtime_bound"] = until
     delay = params.get("delay", params.get("max_out_of_orderness"))
     if delay:
-        if kind != "flink":
+        if shape != WATERMARK:
             raise SpecError("delay", "only flink simulations take a watermark delay")
         spec["max_out_of_orderness"] = delay
     spec["events"] = [dict(e) for e in preset.events]
     return spec
 
 
-def _kpl_spec(params: dict[str, str]) -> dict[str, Any]:
+def _kpl_spec(params: dict[str, str], kind: str) -> dict[str, Any]:
     for key in params:
         if key not in _KPL_KEYS:
-            raise SpecError(key, "unknown key for a kpl simulation")
+            raise SpecError(key, f"unknown key for a {kind} simulation")
     config: dict[str, Any] = {}
     for name in _KPL_SETTINGS & params.keys():
         if name == "AggregationEnabled":
@@ -252,7 +252,7 @@ def _kpl_spec(params: dict[str, str]) -> dict[str, Any]:
     if per_second:
         generate["per_second"] = per_second
     spec: dict[str, Any] = {
-        "kind": "kpl",
+        "kind": kind,
         "config": config,
         "shards": _int(params, "shards", 1, low=1),
         "generate": generate,

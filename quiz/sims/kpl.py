@@ -1,7 +1,7 @@
 """The Kinesis Producer Library (KPL) pipeline, simulated: aggregation, rate limiting, collection
 into PutRecords requests, shard routing and the shard-seconds Kinesis would throttle.
 
-Follows the "KPL batching" section of ``SIMULATIONS.md``, which summarises the KPL C++ core
+Follows the "KPL batching" section of ``docs/simulations.md``, which summarises the KPL C++ core
 (``aws/kinesis/core/``: ``kinesis_record.cc``, ``reducer.h``, ``aggregator.h``, ``collector.h``,
 ``limiter.h``). Aggregated records are real bytes in the KPL aggregated format: magic
 ``F3 89 9A C2``, a protobuf ``AggregatedRecord`` encoded by hand here, and the MD5 of it.
@@ -404,95 +404,107 @@ def simulate_kpl(
     """
     cfg = config or KPLConfig()
     cfg.validate()
-    ends = shard_ending_hash_keys(shards)
-    result = KPLResult([], [], [])
-    krs = result.kinesis_records
-    limit_scale = cfg.RateLimit / 100
-    limiters = [
-        _Limiter(SHARD_RECORDS_PER_SECOND * limit_scale, SHARD_BYTES_PER_SECOND * limit_scale)
-        for _ in range(shards)
-    ]
-    # The KPL predicts a record's shard only when aggregating (aggregator.h); without a
-    # prediction the limiter and the collector's 256 KiB per-shard flush do not apply.
-    predicted = cfg.AggregationEnabled
-    buffers = [_AggBuffer() for _ in range(shards)]
-    valid: list[int] = []
-    for i, ur in enumerate(records):
-        if len(ur.partition_key) > MAX_PARTITION_KEY_LENGTH or not ur.partition_key:
-            result.rejected.append((i, "partition key must be 1 to 256 characters"))
-        elif len(ur.data) > cfg.MaxUserRecordSize:
-            reason = f"data larger than MaxUserRecordSize ({cfg.MaxUserRecordSize} bytes)"
-            result.rejected.append((i, reason))
-        else:
-            valid.append(i)
-    shard_of = [shard_for_hash(ur.hash_key, ends) for ur in records]
+    return _Pipeline(records, cfg, shards).run(flush_at_end=flush_at_end)
 
-    heap: list[tuple[int, int, int, int, int]] = []  # (time, kind, seq, arg, version)
-    seq = 0
 
-    def push(t: int, kind: int, arg: int = 0, version: int = 0) -> None:
-        nonlocal seq
-        heapq.heappush(heap, (t, kind, seq, arg, version))
-        seq += 1
+class _Pipeline:
+    """One run of the KPL: the stages as methods over shared state, driven by an event heap.
 
-    for i in sorted(valid, key=lambda j: records[j].at_ms):
-        push(records[i].at_ms, _ARRIVAL, i)
+    arrive → (aggregation buffer per shard → flush_buffer) → emit → limiter → collect →
+    send_collector; deadlines and limiter releases are events on the heap.
+    """
 
-    # Collector state (one Reducer<KinesisRecord, PutRecordsRequest>).
-    coll_items: list[int] = []
-    coll_bytes = 0
-    coll_shard_bytes = [0] * shards
-    coll_oldest: int | None = None
-    coll_version = 0
-    throttle: dict[tuple[int, int], list[int]] = {}
+    def __init__(self, records: Sequence[UserRecord], cfg: KPLConfig, shards: int) -> None:
+        self.records = records
+        self.cfg = cfg
+        self.shards = shards
+        self.result = KPLResult([], [], [])
+        self.krs = self.result.kinesis_records
+        limit_scale = cfg.RateLimit / 100
+        self.limiters = [
+            _Limiter(SHARD_RECORDS_PER_SECOND * limit_scale, SHARD_BYTES_PER_SECOND * limit_scale)
+            for _ in range(shards)
+        ]
+        # The KPL predicts a record's shard only when aggregating (aggregator.h); without a
+        # prediction the limiter and the collector's 256 KiB per-shard flush do not apply.
+        self.predicted = cfg.AggregationEnabled
+        self.buffers = [_AggBuffer() for _ in range(shards)]
+        self.valid: list[int] = []
+        for i, ur in enumerate(records):
+            if len(ur.partition_key) > MAX_PARTITION_KEY_LENGTH or not ur.partition_key:
+                self.result.rejected.append((i, "partition key must be 1 to 256 characters"))
+            elif len(ur.data) > cfg.MaxUserRecordSize:
+                reason = f"data larger than MaxUserRecordSize ({cfg.MaxUserRecordSize} bytes)"
+                self.result.rejected.append((i, reason))
+            else:
+                self.valid.append(i)
+        ends = shard_ending_hash_keys(shards)
+        self.shard_of = [shard_for_hash(ur.hash_key, ends) for ur in records]
+        self.heap: list[tuple[int, int, int, int, int]] = []  # (time, kind, seq, arg, version)
+        self.seq = 0
+        # Collector state (one Reducer<KinesisRecord, PutRecordsRequest>).
+        self.coll_items: list[int] = []
+        self.coll_bytes = 0
+        self.coll_shard_bytes = [0] * shards
+        self.coll_oldest: int | None = None
+        self.coll_version = 0
+        self.throttle: dict[tuple[int, int], list[int]] = {}
 
-    def oldest_at(kr: KinesisRecord) -> int:
-        return min(records[u].at_ms for u in kr.user_records)
+    def push(self, t: int, kind: int, arg: int = 0, version: int = 0) -> None:
+        heapq.heappush(self.heap, (t, kind, self.seq, arg, version))
+        self.seq += 1
 
-    def send_collector(now: int) -> None:
-        nonlocal coll_items, coll_bytes, coll_oldest, coll_version
-        if not coll_items:
+    def oldest_at(self, kr: KinesisRecord) -> int:
+        return min(self.records[u].at_ms for u in kr.user_records)
+
+    def send_collector(self, now: int) -> None:
+        if not self.coll_items:
             return
-        result.put_records.append(PutRecordsRequest(coll_items, coll_bytes, now))
-        for k in coll_items:
-            kr = krs[k]
+        self.result.put_records.append(PutRecordsRequest(self.coll_items, self.coll_bytes, now))
+        for k in self.coll_items:
+            kr = self.krs[k]
             kr.sent_ms = now
-            slot = throttle.setdefault((kr.shard, now // 1000), [0, 0])
+            slot = self.throttle.setdefault((kr.shard, now // 1000), [0, 0])
             slot[0] += 1
             slot[1] += kr.request_bytes
-        coll_items = []
-        coll_bytes = 0
-        for s in range(shards):
-            coll_shard_bytes[s] = 0
-        coll_oldest = None
-        coll_version += 1
+        self.coll_items = []
+        self.coll_bytes = 0
+        for s in range(self.shards):
+            self.coll_shard_bytes[s] = 0
+        self.coll_oldest = None
+        self.coll_version += 1
 
-    def collect(k: int, now: int) -> None:
-        nonlocal coll_bytes, coll_oldest
-        kr = krs[k]
+    def collect(self, k: int, now: int) -> None:
+        cfg = self.cfg
+        kr = self.krs[k]
         size = kr.request_bytes
         # Adding then taking off the end (reducer.h) equals flushing first when it won't fit.
-        too_many = len(coll_items) + 1 > cfg.CollectionMaxCount
-        if coll_items and (too_many or coll_bytes + size > cfg.CollectionMaxSize):
-            send_collector(now)
-        coll_items.append(k)
-        coll_bytes += size
-        if predicted:
-            coll_shard_bytes[kr.shard] += len(kr.data)
-        first_at = oldest_at(kr)
-        if coll_oldest is None or first_at < coll_oldest:
-            coll_oldest = first_at
-            push(coll_oldest + cfg.RecordMaxBufferedTime, _COLLECTOR_DEADLINE, 0, coll_version)
+        too_many = len(self.coll_items) + 1 > cfg.CollectionMaxCount
+        if self.coll_items and (too_many or self.coll_bytes + size > cfg.CollectionMaxSize):
+            self.send_collector(now)
+        self.coll_items.append(k)
+        self.coll_bytes += size
+        if self.predicted:
+            self.coll_shard_bytes[kr.shard] += len(kr.data)
+        first_at = self.oldest_at(kr)
+        if self.coll_oldest is None or first_at < self.coll_oldest:
+            self.coll_oldest = first_at
+            self.push(
+                self.coll_oldest + cfg.RecordMaxBufferedTime,
+                _COLLECTOR_DEADLINE,
+                0,
+                self.coll_version,
+            )
         if (
-            len(coll_items) >= cfg.CollectionMaxCount
-            or coll_bytes >= cfg.CollectionMaxSize
-            or coll_shard_bytes[kr.shard] >= COLLECTOR_SHARD_FLUSH_BYTES
+            len(self.coll_items) >= cfg.CollectionMaxCount
+            or self.coll_bytes >= cfg.CollectionMaxSize
+            or self.coll_shard_bytes[kr.shard] >= COLLECTOR_SHARD_FLUSH_BYTES
         ):
-            send_collector(now)
+            self.send_collector(now)
 
-    def emit(user_idx: list[int], shard: int, now: int) -> None:
+    def emit(self, user_idx: list[int], shard: int, now: int) -> None:
         """Make a Kinesis record of these user records and pass it to the shard's limiter."""
-        urs = [records[u] for u in user_idx]
+        urs = [self.records[u] for u in user_idx]
         if len(urs) == 1:
             ur = urs[0]
             kr = KinesisRecord(
@@ -502,131 +514,141 @@ def simulate_kpl(
             kr = KinesisRecord(
                 encode_aggregated_record(urs), "a", urs[0].hash_key, shard, tuple(user_idx), now
             )
-        krs.append(kr)
-        k = len(krs) - 1
-        if not predicted:
-            collect(k, now)
+        self.krs.append(kr)
+        k = len(self.krs) - 1
+        if not self.predicted:
+            self.collect(k, now)
             return
         # The limiter charges the record's data size (accurate_size), not its partition key.
-        release = limiters[shard].release_time(now, len(kr.data))
-        if release - oldest_at(kr) > cfg.RecordTtl:
-            result.expired.extend(kr.user_records)
+        release = self.limiters[shard].release_time(now, len(kr.data))
+        if release - self.oldest_at(kr) > self.cfg.RecordTtl:
+            self.result.expired.extend(kr.user_records)
             return
         if release == now:
-            collect(k, now)
+            self.collect(k, now)
         else:
-            push(release, _RELEASE, k)
+            self.push(release, _RELEASE, k)
 
-    def flush_buffer(shard: int, now: int) -> None:
+    def flush_buffer(self, shard: int, now: int) -> None:
         """Flush one aggregation buffer: take records off the end until the exact size fits;
         those stay buffered and start the next aggregated record."""
-        buf = buffers[shard]
+        cfg = self.cfg
+        buf = self.buffers[shard]
         if not buf.items:
             return
         items = buf.items
-        sizes = aggregated_prefix_sizes([records[u] for u in items])
+        sizes = aggregated_prefix_sizes([self.records[u] for u in items])
         k = len(items)
         while k > 1 and (k > cfg.AggregationMaxCount or sizes[k - 1] > cfg.AggregationMaxSize):
             k -= 1
-        buf.reset_with(items[k:], records)
-        emit(items[:k], shard, now)
+        buf.reset_with(items[k:], self.records)
+        self.emit(items[:k], shard, now)
         if buf.items:
-            first = min(records[u].at_ms for u in buf.items)
-            push(first + cfg.RecordMaxBufferedTime, _AGG_DEADLINE, shard, buf.version)
+            first = min(self.records[u].at_ms for u in buf.items)
+            self.push(first + cfg.RecordMaxBufferedTime, _AGG_DEADLINE, shard, buf.version)
 
-    def arrive(i: int, now: int) -> None:
-        ur = records[i]
-        shard = shard_of[i]
+    def arrive(self, i: int, now: int) -> None:
+        cfg = self.cfg
+        ur = self.records[i]
+        shard = self.shard_of[i]
         if not cfg.AggregationEnabled or len(ur.data) > cfg.AggregationMaxSize:
-            emit([i], shard, now)
+            self.emit([i], shard, now)
             return
-        buf = buffers[shard]
+        buf = self.buffers[shard]
         was_empty = not buf.items
         buf.add(ur, i)
         if (
             len(buf.items) >= cfg.AggregationMaxCount
-            or buf.estimated_size(records) >= cfg.AggregationMaxSize
+            or buf.estimated_size(self.records) >= cfg.AggregationMaxSize
         ):
-            flush_buffer(shard, now)
+            self.flush_buffer(shard, now)
         elif was_empty:
-            push(ur.at_ms + cfg.RecordMaxBufferedTime, _AGG_DEADLINE, shard, buf.version)
+            self.push(ur.at_ms + cfg.RecordMaxBufferedTime, _AGG_DEADLINE, shard, buf.version)
 
-    last_arrival = max((records[i].at_ms for i in valid), default=0)
-    flushed = False
-    clock = 0  # deadlines computed in the past run now, never back in time
-    while heap:
-        t, kind, _, arg, version = heap[0]
-        t = max(t, clock)
-        clock = t
-        if not flushed and t > last_arrival:
-            if not flush_at_end:
-                break
-            # The application's flush(): every buffer, then the collector.
-            flushed = True
-            for s in range(shards):
-                while buffers[s].items:
-                    flush_buffer(s, last_arrival)
-            send_collector(last_arrival)
-            continue
-        heapq.heappop(heap)
-        if kind == _ARRIVAL:
-            arrive(arg, t)
-        elif kind == _AGG_DEADLINE:
-            buf = buffers[arg]
-            if version == buf.version and buf.items:
-                flush_buffer(arg, t)
-        elif kind == _RELEASE:
-            collect(arg, t)
-        elif kind == _COLLECTOR_DEADLINE and version == coll_version:
-            send_collector(t)
-    if flush_at_end and not flushed:
-        for s in range(shards):
-            while buffers[s].items:
-                flush_buffer(s, last_arrival)
-        send_collector(last_arrival)
+    def flush_all(self, now: int) -> None:
+        """The application's flush(): every buffer, then the collector."""
+        for s in range(self.shards):
+            while self.buffers[s].items:
+                self.flush_buffer(s, now)
+        self.send_collector(now)
 
-    sent = {u for k, kr in enumerate(krs) if kr.sent_ms is not None for u in kr.user_records}
-    expired = set(result.expired)
-    result.buffered = [i for i in valid if i not in sent and i not in expired]
-    # Keep only records that were sent, in send order (stable by creation).
-    order = sorted(
-        (k for k, kr in enumerate(krs) if kr.sent_ms is not None),
-        key=lambda k: (krs[k].sent_ms, k),
-    )
-    renumber = {old: new for new, old in enumerate(order)}
-    result.kinesis_records = [krs[k] for k in order]
-    for req in result.put_records:
-        req.records = [renumber[k] for k in req.records]
+    def run(self, *, flush_at_end: bool) -> KPLResult:
+        records = self.records
+        for i in sorted(self.valid, key=lambda j: records[j].at_ms):
+            self.push(records[i].at_ms, _ARRIVAL, i)
+        last_arrival = max((records[i].at_ms for i in self.valid), default=0)
+        flushed = False
+        clock = 0  # deadlines computed in the past run now, never back in time
+        heap = self.heap
+        while heap:
+            t, kind, _, arg, version = heap[0]
+            t = max(t, clock)
+            clock = t
+            if not flushed and t > last_arrival:
+                if not flush_at_end:
+                    break
+                flushed = True
+                self.flush_all(last_arrival)
+                continue
+            heapq.heappop(heap)
+            if kind == _ARRIVAL:
+                self.arrive(arg, t)
+            elif kind == _AGG_DEADLINE:
+                buf = self.buffers[arg]
+                if version == buf.version and buf.items:
+                    self.flush_buffer(arg, t)
+            elif kind == _RELEASE:
+                self.collect(arg, t)
+            elif kind == _COLLECTOR_DEADLINE and version == self.coll_version:
+                self.send_collector(t)
+        if flush_at_end and not flushed:
+            self.flush_all(last_arrival)
+        return self.finish()
 
-    limit_records = SHARD_RECORDS_PER_SECOND
-    limit_bytes = SHARD_BYTES_PER_SECOND
-    result.throttled = [
-        ThrottledSecond(shard, second, n, b)
-        for (shard, second), (n, b) in sorted(throttle.items())
-        if n > limit_records or b > limit_bytes
-    ]
-    if cfg.AggregationEnabled and any(kr.aggregated for kr in result.kinesis_records):
-        n_users = sum(len(kr.user_records) for kr in result.kinesis_records)
-        result.notes.append(
-            f"{n_users} user records became {len(result.kinesis_records)} Kinesis records "
-            "(exact sizes from the KPL format). " + DOCS_ROUNDING_NOTE
+    def finish(self) -> KPLResult:
+        """Keep the records that were sent, in send order, and say what the run assumed."""
+        cfg, result, krs = self.cfg, self.result, self.krs
+        sent = {u for kr in krs if kr.sent_ms is not None for u in kr.user_records}
+        expired = set(result.expired)
+        result.buffered = [i for i in self.valid if i not in sent and i not in expired]
+        # Keep only records that were sent, in send order (stable by creation).
+        order = sorted(
+            (k for k, kr in enumerate(krs) if kr.sent_ms is not None),
+            key=lambda k: (krs[k].sent_ms, k),
         )
-    if not predicted:
-        result.notes.append(
-            "With aggregation off the KPL does not predict shards, so its rate limiter and the "
-            "256 KiB per-shard collector flush do not apply (as in the KPL code)."
-        )
-    elif cfg.RateLimit > 100:
-        result.notes.append(
-            f"RateLimit={cfg.RateLimit}% lets the KPL send up to {cfg.RateLimit}% of a shard's "
-            "limit, so Kinesis may throttle some shard-seconds (listed; the KPL would retry)."
-        )
-    if result.throttled:
-        result.notes.append(
-            "Throttling is counted per calendar second of send time; Kinesis measures its limits "
-            "over time windows it does not document exactly (assumption)."
-        )
-    return result
+        renumber = {old: new for new, old in enumerate(order)}
+        result.kinesis_records = [krs[k] for k in order]
+        for req in result.put_records:
+            req.records = [renumber[k] for k in req.records]
+
+        result.throttled = [
+            ThrottledSecond(shard, second, n, b)
+            for (shard, second), (n, b) in sorted(self.throttle.items())
+            if n > SHARD_RECORDS_PER_SECOND or b > SHARD_BYTES_PER_SECOND
+        ]
+        if cfg.AggregationEnabled and any(kr.aggregated for kr in result.kinesis_records):
+            n_users = sum(len(kr.user_records) for kr in result.kinesis_records)
+            result.notes.append(
+                f"{n_users} user records became {len(result.kinesis_records)} Kinesis records "
+                "(exact sizes from the KPL format). " + DOCS_ROUNDING_NOTE
+            )
+        if not self.predicted:
+            result.notes.append(
+                "With aggregation off the KPL does not predict shards, so its rate limiter and "
+                "the 256 KiB per-shard collector flush do not apply (as in the KPL code)."
+            )
+        elif cfg.RateLimit > 100:
+            result.notes.append(
+                f"RateLimit={cfg.RateLimit}% lets the KPL send up to {cfg.RateLimit}% of a "
+                "shard's limit, so Kinesis may throttle some shard-seconds (listed; the KPL "
+                "would retry)."
+            )
+        if result.throttled:
+            result.notes.append(
+                "Throttling is counted per calendar second of send time; Kinesis measures its "
+                "limits over time windows it does not document exactly (assumption)."
+            )
+        return result
 
 
 def generate_records(

@@ -8,9 +8,10 @@ from typing import Any
 
 from quiz.sims.embed import parse_embed
 from quiz.sims.errors import SpecError
+from quiz.sims.kinds import SIM_KINDS
 
 
-def attach_simulations(params: dict[str, str]) -> tuple[dict[str, Any] | None, str | None]:
+def validate_sim_block(params: dict[str, str]) -> tuple[dict[str, Any] | None, str | None]:
     """Validate a ```sim block's `key: value` pairs: (spec, None) or (None, problem)."""
     try:
         return parse_embed(params), None
@@ -18,8 +19,8 @@ def attach_simulations(params: dict[str, str]) -> tuple[dict[str, Any] | None, s
         return None, f"bad sim block: {exc}"
 
 
-# The block each suggestion stands for: the same `key: value` pairs an author would write.
-_TUMBLING = {"type": "tumbling", "size": "1m", "preset": "ticker"}
+# The block each suggestion stands for: the same `key: value` pairs an author would write. Each
+# kind's plain suggestion is its registry entry's `link_block`; these refine it from the words.
 _TUMBLING_LATE = {
     "type": "tumbling",
     "size": "1m",
@@ -27,19 +28,8 @@ _TUMBLING_LATE = {
     "floor": "1m",
     "until": "2018-01-01T11:02:00",
 }
-_SLIDING = {
-    "type": "sliding",
-    "size": "1d",
-    "preset": "weather",
-    "keys": "none",
-    "aggregates": "min(temp), max(temp)",
-}
-_STAGGER = {"type": "stagger", "size": "1m", "preset": "ticker", "keys": "ticker, event_time"}
 _STAGGER_VPC = {"type": "stagger", "size": "5m", "preset": "vpc_flow_logs"}
 _STAGGER_CLICKS = {"type": "stagger", "size": "10s", "preset": "clickstream"}
-_KPL = {"type": "kpl", "records": "1000", "record_size": "512", "shards": "1"}
-
-_WINDOW_TYPE = re.compile(r"\b(tumbling|sliding|stagger(?:ed)?)\b")
 # Words that put "window" (or a window type's name) in the streaming-SQL sense.
 _WINDOW_CONTEXT = re.compile(
     r"\bwindow(?:s|ed)?\b|\browtime\b|\bover\s*\(|\bkinesis (?:data )?analytics\b|\bkda\b"
@@ -59,10 +49,19 @@ _KPL_CONTEXT = re.compile(r"\bkinesis (?:data streams? )?records?\b|\bshards?\b"
 
 
 def _first_window_type(*texts: str) -> str | None:
+    """The window kind first named in `texts`, by any of its registry words (read each call, so
+    a kind registered later is found too; `re` caches the compiled pattern)."""
+    word_kind = {
+        word: kind.name
+        for kind in SIM_KINDS.values()
+        if kind.family == "windows"
+        for word in kind.link_words
+    }
+    pattern = re.compile(r"\b(" + "|".join(sorted(word_kind, key=len, reverse=True)) + r")\b")
     for text in texts:
-        m = _WINDOW_TYPE.search(text)
+        m = pattern.search(text)
         if m:
-            return "stagger" if m.group(1).startswith("stagger") else m.group(1)
+            return word_kind[m.group(1)]
     return None
 
 
@@ -82,23 +81,24 @@ def suggest_simulation(topic_path: str, prompt: str, answer: str) -> dict[str, A
     kind = _first_window_type(p, a, topic)
     # "Tumbling" is only ever a window; "sliding"/"stagger" need the window sense nearby.
     if kind is not None and (kind == "tumbling" or _WINDOW_CONTEXT.search(everything)):
-        if kind == "tumbling":
-            params = _TUMBLING_LATE if re.search(r"\blate\b", everything) else _TUMBLING
-        elif kind == "sliding":
-            params = _SLIDING
-        elif "vpc" in everything or "flow log" in everything:
+        params = dict(SIM_KINDS[kind].link_block)
+        if kind == "tumbling" and re.search(r"\blate\b", everything):
+            params = _TUMBLING_LATE
+        elif kind == "stagger" and ("vpc" in everything or "flow log" in everything):
             params = _STAGGER_VPC
-        elif "clickstream" in everything:
+        elif kind == "stagger" and "clickstream" in everything:
             params = _STAGGER_CLICKS
-        else:
-            params = _STAGGER
     elif _STREAM_SQL.search(f"{p}\n{a}") and re.search(r"\bwindow", f"{p}\n{a}"):
-        params = _TUMBLING_LATE if re.search(r"\blate\b", everything) else _TUMBLING
+        params = (
+            _TUMBLING_LATE
+            if re.search(r"\blate\b", everything)
+            else SIM_KINDS["tumbling"].link_block
+        )
     elif _KPL_STRONG.search(f"{p}\n{a}") or (
         _KPL_WORDS.search(f"{p}\n{a}")
         and (_KPL_CONTEXT.search(everything) or _KPL_STRONG.search(topic))
     ):
-        params = _KPL
+        params = SIM_KINDS["kpl"].link_block
     if params is None:
         return None
     return parse_embed(dict(params))

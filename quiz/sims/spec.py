@@ -1,4 +1,4 @@
-"""``run_spec``: the ``simulate`` JSON contract of ``SIMULATIONS.md``, on plain dicts.
+"""``run_spec``: the ``simulate`` JSON contract of ``docs/simulations.md``, on plain dicts.
 
 Windows specs (``kind`` tumbling | sliding | stagger) and batching specs (``kind`` kpl) are
 validated field by field; any bad input raises ``SpecError(field, message)`` whose text is one
@@ -23,13 +23,12 @@ from typing import Any
 
 from quiz.sims import kpl, windows
 from quiz.sims.errors import SpecError
+from quiz.sims.kinds import BATCHING, GROUPED, PER_ROW, SIM_KINDS, WATERMARK
 
 MAX_EVENTS = 200_000
 MAX_RECORDS = 100_000
 MAX_SHARDS = 1000
 MAX_RECORD_SIZE = 1_048_576
-WINDOW_KINDS = ("tumbling", "sliding", "stagger", "flink")
-KINDS = (*WINDOW_KINDS, "kpl")
 
 _UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 _INTERVAL = re.compile(r"^([1-9][0-9]*)(ms|s|m|h|d)$")
@@ -100,10 +99,10 @@ def run_spec(spec: Any) -> dict[str, Any]:
     spec = _require_dict(spec, "spec")
     kind = spec.get("kind")
     if kind is None:
-        raise SpecError("kind", f"missing (one of {', '.join(KINDS)})")
-    if kind not in KINDS:
-        raise SpecError("kind", f"unknown kind {kind!r} (one of {', '.join(KINDS)})")
-    if kind == "kpl":
+        raise SpecError("kind", f"missing (one of {', '.join(SIM_KINDS)})")
+    if not isinstance(kind, str) or kind not in SIM_KINDS:
+        raise SpecError("kind", f"unknown kind {kind!r} (one of {', '.join(SIM_KINDS)})")
+    if SIM_KINDS[kind].shape == BATCHING:
         return _run_kpl(spec)
     return _run_windows(spec)
 
@@ -140,7 +139,7 @@ def _parse_aggregates(value: Any) -> list[windows.Aggregate]:
 
 
 def _parse_events(
-    value: Any, *, keys: list[str], value_columns: set[str], needs_event_time: bool, kind: str
+    value: Any, *, keys: list[str], value_columns: set[str], needs_event_time: bool, shape: str
 ) -> list[windows.Event]:
     if not isinstance(value, list) or not value:
         raise SpecError("events", "must be a non-empty list of event objects")
@@ -155,7 +154,7 @@ def _parse_events(
             raise SpecError(f"{field}.rowtime", "missing")
         rowtime = parse_timestamp(raw["rowtime"], f"{field}.rowtime")
         # Flink orders by event time; KDA rejects a ROWTIME that goes backwards.
-        if kind != "flink" and previous is not None and rowtime < previous:
+        if shape != WATERMARK and previous is not None and rowtime < previous:
             raise SpecError(
                 f"{field}.rowtime",
                 "lower than the previous row's ROWTIME: KDA rejects it (ROWTIME never decreases)",
@@ -199,6 +198,7 @@ def _values_dict(values: tuple[Any, ...], names: tuple[str, ...]) -> dict[str, A
 
 def _run_windows(spec: dict[str, Any]) -> dict[str, Any]:
     kind = spec["kind"]
+    shape = SIM_KINDS[kind].shape
     allowed = {
         "kind",
         "size",
@@ -213,7 +213,7 @@ def _run_windows(spec: dict[str, Any]) -> dict[str, Any]:
     _check_unknown(spec, allowed)
     size: int | None = None
     rows: int | None = None
-    if kind == "sliding":
+    if shape == PER_ROW:
         if ("size" in spec) == ("rows" in spec):
             raise SpecError("size", "sliding needs exactly one of size (RANGE) or rows (ROWS)")
         if "rows" in spec:
@@ -236,17 +236,17 @@ def _run_windows(spec: dict[str, Any]) -> dict[str, Any]:
         raise SpecError("keys", "rowtime cannot be a key (windows are over ROWTIME)")
     floor = None
     if spec.get("event_time_floor") is not None:
-        if kind == "flink":
-            raise SpecError("event_time_floor", "flink windows are already on event time")
+        if shape == WATERMARK:
+            raise SpecError("event_time_floor", f"{kind} windows are already on event time")
         floor = parse_interval(spec["event_time_floor"], "event_time_floor")
     aggregates = _parse_aggregates(spec.get("aggregates"))
     value_columns = {a.column for a in aggregates if a.column is not None}
     bound = None
     if spec.get("rowtime_bound") is not None:
-        if kind in ("sliding", "flink"):
+        if shape != GROUPED:
             raise SpecError("rowtime_bound", f"not used by {kind} windows")
         bound = parse_timestamp(spec["rowtime_bound"], "rowtime_bound")
-    if "max_out_of_orderness" in spec and kind != "flink":
+    if "max_out_of_orderness" in spec and shape != WATERMARK:
         raise SpecError("max_out_of_orderness", "only flink windows take a watermark delay")
     if "events" not in spec:
         raise SpecError("events", "missing")
@@ -254,13 +254,14 @@ def _run_windows(spec: dict[str, Any]) -> dict[str, Any]:
         spec["events"],
         keys=keys,
         value_columns=value_columns,
-        needs_event_time=floor is not None or kind == "flink",
-        kind=kind,
+        needs_event_time=floor is not None or shape == WATERMARK,
+        shape=shape,
     )
     floor_used = floor is not None
 
-    if kind == "sliding":
-        res = windows.sliding_windows(
+    engine = SIM_KINDS[kind].engine
+    if shape == PER_ROW:
+        res = engine(
             events,
             range_size=size,
             rows=rows,
@@ -281,13 +282,13 @@ def _run_windows(spec: dict[str, Any]) -> dict[str, Any]:
         }
 
     assert size is not None
-    if kind == "flink":
+    if shape == WATERMARK:
         delay = 0
         raw_delay = spec.get("max_out_of_orderness")
         # "0s" is a valid watermark delay although intervals are otherwise positive.
         if raw_delay not in (None, "0", "0ms", "0s"):
             delay = parse_interval(raw_delay, "max_out_of_orderness")
-        fres = windows.flink_event_time_tumbling(
+        fres = engine(
             events, size=size, max_out_of_orderness=delay, keys=keys, aggregates=aggregates
         )
         out = _window_output(fres.emitted, fres.open, fres.key_names, fres.value_names, False)
@@ -303,8 +304,7 @@ def _run_windows(spec: dict[str, Any]) -> dict[str, Any]:
         out["notes"] = fres.notes
         return out
 
-    run = windows.tumbling_windows if kind == "tumbling" else windows.stagger_windows
-    wres = run(
+    wres = engine(
         events,
         size=size,
         keys=keys,

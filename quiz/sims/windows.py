@@ -1,6 +1,6 @@
 """Kinesis Data Analytics (SQL) window semantics, as pure functions.
 
-Follows ``SIMULATIONS.md`` (the project's reference semantics). Everything works in integer
+Follows ``docs/simulations.md`` (the project's reference semantics). Everything works in integer
 milliseconds since the epoch; parsing and formatting of timestamps lives in ``spec.py``.
 
 Three KDA window kinds:

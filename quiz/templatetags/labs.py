@@ -10,7 +10,8 @@ from django import template
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 
-from quiz.sims.lab import LABS, is_assumption, spec_to_params
+from quiz.sims.kinds import BATCHING, SIM_KINDS
+from quiz.sims.lab import is_assumption, spec_to_params
 
 register = template.Library()
 
@@ -27,10 +28,10 @@ def lab_url(spec: Any) -> str:
 
 @register.filter
 def sim_title(spec: Any) -> str:
-    if not isinstance(spec, dict) or spec.get("kind") not in LABS:
+    if not isinstance(spec, dict) or spec.get("kind") not in SIM_KINDS:
         return "Simulation"
-    lab = LABS[spec["kind"]]
-    if spec["kind"] == "kpl":
+    lab = SIM_KINDS[spec["kind"]]
+    if lab.shape == BATCHING:
         gen = spec.get("generate", {})
         return (
             f"{lab.title}: {gen.get('count', '?')} records of {gen.get('size', '?')} bytes, "
@@ -54,7 +55,7 @@ def without_assumption_prefix(note: str) -> str:
 @register.filter
 def is_sim_spec(value: Any) -> bool:
     """A runnable spec, as opposed to an exercise card's answer key."""
-    return isinstance(value, dict) and value.get("kind") in LABS
+    return isinstance(value, dict) and value.get("kind") in SIM_KINDS
 
 
 @register.simple_tag

@@ -13,12 +13,12 @@ from quiz import study
 from quiz.models import Card, Deck, Topic
 
 
-def _topic_tree(topics: list[Topic], counts: dict[int, study.Counts]) -> None:
+def _topic_tree(topics: list[Topic], counts: dict[int, study.DueCounts]) -> None:
     """Give each topic (in notes order) `counts` that include all its subtopics."""
     stack: list[Topic] = []
     for topic in topics:
-        own = counts.get(topic.pk, study.Counts())
-        topic.counts = study.Counts(new=own.new, learning=own.learning, due=own.due)
+        own = counts.get(topic.pk, study.DueCounts())
+        topic.counts = study.DueCounts(new=own.new, learning=own.learning, due=own.due)
         while stack and stack[-1].level >= topic.level:
             stack.pop()
         for ancestor in stack:
@@ -44,9 +44,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         by_topic = study.counts_by(user=request.user, now=now, field="topic", profile=profile)
         topics = list(Topic.objects.filter(is_active=True).order_by("deck", "order"))
         _topic_tree(topics, by_topic)
-    total = study.Counts()
+    total = study.DueCounts()
     for deck in decks:
-        deck.counts = by_deck.get(deck.pk, study.Counts())
+        deck.counts = by_deck.get(deck.pk, study.DueCounts())
         if inline:
             deck.topic_list = [t for t in topics if t.deck_id == deck.pk]
         total.add(deck.counts)

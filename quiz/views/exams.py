@@ -13,8 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_POST
-from django_htmx.http import push_url
+from django_htmx.http import HttpResponseClientRedirect, push_url
 
 from quiz import exams
 from quiz.models import Deck, ExamAttempt, ExamQuestion, Topic
@@ -222,7 +223,10 @@ def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) 
         "reveal": reveal,
     }
     template = "quiz/exam_question.html#exam" if request.htmx else "quiz/exam_question.html"
-    return render(request, template, context)
+    response = render(request, template, context)
+    # The same URL answers with the page or its partial: no cache may swap one for the other.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _clock(seconds: int | None) -> str:
@@ -300,9 +304,7 @@ def exam_answer(request: HttpRequest, attempt_id: int, position: int) -> HttpRes
 def _go(request: HttpRequest, url: str) -> HttpResponse:
     """A redirect that also works from an htmx request (which would swap it in place)."""
     if request.htmx:
-        response = HttpResponse(status=204)
-        response["HX-Redirect"] = url
-        return response
+        return HttpResponseClientRedirect(url)
     return redirect(url)
 
 

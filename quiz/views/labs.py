@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import push_url
 
 from quiz.models import Card, Topic
+from quiz.sims.kinds import SIM_KINDS
 from quiz.sims.lab import (
-    LABS,
     form_fields,
     lab_params,
     run_lab,
@@ -37,7 +37,7 @@ MAX_PUSH_URL = 2000
 @login_required
 def labs_index(request: HttpRequest) -> HttpResponse:
     topics = Topic.objects.filter(is_active=True).exclude(sims=[]).select_related("deck")
-    return render(request, "quiz/labs/index.html", {"labs": LABS.values(), "topics": topics})
+    return render(request, "quiz/labs/index.html", {"labs": SIM_KINDS.values(), "topics": topics})
 
 
 @require_GET
@@ -62,12 +62,12 @@ def _lab_url(kind: str, params: dict[str, str]) -> str:
 
 
 def _lab_response(request: HttpRequest, kind: str, query: Any) -> HttpResponse:
-    if kind not in LABS:
+    if kind not in SIM_KINDS:
         raise Http404("no such lab")
     params = lab_params(kind, query)
     result = run_lab(kind, params)
     context = _result_context(kind, params, result)
-    context["lab"] = LABS[kind]
+    context["lab"] = SIM_KINDS[kind]
     context["fields"] = form_fields(kind, params, result.errors)
     context["settings_open"] = settings_changed(params, result.errors)
     template = "quiz/labs/lab.html"
@@ -84,7 +84,8 @@ def _result_context(kind: str, params: dict[str, str], result: Any) -> dict[str,
     base = {k: v for k, v in params.items() if k != "upto"}
     query = urlencode(base)
     steps: dict[str, str] = {}
-    if result.ok and kind in ("tumbling", "stagger", "sliding") and result.events:
+    sim = SIM_KINDS[kind]
+    if result.ok and sim.steps_in_time and result.events:
         at = result.upto
         steps["start"] = f"{query}&upto=1"
         if at is not None:
@@ -98,8 +99,9 @@ def _result_context(kind: str, params: dict[str, str], result: Any) -> dict[str,
         "kind": kind,
         "result": result,
         "steps": steps,
+        "figures": [(figure, sim.legend_for(i)) for i, figure in enumerate(result.figures)],
         "lab_url": lab_url,
-        "all_errors": [(name, result.errors.get(name, "")) for name in LABS[kind].fields],
+        "all_errors": [(name, result.errors.get(name, "")) for name in sim.fields],
     }
 
 
@@ -127,7 +129,7 @@ def _embed_response(request: HttpRequest, spec: Any, *, title: str, back: Topic)
     kind, params = target
     result = run_lab(kind, params)
     context = _result_context(kind, params, result)
-    context.update({"lab": LABS[kind], "title": title, "back": back, "compact": True})
+    context.update({"lab": SIM_KINDS[kind], "title": title, "back": back, "compact": True})
     template = "quiz/labs/embed.html"
     if request.htmx and not request.htmx.history_restore_request:
         template += "#widget"

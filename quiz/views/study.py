@@ -6,7 +6,7 @@ partial of `quiz/study.html`. Without JavaScript the POSTs redirect back to the 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,6 +18,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from quiz import study, timezones
@@ -196,20 +197,17 @@ def _urls() -> dict[str, str]:
 def _card_context(
     *,
     shown: study.Shown,
-    profile: StudyProfile,
+    token: str,
+    intervals: dict[int, timedelta] | None,
     scope: study.Scope,
     since: datetime,
-    now: datetime,
-    token: str | None = None,
-    revealed: bool = True,
 ) -> dict[str, Any]:
-    """What the card (and, when `revealed`, its answer with the four rating buttons) shows.
+    """What the card (and, with `intervals`, its answer with the four rating buttons) shows.
 
-    The interval previews are computed only for a revealed card: the question alone (what an
-    answer returns next) shows no buttons.
+    The interval previews come only with a revealed card: the question alone (what an answer
+    returns next) shows no buttons.
     """
     since_ms = int(since.timestamp() * 1000)
-    token = token or study.shown_token(card_id=shown.card.pk, now=now)
     context = {
         "shown": shown,
         "card": shown.card,
@@ -220,8 +218,7 @@ def _card_context(
             scope, card=shown.card.pk, show="answer", since=since_ms, shown=token
         ),
     }
-    if revealed:
-        intervals = shown.intervals(now=now, scheduler=study.scheduler_for(profile))
+    if intervals is not None:
         context["ratings"] = [
             {
                 "value": rating,
@@ -234,49 +231,43 @@ def _card_context(
     return context
 
 
-def _render_session(
+def _render_screen(
     request: HttpRequest,
+    screen: study.Screen,
     *,
-    scope: study.Scope,
     since: datetime,
-    now: datetime,
-    profile: StudyProfile,
-    shown: study.Shown | None = None,
     revealed: bool = False,
-    token: str | None = None,
-    undo_review: Review | None = None,
     notice: str = "",
 ) -> HttpResponse:
-    queue = study.next_card(user=request.user, scope=scope, now=now, profile=profile)
-    shown = shown or queue.shown
     context: dict[str, Any] = {
-        "scope": scope,
-        "queue": queue,
+        "scope": screen.scope,
+        "queue": screen.queue,
         "since_ms": int(since.timestamp() * 1000),
         "revealed": revealed,
         "notice": notice,
-        "undo_review": undo_review or study.last_review(user=request.user),
-        "summary": None,
+        "undo_review": screen.undo_review,
+        "summary": screen.summary,
         "urls": _urls(),
     }
-    if shown is not None:
+    if screen.shown is not None:
         context.update(
             _card_context(
-                shown=shown,
-                profile=profile,
-                scope=scope,
+                shown=screen.shown,
+                token=screen.token,
+                intervals=screen.intervals,
+                scope=screen.scope,
                 since=since,
-                now=now,
-                token=token,
-                revealed=revealed,
             )
         )
-    else:
-        context["summary"] = study.session_summary(
-            user=request.user, scope=scope, since=since, now=now, profile=profile
-        )
-    template = f"{TEMPLATE}#session" if request.htmx else TEMPLATE
-    return render(request, template, context)
+    return _render_partial(request, context, partial="session")
+
+
+def _render_partial(request: HttpRequest, context: dict[str, Any], *, partial: str) -> HttpResponse:
+    """The page, or only its named partial for htmx; the response varies on HX-Request so no
+    cache hands a partial to a full-page load."""
+    response = render(request, f"{TEMPLATE}#{partial}" if request.htmx else TEMPLATE, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _after_post(
@@ -285,25 +276,25 @@ def _after_post(
     scope: study.Scope,
     since: datetime,
     now: datetime,
-    profile: StudyProfile,
     notice: str = "",
-    **extra: Any,
+    shown: study.Shown | None = None,
+    profile: StudyProfile | None = None,
 ) -> HttpResponse:
     """htmx gets the next session partial; a plain form post is redirected (POST/redirect/GET)."""
     if not request.htmx:
         if notice:
             messages.info(request, notice)
-        card = extra.get("shown")
         return redirect(
             _study_url(
                 scope,
                 since=int(since.timestamp() * 1000),
-                card=card.card.pk if card is not None else None,
+                card=shown.card.pk if shown is not None else None,
             )
         )
-    return _render_session(
-        request, scope=scope, since=since, now=now, profile=profile, notice=notice, **extra
+    screen = study.screen(
+        user=request.user, scope=scope, since=since, now=now, profile=profile, shown=shown
     )
+    return _render_screen(request, screen, since=since, notice=notice)
 
 
 # --- views -------------------------------------------------------------------------------------
@@ -334,12 +325,16 @@ def study_page(
     token = request.GET.get("shown") or None
     if revealed and request.htmx:
         context = _card_context(
-            shown=shown, profile=profile, scope=scope, since=since, now=now, token=token
+            shown=shown,
+            token=token or study.stopwatch_token(card_id=shown.card.pk, now=now),
+            intervals=study.intervals_for(shown, profile=profile, now=now),
+            scope=scope,
+            since=since,
         )
         context.update(scope=scope, since_ms=int(since.timestamp() * 1000))
-        return render(request, f"{TEMPLATE}#answer", context)
-    return _render_session(
-        request,
+        return _render_partial(request, context, partial="answer")
+    screen = study.screen(
+        user=request.user,
         scope=scope,
         since=since,
         now=now,
@@ -348,48 +343,41 @@ def study_page(
         revealed=revealed,
         token=token,
     )
+    return _render_screen(request, screen, since=since, revealed=revealed)
 
 
 @require_POST
 @login_required
 def answer(request: HttpRequest) -> HttpResponse:
     """Record an answer and return the next card: the one request the study page makes."""
-    scope = _scope_from_post(request)
-    card, state = study.load_card_and_state(_card_id(request.POST.get("card")), user=request.user)
-    if card is None:
-        raise Http404("No such card")
+    card_id = _card_id(request.POST.get("card"))
     rating, version = _int_field(request, "rating"), _int_field(request, "version")
     if rating not in RATINGS or version is None or version < 0:
         return HttpResponseBadRequest("rating must be 1-4 and version a whole number")
     now = timezone.now()
     since = _since(request.POST.get("since"), now)
-    profile = study.profile_for(request.user)
-    result = study.answer_card(
-        user=request.user,
-        card=card,
-        rating=rating,
-        version=version,
-        now=now,
-        duration_ms=study.duration_from_token(
-            request.POST.get("shown", ""), card_id=card.pk, now=now
-        ),
-        profile=profile,
-        state=state,
-    )
+    try:
+        answered = study.answer_and_next(
+            user=request.user,
+            scope_key=request.POST.get("scope", "all"),
+            card_id=card_id,
+            rating=rating,
+            version=version,
+            token=request.POST.get("shown", ""),
+            since=since,
+            now=now,
+            with_screen=bool(request.htmx),
+        )
+    except (Card.DoesNotExist, Deck.DoesNotExist, Topic.DoesNotExist, ValueError) as exc:
+        raise Http404("No such card, deck or topic") from exc
     notice = ""
-    if not result.recorded:
+    if not answered.result.recorded:
         notice = "That answer was already recorded (or the card changed); here is the current card."
-    elif result.became_leech:
+    elif answered.result.became_leech:
         notice = "That card has lapsed often: it is now a suspended leech (see Leeches)."
-    return _after_post(
-        request,
-        scope=scope,
-        since=since,
-        now=now,
-        profile=profile,
-        notice=notice,
-        undo_review=result.review,
-    )
+    if answered.screen is None:
+        return _after_post(request, scope=answered.scope, since=since, now=now, notice=notice)
+    return _render_screen(request, answered.screen, since=since, notice=notice)
 
 
 @require_POST
@@ -399,19 +387,15 @@ def undo(request: HttpRequest) -> HttpResponse:
     review_row = _get_review_for_user(request, request.POST.get("review"))
     now = timezone.now()
     since = _since(request.POST.get("since"), now)
-    profile = study.profile_for(request.user)
     restored = study.undo_review(user=request.user, review_row=review_row)
     if restored is None:
-        return _after_post(
-            request, scope=scope, since=since, now=now, profile=profile, notice="Nothing to undo."
-        )
+        return _after_post(request, scope=scope, since=since, now=now, notice="Nothing to undo.")
     shown = study.shown_for(user=request.user, card=review_row.card)
     return _after_post(
         request,
         scope=scope,
         since=since,
         now=now,
-        profile=profile,
         notice="Undone: the card is back as it was.",
         shown=shown,
     )
@@ -434,7 +418,7 @@ def _hide(request: HttpRequest, *, how: str) -> HttpResponse:
             user=request.user, card=card, version=version, now=now, profile=profile
         )
         notice = "Card buried until tomorrow." if done else "The card changed; nothing buried."
-    return _after_post(request, scope=scope, since=since, now=now, profile=profile, notice=notice)
+    return _after_post(request, scope=scope, since=since, now=now, notice=notice, profile=profile)
 
 
 @require_POST

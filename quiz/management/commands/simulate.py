@@ -12,8 +12,9 @@ from quiz.sims.spec import run_spec
 
 class Command(BaseCommand):
     help = (
-        "Run one simulation spec (the JSON contract of SIMULATIONS.md: a windows spec or a kpl "
-        "spec) and print its result as one JSON object. SPEC is a file, or - for standard input."
+        "Run one simulation spec (the JSON contract of docs/simulations.md: a windows spec or a "
+        "kpl spec) and print its result as one JSON object. SPEC is a file, or - for standard "
+        "input."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:

@@ -1,0 +1,206 @@
+"""Answering a card, undoing an answer, and timing how long the card was on screen.
+
+The review log is append-only; undo restores the snapshot in `state_before` and marks the
+review `undone`. The first CardState is created through the unique (user, card) constraint, so
+two first answers cannot both create one (`states.state_at_version`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core import signing
+from django.db import transaction
+
+from quiz import tally
+from quiz.models import Card, CardState, Review, StudyProfile
+from quiz.scheduling import AGAIN, NEW, RATINGS, REVIEW, Memory, review
+from quiz.study import fastsql
+from quiz.study.new_cards import rewind_new_cursor
+from quiz.study.profile import profile_for, scheduler_for
+from quiz.study.states import fuzz_seed, memory_of, snapshot, state_at_version
+
+# A card left on screen while the learner makes tea is not 20 minutes of study (Anki caps at 60 s).
+MAX_DURATION_MS = 60_000
+LEECH_LAPSES = 8
+# After the first leech mark, every fourth further lapse suspends the card again.
+LEECH_REPEAT = 4
+_STOPWATCH_SALT = "quiz.study.shown"  # unchanged, so pages open during a deploy stay valid
+
+
+@dataclass(frozen=True)
+class AnswerResult:
+    recorded: bool
+    review: Review | None = None
+    state: CardState | None = None
+    became_leech: bool = False
+
+
+def answer_card(
+    *,
+    user: AbstractBaseUser,
+    card: Card,
+    rating: int,
+    version: int,
+    now: datetime,
+    duration_ms: int | None = None,
+    source: str = "study",
+    profile: StudyProfile | None = None,
+    state: CardState | None = None,
+) -> AnswerResult:
+    """Record one answer. A stale `version` (or a retired card) records nothing.
+
+    `state` may pass the learner's state row for `card` as already read (`load_card_and_state`)
+    to save reading it again; the conditional UPDATE still refuses it if it changed meanwhile.
+    """
+    if rating not in RATINGS:
+        raise ValueError(f"rating must be 1-4, not {rating!r}")
+    if card.status != Card.Status.ACTIVE:
+        return AnswerResult(recorded=False)
+    profile = profile or profile_for(user)
+    scheduler = scheduler_for(profile)
+    with transaction.atomic():
+        if state is not None and version != 0:
+            # Read by the caller: only this learner's row for this card, still at `version`.
+            if state.user_id != user.pk or state.card_id != card.pk or state.version != version:
+                state = None
+        else:
+            state = state_at_version(user=user, card=card, version=version, now=now)
+        if state is None:
+            return AnswerResult(recorded=False)
+        before = snapshot(state)
+        after = review(
+            memory_of(state),
+            rating,
+            now=now,
+            scheduler=scheduler,
+            fuzz_seed=fuzz_seed(card.pk, state.reps),
+        )
+        lapsed = state.state == REVIEW and rating == AGAIN
+        lapses = state.lapses + (1 if lapsed else 0)
+        became_leech = (
+            lapsed and lapses >= LEECH_LAPSES and (lapses - LEECH_LAPSES) % LEECH_REPEAT == 0
+        )
+        changed = fastsql.conditional_update(
+            state,
+            state=after.state,
+            step=after.step,
+            stability=after.stability,
+            difficulty=after.difficulty,
+            due=after.due,
+            last_review=after.last_review,
+            reps=state.reps + 1,
+            lapses=lapses,
+            suspended=state.suspended or became_leech,
+            is_leech=state.is_leech or became_leech,
+        )
+        if not changed:
+            return AnswerResult(recorded=False)
+        if duration_ms is not None:
+            duration_ms = max(0, min(MAX_DURATION_MS, duration_ms))
+        logged = Review(
+            user=user,
+            card=card,
+            rating=rating,
+            reviewed_at=now,
+            duration_ms=duration_ms,
+            state_before=before,
+            state_after=snapshot(state),
+            source=source,
+        )
+        fastsql.insert(logged)
+        if source == "study":
+            # The statistics' summary of the log, in the same transaction (quiz.tally).
+            tally.record(user_id=user.pk, at=now, rating=rating, before=before)
+    return AnswerResult(recorded=True, review=logged, state=state, became_leech=became_leech)
+
+
+def last_review(*, user: AbstractBaseUser) -> Review | None:
+    """The learner's latest study answer that undo would reverse."""
+    return (
+        Review.objects.filter(user=user, undone=False, source="study")
+        .order_by("-pk")
+        # What undo needs besides the snapshots (read when undoing), so no field is fetched alone.
+        .only("pk", "card_id", "rating", "reviewed_at", "source")
+        .first()
+    )
+
+
+def undo_review(*, user: AbstractBaseUser, review_row: Review) -> CardState | None:
+    """Put the card back exactly as it was before `review_row` and mark the review undone.
+
+    Only the learner's latest not-undone study review can be undone, and only while the card is
+    still as that review left it (same rep count). The version is bumped, not restored, so an
+    answer form from before the undo stays stale. Returns the restored state, or None.
+    """
+    with transaction.atomic():
+        latest = last_review(user=user)
+        if latest is None or latest.pk != review_row.pk or review_row.user_id != user.pk:
+            return None
+        state = (
+            CardState.objects.select_for_update().filter(user=user, card_id=review_row.card_id)
+        ).first()
+        if state is None or state.reps != review_row.state_after.get("reps"):
+            return None
+        before = review_row.state_before
+        memory = Memory.from_json(before)
+        buried = before.get("buried_until")
+        restored = fastsql.conditional_update(
+            state,
+            state=memory.state,
+            step=memory.step,
+            stability=memory.stability,
+            difficulty=memory.difficulty,
+            due=memory.due or state.due,
+            last_review=memory.last_review,
+            reps=before.get("reps", 0),
+            lapses=before.get("lapses", 0),
+            suspended=before.get("suspended", False),
+            buried_until=datetime.fromisoformat(buried) if buried else None,
+            is_leech=before.get("is_leech", False),
+        )
+        if not restored:
+            return None
+        marked = Review.objects.filter(pk=review_row.pk, undone=False).update(undone=True)
+        review_row.undone = True
+        if marked and review_row.source == "study":
+            tally.record(
+                user_id=user.pk,
+                at=review_row.reviewed_at,
+                rating=review_row.rating,
+                before=before,
+                delta=-1,
+            )
+    if memory.state == NEW:
+        rewind_new_cursor(user=user, card=review_row.card)
+    return state
+
+
+def undo_last(*, user: AbstractBaseUser) -> Review | None:
+    """Undo the latest study answer; returns the review undone, or None."""
+    latest = last_review(user=user)
+    if latest is None or undo_review(user=user, review_row=latest) is None:
+        return None
+    return latest
+
+
+# --- how long a card was on screen ---------------------------------------------------------------
+
+
+def stopwatch_token(*, card_id: int, now: datetime) -> str:
+    """Signed "card X was put on screen at T": the answer's duration is measured by the server's
+    clock, not the browser's."""
+    return signing.dumps([card_id, int(now.timestamp() * 1000)], salt=_STOPWATCH_SALT)
+
+
+def duration_from_token(token: str, *, card_id: int, now: datetime) -> int | None:
+    """Milliseconds since the card was shown, capped at MAX_DURATION_MS; None if not ours."""
+    try:
+        token_card, started_ms = signing.loads(token, salt=_STOPWATCH_SALT, max_age=86400)
+    except (signing.BadSignature, TypeError, ValueError):
+        return None
+    if token_card != card_id:
+        return None
+    return max(0, min(MAX_DURATION_MS, int(now.timestamp() * 1000) - int(started_ms)))

@@ -1,0 +1,421 @@
+"""The one fenced place where studying bypasses the ORM.
+
+Answering a card and fetching the next one runs on every keypress of a study session. Building
+and compiling the few ORM querysets involved cost ten times more than running them (measured:
+~1 ms of Python each against ~0.05 ms in SQLite), so these lookups are written as SQL: the same
+statements the ORM produced (same indexes, same plans on SQLite and PostgreSQL), with parameters
+adapted and results converted by the backend's own operations, and rows turned into the model
+instances the ORM would have built. Nothing outside `quiz.study` calls this module, and nothing
+in `quiz.study` writes SQL anywhere else.
+"""
+
+from __future__ import annotations
+
+import functools
+import weakref
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db.models import Model
+
+from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
+from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW
+
+if TYPE_CHECKING:
+    from quiz.study.scope import Scope
+
+# Quoting is a pure function of the backend; the hot path quotes the same few names each time.
+qn = functools.lru_cache(maxsize=512)(connection.ops.quote_name)
+_STATE, _CARD, _REVIEW, _DECK, _TOPIC = (
+    CardState._meta.db_table,
+    Card._meta.db_table,
+    Review._meta.db_table,
+    Deck._meta.db_table,
+    Topic._meta.db_table,
+)
+
+
+def sql_dt(value: datetime) -> Any:
+    """A datetime as the backend stores it (what the ORM passes for a DateTimeField)."""
+    return connection.ops.adapt_datetimefield_value(value)
+
+
+def py_dt(value: Any) -> datetime | None:
+    """A DateTimeField value read by a raw cursor as the ORM would return it (aware, UTC)."""
+    if value is None or connection.vendor != "sqlite":
+        return value
+    return connection.ops.convert_datetimefield_value(value, None, connection)
+
+
+def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# Per database connection: each model's (attnames, [(converters, column)]) for `instance`.
+_LOADERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _model_loader(model: type[Model]) -> tuple[list[str], list[tuple[list[Any], Any]]]:
+    db = connections[DEFAULT_DB_ALIAS]
+    per_model = _LOADERS.setdefault(db, {})
+    if model not in per_model:
+        attnames, converters = [], []
+        for field in model._meta.concrete_fields:
+            column = field.get_col(model._meta.db_table)
+            attnames.append(field.attname)
+            # The converters the ORM's compiler applies to this column: the backend's, then
+            # the field's (bools and datetimes on SQLite, JSON decoding, ...).
+            converters.append(
+                (db.ops.get_db_converters(column) + column.get_db_converters(db), column)
+            )
+        per_model[model] = (attnames, converters)
+    return per_model[model]
+
+
+@functools.lru_cache(maxsize=64)
+def columns(model: type[Model], alias: str) -> str:
+    """SELECT list of every concrete field of `model` from the table aliased `alias`."""
+    return ", ".join(f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields)
+
+
+def instance(model: type[Model], row: tuple[Any, ...], start: int = 0) -> Any:
+    """The model instance the ORM would build from `row[start:]` (as listed by `columns`)."""
+    attnames, converters = _model_loader(model)
+    values = list(row[start : start + len(attnames)])
+    for i, (funcs, column) in enumerate(converters):
+        for func in funcs:
+            values[i] = func(values[i], column, connection)
+    return model.from_db(DEFAULT_DB_ALIAS, attnames, values)
+
+
+# --- loading rows --------------------------------------------------------------------------------
+
+
+@functools.cache
+def _card_columns() -> str:
+    """A card with its topic and deck (what `select_related("topic", "deck")` selects)."""
+    return f"{columns(Card, 'c')}, {columns(Topic, 't')}, {columns(Deck, 'd')}"
+
+
+@functools.cache
+def _card_joins() -> str:
+    return (
+        f" INNER JOIN {qn(_TOPIC)} t ON (c.{qn('topic_id')} = t.{qn('id')})"
+        f" INNER JOIN {qn(_DECK)} d ON (c.{qn('deck_id')} = d.{qn('id')})"
+    )
+
+
+def load_deck(deck_id: int) -> Deck | None:
+    if not 0 < deck_id < 2**63:
+        return None
+    rows = fetch(
+        f"SELECT {columns(Deck, 'd')} FROM {qn(_DECK)} d WHERE d.{qn('id')} = %s", [deck_id]
+    )
+    return instance(Deck, rows[0]) if rows else None
+
+
+def load_profile(user_id: int) -> StudyProfile | None:
+    rows = fetch(
+        f"SELECT {columns(StudyProfile, 'p')} FROM {qn(StudyProfile._meta.db_table)} p"
+        f" WHERE p.{qn('user_id')} = %s",
+        [user_id],
+    )
+    return instance(StudyProfile, rows[0]) if rows else None
+
+
+def load_card(card_id: int, *, related: bool = True) -> Card | None:
+    """Card `card_id`, with its deck and topic loaded (`select_related`) when `related`."""
+    if not related:
+        rows = fetch(
+            f"SELECT {columns(Card, 'c')} FROM {qn(_CARD)} c WHERE c.{qn('id')} = %s",
+            [card_id],
+        )
+        return instance(Card, rows[0]) if rows else None
+    rows = fetch(
+        f"SELECT {_card_columns()} FROM {qn(_CARD)} c{_card_joins()} WHERE c.{qn('id')} = %s",
+        [card_id],
+    )
+    return _card_from_row(rows[0]) if rows else None
+
+
+def load_card_and_state(
+    card_id: int, *, user: AbstractBaseUser
+) -> tuple[Card | None, CardState | None]:
+    """Card `card_id` (without deck and topic) and this learner's state row for it, if any:
+    one query where an answer would otherwise run two."""
+    rows = fetch(
+        f"SELECT {columns(Card, 'c')}, {columns(CardState, 's')} FROM {qn(_CARD)} c"
+        f" LEFT OUTER JOIN {qn(_STATE)} s"
+        f" ON (s.{qn('card_id')} = c.{qn('id')} AND s.{qn('user_id')} = %s)"
+        f" WHERE c.{qn('id')} = %s",
+        [user.pk, card_id],
+    )
+    if not rows:
+        return None, None
+    offset = len(Card._meta.concrete_fields)
+    state = instance(CardState, rows[0], offset) if rows[0][offset] is not None else None
+    return instance(Card, rows[0]), state
+
+
+def _card_from_row(row: tuple[Any, ...], start: int = 0) -> Card:
+    card = instance(Card, row, start)
+    start += len(Card._meta.concrete_fields)
+    card.topic = instance(Topic, row, start)
+    card.deck = instance(Deck, row, start + len(Topic._meta.concrete_fields))
+    return card
+
+
+def load_state(
+    *, pk: int | None = None, user: AbstractBaseUser | None = None, card: Card | None = None
+) -> CardState | None:
+    """A CardState by id, with its card, topic and deck; or by (user, card) on its own."""
+    if pk is None:
+        rows = fetch(
+            f"SELECT {columns(CardState, 's')} FROM {qn(_STATE)} s"
+            f" WHERE s.{qn('user_id')} = %s AND s.{qn('card_id')} = %s",
+            [user.pk, card.pk],
+        )
+        return instance(CardState, rows[0]) if rows else None
+    rows = fetch(
+        f"SELECT {columns(CardState, 's')}, {_card_columns()} FROM {qn(_STATE)} s"
+        f" INNER JOIN {qn(_CARD)} c ON (s.{qn('card_id')} = c.{qn('id')}){_card_joins()}"
+        f" WHERE s.{qn('id')} = %s",
+        [pk],
+    )
+    if not rows:
+        raise CardState.DoesNotExist(f"CardState {pk} does not exist")
+    state = instance(CardState, rows[0])
+    state.card = _card_from_row(rows[0], len(CardState._meta.concrete_fields))
+    return state
+
+
+# --- writing rows --------------------------------------------------------------------------------
+
+
+def insert(obj: Model) -> None:
+    """`obj.save()` for a new row of a model without save hooks: the INSERT the ORM would run,
+    each value prepared by its field (`get_db_prep_save`), the new id read back."""
+    meta = obj._meta
+    fields = [f for f in meta.concrete_fields if f is not meta.pk]
+    names = ", ".join(qn(f.column) for f in fields)
+    marks = ", ".join(["%s"] * len(fields))
+    params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
+    sql = f"INSERT INTO {qn(meta.db_table)} ({names}) VALUES ({marks})"
+    with connection.cursor() as cursor:
+        if connection.features.can_return_columns_from_insert:
+            cursor.execute(f"{sql} RETURNING {qn(meta.pk.column)}", params)
+            pk = cursor.fetchone()[0]
+        else:
+            cursor.execute(sql, params)
+            pk = connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = DEFAULT_DB_ALIAS
+
+
+def conditional_update(row: CardState, /, **fields: Any) -> bool:
+    """Apply `fields` and bump the version only if nobody changed the row since we read it.
+
+    What `CardState.objects.filter(pk=..., version=...).update(...)` runs, without building the
+    queryset; each value is prepared by its model field, as update() does.
+    """
+    new_version = row.version + 1
+    values = {"version": new_version, **fields}
+    meta = CardState._meta
+    assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in values)
+    params = [
+        meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {qn(_STATE)} SET {assignments} WHERE {qn('id')} = %s AND {qn('version')} = %s",
+            [*params, row.pk, row.version],
+        )
+        updated = cursor.rowcount
+    if not updated:
+        return False
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.version = new_version
+    return True
+
+
+# --- the queue's lookups -------------------------------------------------------------------------
+
+
+def available_where(
+    *, user: AbstractBaseUser, scope: Scope, now: datetime
+) -> tuple[str, list[Any]]:
+    """The one statement of which states may be shown, as a WHERE clause over the CardState
+    table: this learner's, in `scope`, card not retired, not suspended, not buried past `now`.
+
+    NOT IN (retired ids), not a join on the card: with a join, planners may drive the query from
+    the cards table and scan it; the retired ids come from a small partial index.
+    """
+    sql = (
+        f"NOT {qn(_STATE)}.{qn('suspended')} AND {qn(_STATE)}.{qn('user_id')} = %s"
+        f" AND NOT ({qn(_STATE)}.{qn('card_id')} IN"
+        f" (SELECT U0.{qn('id')} FROM {qn(_CARD)} U0 WHERE U0.{qn('status')} = %s))"
+        f" AND ({qn(_STATE)}.{qn('buried_until')} IS NULL"
+        f" OR {qn(_STATE)}.{qn('buried_until')} <= %s)"
+    )
+    params: list[Any] = [user.pk, Card.Status.RETIRED.value, sql_dt(now)]
+    if scope.topic is not None:
+        marks = ", ".join(["%s"] * len(scope.topic_ids))
+        sql += (
+            f" AND {qn(_STATE)}.{qn('deck_id')} = %s AND {qn(_STATE)}.{qn('card_id')} IN"
+            f" (SELECT U1.{qn('id')} FROM {qn(_CARD)} U1 WHERE U1.{qn('topic_id')} IN ({marks}))"
+        )
+        params += [scope.topic.deck_id, *scope.topic_ids]
+    elif scope.deck is not None:
+        sql += f" AND {qn(_STATE)}.{qn('deck_id')} = %s"
+        params.append(scope.deck.pk)
+    return sql, params
+
+
+def learning_due(
+    *, user: AbstractBaseUser, scope: Scope, now: datetime, until: datetime
+) -> list[tuple[int, datetime]]:
+    """(state id, due) of available learning and relearning cards due by `until`, unordered."""
+    where, params = available_where(user=user, scope=scope, now=now)
+    rows = fetch(
+        f"SELECT {qn('id')}, {qn('due')} FROM {qn(_STATE)} WHERE {where}"
+        f" AND {qn(_STATE)}.{qn('due')} <= %s AND {qn(_STATE)}.{qn('state')} IN (%s, %s)",
+        [*params, sql_dt(until), LEARNING, RELEARNING],
+    )
+    return [(pk, py_dt(due)) for pk, due in rows]
+
+
+def reviews_due(
+    *, user: AbstractBaseUser, scope: Scope, now: datetime, before: datetime, limit: int
+) -> list[int]:
+    """Ids of available review cards due before `before`, most overdue first, at most `limit`."""
+    where, params = available_where(user=user, scope=scope, now=now)
+    rows = fetch(
+        f"SELECT {qn('id')} FROM {qn(_STATE)} WHERE {where}"
+        f" AND {qn(_STATE)}.{qn('due')} < %s AND {qn(_STATE)}.{qn('state')} = %s"
+        f" ORDER BY {qn(_STATE)}.{qn('due')} ASC LIMIT %s",
+        [*params, sql_dt(before), REVIEW, limit],
+    )
+    return [pk for (pk,) in rows]
+
+
+def next_due(*, user: AbstractBaseUser, scope: Scope, now: datetime) -> datetime | None:
+    """The earliest due time among the available states (for the end-of-session summary)."""
+    where, params = available_where(user=user, scope=scope, now=now)
+    ((due,),) = fetch(
+        f"SELECT MIN({qn(_STATE)}.{qn('due')}) FROM {qn(_STATE)} WHERE {where}", params
+    )
+    return py_dt(due)
+
+
+def count_today(*, user: AbstractBaseUser, start: datetime) -> tuple[int, int, int] | None:
+    """(total, new, reviews) study answers since `start`, not undone: a range of the
+    (user, reviewed_at) index. None on a backend without a JSON operator written here."""
+    if connection.vendor == "sqlite":
+        before_state = f"JSON_EXTRACT({qn('state_before')}, '$.state')"
+    elif connection.vendor == "postgresql":
+        before_state = f"({qn('state_before')} ->> 'state')::integer"
+    else:
+        return None
+    ((total, new, reviews),) = fetch(
+        f"SELECT COUNT(*), COUNT(CASE WHEN {before_state} = %s THEN 1 END),"
+        f" COUNT(CASE WHEN {before_state} = %s THEN 1 END) FROM {qn(_REVIEW)}"
+        f" WHERE {qn('user_id')} = %s AND {qn('reviewed_at')} >= %s"
+        f" AND NOT {qn('undone')} AND {qn('source')} = %s",
+        [NEW, REVIEW, user.pk, sql_dt(start), "study"],
+    )
+    return total, new, reviews
+
+
+def deck_stamps() -> list[tuple[int, datetime | None]]:
+    """(id, imported_at) of every deck, by title: the order new cards come in across decks."""
+    return [
+        (pk, py_dt(imported_at))
+        for pk, imported_at in fetch(
+            f"SELECT {qn('id')}, {qn('imported_at')} FROM {qn(_DECK)} ORDER BY {qn('title')} ASC",
+            [],
+        )
+    ]
+
+
+def new_card_window(
+    *,
+    user: AbstractBaseUser,
+    deck_id: int,
+    topic_ids: tuple[int, ...] | None,
+    position: int,
+    after: tuple[int, int] | None,
+    size: int,
+) -> list[tuple[int, int, int | None, bool | None, Any, int | None]]:
+    """The next `size` active cards of a deck in notes order (from `position`, or after the
+    (order, id) `after`), each with this learner's (state, suspended, buried_until, version).
+
+    The window's ids come from a subquery with its own ORDER BY and LIMIT, so every planner reads
+    them from the (deck, status, order) index before joining the states through the unique
+    (user, card) index: bounded work, however many cards the deck has.
+    """
+    order = qn("order")
+    where = f"U0.{qn('deck_id')} = %s AND U0.{qn('status')} = %s"
+    params: list[Any] = [user.pk, deck_id, Card.Status.ACTIVE.value]
+    if topic_ids is not None:
+        where += f" AND U0.{qn('topic_id')} IN ({', '.join(['%s'] * len(topic_ids))})"
+        params += topic_ids
+    if after is None:
+        where += f" AND U0.{order} >= %s"
+        params.append(position)
+    else:
+        where += f" AND (U0.{order} > %s OR (U0.{order} = %s AND U0.{qn('id')} > %s))"
+        params += [after[0], after[0], after[1]]
+    rows = fetch(
+        f"SELECT c.{qn('id')}, c.{order}, mine.{qn('state')}, mine.{qn('suspended')},"
+        f" mine.{qn('buried_until')}, mine.{qn('version')}"
+        f" FROM {qn(_CARD)} c LEFT OUTER JOIN {qn(_STATE)} mine"
+        f" ON (c.{qn('id')} = mine.{qn('card_id')} AND mine.{qn('user_id')} = %s)"
+        f" WHERE c.{qn('id')} IN (SELECT U0.{qn('id')} FROM {qn(_CARD)} U0 WHERE {where}"
+        f" ORDER BY U0.{order} ASC, U0.{qn('id')} ASC LIMIT %s)"
+        f" ORDER BY c.{order} ASC, c.{qn('id')} ASC",
+        [*params, size],
+    )
+    return [
+        (pk, order_value, state, suspended, py_dt(buried), version)
+        for pk, order_value, state, suspended, buried, version in rows
+    ]
+
+
+# --- exam readiness ----------------------------------------------------------------------------
+
+
+def retrievability_sums(
+    *, user: AbstractBaseUser, deck_ids: list[int], now: datetime, factor: float, decay: float
+) -> dict[int, float]:
+    """Per deck, the sum of FSRS retrievability over the learner's studied states of the deck's
+    active, exam-eligible cards: R = (1 + factor * days / S) ** decay with whole elapsed days,
+    as fsrs computes it (`Scheduler.get_card_retrievability`). Summed by the database: the
+    exams page would otherwise read every state of every deck into Python."""
+    if not deck_ids:
+        return {}
+    if connection.vendor == "postgresql":
+        days = "GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (%s::timestamptz - s.last_review)) / 86400))"
+        power = "POWER"
+    else:
+        # julianday() reads Django's stored text; CAST truncates (= floor when positive); pow()
+        # is SQLite's own (3.35+), not Django's Python POWER.
+        days = "MAX(0, CAST(julianday(%s) - julianday(s.last_review) AS INTEGER))"
+        power = "pow"
+    marks = ", ".join(["%s"] * len(deck_ids))
+    rows = fetch(
+        f"SELECT s.{qn('deck_id')}, SUM({power}(1 + %s * {days} / s.{qn('stability')}, %s))"
+        f" FROM {qn(_STATE)} s INNER JOIN {qn(_CARD)} c ON c.{qn('id')} = s.{qn('card_id')}"
+        f" WHERE s.{qn('user_id')} = %s AND s.{qn('deck_id')} IN ({marks})"
+        f" AND c.{qn('exam_eligible')} AND c.{qn('status')} = %s AND s.{qn('state')} <> %s"
+        f" AND s.{qn('stability')} > 0 AND s.{qn('last_review')} IS NOT NULL"
+        f" GROUP BY s.{qn('deck_id')}",
+        [factor, now if connection.vendor == "postgresql" else sql_dt(now), decay, user.pk,
+         *deck_ids, Card.Status.ACTIVE.value, NEW],
+    )  # fmt: skip
+    return {deck_id: float(total or 0.0) for deck_id, total in rows}

@@ -1,0 +1,212 @@
+"""Which card comes next: learning cards due now first, then reviews due today and new cards
+(notes order) interleaved so both run out together, then learning cards due within LEARN_AHEAD.
+
+The rule itself is `choose_next`, a pure function of the candidates, today's counts and the
+learner's new-card limit; `next_card` gathers the candidates (`fastsql`, `new_cards`) and loads
+the chosen card.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import fsrs
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, Q
+
+from quiz.models import Card, Review, StudyProfile
+from quiz.scheduling import NEW, REVIEW, Memory, preview
+from quiz.study import fastsql
+from quiz.study.new_cards import first_new_cards
+from quiz.study.profile import profile_for
+from quiz.study.scope import Scope
+from quiz.study.states import fuzz_seed, memory_of
+from quiz.study.timing import day_bounds
+
+# With nothing else left, learning cards due this soon are shown early (Anki's learn-ahead).
+LEARN_AHEAD = timedelta(minutes=20)
+# "Left" counts stop here: a learner with 5,000 reviews a day need not fetch 5,000 ids per card.
+QUEUE_COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class TodayCounts:
+    new: int
+    reviews: int
+    total: int
+
+
+def today_counts(*, user: AbstractBaseUser, start: datetime) -> TodayCounts:
+    """Study answers since the day boundary: new cards introduced, review cards answered."""
+    counted = fastsql.count_today(user=user, start=start)
+    if counted is not None:
+        total, new, reviews = counted
+        return TodayCounts(new=new, reviews=reviews, total=total)
+    row = Review.objects.filter(
+        user=user, reviewed_at__gte=start, undone=False, source="study"
+    ).aggregate(
+        total=Count("id"),
+        new=Count("id", filter=Q(state_before__state=NEW)),
+        reviews=Count("id", filter=Q(state_before__state=REVIEW)),
+    )
+    return TodayCounts(new=row["new"], reviews=row["reviews"], total=row["total"])
+
+
+# --- the rule (pure) -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """What could be shown next, each list in the order it would be shown.
+
+    `learning`: (state id, due) of learning cards due within LEARN_AHEAD, soonest first;
+    `reviews`: state ids of review cards due today, most overdue first;
+    `new`: (card id, state version or 0) of new cards in notes order.
+    """
+
+    learning: Sequence[tuple[int, datetime]] = ()
+    reviews: Sequence[int] = ()
+    new: Sequence[tuple[int, int]] = ()
+
+
+@dataclass(frozen=True)
+class Pick:
+    """The chosen card: a state row (`state_id`) or a new card (`card_id` at `version`)."""
+
+    state_id: int | None = None
+    card_id: int | None = None
+    version: int = 0
+
+
+def choose_next(
+    candidates: Candidates, *, today: TodayCounts, new_per_day: int, now: datetime
+) -> Pick | None:
+    """The next card to show, or None when nothing is left.
+
+    Learning cards due now come first. Reviews and new cards are interleaved: a new card is
+    shown while the share of today's new-card limit used is no ahead of the share of today's
+    reviews done, so both run out together. With neither left, a learning card due within the
+    learn-ahead window is shown early.
+    """
+    learning_now = [pk for pk, due in candidates.learning if due <= now]
+    if learning_now:
+        return Pick(state_id=learning_now[0])
+    reviews, new = candidates.reviews, candidates.new
+    if reviews and new:
+        new_share = today.new / max(1, new_per_day)
+        review_share = today.reviews / (today.reviews + len(reviews))
+        if new_share <= review_share:
+            return Pick(card_id=new[0][0], version=new[0][1])
+        return Pick(state_id=reviews[0])
+    if reviews:
+        return Pick(state_id=reviews[0])
+    if new:
+        return Pick(card_id=new[0][0], version=new[0][1])
+    if candidates.learning:
+        return Pick(state_id=candidates.learning[0][0])
+    return None
+
+
+# --- gathering and loading ------------------------------------------------------------------------
+
+
+@dataclass
+class Shown:
+    """A card ready to show: its memory and the version its answer must carry."""
+
+    card: Card
+    memory: Memory
+    reps: int
+    version: int
+    is_new: bool
+
+    def intervals(self, *, now: datetime, scheduler: fsrs.Scheduler) -> dict[int, timedelta]:
+        return preview(
+            self.memory, now=now, scheduler=scheduler, fuzz_seed=fuzz_seed(self.card.pk, self.reps)
+        )
+
+
+@dataclass
+class Queue:
+    shown: Shown | None
+    learning: int
+    reviews: int
+    new: int
+    reviewed_today: int
+
+    @property
+    def left(self) -> int:
+        return self.learning + self.reviews + self.new
+
+
+def shown_for(*, user: AbstractBaseUser, card: Card) -> Shown:
+    """A specific card as the learner would see it now (used after undo and to reveal)."""
+    state = fastsql.load_state(user=user, card=card)
+    if state is None:
+        return Shown(card=card, memory=Memory(), reps=0, version=0, is_new=True)
+    return Shown(
+        card=card,
+        memory=memory_of(state),
+        reps=state.reps,
+        version=state.version,
+        is_new=state.state == NEW,
+    )
+
+
+def next_card(
+    *, user: AbstractBaseUser, scope: Scope, now: datetime, profile: StudyProfile | None = None
+) -> Queue:
+    """The card to show next (`choose_next`) and how many of each sort are left."""
+    profile = profile or profile_for(user)
+    start, end = day_bounds(now=now, timezone=profile.timezone)
+    today = today_counts(user=user, start=start)
+
+    # Both lookups are range scans of the (user, state, due) index. Learning cards are few, so
+    # they are sorted here: with ORDER BY due, SQLite prefers walking (user, due) through every
+    # overdue review card instead.
+    learning = sorted(
+        fastsql.learning_due(user=user, scope=scope, now=now, until=now + LEARN_AHEAD),
+        key=lambda row: row[1],
+    )
+    review_room = min(QUEUE_COUNT_CAP, max(0, profile.max_reviews_per_day - today.reviews))
+    reviews = (
+        fastsql.reviews_due(user=user, scope=scope, now=now, before=end, limit=review_room)
+        if review_room
+        else []
+    )
+    new_room = min(QUEUE_COUNT_CAP, max(0, profile.new_per_day - today.new))
+    new = (
+        first_new_cards(user=user, scope=scope, profile=profile, now=now, limit=new_room)
+        if new_room
+        else []
+    )
+    pick = choose_next(
+        Candidates(learning=learning, reviews=reviews, new=new),
+        today=today,
+        new_per_day=profile.new_per_day,
+        now=now,
+    )
+    shown: Shown | None = None
+    if pick is not None and pick.state_id is not None:
+        state = fastsql.load_state(pk=pick.state_id)
+        shown = Shown(
+            card=state.card,
+            memory=memory_of(state),
+            reps=state.reps,
+            version=state.version,
+            is_new=state.state == NEW,
+        )
+    elif pick is not None:
+        card = fastsql.load_card(pick.card_id)
+        if card is None:
+            raise Card.DoesNotExist(f"Card {pick.card_id} does not exist")
+        shown = Shown(card=card, memory=Memory(), reps=0, version=pick.version, is_new=True)
+    return Queue(
+        shown=shown,
+        learning=len(learning),
+        reviews=len(reviews),
+        new=len(new),
+        reviewed_today=today.total,
+    )

@@ -1,0 +1,128 @@
+"""What the next study screen needs, gathered in one call so a view parses, calls once, renders.
+
+`screen` is the page as it stands; `answer_and_next` records an answer and returns the screen
+after it. The view turns these plain results into HTML; it calls nothing else here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+
+from quiz.models import Card, Review, StudyProfile
+from quiz.study import fastsql
+from quiz.study.answering import (
+    AnswerResult,
+    answer_card,
+    duration_from_token,
+    last_review,
+    stopwatch_token,
+)
+from quiz.study.profile import profile_for, scheduler_for
+from quiz.study.queue import Queue, Shown, next_card
+from quiz.study.scope import Scope, scope_from_key
+from quiz.study.summary import SessionSummary, session_summary
+
+
+@dataclass
+class Screen:
+    """Everything the study page shows: the queue, the card on screen (with its stopwatch token,
+    and the four interval previews once revealed), or the summary when nothing is left."""
+
+    scope: Scope
+    queue: Queue
+    shown: Shown | None
+    token: str | None
+    intervals: dict[int, timedelta] | None
+    summary: SessionSummary | None
+    undo_review: Review | None
+
+
+def intervals_for(shown: Shown, *, profile: StudyProfile, now: datetime) -> dict[int, timedelta]:
+    """The interval each rating would give the card now (the buttons' previews)."""
+    return shown.intervals(now=now, scheduler=scheduler_for(profile))
+
+
+def screen(
+    *,
+    user: AbstractBaseUser,
+    scope: Scope,
+    since: datetime,
+    now: datetime,
+    profile: StudyProfile | None = None,
+    shown: Shown | None = None,
+    revealed: bool = False,
+    token: str | None = None,
+    undo_review: Review | None = None,
+) -> Screen:
+    """The study page now: `shown` (a card asked for) or the queue's next card, or the summary."""
+    profile = profile or profile_for(user)
+    queue = next_card(user=user, scope=scope, now=now, profile=profile)
+    shown = shown or queue.shown
+    summary = intervals = None
+    if shown is not None:
+        token = token or stopwatch_token(card_id=shown.card.pk, now=now)
+        if revealed:
+            intervals = intervals_for(shown, profile=profile, now=now)
+    else:
+        summary = session_summary(user=user, scope=scope, since=since, now=now, profile=profile)
+    return Screen(
+        scope=scope,
+        queue=queue,
+        shown=shown,
+        token=token if shown is not None else None,
+        intervals=intervals,
+        summary=summary,
+        undo_review=undo_review or last_review(user=user),
+    )
+
+
+@dataclass
+class Answered:
+    scope: Scope
+    result: AnswerResult
+    screen: Screen | None
+
+
+def answer_and_next(
+    *,
+    user: AbstractBaseUser,
+    scope_key: str,
+    card_id: int,
+    rating: int,
+    version: int,
+    token: str,
+    since: datetime,
+    now: datetime,
+    with_screen: bool = True,
+) -> Answered:
+    """Answer card `card_id` and, when `with_screen`, return the screen that follows.
+
+    Raises Card/Deck/Topic.DoesNotExist (or ValueError for a malformed scope) for what is not
+    there; a stale `version` records nothing (`result.recorded` is False).
+    """
+    scope = scope_from_key(scope_key)
+    card, state = fastsql.load_card_and_state(card_id, user=user)
+    if card is None:
+        raise Card.DoesNotExist(f"Card {card_id} does not exist")
+    profile = profile_for(user)
+    result = answer_card(
+        user=user,
+        card=card,
+        rating=rating,
+        version=version,
+        now=now,
+        duration_ms=duration_from_token(token, card_id=card.pk, now=now),
+        profile=profile,
+        state=state,
+    )
+    after = (
+        screen(
+            user=user, scope=scope, since=since, now=now, profile=profile, undo_review=result.review
+        )
+        if with_screen
+        else None
+    )
+    return Answered(scope=scope, result=result, screen=after)

@@ -1,0 +1,140 @@
+"""What a session did, and how many cards wait in each deck and topic."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db.models import Count, F, Q, Sum
+from django.db.models.functions import Coalesce
+
+from quiz.models import Card, CardState, Review, StudyProfile
+from quiz.scheduling import AGAIN, LEARNING, NEW, RELEARNING, REVIEW
+from quiz.study import fastsql
+from quiz.study.profile import profile_for, scheduler_for_user
+from quiz.study.scope import Scope
+from quiz.study.timing import day_bounds
+
+
+@dataclass(frozen=True)
+class SessionSummary:
+    reviewed: int
+    again: int
+    time_ms: int
+    next_due: datetime | None
+
+    @property
+    def again_rate(self) -> float:
+        return self.again / self.reviewed if self.reviewed else 0.0
+
+    @property
+    def again_percent(self) -> int:
+        return round(self.again_rate * 100)
+
+    @property
+    def time_text(self) -> str:
+        minutes, seconds = divmod(round(self.time_ms / 1000), 60)
+        return f"{minutes}m {seconds:02d}s" if minutes else f"{seconds}s"
+
+
+def session_summary(
+    *,
+    user: AbstractBaseUser,
+    scope: Scope,
+    since: datetime,
+    now: datetime,
+    profile: StudyProfile | None = None,
+) -> SessionSummary:
+    """What this session did (study answers since `since`) and when the scope has work again."""
+    profile = profile or profile_for(user)
+    row = Review.objects.filter(
+        user=user, reviewed_at__gte=since, undone=False, source="study"
+    ).aggregate(
+        reviewed=Count("id"),
+        again=Count("id", filter=Q(rating=AGAIN)),
+        time_ms=Sum("duration_ms"),
+    )
+    next_due = fastsql.next_due(user=user, scope=scope, now=now)
+    _start, end = day_bounds(now=now, timezone=profile.timezone)
+    if next_due is not None and next_due <= now:
+        # Due now yet not offered: today's limit is reached, so tomorrow.
+        next_due = end
+    return SessionSummary(
+        reviewed=row["reviewed"],
+        again=row["again"],
+        time_ms=row["time_ms"] or 0,
+        next_due=next_due,
+    )
+
+
+@dataclass
+class DueCounts:
+    """New, learning and due-today cards of a deck or topic (the dashboard's three numbers)."""
+
+    new: int = 0
+    learning: int = 0
+    due: int = 0
+
+    def add(self, other: DueCounts) -> None:
+        self.new += other.new
+        self.learning += other.learning
+        self.due += other.due
+
+
+def counts_by(
+    *,
+    user: AbstractBaseUser,
+    now: datetime,
+    field: str,
+    profile: StudyProfile,
+    deck_id: int | None = None,
+) -> dict[int, DueCounts]:
+    """New, learning and due-today counts per deck (`field="deck"`) or per topic ("topic"),
+    over every deck or over one (`deck_id`).
+
+    Not limited by the daily limits: these say what exists. One pass over the active cards and
+    one over the learner's states, read by the states' own (denormalised) deck and topic, with
+    the few retired cards left out through their partial index instead of a join to every card.
+    """
+    _start, end = day_bounds(now=now, timezone=profile.timezone)
+    result: dict[int, DueCounts] = {}
+    active = Card.objects.filter(status=Card.Status.ACTIVE)
+    states = CardState.objects.filter(user=user).exclude(state=NEW)
+    if deck_id is not None:
+        active = active.filter(deck_id=deck_id)
+        states = states.filter(deck_id=deck_id)
+    for key, total in active.values_list(field).annotate(n=Count("id")).order_by():
+        result[key] = DueCounts(new=total)
+    retired = Card.objects.filter(status=Card.Status.RETIRED).values("pk")
+    states = states.exclude(card_id__in=retired)
+    # A state's topic is null only for a row written around the importer: read the card's then.
+    key = Coalesce("topic_id", "card__topic_id") if field == "topic" else F("deck_id")
+    open_now = Q(suspended=False) & (Q(buried_until__isnull=True) | Q(buried_until__lte=now))
+    rows = (
+        states.annotate(key=key)
+        .values_list("key")
+        .annotate(
+            studied=Count("id"),
+            learning=Count("id", filter=open_now & Q(state__in=[LEARNING, RELEARNING])),
+            due=Count("id", filter=open_now & Q(state=REVIEW, due__lt=end)),
+        )
+    )
+    for key_value, studied, learning, due in rows.order_by():
+        counts = result.setdefault(key_value, DueCounts())
+        counts.new -= studied
+        counts.learning, counts.due = learning, due
+    return result
+
+
+def retrievability_by_deck(
+    *, user: AbstractBaseUser, deck_ids: list[int], now: datetime
+) -> dict[int, float]:
+    """Per deck, the sum of the learner's recall probabilities over its exam-eligible cards
+    (a card never studied adds 0), with the learner's own FSRS parameters."""
+    scheduler = scheduler_for_user(user)
+    decay = -float(scheduler.parameters[20])
+    factor = 0.9 ** (1 / decay) - 1
+    return fastsql.retrievability_sums(
+        user=user, deck_ids=deck_ids, now=now, factor=factor, decay=decay
+    )

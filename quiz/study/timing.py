@@ -1,0 +1,26 @@
+"""The learner's study day: it starts at 4 am in their own time zone (as in Anki), so a session
+that runs past midnight still counts toward the evening it started in."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+DAY_START_HOUR = 4
+
+
+def zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def day_bounds(*, now: datetime, timezone: str) -> tuple[datetime, datetime]:
+    """The learner's current study day as [start, end) in UTC: 4 am to 4 am local time."""
+    tz = zone(timezone)
+    local = now.astimezone(tz)
+    day = local.date() if local.hour >= DAY_START_HOUR else local.date() - timedelta(days=1)
+    start = datetime.combine(day, time(DAY_START_HOUR), tzinfo=tz)
+    end = datetime.combine(day + timedelta(days=1), time(DAY_START_HOUR), tzinfo=tz)
+    return start.astimezone(UTC), end.astimezone(UTC)

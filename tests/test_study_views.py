@@ -1,0 +1,375 @@
+"""The study pages and their htmx partials: what the learner sees and posts."""
+
+from __future__ import annotations
+
+import re
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test import Client
+
+from quiz import study
+from quiz.models import CardState, Review, StudyProfile
+from quiz.scheduling import (
+    AGAIN,
+    EASY,
+    GOOD,
+    NEW,
+    REVIEW,
+    format_interval,
+)
+from tests.factory import (
+    NOW,
+    answer,
+    make_card,
+    make_cards,
+    make_deck,
+    make_review_card,
+    make_topic,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def form_fields(html: str) -> dict[str, str]:
+    return dict(re.findall(r'name="(\w+)" value="([^"]*)"', html))
+
+
+def reveal(client: Client, url: str) -> str:
+    page = client.get(url).content.decode()
+    link = re.search(r'hx-get="([^"]*show=answer[^"]*)"', page)[1].replace("&amp;", "&")
+    return client.get(link, HTTP_HX_REQUEST="true").content.decode()
+
+
+def test_review_card_intervals_previewed_on_the_page_are_what_answering_gives(
+    login, client, user, deck, topic
+) -> None:
+    card = make_card(topic)
+    due = datetime.now(UTC) - timedelta(hours=1)
+    make_review_card(user, card, due=due, stability=40)
+    html = reveal(login(user), f"/study/deck/{deck.slug}/")
+    shown = re.findall(r'class="interval">([^<]+)<', html)
+    assert len(shown) == 4
+    fields = form_fields(html)
+    client.post("/study/answer/", {**fields, "rating": EASY}, HTTP_HX_REQUEST="true")
+    state = CardState.objects.get(user=user, card=card)
+    review_row = Review.objects.get()
+    assert format_interval(state.due - review_row.reviewed_at) == shown[EASY - 1]
+
+
+def test_stale_token_replay_records_nothing_and_shows_the_current_card(
+    login, client, user, deck, topic
+) -> None:
+    make_cards(topic, 2)
+    html = reveal(login(user), f"/study/deck/{deck.slug}/")
+    fields = {**form_fields(html), "rating": GOOD}
+    first = client.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
+    assert first.status_code == 200 and Review.objects.count() == 1
+    again = client.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
+    assert Review.objects.count() == 1
+    assert "already recorded" in again.content.decode()
+    # Without htmx (back button and resubmit) it redirects to the study page, still once.
+    plain = client.post("/study/answer/", fields)
+    assert plain.status_code == 302 and Review.objects.count() == 1
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("studied_before", [False, True], ids=["new card", "studied card"])
+def test_two_tabs_in_two_processes_posting_the_same_answer_at_once_record_one_review(
+    login, deck, topic, studied_before
+) -> None:
+    """The answer view, not just the service: several clients, each in its own thread with its
+    own database connection (as separate gunicorn workers have), post the same answer form at
+    the same instant. PostgreSQL runs them truly in parallel; exactly one may be recorded."""
+    if connection.vendor != "postgresql":
+        pytest.skip("parallel writers need a server database; SQLite serialises every write")
+    user = make_user("racer")
+    card = make_card(topic)
+    if studied_before:
+        answer(user, card, GOOD)
+    client = login(user, Client())
+    html = reveal(client, f"/study/deck/{deck.slug}/")
+    fields = {**form_fields(html), "rating": str(GOOD)}
+    assert fields["card"] == str(card.pk)
+    session = client.cookies["sessionid"].value
+    reviews_before = Review.objects.filter(card=card).count()
+    racers = 4
+    barrier = threading.Barrier(racers)
+    outcomes: list[tuple[int, bool, int]] = []
+
+    def race() -> None:
+        tab = Client()
+        tab.cookies["sessionid"] = session
+        try:
+            with connection.cursor() as cursor:  # this thread's own connection
+                cursor.execute("SELECT pg_backend_pid()")
+                pid = cursor.fetchone()[0]
+            barrier.wait(timeout=10)
+            response = tab.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
+            body = response.content.decode()
+            outcomes.append((response.status_code, "already recorded" not in body, pid))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=race) for _ in range(racers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert len({pid for _, _, pid in outcomes}) == racers  # really separate connections
+    assert [status for status, _, _ in outcomes] == [200] * racers
+    assert sorted(recorded for _, recorded, _ in outcomes) == [False] * (racers - 1) + [True]
+    assert Review.objects.filter(card=card).count() == reviews_before + 1
+    assert CardState.objects.get(card=card).version == int(fields["version"]) + 1
+
+
+def test_undo_view_shows_the_undone_card_again(login, client, user, deck, topic) -> None:
+    card, _other = make_cards(topic, 2)
+    html = reveal(login(user), f"/study/deck/{deck.slug}/")
+    client.post("/study/answer/", {**form_fields(html), "rating": EASY}, HTTP_HX_REQUEST="true")
+    review_row = Review.objects.get()
+    response = client.post(
+        "/study/undo/",
+        {"review": review_row.pk, "scope": f"deck:{deck.pk}"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    assert f"<p>{card.prompt_md}</p>" in response.content.decode()
+    assert Review.objects.get().undone
+    # Undoing twice does nothing more.
+    client.post("/study/undo/", {"review": review_row.pk}, HTTP_HX_REQUEST="true")
+    assert CardState.objects.get(card=card).state == NEW
+
+
+def test_eight_lapses_make_a_suspended_leech_listed_and_unsuspendable(
+    login, client, user, topic
+) -> None:
+    card = make_card(topic)
+    make_review_card(user, card, due=NOW, lapses=7)
+    result = answer(user, card, AGAIN)
+    assert result.became_leech
+    state = CardState.objects.get(card=card)
+    assert state.suspended and state.is_leech and state.lapses == 8
+    assert (
+        study.next_card(user=user, scope=study.Scope(), now=NOW + timedelta(days=1)).shown is None
+    )
+
+    page = login(user).get("/study/leeches/")
+    assert card.prompt_md in page.content.decode()
+    response = client.post(f"/study/leeches/{card.pk}/unsuspend/")
+    assert response.status_code == 302
+    state.refresh_from_db()
+    assert not state.suspended and state.is_leech
+
+
+def test_suspend_and_bury_views(login, client, user, deck, topic) -> None:
+    a, b = make_cards(topic, 2)
+    login(user)
+    scope = f"deck:{deck.pk}"
+    client.post("/study/suspend/", {"card": a.pk, "version": 0, "scope": scope})
+    response = client.post(
+        "/study/bury/", {"card": b.pk, "version": 0, "scope": scope}, HTTP_HX_REQUEST="true"
+    )
+    assert CardState.objects.get(card=a).suspended
+    assert CardState.objects.get(card=b).buried_until is not None
+    assert 'data-testid="summary"' in response.content.decode()
+
+
+def test_one_learner_never_sees_or_changes_anothers_progress(login, client, user, topic) -> None:
+    other = make_user("other")
+    card = make_card(topic)
+    theirs = answer(other, card, AGAIN)
+    make_review_card(other, make_card(topic), due=NOW)
+    make_review_card(other, leech := make_card(topic), due=NOW)
+    CardState.objects.filter(card=leech).update(suspended=True, is_leech=True)
+    login(user)
+
+    assert client.post("/study/undo/", {"review": theirs.review.pk}).status_code == 404
+    assert client.post(f"/study/leeches/{leech.pk}/unsuspend/").status_code == 404
+    assert leech.prompt_md not in client.get("/study/leeches/").content.decode()
+    assert not Review.objects.get(pk=theirs.review.pk).undone
+
+    # My queue starts fresh on the same shared cards; my answer leaves theirs untouched.
+    queue = study.next_card(user=user, scope=study.Scope(), now=NOW)
+    assert queue.shown.card == card and queue.shown.version == 0 and queue.reviews == 0
+    assert answer(user, card, EASY).recorded
+    assert CardState.objects.get(user=other, card=card).version == theirs.state.version
+    assert study.undo_last(user=user).user_id == user.pk
+    assert not Review.objects.get(pk=theirs.review.pk).undone
+
+
+def test_study_pages_need_login_and_posts_need_csrf(login, user, deck, topic) -> None:
+    card = make_card(topic)
+    anonymous = Client()
+    assert anonymous.get("/study/").status_code == 302
+    assert anonymous.post("/study/answer/", {"card": card.pk}).status_code == 302
+    strict = login(user, Client(enforce_csrf_checks=True))
+    fields = {"card": card.pk, "version": 0, "rating": GOOD, "scope": "all"}
+    assert strict.post("/study/answer/", fields).status_code == 403
+    assert not Review.objects.exists()
+
+
+def test_bad_input_is_rejected(login, client, user, topic) -> None:
+    card = make_card(topic)
+    login(user)
+    base = {"card": card.pk, "version": 0, "scope": "all"}
+    assert client.post("/study/answer/", {**base, "rating": 7}).status_code == 400
+    assert (
+        client.post("/study/answer/", {**base, "rating": 3, "scope": "deck:999"}).status_code == 404
+    )
+    assert client.post("/study/answer/", {**base, "rating": 3, "card": 999}).status_code == 404
+    assert client.get("/study/topic/999/").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "ok"),
+    [
+        ("desired_retention", "0.85", True),
+        ("desired_retention", "0.5", False),
+        ("desired_retention", "1.0", False),
+        ("learning_steps", "30s 5m 1h", True),
+        ("learning_steps", "1 minute", False),
+        ("relearning_steps", "10x", False),
+        ("timezone", "Europe/Berlin", True),
+        ("timezone", "Mars/Olympus", False),
+        ("new_per_day", "-1", False),
+    ],
+)
+def test_settings_are_validated(login, client, user, field, value, ok) -> None:
+    login(user)
+    data = {
+        "desired_retention": "0.9",
+        "new_per_day": "20",
+        "max_reviews_per_day": "200",
+        "learning_steps": "1m 10m",
+        "relearning_steps": "10m",
+        "timezone": "UTC",
+        field: value,
+    }
+    response = client.post("/study/settings/", data)
+    profile = StudyProfile.objects.get(user=user)
+    if ok:
+        assert response.status_code == 302
+        assert str(getattr(profile, field)) == value
+    else:
+        assert response.status_code == 200
+        assert getattr(profile, field) == StudyProfile._meta.get_field(field).default
+
+
+def test_dashboard_counts_new_learning_and_due_per_deck_and_topic(
+    login, client, user, deck, topic
+) -> None:
+    sub = make_topic(deck, "Shards", parent=topic)
+    learning_card, due_card, *_new = make_cards(sub, 4)
+    study.answer_card(user=user, card=learning_card, rating=AGAIN, version=0, now=datetime.now(UTC))
+    make_review_card(user, due_card, due=datetime.now(UTC) - timedelta(hours=1))
+    make_deck("Empty deck")
+    counts = study.counts_by(
+        user=user, now=datetime.now(UTC), field="deck", profile=study.profile_for(user)
+    )
+    assert counts[deck.pk] == study.DueCounts(new=2, learning=1, due=1)
+    html = login(user).get("/").content.decode()
+    assert f'href="/study/deck/{deck.slug}/"' in html
+    assert f'href="/study/topic/{topic.pk}/"' in html and 'href="/study/"' in html
+    # The parent topic's counts include its subtopic's.
+    row = re.search(rf'/study/topic/{topic.pk}/".*?</li>', html, re.S)[0]
+    assert re.findall(r'title="(?:New|Learning|Due today)">(\d+)<', row) == ["2", "1", "1"]
+
+
+def test_show_source_loads_the_topics_notes_as_a_partial(login, client, user, topic) -> None:
+    login(user)
+    response = client.get(f"/topics/{topic.pk}/", HTTP_HX_REQUEST="true")
+    html = response.content.decode()
+    assert "<p>Notes about Kinesis.</p>" in html and "<html" not in html
+
+
+def test_plain_html_flow_works_without_javascript(login, client, user, deck, topic) -> None:
+    make_cards(topic, 1)
+    login(user)
+    page = client.get(f"/study/deck/{deck.slug}/").content.decode()
+    link = re.search(r'href="([^"]*show=answer[^"]*)"', page)[1].replace("&amp;", "&")
+    full = client.get(link).content.decode()
+    assert "<html" in full and 'name="rating"' in full
+    response = client.post("/study/answer/", {**form_fields(full), "rating": EASY}, follow=True)
+    assert response.redirect_chain and 'data-testid="summary"' in response.content.decode()
+
+
+def test_answer_and_next_is_a_bounded_number_of_queries(
+    login, client, user, deck, topic, django_assert_max_num_queries
+) -> None:
+    cards = make_cards(topic, 30)
+    for card in cards[:10]:
+        make_review_card(user, card, due=datetime.now(UTC) - timedelta(hours=1))
+    CardState.objects.filter(user=user).update(version=4)  # answered before, as in real life
+    html = reveal(login(user), f"/study/deck/{deck.slug}/")
+    fields = {**form_fields(html), "rating": GOOD}
+    # A new card's first answer: its state row is inserted, and the new-card cursor moves.
+    # (One of them the statistics' tally of the answer, quiz.tally.record.)
+    with django_assert_max_num_queries(18):
+        response = client.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and Review.objects.count() == 1
+    link = re.search(r'hx-get="([^"]*show=answer[^"]*)"', response.content.decode())[1]
+    with django_assert_max_num_queries(6):
+        html = client.get(link.replace("&amp;", "&"), HTTP_HX_REQUEST="true").content.decode()
+    # The common case, a review card: session and user, 11 reads and writes for the study (one
+    # of them the statistics' tally), and the transaction's savepoint and release (BEGIN and
+    # COMMIT outside a test).
+    fields = {**form_fields(html), "rating": GOOD}
+    assert CardState.objects.get(user=user, card_id=fields["card"]).state == REVIEW
+    with django_assert_max_num_queries(15):
+        response = client.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and Review.objects.count() == 2
+    # Ids no card can have are a 404, as they were through the ORM.
+    for bad in ("0", str(2**63), "-1", "x"):
+        assert client.post("/study/answer/", {**fields, "card": bad}).status_code == 404
+        assert client.get(f"/study/?card={bad}").status_code == 404
+    assert client.post("/study/answer/", {**fields, "scope": f"deck:{2**64}"}).status_code == 404
+
+
+def test_a_suspended_new_card_comes_back_in_order_when_unsuspended(
+    login, client, user, deck, topic
+):
+    first, *rest = make_cards(topic, 3)
+    assert study.suspend_card(user=user, card=first, version=0, now=NOW)
+    shown = study.next_card(user=user, scope=study.Scope(), now=NOW).shown
+    assert shown.card == rest[0]
+    answer(user, rest[0], EASY)
+    assert study.next_card(user=user, scope=study.Scope(), now=NOW).shown.card == rest[1]
+    login(user)
+    assert rest[0].prompt_md not in client.get("/study/leeches/").content.decode()
+    assert first.prompt_md in client.get("/study/leeches/").content.decode()
+    client.post(f"/study/leeches/{first.pk}/unsuspend/")
+    assert study.next_card(user=user, scope=study.Scope(), now=NOW).shown.card == first
+
+
+def test_a_card_with_a_simulation_renders_through_the_sim_hook(
+    login, client, user, deck, topic
+) -> None:
+    with_sim = make_card(topic, sim={"engine": "window", "size": 5})
+    plain = make_card(topic)
+    login(user)
+    for card, included in ((with_sim, True), (plain, False)):
+        response = client.get(
+            f"/study/deck/{deck.slug}/?card={card.pk}&show=answer", HTTP_HX_REQUEST="true"
+        )
+        names = [template.name for template in response.templates]
+        assert ("quiz/_card_sim.html" in names) is included
+        assert 'name="rating"' in response.content.decode()
+
+
+def test_study_partials_vary_on_hx_request(login, user, deck, topic) -> None:
+    """The page and its partial share URLs, so a cache must not hand one out for the other."""
+    make_cards(topic, 2)
+    client = login(user)
+    for response in (
+        client.get(f"/study/deck/{deck.slug}/"),
+        client.get(f"/study/deck/{deck.slug}/", HTTP_HX_REQUEST="true"),
+    ):
+        assert "HX-Request" in response["Vary"]
+    fields = {**form_fields(reveal(client, f"/study/deck/{deck.slug}/")), "rating": str(GOOD)}
+    response = client.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "HX-Request" in response["Vary"]
