@@ -27,9 +27,9 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
+import logging
 import os
 import random
-import re
 import shutil
 import statistics
 import sys
@@ -60,6 +60,9 @@ TARGET_PAGE = 5.0
 TARGET_ANSWER = 2.0
 TARGET_STATS_VS_ANSWER = 5.0
 HTML_LIMIT = 60 * 1024
+# How htmx posts a form (bench/common.py's FORM; that module is imported once Django's database
+# is chosen).
+FORM = "application/x-www-form-urlencoded"
 WORDS = [
     "stream",
     "shard",
@@ -360,19 +363,12 @@ def build(now: datetime) -> None:
 # --- timing --------------------------------------------------------------------------------
 
 
-FORM = "application/x-www-form-urlencoded"
-FIELD = re.compile(r'name="(card|version|scope|since)" value="([^"]*)"')
-SHOWN = re.compile(r"shown=([^&\"]+)")
-
-
 def next_fields(html: str) -> dict[str, str]:
-    """The answer form the study page carries (Good, with the revealed answer's token)."""
-    fields = dict(FIELD.findall(html))
-    if "card" not in fields:
+    from common import answer_fields
+
+    fields = answer_fields(html)
+    if fields is None:
         raise SystemExit("the study queue ran out")
-    shown = SHOWN.search(html)
-    fields["shown"] = shown[1].replace("%3A", ":") if shown else ""
-    fields["rating"] = "3"
     return fields
 
 
@@ -380,7 +376,6 @@ def pages_for(user: Any) -> dict[str, str]:
     from django.urls import Resolver404, resolve
 
     from quiz.models import Deck, ExamAttempt, Topic
-    from quiz.sims.lab import LABS
 
     deck = Deck.objects.order_by("slug").first()
     topic = Topic.objects.filter(deck=deck, level=2).order_by("order").first()
@@ -396,7 +391,7 @@ def pages_for(user: Any) -> dict[str, str]:
         "exam results": f"/exams/{finished.pk}/results/",
         "stats": "/stats/",
         "labs index": "/labs/",
-        "lab": f"/labs/{next(iter(LABS))}/",
+        "lab": "/labs/tumbling/",
         "settings": "/study/settings/",
         "leeches": "/study/leeches/",
     }
@@ -465,7 +460,10 @@ def profile(client: Any, pages: dict[str, str], name: str) -> None:
         def call() -> None:
             nonlocal fields
             response = client.post(
-                "/study/answer/", urlencode(fields), content_type=FORM, HTTP_HX_REQUEST="true"
+                "/study/answer/",
+                urlencode(fields),
+                content_type=FORM,
+                HTTP_HX_REQUEST="true",
             )
             fields = next_fields(response.content.decode())
     else:
@@ -483,17 +481,12 @@ def profile(client: Any, pages: dict[str, str], name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
+    from common import https_client
     from django.contrib.auth import get_user_model
     from django.db import connection
-    from django.test import Client
-
-    class HttpsClient(Client):
-        def generic(self, *a: Any, **kw: Any) -> Any:
-            kw["secure"] = True
-            return super().generic(*a, **kw)
 
     user = get_user_model().objects.get(username="heavy")
-    client = HttpsClient()
+    client = https_client()
     client.force_login(user)
     pages = pages_for(user)
     if args.profile:
@@ -530,7 +523,10 @@ def run(args: argparse.Namespace) -> None:
         def answer() -> None:
             nonlocal fields
             response = client.post(
-                "/study/answer/", urlencode(fields), content_type=FORM, HTTP_HX_REQUEST="true"
+                "/study/answer/",
+                urlencode(fields),
+                content_type=FORM,
+                HTTP_HX_REQUEST="true",
             )
             assert response.status_code == 200, response.status_code
             fields = next_fields(response.content.decode())
@@ -587,20 +583,16 @@ def main() -> None:
     args = parser.parse_args()
 
     cached, save, cleanup = prepare_database(args.rebuild)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "quiz.settings")
-    # As deployed: DEBUG off (so HTTPS, secure cookies, the static manifest), a kept connection.
-    os.environ["DEBUG"] = "false"
-    os.environ.setdefault("SECRET_KEY", "bench-only-secret-key-not-for-production-use")
-    os.environ.setdefault("DB_CONN_MAX_AGE", "600")
-    os.environ.setdefault("REQUEST_LOG_LEVEL", "WARNING")
-    import django
-
-    django.setup()
+    import common  # noqa: F401  (sets Django up as deployed, on the database just chosen)
     from django.conf import settings
     from django.core.management import call_command
     from django.test import override_settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # The request log stays on (it is part of the production stack) but writes to nowhere.
+    for handler in logging.getLogger().handlers:
+        if isinstance(handler, logging.StreamHandler):
+            handler.setStream(open(os.devnull, "w"))  # noqa: SIM115
     try:
         call_command("migrate", verbosity=0)
         if not cached:

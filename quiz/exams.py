@@ -16,7 +16,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Max
+from django.db.models import Count
 from django.utils import timezone
 
 from quiz import scheduling, study
@@ -409,6 +409,8 @@ def deck_readiness(*, user: AbstractBaseUser, deck: Deck, now: datetime) -> tupl
 # A stored readiness older than this is recomputed even if nothing was answered: forgetting goes
 # on (an hour moves a typical deck's readiness by well under a percentage point).
 READINESS_MAX_AGE = timedelta(hours=1)
+# More answers than this since the stored figures: recompute them all rather than sort it out.
+RECENT_ANSWERS_CAP = 2000
 
 
 def refresh_eligibility(*, deck: Deck, now: datetime | None = None) -> int:
@@ -474,15 +476,17 @@ def readiness_by_deck(
     if current:
         # Answers since the oldest current figure: the decks they touched are stale too. One
         # range of the (user, reviewed_at) index, nearly always empty or short.
-        # (No join to the cards here: SQLite would rather walk every card's reviews.)
+        # A plain range of the (user, reviewed_at) index: no join to the cards and no GROUP BY,
+        # either of which SQLite answers by walking the learner's whole log through another
+        # index. Nearly always empty or short; past a few thousand rows, recompute everything.
         since = min(r.computed_at for r in current)
-        answered = dict(
-            Review.objects.filter(user=user, reviewed_at__gte=since)
-            .values_list("card_id")
-            .annotate(last=Max("reviewed_at"))
-            .order_by()
-        )
-        if answered:
+        answered: dict[int, datetime] = {}
+        recent = Review.objects.filter(user=user, reviewed_at__gte=since)
+        for card_id, at in recent.values_list("card_id", "reviewed_at")[:RECENT_ANSWERS_CAP]:
+            answered[card_id] = max(at, answered.get(card_id, at))
+        if len(answered) >= RECENT_ANSWERS_CAP:
+            stale.update(r.deck_id for r in current)
+        elif answered:
             for card_id, deck_id in Card.objects.filter(pk__in=list(answered)).values_list(
                 "pk", "deck_id"
             ):

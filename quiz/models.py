@@ -243,6 +243,13 @@ class CardState(models.Model):
             # "Learning cards due now" and "review cards due today" as two short range scans,
             # however many overdue or suspended rows of the other kind lie in the due range.
             models.Index(fields=["user", "state", "due"], name="cardstate_user_state_due"),
+            # The leeches page counts and lists a learner's few suspended cards and leeches
+            # without walking every state of theirs.
+            models.Index(
+                fields=["user", "lapses"],
+                condition=models.Q(is_leech=True) | models.Q(suspended=True),
+                name="cardstate_user_leeches",
+            ),
             # The statistics' due forecast counts a range of due dates per day from the index
             # alone (quiz.stats.counts_between).
             models.Index(
