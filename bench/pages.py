@@ -353,7 +353,8 @@ def build(now: datetime) -> None:
             attempt.correct_count = right
             attempt.score = right / EXAM_QUESTIONS
             attempt.save(update_fields=["correct_count", "score"])
-    # What the importer works out per deck: which cards can be asked in an exam.
+    # What the first visit to the exams page after an import works out: which cards can be
+    # asked in an exam (stored per deck).
     for deck in decks:
         exams.refresh_eligibility(deck=deck, now=now)
     with connection.cursor() as cursor:

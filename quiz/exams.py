@@ -415,8 +415,8 @@ RECENT_ANSWERS_CAP = 2000
 
 def refresh_eligibility(*, deck: Deck, now: datetime | None = None) -> int:
     """Work out which of the deck's cards the generator can ask about and store it on the cards
-    (`Card.exam_eligible`); how many can. Runs the generator over the deck once: after an
-    import, or on the exams page after a card of the deck changed (`bank_changed`)."""
+    (`Card.exam_eligible`); how many can. Runs the generator's check over the deck once, on the
+    first visit to the exams page after an import or an edit of the deck (`bank_changed`)."""
     cards, plain_topics, _ = load_bank(deck)
     eligible = [card.id for card, _kinds in QuestionMaker(cards, plain_topics).eligible()]
     with transaction.atomic():

@@ -284,9 +284,10 @@ def _apply_file(
 
     topics = _apply_topics(deck, item, report)
     _apply_cards(deck, item, topics, report, show_cards=show_cards)
-    if not dry_run:
-        # Which cards can be asked in an exam depends on the whole deck: worked out now, once.
-        exams.refresh_eligibility(deck=deck)
+    # Which cards an exam can ask depends on the whole deck; the generator's check grows with the
+    # square of the deck's size (seconds at a few thousand cards), so it is not run here but once
+    # on the next visit to the exams page.
+    exams.bank_changed(deck_ids=[deck.pk])
 
 
 def _topic_path(path: tuple[str, ...]) -> str:
