@@ -111,8 +111,13 @@ def app_env(database_url: str, work: Path, **extra: str) -> dict[str, str]:
     }
 
 
-def prepare(database: str, env: dict[str, str], learners: int, password: str) -> None:
-    """A fresh database with the content imported and the learners made; static collected."""
+def make_env(*, work: Path, database_url: str, port: int, workers: int) -> dict[str, str]:
+    """Production settings for one gunicorn on loopback, against the throwaway database."""
+    return app_env(database_url, work, PORT=str(port), WEB_CONCURRENCY=str(workers))
+
+
+def prepare_database(database: str, env: dict[str, str], *, learners: int, password: str) -> None:
+    """A fresh database: migrated, content/ imported, the learners made; static files collected."""
     log(f"database {database}")
     admin_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
     admin_sql(f"CREATE DATABASE {database}")
@@ -123,15 +128,33 @@ def prepare(database: str, env: dict[str, str], learners: int, password: str) ->
     run([*manage, "collectstatic", "--noinput", "-v0", "--ignore=admin"], env)
 
 
-def start_gunicorn(env: dict[str, str], port: int, workers: int, log_path: Path):
+def drop_database(database: str) -> None:
+    try:
+        admin_sql(f"DROP DATABASE IF EXISTS {database} WITH (FORCE)")
+    except psycopg.Error as exc:
+        log(f"could not drop {database}: {exc}")
+
+
+def start_gunicorn(
+    env: dict[str, str], work: Path, *, port: int | None = None, name: str = "gunicorn"
+) -> subprocess.Popen[bytes]:
+    """gunicorn with gunicorn.conf.py (env's PORT and WEB_CONCURRENCY, or `port`), once its
+    /healthz answers 200; its log in work/<name>.log."""
+    env = {**env, "PORT": str(port)} if port else env
+    log(f"{name}: {env['WEB_CONCURRENCY']} worker(s) on 127.0.0.1:{env['PORT']}")
+    log_path = work / f"{name}.log"
     server = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "-c", str(ROOT / "gunicorn.conf.py")],
         cwd=ROOT,
-        env={**env, "PORT": str(port), "WEB_CONCURRENCY": str(workers)},
+        env=env,
         stdout=log_path.open("w"),
         stderr=subprocess.STDOUT,
     )
-    wait_healthy(f"http://127.0.0.1:{port}", log_path)
+    try:
+        wait_healthy(f"http://127.0.0.1:{env['PORT']}", log_path)
+    except SystemExit:
+        server.kill()
+        raise
     return server
 
 
@@ -285,11 +308,8 @@ def locust_rows(stats_csv: Path) -> dict[str, dict[str, str]]:
         return {row["Name"]: row for row in csv.DictReader(handle)}
 
 
-def run_locust(
-    base: str, work: Path, *, learners: int, seconds: int, password: str, processes: list
-) -> tuple[dict[str, dict[str, str]], dict[str, int], float]:
-    """Run the learners against `base`; (the CSV rows by name, the tally, locust's CPU s)."""
-    tally_path = work / "tally.json"
+def locust_command(*, base: str, learners: int, seconds: int, work: Path) -> list[str]:
+    """locust, headless and bounded in time, running bench/locustfile.py against `base`."""
     options = {
         "-f": str(ROOT / "bench" / "locustfile.py"),
         "--host": base,
@@ -302,23 +322,40 @@ def run_locust(
         "--csv": str(work / "run"),
         "--loglevel": "WARNING",
     }
+    return [
+        sys.executable,
+        "-m",
+        "locust",
+        "--headless",
+        "--only-summary",
+        *(item for pair in options.items() for item in pair),
+    ]
+
+
+def locust_env(*, password: str, learners: int, tally_path: Path) -> dict[str, str]:
+    return {
+        **os.environ,
+        "LOAD_PASSWORD": password,
+        "LOAD_USERNAMES": ",".join(f"learner{i}" for i in range(learners)),
+        "LOAD_RESULT": str(tally_path),
+    }
+
+
+def percentile_row(stats_csv: Path) -> dict[str, str]:
+    """locust's Aggregated row (all requests)."""
+    return locust_rows(stats_csv)["Aggregated"]
+
+
+def run_locust(
+    base: str, work: Path, *, learners: int, seconds: int, password: str, processes: list
+) -> tuple[dict[str, dict[str, str]], dict[str, int], float]:
+    """Run the learners against `base`; (the CSV rows by name, the tally, locust's CPU s)."""
+    tally_path = work / "tally.json"
     children_before = _children_cpu()
     locust = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "locust",
-            "--headless",
-            "--only-summary",
-            *(item for pair in options.items() for item in pair),
-        ],
+        locust_command(base=base, learners=learners, seconds=seconds, work=work),
         cwd=ROOT,
-        env={
-            **os.environ,
-            "LOAD_PASSWORD": password,
-            "LOAD_USERNAMES": ",".join(f"learner{i}" for i in range(learners)),
-            "LOAD_RESULT": str(tally_path),
-        },
+        env=locust_env(password=password, learners=learners, tally_path=tally_path),
         stdout=subprocess.DEVNULL,
         stderr=(work / "locust.log").open("w"),
     )
@@ -408,10 +445,7 @@ def throwaway_database(name: str):
     try:
         yield f"{SERVER_URL}/{name}"
     finally:
-        try:
-            admin_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        except psycopg.Error as exc:
-            log(f"could not drop {name}: {exc}")
+        drop_database(name)
 
 
 def main() -> None:
@@ -429,11 +463,10 @@ def main() -> None:
     processes: list[subprocess.Popen] = []
     try:
         with throwaway_database(options.database) as database_url:
-            env = app_env(database_url, work)
-            prepare(options.database, env, options.learners, password)
             port = free_port()
-            log(f"gunicorn, {options.workers} workers, on 127.0.0.1:{port}")
-            server = start_gunicorn(env, port, options.workers, work / "gunicorn.log")
+            env = make_env(work=work, database_url=database_url, port=port, workers=options.workers)
+            prepare_database(options.database, env, learners=options.learners, password=password)
+            server = start_gunicorn(env, work)
             processes.append(server)
             before = review_count(database_url)
 

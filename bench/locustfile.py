@@ -33,6 +33,11 @@ tally = {
     "refused_as_stale": 0,  # answers the server said were already recorded
     "double_clicks": 0,  # pairs posted at once
     "double_click_both_recorded": 0,  # must stay 0
+    # Answers whose connection was cut (a worker killed mid-request): the server may or may not
+    # have recorded them, so they are neither sent nor lost.
+    "answers_cut_off": 0,
+    # Answers cut off, posted again, and found already recorded (the kill came after the commit).
+    "cut_off_but_recorded": 0,
     "sessions_finished": 0,
 }
 
@@ -67,6 +72,7 @@ class Learner(HttpUser):
         if response.status_code != 302:
             response.failure(f"log-in refused: {response.status_code}")
         self.page = ""
+        self.cut_off = False
 
     def htmx(self) -> dict[str, str]:
         return {"HX-Request": "true", "X-CSRFToken": self.client.cookies.get("csrftoken", "")}
@@ -98,17 +104,32 @@ class Learner(HttpUser):
             self.page = recorded[0] if recorded else (pages[0] if pages else "")
         else:
             self.page = self.post_answer(fields, "answer") or ""
+            if not self.page and self.cut_off:
+                # The connection broke (a worker killed mid-request): post the same form again,
+                # as a browser's retry would. If the first one was recorded before the kill, the
+                # server says so, and that answer counts as acknowledged.
+                gevent.sleep(0.5)
+                self.page = self.post_answer(fields, "answer (retried)", retry=True) or ""
 
-    def post_answer(self, fields: dict[str, str], name: str) -> str | None:
+    def post_answer(self, fields: dict[str, str], name: str, retry: bool = False) -> str | None:
+        self.cut_off = False
         tally["answers_posted"] += 1
         with self.client.post(
             "/study/answer/", fields, headers=self.htmx(), name=name, catch_response=True
         ) as response:
             if response.status_code != 200:
+                if response.status_code == 0 and not retry:  # the connection broke
+                    tally["answers_cut_off"] += 1
+                    self.cut_off = True
                 response.failure(f"status {response.status_code}")
                 return None
             body = response.text
-            if ALREADY in body:
+            if retry:
+                tally["answers_cut_off"] -= 1  # its fate is known now
+            if ALREADY in body and retry:
+                tally["cut_off_but_recorded"] += 1
+                tally["reviews_sent"] += 1
+            elif ALREADY in body:
                 tally["refused_as_stale"] += 1
             else:
                 tally["reviews_sent"] += 1

@@ -162,15 +162,19 @@ def main() -> None:
         with load.throwaway_database(options.database) as database_url:
             # One SECRET_KEY for both servers: sessions and CSRF tokens signed by one are good on
             # the other. The app trusts the one proxy hop in front for the client's address.
-            env = load.app_env(database_url, work, TRUSTED_PROXY_COUNT="1")
-            load.prepare(options.database, env, options.learners, password)
+            env = load.app_env(
+                database_url,
+                work,
+                TRUSTED_PROXY_COUNT="1",
+                WEB_CONCURRENCY=str(options.workers_per_server),
+            )
+            load.prepare_database(
+                options.database, env, learners=options.learners, password=password
+            )
             ports = [load.free_port(), load.free_port()]
             servers = []
             for name, port in zip("ab", ports, strict=True):
-                log(f"app server {name}: gunicorn, {options.workers_per_server} worker(s), :{port}")
-                server = load.start_gunicorn(
-                    env, port, options.workers_per_server, work / f"server-{name}.log"
-                )
+                server = load.start_gunicorn(env, work, port=port, name=f"server-{name}")
                 processes.append(server)
                 servers.append(server)
             front = load.free_port()

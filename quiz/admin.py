@@ -17,7 +17,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from quiz.editing import render_card_markdown, save_card_edit, set_cards_status
-from quiz.models import Card, CardRevision, Deck, ExamAttempt, ExamQuestion, LoginFailure, Topic
+from quiz.models import Card, CardRevision, Deck, ExamAttempt, ExamQuestion, Topic
 from quiz.views import authoring
 
 
@@ -75,6 +75,11 @@ class DeckAdmin(admin.ModelAdmin):
                 "upload/confirm/",
                 view(authoring.notes_upload_confirm),
                 name="quiz_deck_upload_confirm",
+            ),
+            path(
+                "upload/job/<uuid:job_id>/",
+                view(authoring.notes_upload_job),
+                name="quiz_deck_upload_job",
             ),
             *super().get_urls(),
         ]
@@ -219,19 +224,4 @@ class ExamAttemptAdmin(admin.ModelAdmin):
     readonly_fields = [f.name for f in ExamAttempt._meta.fields]
 
     def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-
-@admin.register(LoginFailure)
-class LoginFailureAdmin(admin.ModelAdmin):
-    """Recent failed log-ins (kept 15 minutes): delete a username's rows to lift its lock-out."""
-
-    list_display = ["username", "ip", "at"]
-    search_fields = ["username", "ip"]
-    ordering = ["-at"]
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False

@@ -13,8 +13,9 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import time
 from collections import Counter
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -28,6 +29,7 @@ from django.utils.text import slugify
 
 from quiz import exams
 from quiz.models import TOPIC_SEPARATOR, Card, CardRevision, CardState, Deck, Topic
+from quiz.notes.decode import MAX_NOTES_BYTES, too_large
 from quiz.notes.identity import Existing, Incoming, card_key, disambiguate, match_cards
 from quiz.notes.identity import normalise_prompt as normalise
 from quiz.notes.load import LoadedNotes, load_notes, locate_image, notes_digest
@@ -40,6 +42,10 @@ class ImportReport:
     files: list[str] = field(default_factory=list)
     decks: int = 0
     topics: int = 0
+    # What the run creates or changes besides cards: a file can add a deck and topics and no
+    # card, and that is not "nothing changed".
+    decks_created: int = 0
+    topics_changed: Counter[str] = field(default_factory=Counter)  # created, updated, retired
     cards: Counter[str] = field(default_factory=Counter)
     by_kind: Counter[str] = field(default_factory=Counter)
     warnings: list[dict[str, Any]] = field(default_factory=list)
@@ -51,11 +57,24 @@ class ImportReport:
     def ok(self) -> bool:
         return not self.errors
 
+    @property
+    def changed(self) -> bool:
+        """Whether the run creates, changes or retires anything at all."""
+        return bool(
+            self.decks_created
+            or any(self.topics_changed.values())
+            or any(self.cards.get(k) for k in ("created", "updated", "retired", "conflicts"))
+        )
+
     def as_dict(self, *, show_cards: bool = False) -> dict[str, Any]:
         data: dict[str, Any] = {
             "files": self.files,
             "decks": self.decks,
             "topics": self.topics,
+            "decks_created": self.decks_created,
+            "topic_changes": {
+                k: self.topics_changed.get(k, 0) for k in ("created", "updated", "retired")
+            },
             "cards": {
                 k: self.cards.get(k, 0)
                 for k in ("created", "updated", "unchanged", "retired", "conflicts")
@@ -71,7 +90,8 @@ class ImportReport:
 
     def discard_changes(self) -> None:
         """After a rollback: what was counted did not happen."""
-        self.decks = self.topics = 0
+        self.decks = self.topics = self.decks_created = 0
+        self.topics_changed.clear()
         self.cards.clear()
         self.by_kind.clear()
         self.card_list.clear()
@@ -136,19 +156,30 @@ class NoteSource:
     source_path: str
 
 
+def _read_notes_file(path: Path) -> bytes | OSError | NotesError:
+    """The file's bytes, or why not. The size is checked before reading, so a huge file costs
+    no memory (and a file that grows while being read is cut off just past the limit)."""
+    try:
+        size = path.stat().st_size
+        if size > MAX_NOTES_BYTES:
+            return too_large(size)
+        with path.open("rb") as handle:
+            data = handle.read(MAX_NOTES_BYTES + 1)
+    except OSError as exc:
+        return exc
+    return too_large(len(data)) if len(data) > MAX_NOTES_BYTES else data
+
+
 def _load_each(files: list[Path], sources: Sequence[NoteSource]) -> Iterator[LoadedNotes]:
     """Every file's LoadedNotes, in order. Changed files are parsed and rendered in worker
     processes when there is enough text to pay for starting them, so the caller stores one file
     in the database while the next ones are still being parsed."""
     known = dict(Deck.objects.values_list("source_path", "content_hash"))
-    inputs: list[tuple[str, str, bytes | OSError]] = []
+    inputs: list[tuple[str, str, bytes | Exception]] = []
     for f in files:
-        try:
-            inputs.append((str(f), str(f.resolve()), f.read_bytes()))
-        except OSError as exc:
-            inputs.append((str(f), str(f.resolve()), exc))
+        inputs.append((str(f), str(f.resolve()), _read_notes_file(f)))
     inputs.extend((s.name, s.source_path, s.data) for s in sources)
-    digests = [d if isinstance(d, OSError) else notes_digest(d) for _, _, d in inputs]
+    digests = [d if isinstance(d, Exception) else notes_digest(d) for _, _, d in inputs]
     changed = [
         i
         for i, (_, path, data) in enumerate(inputs)
@@ -167,7 +198,9 @@ def _load_each(files: list[Path], sources: Sequence[NoteSource]) -> Iterator[Loa
             futures[i] = pool.submit(load_notes, label, path, data, settings.MEDIA_URL)
     try:
         for i, (label, path, data) in enumerate(inputs):
-            if isinstance(data, OSError):
+            if isinstance(data, NotesError):
+                yield LoadedNotes(path=label, source_path=path, error=data)
+            elif isinstance(data, OSError):
                 error = NotesError(f"cannot read: {data.strerror or data}")
                 yield LoadedNotes(path=label, source_path=path, error=error)
             elif i in futures:
@@ -181,31 +214,76 @@ def _load_each(files: list[Path], sources: Sequence[NoteSource]) -> Iterator[Loa
             pool.shutdown(cancel_futures=True)
 
 
+@dataclass
+class ImportProgress:
+    """How far a run is, for a progress bar: files done of all, their bytes, cards so far."""
+
+    files_total: int
+    bytes_total: int
+    started: float = field(default_factory=time.monotonic)
+    files_done: int = 0
+    bytes_done: int = 0
+    cards: int = 0
+    finished: bool = False
+
+    @property
+    def seconds_left(self) -> float | None:
+        """Estimated from the bytes done so far (None until there is something to go by)."""
+        if self.finished:
+            return 0.0
+        if not self.bytes_done:
+            return None
+        elapsed = time.monotonic() - self.started
+        return elapsed * (self.bytes_total - self.bytes_done) / self.bytes_done
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0
+
+
 def import_notes(
     *,
     paths: Sequence[str | os.PathLike[str]] = (),
     sources: Sequence[NoteSource] = (),
     dry_run: bool = False,
     show_cards: bool = False,
+    progress: Callable[[ImportProgress], None] | None = None,
 ) -> ImportReport:
-    """Import note files (`paths`) and in-memory notes (`sources`) in one all-or-nothing run."""
+    """Import note files (`paths`) and in-memory notes (`sources`) in one all-or-nothing run.
+
+    `progress`, if given, is called before the first file and after each one."""
     report = ImportReport(dry_run=dry_run)
     files = find_note_files(paths, report)
     report.files = [str(f) for f in files] + [s.name for s in sources]
+    sizes = [_size(f) for f in files] + [len(s.data) for s in sources]
+    state = ImportProgress(files_total=len(sizes), bytes_total=sum(sizes))
+    if progress is not None:
+        progress(state)
     try:
         with transaction.atomic():
-            for item in _load_each(files, sources):
+            for size, item in zip(sizes, _load_each(files, sources), strict=True):
                 if item.error is not None:
                     _report_error(report, item)
                 elif not report.errors:
                     # Stored as soon as it is parsed; a later file's error rolls it back.
                     _apply_file(item, report, dry_run=dry_run, show_cards=show_cards)
+                if progress is not None:
+                    state.files_done += 1
+                    state.bytes_done += size
+                    state.cards = sum(report.cards.values())
+                    progress(state)
             if report.errors or dry_run:
                 raise _Rollback
     except _Rollback:
         pass
     if report.errors:
         report.discard_changes()
+    if progress is not None:
+        state.finished = True
+        progress(state)
     return report
 
 
@@ -272,10 +350,20 @@ def _apply_file(
         report.warnings.append({"file": item.path, "line": w.line, "message": w.message})
     if not dry_run:
         _copy_images(item)
+    if not parsed.cards:
+        report.warnings.append(
+            {
+                "file": item.path,
+                "line": None,
+                "message": "no cards: nothing in this file reads as a card (see What becomes "
+                "a card); its topics are imported",
+            }
+        )
     if deck is None:
         deck = Deck.objects.create(
             title=parsed.title[:300], slug=_unique_slug(parsed.title), source_path=item.source_path
         )
+        report.decks_created += 1
     else:
         deck.title = parsed.title[:300]
     deck.content_hash = item.digest
@@ -298,6 +386,39 @@ def _parent_path(path: str) -> str | None:
     return path.rsplit(TOPIC_SEPARATOR, 1)[0] if TOPIC_SEPARATOR in path else None
 
 
+_WantedTopic = tuple[str, str, int, int, int, str, str]
+
+
+def _merge_repeated_headings(item: LoadedNotes, report: ImportReport) -> list[_WantedTopic]:
+    """(path, title, level, order, line, body, body_html) per topic path, in notes order.
+
+    A topic is its path (deck › heading › subheading), so two headings with the same text under
+    one parent ("## Summary" twice) are one topic: the first section's place, both sections'
+    text, and every card of both (their identities hang on the path, so re-imports keep them
+    whatever the order of the sections)."""
+    parsed = item.parsed
+    assert parsed is not None
+    merged: dict[str, list[Any]] = {}
+    for t, html in zip(parsed.topics, item.topic_html, strict=True):
+        path = _topic_path(t.path)
+        first = merged.get(path)
+        if first is None:
+            merged[path] = [path, t.title, t.level, t.order, t.line, t.body, html]
+            continue
+        first[5] = "\n\n".join(b for b in (first[5], t.body) if b.strip())
+        first[6] = "\n".join(h for h in (first[6], html) if h)
+        where = f" under {TOPIC_SEPARATOR.join(t.path[:-1])!r}" if len(t.path) > 1 else ""
+        report.warnings.append(
+            {
+                "file": item.path,
+                "line": t.line,
+                "message": f"heading {t.title!r} appears again{where} (first at line "
+                f"{first[4]}): both sections are one topic",
+            }
+        )
+    return [tuple(w) for w in merged.values()]  # type: ignore[misc]
+
+
 def _apply_topics(deck: Deck, item: LoadedNotes, report: ImportReport) -> dict[str, Topic]:
     parsed = item.parsed
     assert parsed is not None
@@ -310,10 +431,7 @@ def _apply_topics(deck: Deck, item: LoadedNotes, report: ImportReport) -> dict[s
         else:
             sims_by_topic.setdefault(_topic_path(sim.topic_path), []).append(spec)
 
-    wanted: list[tuple[str, str, int, int, int, str, str]] = [
-        (_topic_path(t.path), t.title, t.level, t.order, t.line, t.body, html)
-        for t, html in zip(parsed.topics, item.topic_html, strict=True)
-    ]
+    wanted = _merge_repeated_headings(item, report)
     # Cards that sit above the first heading belong to a topic named after the deck.
     if any(not c.topic_path for c in parsed.cards) or not wanted:
         wanted.insert(0, (deck.title, deck.title, 0, 0, 0, "", ""))
@@ -321,6 +439,7 @@ def _apply_topics(deck: Deck, item: LoadedNotes, report: ImportReport) -> dict[s
     result: dict[str, Topic] = {}
     new_by_depth: dict[int, list[Topic]] = {}
     to_update: list[Topic] = []
+    before: dict[int, tuple[Any, ...]] = {}
     for path, title, level, order, line, body, body_html in wanted:
         topic = existing.get(path)
         if topic is None:
@@ -328,6 +447,7 @@ def _apply_topics(deck: Deck, item: LoadedNotes, report: ImportReport) -> dict[s
             new_by_depth.setdefault(path.count(TOPIC_SEPARATOR), []).append(topic)
         else:
             to_update.append(topic)
+            before[topic.pk] = _topic_content(topic)
         topic.title, topic.level, topic.order, topic.line = title[:500], level, order, line
         topic.body_md, topic.body_html, topic.is_active = body, body_html, True
         topic.sims = sims_by_topic.get(path, [])
@@ -341,13 +461,26 @@ def _apply_topics(deck: Deck, item: LoadedNotes, report: ImportReport) -> dict[s
     for topic in to_update:
         parent = _parent_path(topic.path)
         topic.parent = result.get(parent) if parent else None
+    # Every topic is saved (its line and order follow the notes), but a moved line is not news:
+    # new text, a new title or parent, a topic back from retirement are.
+    updated = sum(1 for t in to_update if _topic_content(t) != before[t.pk])
     fields = ["parent", "title", "level", "order", "line", "body_md", "body_html", "sims"]
     Topic.objects.bulk_update(to_update, [*fields, "is_active"], batch_size=500)
     gone = [t.pk for p, t in existing.items() if p not in result and t.is_active]
     if gone:
         Topic.objects.filter(pk__in=gone).update(is_active=False)
     report.topics += len(result)
+    report.topics_changed["created"] += sum(len(new) for new in new_by_depth.values())
+    report.topics_changed["updated"] += updated
+    report.topics_changed["retired"] += len(gone)
     return result
+
+
+def _topic_content(topic: Topic) -> tuple[Any, ...]:
+    return (
+        topic.parent_id, topic.title, topic.level, topic.body_md, topic.body_html, topic.sims,
+        topic.is_active,
+    )  # fmt: skip
 
 
 def _card_entry(card: Card, change: str, before: tuple[str, str] | None = None) -> dict[str, Any]:

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.http import HttpRequest, HttpResponse
 
 logger = logging.getLogger("notebank.requests")
@@ -15,7 +15,8 @@ logger = logging.getLogger("notebank.requests")
 
 class _DatabaseTime:
     """Time spent in database calls during one request, and how many there were: the split that
-    says whether a slow request waited on PostgreSQL or on Python (bench/load.py reads it)."""
+    says whether a slow request waited on PostgreSQL or on Python (bench/load.py reads it). On
+    SQLite part of a query's time falls in fetching its rows, after the call: a lower bound."""
 
     __slots__ = ("ms", "queries")
 
@@ -32,6 +33,21 @@ class _DatabaseTime:
             self.queries += 1
 
 
+def _user_id(request: HttpRequest) -> object:
+    """Who asked, for the log: the user's id, or "-".
+
+    Looking at `request.user` after the view may be its first look (a view such as /healthz
+    never asks), and then it queries the session and user tables. With the database gone that
+    query fails; the log line must not turn the view's answer (a 503) into a 500."""
+    user = getattr(request, "user", None)
+    if user is None:
+        return "-"
+    try:
+        return user.pk if user.is_authenticated else "-"
+    except DatabaseError:
+        return "?"
+
+
 def request_log(get_response: Callable[[HttpRequest], HttpResponse]):
     def middleware(request: HttpRequest) -> HttpResponse:
         if not logger.isEnabledFor(logging.INFO):
@@ -40,7 +56,6 @@ def request_log(get_response: Callable[[HttpRequest], HttpResponse]):
         db = _DatabaseTime()
         with connection.execute_wrapper(db):
             response = get_response(request)
-        user = getattr(request, "user", None)
         logger.info(
             "%s %s %s %.1fms db=%.1fms q=%d user=%s",
             request.method,
@@ -49,7 +64,7 @@ def request_log(get_response: Callable[[HttpRequest], HttpResponse]):
             (time.perf_counter() - start) * 1000,
             db.ms,
             db.queries,
-            user.pk if user is not None and user.is_authenticated else "-",
+            _user_id(request),
         )
         return response
 

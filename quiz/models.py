@@ -525,23 +525,3 @@ class ExamReadiness(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.deck}: {self.readiness:.0%}"
-
-
-class LoginFailure(models.Model):
-    """One failed log-in, kept for `quiz.login_limits.WINDOW` so every app process sees the
-    same count (rate limiting must hold across processes and hosts)."""
-
-    # Lower-cased as typed, whether or not such a user exists.
-    username = models.CharField(max_length=150)
-    ip = models.GenericIPAddressField()
-    at = models.DateTimeField()
-
-    class Meta:
-        indexes = [
-            models.Index(fields=["username", "at"], name="loginfailure_username_at"),
-            models.Index(fields=["ip", "at"], name="loginfailure_ip_at"),
-            models.Index(fields=["at"], name="loginfailure_at"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.username} from {self.ip} at {self.at:%Y-%m-%d %H:%M:%S}"

@@ -6,6 +6,7 @@ SQLite by default so a fresh checkout just runs; `DATABASE_URL` selects PostgreS
 from __future__ import annotations
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -49,6 +50,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "axes",
+    "django_tasks",
+    "django_tasks_db",
     "quiz",
 ]
 
@@ -62,6 +66,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: turns a locked-out log-in into the 429 page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 # In production whitenoise serves static files from the app processes (runserver does it in
@@ -107,6 +113,28 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Log-in rate limiting on every path that authenticates, the admin's included (django-axes; the
+# policy and its reasons are in quiz/login_limits.py). axes' backend only checks and records;
+# Django's ModelBackend still checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "quiz.login_limits.LoginLimitHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = 5  # quiz.login_limits.MAX_PER_USERNAME; the address limit is scaled onto it
+AXES_COOLOFF_TIME = timedelta(minutes=15)  # quiz.login_limits.WINDOW
+AXES_RESET_ON_SUCCESS = True
+# A refused attempt is not counted, so a lock-out ends 15 minutes after the failures that caused
+# it however long a guesser keeps trying.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_USERNAME_CALLABLE = "quiz.login_limits.normalise_username"
+AXES_CLIENT_IP_CALLABLE = "quiz.login_limits.client_ip"
+AXES_LOCKOUT_CALLABLE = "quiz.login_limits.lockout_response"
+# Successful log-ins are already in the request log; a table of them would only grow.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "dashboard"
 LOGOUT_REDIRECT_URL = "login"
@@ -164,6 +192,10 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # /healthz answers plain HTTP probes from the load balancer.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
+# Background work (big admin uploads): django-tasks' database backend, no broker; the worker is
+# `manage.py db_worker`, started beside the web processes.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -173,6 +205,8 @@ LOGGING = {
     "loggers": {
         # One line per request comes from quiz.middleware; Django's own would say it twice.
         "django.server": {"level": "WARNING"},
+        # Failed log-ins and lock-outs are warnings; axes' routine notes are not worth a line.
+        "axes": {"level": "WARNING"},
         "notebank.requests": {
             "level": os.environ.get("REQUEST_LOG_LEVEL", "INFO"),
             "propagate": True,

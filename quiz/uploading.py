@@ -13,12 +13,13 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
 
-from quiz.importing import ImportReport, NoteSource, import_notes
+from quiz.importing import ImportProgress, ImportReport, NoteSource, import_notes
 from quiz.notes.decode import MAX_NOTES_BYTES, decode_notes
 from quiz.notes.types import NotesError
 
@@ -27,6 +28,11 @@ _NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.\- ]{0,150}\.md$", re.IGNORECAS
 
 
 STAGING_MAX_AGE_SECONDS = 24 * 3600
+# Past this many bytes in one upload, parsing and importing take seconds: the preview and the
+# apply run as a background task (quiz.tasks) and the page shows their progress.
+BACKGROUND_MIN_BYTES = 256 * 1024
+
+Progress = Callable[[ImportProgress], None]
 
 
 class UploadError(ValueError):
@@ -80,9 +86,32 @@ def _sources(uploads: list[Upload]) -> list[NoteSource]:
     ]
 
 
-def preview_uploads(*, uploads: list[Upload]) -> ImportReport:
+def preview_uploads(*, uploads: list[Upload], progress: Progress | None = None) -> ImportReport:
     """What importing the uploads would do (a dry run: nothing is written anywhere)."""
-    return import_notes(sources=_sources(uploads), dry_run=True, show_cards=True)
+    return import_notes(sources=_sources(uploads), dry_run=True, show_cards=True, progress=progress)
+
+
+def runs_in_background(sizes: list[int]) -> bool:
+    """Whether uploads this big are checked and applied by the task worker, not the request."""
+    return sum(sizes) > BACKGROUND_MIN_BYTES
+
+
+def read_staged(*, staged: list[dict[str, str]]) -> list[Upload]:
+    """The previewed uploads' bytes, back from staging; UploadError if one is gone or changed."""
+    uploads: list[Upload] = []
+    for item in staged:
+        path = _staging_dir() / f"{item['sha256']}.md"
+        try:
+            data = path.read_bytes()
+        except OSError:
+            raise UploadError(
+                f"{item['name']}: the previewed file is gone; upload it again"
+            ) from None
+        upload = Upload(name=item["name"], data=data)
+        if upload.sha256 != item["sha256"]:
+            raise UploadError(f"{item['name']}: changed since the preview; upload it again")
+        uploads.append(upload)
+    return uploads
 
 
 def stage_uploads(*, uploads: list[Upload]) -> list[dict[str, str]]:
@@ -99,25 +128,15 @@ def stage_uploads(*, uploads: list[Upload]) -> list[dict[str, str]]:
     return [{"name": u.name, "sha256": u.sha256} for u in uploads]
 
 
-def apply_staged(*, staged: list[dict[str, str]]) -> ImportReport:
+def apply_staged(*, staged: list[dict[str, str]], progress: Progress | None = None) -> ImportReport:
     """Import the previewed uploads; on success keep each as `NOTES_UPLOAD_DIR/<name>`.
 
     Raises UploadError if a staged file is gone or its bytes no longer match the preview.
     """
-    uploads: list[Upload] = []
-    for item in staged:
-        path = _staging_dir() / f"{item['sha256']}.md"
-        try:
-            data = path.read_bytes()
-        except OSError:
-            raise UploadError(
-                f"{item['name']}: the previewed file is gone; upload it again"
-            ) from None
-        upload = Upload(name=item["name"], data=data)
-        if upload.sha256 != item["sha256"]:
-            raise UploadError(f"{item['name']}: changed since the preview; upload it again")
-        uploads.append(upload)
-    report = import_notes(sources=_sources(uploads), dry_run=False, show_cards=True)
+    uploads = read_staged(staged=staged)
+    report = import_notes(
+        sources=_sources(uploads), dry_run=False, show_cards=True, progress=progress
+    )
     if report.ok:
         for upload in uploads:
             _write_atomic(upload_dir() / upload.name, upload.data)

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from quiz import exams, scheduling
 from quiz.models import CardState, ExamAttempt, ExamQuestion, Review
-from tests.factory import PASSWORD, Bank, make_exam_bank, make_user
+from tests.factory import Bank, make_exam_bank, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ def start(user, bank: Bank, **options) -> ExamAttempt:
 
 def logged_in(user) -> Client:
     client = Client()
-    assert client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     return client
 
 
@@ -486,7 +486,7 @@ def test_posts_need_the_csrf_token() -> None:
     user = make_user()
     attempt = start(user, make_exam_bank(), now=timezone.now())
     client = Client(enforce_csrf_checks=True)
-    client.login(username=user.username, password=PASSWORD)
+    client.force_login(user)
     assert client.post(f"/exams/{attempt.pk}/submit/").status_code == 403
     assert client.post(f"/exams/{attempt.pk}/q/1/answer/", {"choice": [0]}).status_code == 403
 

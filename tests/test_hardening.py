@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.management import CommandError, call_command
@@ -29,7 +30,6 @@ from quiz.models import (
     Deck,
     ExamAttempt,
     ExamQuestion,
-    LoginFailure,
     Review,
     StudyProfile,
     Topic,
@@ -273,7 +273,7 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(world: W
     """Logged in as staff (so the admin's pages count too), every URL in the resolver."""
     staff = make_user("editor", is_staff=True, is_superuser=True)
     before = a_snapshot(world)
-    failures_before = LoginFailure.objects.count()
+    failures_before = AccessAttempt.objects.count()
     ids = {
         "card": world.card.pk,
         "deck": world.deck.pk,
@@ -296,7 +296,7 @@ def test_every_post_without_a_csrf_token_is_refused_and_changes_nothing(world: W
         checked += 1
     assert checked > 40  # the app's views and the admin's
     assert a_snapshot(world) == before
-    assert LoginFailure.objects.count() == failures_before
+    assert AccessAttempt.objects.count() == failures_before
 
 
 def fill_admin_route(route: Route, ids: dict[str, int]) -> str:
@@ -339,7 +339,7 @@ def bad_inputs(folder: Path) -> dict[str, tuple[Path, str]]:
 
     put("png.md", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)), "binary")
     put("latin1-late.md", b"# Ok\n\nQ?::A\n" * 50 + "Caf\u00e9\n".encode("latin-1"), "UTF-8")
-    put("utf16le.md", "# Title\n\nQ?::A\n".encode("utf-16-le"), "binary")
+    put("utf16le.md", "# Title\n\nQ?::A\n".encode("utf-16-le"), "UTF-16 LE without a byte-order")
     put("utf16be.md", "\ufeff# T\n".encode("utf-16-be"), "UTF-16")
     put("bom-only.md", b"\xef\xbb\xbf", "empty")
     put("oversized.md", b"# Big\n\n" + b"Q?::" + b"a" * MAX_NOTES_BYTES, "MiB")
@@ -390,10 +390,35 @@ def test_a_folder_with_a_symlink_loop_and_a_self_link_imports_its_real_files_or_
 
 @pytest.mark.parametrize(
     "deep",
-    ["* " * 10_000 + "x\n", "> " * 10_000 + "x\n", "1. " * 10_000 + "x\n"],
+    ["* " * 10_000 + "x\n", "> " * 10_000 + "x\n", "1. " * 10_000 + "x\n", ">" * 10_000 + " x\n"],
+    ids=["bullets", "quotes", "numbered", "compact-quotes"],
+)
+def test_ten_thousand_levels_of_nesting_are_refused_naming_the_limit_and_line(
+    tmp_path: Path, media_root: Path, deep: str
+) -> None:
+    import_notes(paths=[write_notes(tmp_path, "good.md", GOOD_NOTES)])
+    before = content_snapshot()
+    notes = f"# Deep\n\n## Nest\n\nWhat is deep?::Very\n\n{deep}"
+    path = write_notes(tmp_path, "deep.md", notes)
+
+    report = import_notes(paths=[path])
+
+    assert report.errors == [
+        {
+            "file": str(path),
+            "line": 7,
+            "message": "nested 10,000 levels deep; at most 100 levels of lists and quotes per file",
+        }
+    ]
+    assert content_snapshot() == before
+
+
+@pytest.mark.parametrize(
+    "deep",
+    ["* " * 60 + "x\n", "> " * 60 + "x\n", "1. " * 60 + "x\n"],
     ids=["bullets", "quotes", "numbered"],
 )
-def test_ten_thousand_levels_of_nesting_import_with_a_warning(
+def test_nesting_under_the_limit_imports_with_a_warning(
     tmp_path: Path, media_root: Path, deep: str
 ) -> None:
     notes = f"# Deep\n\n## Nest\n\nWhat is deep?::Very\n\n{deep}"

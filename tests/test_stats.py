@@ -13,7 +13,7 @@ from quiz import charts, stats, study, tally
 from quiz.models import Card, CardState, ExamAttempt, Review, ReviewTally, StudyProfile
 from quiz.scheduling import AGAIN, EASY, GOOD, HARD, LEARNING, NEW, RELEARNING, REVIEW, Memory
 from quiz.scheduling import retrievability as fsrs_retrievability
-from tests.factory import PASSWORD, make_card, make_cards, make_topic, make_user
+from tests.factory import make_card, make_cards, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -321,7 +321,7 @@ def test_exam_trend_lists_submitted_scores_oldest_first(user) -> None:
 
 def logged_in(user) -> Client:
     client = Client()
-    client.login(username=user.get_username(), password=PASSWORD)
+    client.force_login(user)
     return client
 
 

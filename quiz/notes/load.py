@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quiz.notes.decode import decode_notes
+from quiz.notes.limits import check_parsed, check_text
 from quiz.notes.parser import parse_notes
 from quiz.notes.render import render_markdown
 from quiz.notes.types import NotesError, NoteWarning, ParsedDeck
@@ -52,10 +53,12 @@ def load_notes(label: str, source_path: str, data: bytes, media_url: str) -> Loa
     result = LoadedNotes(path=label, source_path=source_path, digest=notes_digest(data))
     try:
         text = decode_notes(data)
+        check_text(text)
+        parsed = parse_notes(text, source_name=resolved.name)
+        check_parsed(parsed)  # before rendering: the limits are there to bound that work too
     except NotesError as exc:
         result.error = exc
         return result
-    parsed = parse_notes(text, source_name=resolved.name)
     result.parsed = parsed
     images = _resolve_images(parsed, resolved.parent, media_url, result)
     result.topic_html = [

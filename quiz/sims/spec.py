@@ -33,6 +33,11 @@ MAX_RECORD_SIZE = 1_048_576
 _UNITS_MS = {"ms": 1, "s": 1000, "m": 60_000, "h": 3_600_000, "d": 86_400_000}
 _INTERVAL = re.compile(r"^([1-9][0-9]*)(ms|s|m|h|d)$")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Bounds that keep every time the engines compute (a window's end, a watermark) a date that can
+# be written out: a window or interval of at most a year, times between 1900 and 2999.
+MAX_INTERVAL_MS = 365 * 86_400_000
+MIN_TIMESTAMP_MS = -2_208_988_800_000  # 1900-01-01T00:00:00
+MAX_TIMESTAMP_MS = 32_503_680_000_000 - 1  # 2999-12-31T23:59:59.999
 
 __all__ = ["SpecError", "run_spec", "parse_interval", "parse_timestamp", "format_timestamp"]
 
@@ -43,27 +48,36 @@ def parse_interval(value: Any, field: str) -> int:
         raise SpecError(field, 'must be an interval string such as "10s"')
     m = _INTERVAL.match(value.strip())
     if not m:
-        raise SpecError(field, f"bad interval {value!r} (use e.g. 500ms, 10s, 5m, 1h, 1d)")
-    return int(m.group(1)) * _UNITS_MS[m.group(2)]
+        raise SpecError(field, f"bad interval {value[:40]!r} (use e.g. 500ms, 10s, 5m, 1h, 1d)")
+    # Compared as text first: int() of thousands of digits is slow, and refused past 4,300.
+    digits = m.group(1)
+    ms = int(digits) * _UNITS_MS[m.group(2)] if len(digits) <= 15 else MAX_INTERVAL_MS + 1
+    if ms > MAX_INTERVAL_MS:
+        raise SpecError(field, "at most 365 days (365d)")
+    return ms
 
 
 def parse_timestamp(value: Any, field: str) -> int:
-    """ISO 8601 (naive = UTC) or integer milliseconds to integer milliseconds."""
+    """ISO 8601 (naive = UTC) or integer milliseconds to integer milliseconds, 1900 to 2999."""
     if isinstance(value, bool):
         raise SpecError(field, "must be an ISO timestamp or integer milliseconds")
     if isinstance(value, int):
-        return value
-    if not isinstance(value, str):
+        ms = value
+    elif not isinstance(value, str):
         raise SpecError(field, "must be an ISO timestamp or integer milliseconds")
-    try:
-        dt = datetime.fromisoformat(value)
-    except ValueError:
-        raise SpecError(field, f"{value!r} is not an ISO timestamp") from None
-    if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
-    delta = dt - _EPOCH
-    # Integer arithmetic: floats would lose microseconds on modern dates.
-    return (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    else:
+        try:
+            dt = datetime.fromisoformat(value)
+        except ValueError:
+            raise SpecError(field, f"{value[:40]!r} is not an ISO timestamp") from None
+        if dt.tzinfo is None:
+            dt = dt.replace(tzinfo=UTC)
+        delta = dt - _EPOCH
+        # Integer arithmetic: floats would lose microseconds on modern dates.
+        ms = (delta.days * 86_400 + delta.seconds) * 1000 + delta.microseconds // 1000
+    if not MIN_TIMESTAMP_MS <= ms <= MAX_TIMESTAMP_MS:
+        raise SpecError(field, "must be between the years 1900 and 2999")
+    return ms
 
 
 def format_timestamp(ms: int) -> str:

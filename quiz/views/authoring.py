@@ -8,23 +8,28 @@ from __future__ import annotations
 
 import secrets
 from typing import Any
+from uuid import UUID
 
 from django.contrib import admin, messages
 from django.contrib.admin.views.decorators import staff_member_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_tasks import TaskResultStatus
+from django_tasks.exceptions import TaskResultDoesNotExist
 
 from quiz.editing import release_card, render_card_markdown, restore_revision, text_diff
 from quiz.models import Card, CardRevision
+from quiz.tasks import import_upload, read_progress, summarise
 from quiz.uploading import (
     UploadError,
     apply_staged,
     check_sizes,
     check_upload,
     preview_uploads,
+    runs_in_background,
     stage_uploads,
 )
 
@@ -120,7 +125,10 @@ def card_release(request: HttpRequest, card_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @staff_member_required
 def notes_upload(request: HttpRequest) -> HttpResponse:
-    """Pick .md files; on POST, show the dry-run diff and keep the bytes for confirm."""
+    """Pick .md files; on POST, show the dry-run diff and keep the bytes for confirm.
+
+    A big upload is checked by the task worker instead: the bytes are staged, and the page
+    that follows shows the job's progress until its preview is ready."""
     _require(request, "quiz.add_deck", "quiz.change_card")
     context = _admin_context(request, title="Upload notes", changes=CHANGES)
     if request.method == "GET":
@@ -143,12 +151,24 @@ def notes_upload(request: HttpRequest) -> HttpResponse:
         context["errors"] = errors
         return render(request, "admin/quiz/deck/upload.html", context, status=400)
 
-    report = preview_uploads(uploads=uploads)
-    if not report.ok:
-        context["errors"] = [f"{e['file']}: {e['message']}" for e in report.errors]
-        return render(request, "admin/quiz/deck/upload.html", context, status=400)
     token = secrets.token_urlsafe(16)
+    if runs_in_background([len(u.data) for u in uploads]):
+        staged = stage_uploads(uploads=uploads)
+        job = import_upload.enqueue(staged=staged, apply=False)
+        request.session[SESSION_KEY] = {"token": token, "files": staged, "job": str(job.id)}
+        return redirect("admin:quiz_deck_upload_job", job.id)
+
+    report = summarise(preview_uploads(uploads=uploads))
+    if not report["ok"]:
+        context["errors"] = [f"{e['file']}: {e['message']}" for e in report["errors"]]
+        return render(request, "admin/quiz/deck/upload.html", context, status=400)
     request.session[SESSION_KEY] = {"token": token, "files": stage_uploads(uploads=uploads)}
+    return _preview_page(request, context, report, token)
+
+
+def _preview_page(
+    request: HttpRequest, context: dict[str, Any], report: dict[str, Any], token: str
+) -> HttpResponse:
     context.update(report=report, token=token, groups=_groups(report), title="Check the upload")
     return render(request, "admin/quiz/deck/upload.html", context)
 
@@ -159,34 +179,95 @@ def notes_upload_confirm(request: HttpRequest) -> HttpResponse:
     """Apply exactly the upload previewed in this session (the hash is checked again)."""
     _require(request, "quiz.add_deck", "quiz.change_card")
     pending = request.session.get(SESSION_KEY)
-    if not pending or not secrets.compare_digest(pending["token"], request.POST.get("token", "")):
+    if (
+        not pending
+        or pending.get("applying")
+        or not secrets.compare_digest(pending["token"], request.POST.get("token", ""))
+    ):
         messages.error(request, "That preview is no longer current; upload the files again.")
         return redirect("admin:quiz_deck_upload")
+    if "job" in pending:  # previewed in the background: applied there too
+        job = import_upload.enqueue(staged=pending["files"], apply=True)
+        request.session[SESSION_KEY] = {**pending, "job": str(job.id), "applying": True}
+        return redirect("admin:quiz_deck_upload_job", job.id)
     del request.session[SESSION_KEY]
     try:
-        report = apply_staged(staged=pending["files"])
+        report = summarise(apply_staged(staged=pending["files"]))
     except UploadError as exc:
         messages.error(request, f"{exc} Nothing was imported.")
         return redirect("admin:quiz_deck_upload")
-    if not report.ok:
-        first = report.errors[0]
-        messages.error(request, f"{first['file']}: {first['message']}. Nothing was imported.")
+    return _applied(request, report)
+
+
+def _applied(request: HttpRequest, report: dict[str, Any]) -> HttpResponse:
+    if not report["ok"]:
+        first = report["errors"][0]
+        where = f"{first['file']}: " if isinstance(first, dict) else ""
+        text = first["message"] if isinstance(first, dict) else first
+        messages.error(request, f"{where}{text}. Nothing was imported.")
         return redirect("admin:quiz_deck_upload")
-    counts = report.as_dict()["cards"]
+    counts = report["cards"]
     messages.success(
         request,
-        f"Imported {len(report.files)} file(s): {counts['created']} created, "
+        f"Imported {len(report['files'])} file(s): {counts['created']} created, "
         f"{counts['updated']} updated, {counts['retired']} retired, "
         f"{counts['conflicts']} in conflict.",
     )
     return redirect(reverse("admin:quiz_deck_changelist"))
 
 
-def _groups(report: Any) -> list[dict[str, Any]]:
+@require_GET
+@staff_member_required
+def notes_upload_job(request: HttpRequest, job_id: UUID) -> HttpResponse:
+    """A background preview or apply: its progress while it runs, then its outcome."""
+    _require(request, "quiz.add_deck", "quiz.change_card")
+    job = str(job_id)
+    pending = request.session.get(SESSION_KEY) or {}
+    # Only the session that started a job may watch or use it.
+    if pending.get("job") != job:
+        raise Http404("no such upload job")
+    try:
+        result = import_upload.get_result(job)
+    except (TaskResultDoesNotExist, ValueError):
+        raise Http404("no such upload job") from None
+    applying = bool(pending.get("applying"))
+    context = _admin_context(request, title="Upload notes", changes=CHANGES)
+    if result.status == TaskResultStatus.FAILED:
+        del request.session[SESSION_KEY]
+        # The page works; the task did not (its traceback is in the worker's log and in
+        # Task results). The import's transaction rolled back, so nothing is half done.
+        context["errors"] = ["The import stopped with an error; nothing was imported."]
+        return render(request, "admin/quiz/deck/upload.html", context)
+    if not result.is_finished:
+        context.update(
+            title="Importing notes" if applying else "Checking the upload",
+            job={
+                "status": result.status,
+                "applying": applying,
+                "files": [f["name"] for f in pending["files"]],
+                "progress": read_progress(job),
+            },
+        )
+        return render(request, "admin/quiz/deck/upload.html", context)
+    report = result.return_value
+    if applying:
+        del request.session[SESSION_KEY]
+        return _applied(request, report)
+    if not report["ok"]:
+        del request.session[SESSION_KEY]
+        context["errors"] = [
+            f"{e['file']}: {e['message']}" if isinstance(e, dict) else e for e in report["errors"]
+        ]
+        return render(request, "admin/quiz/deck/upload.html", context, status=400)
+    return _preview_page(request, context, report, pending["token"])
+
+
+def _groups(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """The listed cards by kind of change, with how many more there are than are listed."""
     groups = []
     for change, label in CHANGES:
         cards = []
-        for entry in report.card_list:
+        for entry in report["card_list"]:
             if entry["change"] != change:
                 continue
             before = entry.get("before") or entry.get("notes")
@@ -201,5 +282,14 @@ def _groups(report: Any) -> list[dict[str, Any]]:
                     else text_diff(entry["answer"], before["answer"]),
                 }
             cards.append(entry)
-        groups.append({"change": change, "label": label, "cards": cards})
+        total = report["cards"][change]
+        groups.append(
+            {
+                "change": change,
+                "label": label,
+                "cards": cards,
+                "total": total,
+                "more": total - len(cards),
+            }
+        )
     return groups

@@ -1,11 +1,55 @@
 from __future__ import annotations
 
 import json
+import time
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from quiz.importing import ImportReport, import_notes
+from quiz.importing import ImportProgress, ImportReport, import_notes
+
+BAR_WIDTH = 24
+
+
+class ProgressBar:
+    """One line on a terminal, redrawn in place: files parsed, cards, time left.
+
+    Redrawn at most ten times a second (a folder of small files would otherwise spend its time
+    printing), and cleared at the end so the summary starts on a clean line."""
+
+    def __init__(self, out: Any) -> None:
+        self.out = out
+        self.drawn = 0.0
+
+    def __call__(self, state: ImportProgress) -> None:
+        now = time.monotonic()
+        if state.finished:
+            self.out.write("\r\033[K", style_func=_plain, ending="")
+            self.out.flush()
+            return
+        if now - self.drawn < 0.1 and state.files_done not in (0, state.files_total):
+            return
+        self.drawn = now
+        share = state.bytes_done / state.bytes_total if state.bytes_total else 1.0
+        filled = round(share * BAR_WIDTH)
+        left = state.seconds_left
+        eta = "estimating" if left is None else f"about {_duration(left)} left"
+        self.out.write(
+            f"\r\033[K[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] "
+            f"{state.files_done}/{state.files_total} files parsed · {state.cards:,} cards · {eta}",
+            style_func=_plain,  # not the red that Django gives standard error on a terminal
+            ending="",
+        )
+        self.out.flush()
+
+
+def _plain(text: str) -> str:
+    return text
+
+
+def _duration(seconds: float) -> str:
+    seconds = round(seconds)
+    return f"{seconds} s" if seconds < 90 else f"{seconds // 60} min {seconds % 60:02d} s"
 
 
 class Command(BaseCommand):
@@ -25,8 +69,14 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # A progress bar only for a person watching a terminal: never inside --json output,
+        # nor in a log file or a pipe.
+        show_progress = not options["json"] and self.stderr.isatty()
         report = import_notes(
-            paths=options["paths"], dry_run=options["dry_run"], show_cards=options["show_cards"]
+            paths=options["paths"],
+            dry_run=options["dry_run"],
+            show_cards=options["show_cards"],
+            progress=ProgressBar(self.stderr) if show_progress else None,
         )
         if options["json"]:
             self.stdout.write(json.dumps(report.as_dict(show_cards=options["show_cards"])))
@@ -48,19 +98,22 @@ class Command(BaseCommand):
         if report.errors:
             return
         for w in report.warnings:
-            out.write(f"warning {w['file']}:{w['line']}: {w['message']}")
+            where = f":{w['line']}" if w.get("line") else ""
+            out.write(f"warning {w['file']}{where}: {w['message']}")
         if show_cards:
             for c in report.card_list:
                 out.write(f"{c['change']:>9} {c['kind']:<10} {c['topic']} · {c['prompt'][:70]}")
         counts = report.as_dict()["cards"]
         kinds = ", ".join(f"{n} {k}" for k, n in report.as_dict()["by_kind"].items())
+        topics = report.topics_changed
         prefix = "Dry run, nothing written: would import" if report.dry_run else "Imported"
         out.write(
-            f"{prefix} {len(report.files)} file(s): {report.decks} deck(s), "
-            f"{report.topics} topic(s); cards {counts['created']} created, "
-            f"{counts['updated']} updated, {counts['unchanged']} unchanged, "
-            f"{counts['retired']} retired, {counts['conflicts']} conflicts ({kinds}); "
-            f"{len(report.warnings)} warning(s)."
+            f"{prefix} {len(report.files)} file(s): {report.decks} deck(s) "
+            f"({report.decks_created} new), {report.topics} topic(s) ({topics['created']} new, "
+            f"{topics['updated']} updated, {topics['retired']} retired); cards "
+            f"{counts['created']} created, {counts['updated']} updated, "
+            f"{counts['unchanged']} unchanged, {counts['retired']} retired, "
+            f"{counts['conflicts']} conflicts ({kinds}); {len(report.warnings)} warning(s)."
         )
-        if not any(counts[k] for k in ("created", "updated", "retired", "conflicts")):
+        if not report.changed:
             out.write("Nothing changed.")

@@ -9,6 +9,10 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from quiz.sims.errors import SpecError
 from quiz.sims.spec import run_spec
 
+# Far above any real spec (200,000 events of a few columns is about 20 MB); a bigger file is
+# refused before it is read whole.
+MAX_SPEC_BYTES = 64 * 1024 * 1024
+
 
 class Command(BaseCommand):
     help = (
@@ -25,18 +29,25 @@ class Command(BaseCommand):
         source = options["spec"]
         try:
             if source == "-":
-                text = sys.stdin.read()
+                text = sys.stdin.read(MAX_SPEC_BYTES + 1)
             else:
                 with open(source, encoding="utf-8") as f:
-                    text = f.read()
+                    text = f.read(MAX_SPEC_BYTES + 1)
         except OSError as exc:
             raise CommandError(f"{source}: cannot read: {exc.strerror or exc}") from None
+        except UnicodeDecodeError as exc:
+            raise CommandError(f"{source}: not UTF-8 (byte offset {exc.start})") from None
+        if len(text) > MAX_SPEC_BYTES:
+            raise CommandError(f"{source}: larger than {MAX_SPEC_BYTES // 1024 // 1024} MiB")
         try:
             spec = json.loads(text)
         except json.JSONDecodeError as exc:
             raise CommandError(
                 f"{source}: not valid JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"
             ) from None
+        except RecursionError:
+            # Python's JSON parser recurses once per level; no spec nests more than a few.
+            raise CommandError(f"{source}: not a simulation spec: JSON nested too deeply") from None
         try:
             result = run_spec(spec)
         except SpecError as exc:

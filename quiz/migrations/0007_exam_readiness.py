@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quiz', '0005_stats_summaries'),
+        ('quiz', '0006_drop_login_failures'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
