@@ -11,7 +11,7 @@ from quiz import study
 from quiz.models import CardState, StudyProfile
 from quiz.views.decks import INLINE_TREES
 from quiz.views.study import LEECHES_PER_PAGE
-from tests.factory import PASSWORD, make_cards, make_deck, make_topic, make_user
+from tests.factory import make_cards, make_deck, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -19,7 +19,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def learner(client: Client):
     user = make_user()
-    client.login(username=user.get_username(), password=PASSWORD)
+    client.force_login(user)
     return user
 
 
