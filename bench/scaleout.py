@@ -233,7 +233,8 @@ def main() -> None:
                     guesser.get("/healthz")
                 wrong.append(guesser.log_in("learner1", "wrong-password"))
             right = Browser(base).log_in("learner1", password)
-            limit_ok = all(code == 200 for code in wrong) and right == 429
+            # The last wrong guess may itself be the one that locks (429), as axes counts it.
+            limit_ok = all(code in (200, 429) for code in wrong) and right == 429
 
             for server in servers:
                 load.stop(server)
@@ -251,7 +252,8 @@ def main() -> None:
             per_server = [users_per_server(path) for path in logs]
             learner0 = user_id(database_url, "learner0")
             logins = [
-                len(re.findall(r"POST /accounts/login/ 200", path.read_text())) for path in logs
+                len(re.findall(r"POST /accounts/login/ (?:200|429)", path.read_text()))
+                for path in logs
             ]
             result.update(
                 {
@@ -260,7 +262,7 @@ def main() -> None:
                     "learners_served_by_both": len(set(per_server[0]) & set(per_server[1])),
                     "session_across_servers": session_ok
                     and all(learner0 in counts for counts in per_server),
-                    "failed_logins_per_server": logins,
+                    "refused_logins_per_server": logins,
                     "login_limit_across_servers": limit_ok and all(n > 0 for n in logins),
                     "right_password_after_the_limit": right,
                     "learners": options.learners,
@@ -271,7 +273,7 @@ def main() -> None:
                 f"requests per server {result['requests_per_server']}; learners served by both "
                 f"{result['learners_served_by_both']}/{options.learners}; session across "
                 f"servers {result['session_across_servers']}; log-in limit across servers "
-                f"{result['login_limit_across_servers']} (failures per server {logins})"
+                f"{result['login_limit_across_servers']} (refused log-ins per server {logins})"
             )
             print(json.dumps(result))
     finally:
