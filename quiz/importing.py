@@ -366,6 +366,7 @@ def _apply_file(
         report.decks_created += 1
     else:
         deck.title = parsed.title[:300]
+    deck.tags, deck.aliases = parsed.tags, parsed.aliases
     deck.content_hash = item.digest
     deck.imported_at = timezone.now()
     deck.save()
@@ -544,8 +545,14 @@ def _apply_cards(
         )
     ]
     matches = match_cards(
-        [Existing(c.pk, c.topic.path, c.match_text, c.kind) for c in stored],
-        [Incoming(i.topic.path, i.match_text, i.parsed.kind) for i in incoming],
+        [
+            Existing(c.pk, c.topic.path, c.match_text, c.kind, normalise(c.notes_answer_md))
+            for c in stored
+        ],
+        [
+            Incoming(i.topic.path, i.match_text, i.parsed.kind, normalise(i.parsed.answer))
+            for i in incoming
+        ],
     )
 
     to_create: list[Card] = []
@@ -577,7 +584,7 @@ def _apply_cards(
         to_update,
         [
             "topic", "kind", "match_text", "prompt_md", "prompt_html", "answer_md", "answer_html",
-            "items", "term", "sim", "source_line", "order", "status", "notes_prompt_md",
+            "items", "term", "tags", "sim", "source_line", "order", "status", "notes_prompt_md",
             "notes_answer_md", "updated_at",
         ],
         batch_size=500,
@@ -672,6 +679,7 @@ def _fill(card: Card, new: _Incoming) -> None:
     card.answer_html = new.answer_html
     card.items = list(new.parsed.items)
     card.term = new.parsed.term[:300]
+    card.tags = list(new.parsed.tags)
     card.sim = new.sim
     card.status = Card.Status.ACTIVE
     card.notes_prompt_md = new.parsed.prompt
@@ -682,7 +690,7 @@ def _fill(card: Card, new: _Incoming) -> None:
 def _content(card: Card) -> tuple[Any, ...]:
     return (
         card.kind, card.prompt_md, card.prompt_html, card.answer_md, card.answer_html,
-        card.items, card.term, card.sim, card.status,
+        card.items, card.term, card.tags, card.sim, card.status,
     )  # fmt: skip
 
 

@@ -34,6 +34,9 @@ class Deck(models.Model):
     content_hash = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     imported_at = models.DateTimeField(null=True, blank=True)
+    # From the notes' front matter (`tags:`, `aliases:`), as the notes last gave them.
+    tags = models.JSONField(default=list, blank=True)
+    aliases = models.JSONField(default=list, blank=True)
     # When the cards' `exam_eligible` flags were last worked out (`quiz.exams`); None when a
     # card has changed since, so the exams page works them out again before reading them.
     exam_bank_at = models.DateTimeField(null=True, blank=True)
@@ -112,6 +115,8 @@ class Card(models.Model):
     # List cards: the items to recall; definition cards: the term. Exams draw on them.
     items = models.JSONField(default=list, blank=True)
     term = models.CharField(max_length=300, blank=True)
+    # `#tags` from the card's text, its headings and the notes' front matter, in order.
+    tags = models.JSONField(default=list, blank=True)
     # A simulation spec shown under the answer (from a ```sim block or linked automatically).
     sim = models.JSONField(null=True, blank=True)
     source_line = models.PositiveIntegerField(default=0)

@@ -19,7 +19,7 @@ from typing import Any
 from django_tasks import TaskContext, task
 
 from quiz.importing import ImportProgress, ImportReport
-from quiz.uploading import UploadError, apply_staged, preview_uploads, read_staged, upload_dir
+from quiz.uploading import UploadError, apply_staged, preview_staged, upload_dir
 
 # Cards listed per kind of change on the preview page; the counts above the lists are exact.
 PREVIEW_LIST_LIMIT = 200
@@ -79,7 +79,7 @@ def import_upload(
         if apply:
             report = apply_staged(staged=staged, progress=progress)
         else:
-            report = preview_uploads(uploads=read_staged(staged=staged), progress=progress)
+            report = preview_staged(staged=staged, progress=progress)
     except UploadError as exc:
         return {"ok": False, "errors": [str(exc)]}
     finally:

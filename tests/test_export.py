@@ -36,7 +36,7 @@ How long are records kept by default?::24 hours
 
 ## Queues
 
-Messages are kept for ==4 days== by default and at most ==14 days==.
+Messages are kept for ==4 days== by default and at most 14 days.
 
 Architecture?::![diagram](img/arch.png)
 """
@@ -91,8 +91,8 @@ def test_apkg_holds_every_card_with_guid_from_its_key(deck: Deck, tmp_path: Path
         "Streaming › Kinesis",
         shard.key,
     ]
-    # One Anki card per note (basic notes one, the cloze note one per cloze number: c1, c2).
-    assert len(apkg["cards"]) == 5
+    # One Anki card per note (a Notebank cloze card hides one deletion: c1 only).
+    assert len(apkg["cards"]) == 4
 
 
 def test_apkg_deck_hierarchy_follows_the_topics(deck: Deck, tmp_path: Path) -> None:
@@ -119,9 +119,9 @@ def test_cloze_card_becomes_an_anki_cloze_note(deck: Deck, tmp_path: Path) -> No
     note = next(n for n in apkg["notes"] if n["guid"] == genanki.guid_for(cloze.key))
     assert apkg["models"][str(note["mid"])]["type"] == 1  # Anki's cloze note type
     assert note["fields"][0] == (
-        "<p>Messages are kept for {{c1::4 days}} by default and at most {{c2::14 days}}.</p>"
+        "<p>Messages are kept for {{c1::4 days}} by default and at most 14 days.</p>"
     )
-    assert sorted(c[2] for c in apkg["cards"] if c[0] == note["id"]) == [0, 1]
+    assert sorted(c[2] for c in apkg["cards"] if c[0] == note["id"]) == [0]
 
 
 def test_images_travel_as_media_with_bare_file_names(deck: Deck, tmp_path: Path) -> None:
@@ -189,7 +189,7 @@ def test_csv_has_anki_headers_and_matches_the_deck(deck: Deck) -> None:
         row = by_guid[genanki.guid_for(card.key)]
         assert row["key"] == card.key
         if card.kind == Card.Kind.CLOZE:
-            assert row["notetype"] == "Cloze" and "{{c2::14 days}}" in row["front"]
+            assert row["notetype"] == "Cloze" and "{{c1::4 days}}" in row["front"]
         else:
             assert (row["notetype"], row["front"], row["back"]) == (
                 "Basic",

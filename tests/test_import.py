@@ -264,7 +264,7 @@ def test_bom_is_fine(tmp_path: Path, media_root: Path) -> None:
 def test_images_copied_and_missing_ones_warned(tmp_path: Path, media_root: Path) -> None:
     (tmp_path / "img").mkdir()
     (tmp_path / "img" / "here.png").write_bytes(b"\x89PNG\r\n\x1a\nfake")
-    notes = "# Pics\n\n* Diagram?\n  * ![a](./img/here.png)\n  * ![b](./img/gone.png)\n"
+    notes = "# Pics\n\n* Diagram?\n  * see ![a](./img/here.png)\n  * ![b](./img/gone.png)\n"
 
     report = import_text(tmp_path, notes)
 

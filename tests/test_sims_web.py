@@ -366,7 +366,7 @@ def test_sample_notes_window_and_kpl_cards_get_linked(sample_notes, media_root):
     assert sim_of("What is **Tumbling**") == "tumbling"
     assert sim_of("What is **Sliding**") == "sliding"
     assert sim_of("HH is using kinesis analytics") == "sliding"  # the Whizlab question
-    assert sim_of("Recall: The KPL supports two types of batching") == "kpl"
+    assert sim_of("The KPL supports two types of batching: name the 2") == "kpl"
     iot = cards.filter(topic__title__icontains="other notes", prompt_md__contains="AWS IoT")
     assert iot.count() >= 10 and all(c.sim is None for c in iot)
     assert sim_of("Kinesis Analytics which options support collection") is None

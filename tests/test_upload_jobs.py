@@ -139,7 +139,7 @@ def test_a_job_that_crashes_says_so_and_leaves_nothing_half_done(
     def crash(**_kwargs: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(tasks, "preview_uploads", crash)
+    monkeypatch.setattr(tasks, "preview_staged", crash)
     run_worker()
     response = staff.get(job_url)
 
@@ -147,3 +147,30 @@ def test_a_job_that_crashes_says_so_and_leaves_nothing_half_done(
     assert "The import stopped with an error; nothing was imported." in response.content.decode()
     assert Deck.objects.count() == 0
     assert staff.get(job_url).status_code == 404  # the job is forgotten; upload again
+
+
+def _apply_in_background(staff: Client, name: str, text: str) -> str:
+    job_url = upload(staff, name, text)["Location"]
+    run_worker()
+    html = staff.get(job_url).content.decode()
+    token = html.split('name="token" value="')[1].split('"')[0]
+    applying = staff.post(reverse("admin:quiz_deck_upload_confirm"), {"token": token})
+    run_worker()
+    staff.get(applying["Location"])
+    return html
+
+
+def test_a_big_upload_of_an_edited_file_updates_its_deck_in_the_background(staff: Client) -> None:
+    _apply_in_background(staff, "streaming.md", NOTES)
+    deck = Deck.objects.get()
+    shard = Card.objects.get(prompt_md__contains="shard")
+
+    edited = NOTES.replace("A unit of capacity", "A unit of throughput capacity")
+    preview = _apply_in_background(staff, "streaming.md", edited)
+
+    # The preview names the deck it updates and counts the update, not a second deck.
+    assert "Updates deck" in preview and "Streaming" in preview
+    assert "Updated (1)" in preview and "Created (" not in preview
+    assert Deck.objects.count() == 1 and Deck.objects.get().pk == deck.pk
+    shard.refresh_from_db()
+    assert "throughput" in shard.answer_md and Card.objects.count() == 3

@@ -43,6 +43,7 @@ class Existing:
     topic_path: str
     match_text: str
     kind: str
+    answer_text: str = ""  # normalised answer as the notes last gave it
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,7 @@ class Incoming:
     topic_path: str
     match_text: str
     kind: str
+    answer_text: str = ""
 
 
 def disambiguate(texts: Iterable[tuple[str, str]]) -> list[str]:
@@ -69,10 +71,12 @@ def disambiguate(texts: Iterable[tuple[str, str]]) -> list[str]:
 def match_cards(existing: Sequence[Existing], incoming: Sequence[Incoming]) -> list[int | None]:
     """For each incoming card, the id of the existing card it continues, or None if new.
 
-    Three passes, each only over what earlier passes left unmatched, so no stored card is
+    Four passes, each only over what earlier passes left unmatched, so no stored card is
     claimed twice: exact (topic, prompt); the same prompt under a renamed or moved heading when
-    that prompt is unique in the deck; then the closest prompt of the same kind in the same topic
-    above TYPO_MATCH_RATIO.
+    that prompt is unique in the deck; the closest prompt of the same kind in the same topic
+    above TYPO_MATCH_RATIO; then, in the same topic and of the same kind, the one card with the
+    same answer (the notes did not change but the question was worded anew, as when the parser
+    learns to phrase a prompt better).
     """
     result: list[int | None] = [None] * len(incoming)
     by_exact = {(e.topic_path, e.match_text): e for e in existing}
@@ -122,4 +126,23 @@ def match_cards(existing: Sequence[Existing], incoming: Sequence[Incoming]) -> l
         if best is not None:
             result[i] = best.id
             used.add(best.id)
+
+    by_answer: dict[tuple[str, str, str], list[Existing]] = {}
+    for e in existing:
+        if e.id not in used and e.answer_text:
+            by_answer.setdefault((e.topic_path, e.kind, e.answer_text), []).append(e)
+    wanted: dict[tuple[str, str, str], int] = {}
+    for i, card in enumerate(incoming):
+        if result[i] is None and card.answer_text:
+            key = (card.topic_path, card.kind, card.answer_text)
+            wanted[key] = wanted.get(key, 0) + 1
+    for i, card in enumerate(incoming):
+        if result[i] is not None or not card.answer_text:
+            continue
+        key = (card.topic_path, card.kind, card.answer_text)
+        candidates = by_answer.get(key, [])
+        if len(candidates) == 1 and wanted[key] == 1:
+            result[i] = candidates[0].id
+            used.add(candidates[0].id)
+            candidates.clear()
     return result

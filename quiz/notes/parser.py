@@ -5,26 +5,28 @@ paragraphs, lists, quotes) and walks it once. Inline Markdown is not processed h
 text of each block is still its Markdown source, which is exactly what cards store (the
 importer renders it once). Nothing here imports Django and nothing here raises on any text.
 
-Card rules, in priority order; an item (a heading, a bullet or a paragraph) gives at most
-one card, from the first rule that matches:
+Card rules, in priority order (docs/cards.md is the user's account of them); explicit
+syntax always wins over inference:
 
-1. Explicit cards, Obsidian Spaced Repetition syntax: `Question::Answer` (one line),
-   `Question:::Answer` (two cards, one each way), a line holding only `?` (or `??` for
-   both ways) between question lines and answer lines, and cloze `==hidden text==`.
-2. `qa`: a bullet ending in `?` with sub-items or paragraphs (they are the answer); a
-   heading ending in `?` whose section is at most `SECTION_CAP_LINES` lines and
-   `SECTION_CAP_CHARS` characters (the section is the answer); in a practice-question
-   section (its heading says exam, quiz, practice, test or questions), every top-level
-   bullet with sub-items (they are the answers).
-3. `list`: a bullet or heading ending in `:` that introduces a list ("AWS IoT Components:");
-   the items are the list's items. At most `LIST_CAP_ITEMS` items and `SECTION_CAP_CHARS`
-   characters, otherwise skipped with a warning. A single word with a colon and sub-items
-   ("Tumbling:") is a term being defined, so rule 4 takes it.
-4. `definition`: a bullet `Term: definition` where the term has at most `TERM_MAX_WORDS`
-   words and is not a URL, a time or a label such as "Important"; nested bullets join the
-   answer.
-5. `cloze`: a bullet or paragraph with an emphasised key phrase (`**DON'T DELETE**`): the
-   sentence holding it, with the phrase hidden.
+1. Explicit cards: Obsidian Spaced Repetition syntax (`Question::Answer`, `Q:::A` both
+   ways, `?`/`??` between question and answer lines, one cloze per `==deletion==`) and
+   `Q:`/`A:` pairs. Markup-aware: a separator in code, bold, a link, a URL, an IPv6 address
+   or a time never splits (see `quiz.notes.inline`).
+2. `qa`: a bullet ending in `?` with sub-items; a heading ending in `?` over a short
+   section; top-level bullets of a practice-question section.
+3. `list`: a heading, bullet, paragraph or bold cue line over a short list ("Name the 4 ...");
+   nested categories give a card for the categories and one per category; a few numbered
+   rules or steps are also asked one by one.
+4. `definition`: `Term: definition` and `Term - / — / = / -> definition` (bullets or lines
+   of a paragraph), definition sentences ("X is a ...", "A **term** ..."), Markdown
+   definition lists, table rows, and a label over a single sub-item.
+5. Remarks (`Important:`, `Note:` ...), then `cloze`: a sentence's emphasised phrase, else
+   (in prose no card already holds) its fact: named subject, quantity or technical name.
+
+Obsidian/Logseq idioms (callouts, tags to card tags, tasks never cards, front matter as deck
+metadata) are read here too; `quiz.notes.syntax` normalises lines first (comments, wiki
+links, properties, toggles). Every card then passes `quiz.notes.gate`, which drops broken
+ones with a warning.
 
 A bullet ending in `?` without anything under it is not a question on its own: inside a
 list card or a question heading it is one of the parent's items ("Is this email spam or
@@ -37,9 +39,11 @@ answer is the same text with each hidden part marked `==like this==` (rendered a
 from __future__ import annotations
 
 import re
+import threading
 import xml.etree.ElementTree as etree
 from dataclasses import dataclass, replace
 from pathlib import PurePath
+from typing import Any
 
 from markdown import Markdown
 from markdown.inlinepatterns import (
@@ -49,7 +53,23 @@ from markdown.inlinepatterns import (
     ImageReferenceInlineProcessor,
 )
 
-from quiz.notes.syntax import ETX, FENCE_OPEN_RE, STX, TAB_LENGTH, fence_closes, normalize_lines
+from quiz.notes import gate
+from quiz.notes.inline import (
+    balanced,
+    extract_tags,
+    mask,
+    mask_code,
+    split_definition,
+)
+from quiz.notes.syntax import (
+    ETX,
+    FENCE_OPEN_RE,
+    STX,
+    TAB_LENGTH,
+    fence_closes,
+    front_matter,
+    normalize_lines,
+)
 from quiz.notes.types import (
     ImageRef,
     NoteWarning,
@@ -70,11 +90,104 @@ _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _PLACEHOLDER_RE = re.compile(STX + r"fence:(\d+)" + ETX)
 _CONTENT_PREFIX_RE = re.compile(r"[ >]*(?:(?:[*+-]|\d{1,9}\.)[ ]+)*#*[ ]*")
 _CLOZE_RE = re.compile(r"==(?=[^=\s])(.+?)(?<=[^=\s])==")
-_BOLD_RE = re.compile(r"(\*\*|__)(?=\S)(.+?)(?<=\S)\1")
+_QA_RE = re.compile(
+    r"(?:\*\*)?(?:Q|Question)(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$", re.I | re.S
+)
+_A_RE = re.compile(r"(?:\*\*)?(?:A|Answer)(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$", re.I | re.S)
+_REMARK_RE = re.compile(
+    r"(\*\*|__)?(important|note|nb|remember|key point|key trick|trick|rule of thumb|tip|"
+    r"warning|caution|takeaway|key takeaway|mnemonic|hint)\s*"
+    # "**Important:**" and "**Important**:" close the bold they opened; "Tip: **x**" does not.
+    r"(?(1)(?:[:!]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:!])|[:!])\s*(.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+_TASK_RE = re.compile(r"\[[ xX/-]\]\s|(?:TODO|DONE|LATER|NOW|DOING|WAITING|CANCELED|CANCELLED)\b")
+_CALLOUT_RE = re.compile(r"\[!([\w-]+)\][+-]?[ \t]*(.*)$")
+_NUMBERING_RE = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[A-Z]\.)\s+")
+_DEF_SENTENCE_RE = re.compile(
+    r"(?:(?:A|An|The)\s+)?(?P<term>[^\s,;:()\[\]]+(?:\s+[^\s,;:()\[\]]+){0,5}?)\s+"
+    r"(?P<verb>is|are|was|were|refers to|refer to|means|mean|denotes|describes|"
+    r"occurs when|occur when|happens when|happen when|is defined as|are defined as)\s+"
+    r"(?P<rest>.+)$",
+    re.DOTALL,
+)
+_BOLD_FIRST_RE = re.compile(
+    r"(?:(?:A|An|The)\s+)?(\*\*|__)(?P<term>[^*_]{1,80}?)\1[\s,]+(?P<rest>.+)$", re.DOTALL
+)
+_ARTICLE_RE = re.compile(r"(?:a|an|the|one of|any|used to|used for|called|when|where|how)\s", re.I)
+_NOT_TERMS = {
+    "this", "that", "it", "there", "these", "those", "he", "she", "they", "we", "you", "i",
+    "which", "what", "who", "where", "when", "how", "why", "here", "each", "every", "all",
+    "some", "most", "any", "no", "such", "if", "but", "and", "or", "so", "then", "also",
+    "its", "their", "our", "my", "your", "his", "her", "one", "other", "another", "both",
+    "in", "on", "at", "for", "with", "by", "from", "to", "of", "as", "after", "before",
+    "during", "since", "because", "while", "unlike", "like", "not", "only", "just", "even",
+    "more", "less", "many", "much", "few", "several", "however", "instead", "e.g", "i.e",
+}  # fmt: skip
+# Verbs that open an instruction ("Use S3 as ...", "Be cost-conscious"): a principle, not a term.
+_IMPERATIVES = {
+    "use", "build", "leverage", "be", "think", "avoid", "keep", "make", "pick", "choose",
+    "prefer", "store", "run", "add", "consider", "do", "don't", "never", "always", "try",
+    "set", "check", "enable", "disable", "decouple", "design", "plan", "start", "stop",
+    "write", "read", "test", "measure", "monitor", "separate", "minimise", "minimize",
+    "maximise", "maximize", "reduce", "increase", "limit", "remember", "learn", "follow",
+}  # fmt: skip
+# Headings that only gather leftovers: they say nothing about what a card is about.
+CATCH_ALL = {
+    "notes", "note", "misc", "miscellaneous", "other", "others", "other notes",
+    "some other notes", "more notes", "more", "extra", "extras", "additional notes", "general",
+    "random", "stuff", "various", "assorted", "scratch", "scratchpad", "inbox", "todo",
+    "to do", "other stuff", "odds and ends", "leftovers", "loose ends", "unsorted", "etc",
+}  # fmt: skip
+# Words that name what a list holds: "Name the 4 components of ...".
+_COLLECTIVE = {
+    "types", "kinds", "components", "properties", "rules", "steps", "principles", "benefits",
+    "advantages", "disadvantages", "features", "characteristics", "stages", "phases",
+    "layers", "categories", "services", "reasons", "parts", "elements", "factors", "methods",
+    "approaches", "options", "tools", "levels", "states", "modes", "classes", "forms",
+    "goals", "causes", "effects", "symptoms", "examples", "uses", "pros", "cons", "limits",
+    "limitations", "requirements", "challenges", "tiers", "models", "patterns",
+    "strategies", "techniques", "algorithms", "metrics", "functions", "operations", "laws",
+}  # fmt: skip
+# What a fact cloze may hide: a quantity ("two weeks", "1 MB/s", "24hr"), else a technical
+# name (an acronym, a CamelCase name, inline code).
+_QUANTITY_RE = re.compile(
+    r"(?<![\w.+-])(?:\d(?:[\d,.]*\d)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
+    r"hundred|thousand)(?:\s?(?:%|ms|milliseconds?|s|secs?|seconds?|minutes?|mins?|hours?|hrs?|hr|"
+    r"days?|weeks?|months?|years?|[KMGTP]i?B(?:/s(?:ec)?)?|[KMGT]bps|rows?|records?|shards?|"
+    r"times|x|calls?|requests?|items?|attributes?|partitions?|nodes?|replicas?|copies))?"
+    r"(?![\w-])",
+    re.I,
+)
+# Names too common to be the fact ("[...] ML uses ..." tests nothing).
+# A "subject" holding one of these is a clause, not a name ("If it is", "When it runs").
+_VERBISH = re.compile(
+    r"\b(?:is|are|was|were|be|been|has|have|had|do|does|did|can|could|will|would|should|"
+    r"may|might|must|not|when|if|that|which|who|it|you|we|they|there)\b",
+    re.I,
+)
+_GENERIC_NAMES = {
+    "AWS", "ML", "AI", "API", "APIs", "HTTP", "HTTPS", "URL", "ID", "IDs", "OK", "UI", "IT",
+    "TODO", "FAQ", "NB", "TL", "DR", "PDF", "USA", "UK", "EU", "US",
+}  # fmt: skip
+_NAME_RE = re.compile(
+    r"`[^`\n]+`|(?<![\w-])(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+)(?![\w-])"
+)
+_BULLET_LINE_RE = re.compile(r"(?:[*+-]|\d{1,9}[.)])\s")
+_HTML_TAG_RE = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^>]*)?>")
+_PROSE_MAX_CARDS = 6  # cards from one block of prose: more would bury the block's point
+_RULES_MAX = 7  # a numbered list this short also asks for each item by its number
+# Labels of lists whose numbers mean something: "Rules of the MLFQ", "Steps", "Laws".
+_RULES_RE = re.compile(
+    r"\b(?:rules?|steps?|laws?|principles?|stages?|phases?|axioms?|commandments?|order)\b", re.I
+)
+LIST_SHORT_WORDS = 16  # a colon-less list is a list card when its items average at most this
+# `**x**` anywhere; `__x__` only as a whole word (`window.__pwned` is not bold).
+_BOLD_RE = re.compile(r"(\*\*|(?<!\w)__)(?=\S)(.+?)(?<=\S)\1(?!(?<=__)\w)")
 _CODE_SPAN_RE = re.compile(r"`+[^`]*`+")
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*_])")
 _TERM_RE = re.compile(r"([^:]{1,80}?):(?:\s+(.*))?$", re.DOTALL)
-_TIME_RE = re.compile(r"\d{1,2}$")
+_TIME_RE = re.compile(r"(?:^|\s)\d{1,2}$")  # "at 10" of "at 10: 30" (not "G1", "S1")
 _PRACTICE_RE = re.compile(r"\b(exams?|quiz(?:zes)?|practice|tests?|questions)\b", re.IGNORECASE)
 _HTML_IMG_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
 _SIM_LINE_RE = re.compile(r"([A-Za-z_][\w.-]*)\s*:\s*(.*)$")
@@ -82,6 +195,13 @@ _QUESTION_WORDS = {"why", "what", "how", "when", "where", "which", "who", "is", 
 # Words that open a remark rather than name a term ("Important: ...").
 _LABELS = {
     "answer",
+    "key point",
+    "key takeaway",
+    "key trick",
+    "mnemonic",
+    "rule of thumb",
+    "takeaway",
+    "trick",
     "basically",
     "caution",
     "e.g",
@@ -125,6 +245,9 @@ class _Ctx:
     practice: bool = False
     depth: int = 0
     topic_label: str = ""  # the heading as context for prompts; empty before any heading
+    tags: tuple[str, ...] = ()  # the section's tags (heading, front matter, tag-only lines)
+    heading: str = ""  # the section's heading as written (for "Which data store ..." nouns)
+    lone: bool = False  # the only item under its parent (a chain of single bullets is a flow)
 
 
 @dataclass
@@ -133,6 +256,27 @@ class _Section:
     card_slot: int | None = None  # index in cards reserved for a `?` heading's card
     first_block: bool = True
     intro: bool = False  # the text before the first heading
+
+
+_local = threading.local()
+
+
+def _block_markdown(*, tables: bool) -> Markdown:
+    """This thread's Markdown for block parsing, reset for a new document.
+
+    Building one with its extensions costs several milliseconds, as much as parsing a small
+    file, so each thread keeps one (as the renderer does). Tables and definition lists are
+    block syntax: their extensions add block processors; the table one tests every block, so
+    it is only used for text with a `|` in it.
+    """
+    key = ("md", tables)
+    md = getattr(_local, "md", {}).get(key)
+    if md is None:
+        extensions = ["tables", "def_list"] if tables else ["def_list"]
+        md = Markdown(tab_length=TAB_LENGTH, extensions=extensions)
+        _local.md = {**getattr(_local, "md", {}), key: md}
+    md.reset()
+    return md
 
 
 def parse_notes(text: str, *, source_name: str = "") -> ParsedDeck:
@@ -147,7 +291,7 @@ def parse_notes(text: str, *, source_name: str = "") -> ParsedDeck:
     try:
         deck = _Parser(flat, source_name).parse()
     except RecursionError:
-        deck = ParsedDeck(_title_from_name(source_name), [], [], [], [], [])
+        deck = ParsedDeck(title_from_name(source_name), [], [], [], [], [])
     deck.warnings.insert(0, NoteWarning(1, "nesting too deep: the notes were read flat"))
     return deck
 
@@ -164,7 +308,10 @@ class _Parser:
         self.warnings: list[NoteWarning] = []
         self.fences: list[_Fence] = []
         self.cursor = 0
-        self.md = Markdown(tab_length=TAB_LENGTH)
+        self.pending_q: tuple[str, int] | None = None
+        # A label ("Rules:" or a bold cue line) waiting for the block under it.
+        self.intro: tuple[str, int] | None = None
+        self.md = _block_markdown(tables="|" in text)
         # The image processors below read stashed nodes from the inline tree processor,
         # which only sets them up while rendering.
         self.md.treeprocessors["inline"].stashed_nodes = {}
@@ -255,24 +402,29 @@ class _Parser:
 
     def parse(self) -> ParsedDeck:
         self.prepared = self._prepare()
+        self.meta = front_matter(self.source)
         root = self.md.parser.parseDocument(self.prepared).getroot()
-        title = ""
+        title = (self.meta.get("title") or [""])[0]
         for el in root:
-            if el.tag == "h1" and _one_line(el.text):
-                title = _one_line(el.text)
+            if title:
                 break
+            if el.tag == "h1" and _one_line(el.text):
+                title = extract_tags(_one_line(el.text))[0]
         if not title:
-            title = _title_from_name(self.source_name)
+            title = title_from_name(self.source_name)
         self.title = title
         self.has_h1 = any(el.tag == "h1" for el in root)
+        deck_tags = tuple(self.meta.get("tags", ()))
 
         stack: list[ParsedTopic] = []
+        tag_stack: list[tuple[str, ...]] = []
         section: _Section | None = None
+        section_tags: tuple[str, ...] = deck_tags
         for el in root:
             if el.tag in _HEADINGS:
                 index = self._locate(el.text)
                 level = _HEADINGS[el.tag]
-                heading = _one_line(el.text)
+                heading, heading_tags = extract_tags(_one_line(el.text))
                 self._scan_text(el.text or "", index, ())
                 if section is not None:
                     self._close_section(section, self._line(index) - 1)
@@ -281,11 +433,17 @@ class _Parser:
                     self.warnings.append(NoteWarning(self._line(index), "heading has no text"))
                 while stack and stack[-1].level >= level:
                     stack.pop()
+                    tag_stack.pop()
                 path = tuple(t.title for t in stack) + (heading,)
                 topic = ParsedTopic(path, heading, level, len(self.topics), self._line(index), "")
                 self.topics.append(topic)
                 stack.append(topic)
+                inherited = tag_stack[-1] if tag_stack else deck_tags
+                tag_stack.append(_merge_tags(inherited, heading_tags))
+                section_tags = tag_stack[-1]
                 section = _Section(topic)
+                self.pending_q = None
+                self.intro = None
                 if heading.endswith("?"):
                     section.card_slot = len(self.cards)
                     self.cards.append(None)
@@ -298,29 +456,39 @@ class _Parser:
                 topic = ParsedTopic((intro,), intro, 1, len(self.topics), 1, "")
                 self.topics.append(topic)
                 section = _Section(topic, first_block=False, intro=True)
+            if el.tag == "p" and _tags_only(el.text or ""):
+                # A line of tags alone tags the cards that follow it in the section.
+                section_tags = _merge_tags(section_tags, extract_tags(_one_line(el.text))[1])
+                continue
             ctx = _Ctx(
                 section.topic.path,
                 covered=section.card_slot is not None,
                 practice=any(_PRACTICE_RE.search(t) for t in section.topic.path),
-                topic_label="" if section.intro else section.topic.title.rstrip(":?").strip(),
+                topic_label="" if section.intro else self._context_of(section.topic.path),
+                tags=section_tags,
+                heading=section.topic.title,
             )
-            if section.first_block and el.tag in ("ul", "ol") and section.topic.title.endswith(":"):
-                ctx.covered = self._heading_list_card(section.topic, el)
+            if section.first_block and el.tag in ("ul", "ol") and section.card_slot is None:
+                ctx.covered = self._heading_list_card(section.topic, el, ctx)
             section.first_block = False
             self._block(el, ctx)
         if section is not None:
             self._close_section(section, len(self.source))
 
-        cards: list[ParsedCard] = []
-        for card in self.cards:
-            if card is None:
-                continue
-            if not card.prompt.strip() or not card.answer.strip():
-                self.warnings.append(NoteWarning(card.line, "card with an empty side skipped"))
-                continue
-            cards.append(card)
+        kept = [c for c in self.cards if c is not None]
+        cards = gate.apply(kept, self.warnings)
         self.warnings.sort(key=lambda w: w.line)
-        return ParsedDeck(title, self.topics, cards, self.images, self.sims, self.warnings)
+        deck = ParsedDeck(title, self.topics, cards, self.images, self.sims, self.warnings)
+        deck.tags = list(deck_tags)
+        deck.aliases = list(self.meta.get("aliases", ()))
+        return deck
+
+    def _context_of(self, path: tuple[str, ...]) -> str:
+        """The heading that says what its cards are about (catch-alls say nothing)."""
+        # Only the section's own heading: under a catch-all ("Some other notes") the notes
+        # are about whatever their bullets say, not about the heading above the catch-all.
+        label = _context_label(path[-1]) if path else ""
+        return "" if label.casefold().rstrip(":. ") in CATCH_ALL else label
 
     def _close_section(self, section: _Section, last_line: int) -> None:
         """Fill in a topic's body (source lines up to `last_line`) and its `?` card."""
@@ -347,14 +515,39 @@ class _Parser:
                 "qa", topic.path, topic.title, body, topic.line
             )
 
-    def _heading_list_card(self, topic: ParsedTopic, el: etree.Element) -> bool:
-        items = [self._li_markdown(li) for li in el if li.tag == "li"]
-        answer = "\n".join(self._block_md(el, ""))
+    def _heading_list_card(self, topic: ParsedTopic, el: etree.Element, ctx: _Ctx) -> bool:
+        """A heading whose section opens with a list: recall the list (and its categories)."""
+        lis = [li for li in el if li.tag == "li"]
+        heads = [_one_line(_li_parts(li)[0]) for li in lis]
         label = topic.title.rstrip(":").strip()
-        return self._list_card(topic.path, label, items, answer, topic.line)
+        if any(h.endswith("?") for h in heads) and not topic.title.endswith(":"):
+            return False  # a list of questions is not something to recall as one
+        nested = [li for li in lis if any(c.tag in ("ul", "ol") for c in _li_parts(li)[1])]
+        if not topic.title.endswith(":"):
+            words = [len(h.split()) for h in heads if h]
+            if not words or sum(words) / len(words) > LIST_SHORT_WORDS:
+                return False  # paragraphs in bullets: each gets its own card instead
+        if len(nested) >= 2 and len(nested) == len(lis):
+            # Categories, each with members: recall the categories; each category is a card.
+            items = [_strip_colon(h) for h in heads]
+            answer = "\n".join(f"- {x}" for x in items)
+            sizes = [sum(len(c) for c in _li_parts(li)[1] if c.tag in ("ul", "ol")) for li in lis]
+            kind = "categories" if min(sizes) >= 2 else "kinds"
+            prompt = f"Name the {len(items)} {kind} of **{_context_label(label)}**."
+            return self._list_card(ctx, label, items, answer, topic.line, prompt=prompt)
+        items = [self._li_markdown(li) for li in lis]
+        answer = "\n".join(self._block_md(el, ""))
+        return self._list_card(ctx, label, items, answer, topic.line)
 
     def _list_card(
-        self, path: tuple[str, ...], label: str, items: list[str], answer: str, line: int
+        self,
+        ctx: _Ctx,
+        label: str,
+        items: list[str],
+        answer: str,
+        line: int,
+        *,
+        prompt: str = "",
     ) -> bool:
         items = [i for i in items if i.strip()]
         if not items or not label:
@@ -362,31 +555,69 @@ class _Parser:
         if len(items) > LIST_CAP_ITEMS or len(answer) > SECTION_CAP_CHARS:
             self.warnings.append(NoteWarning(line, "list is too long for a card; skipped"))
             return False
-        prompt = f"Recall: {label} ({len(items)} item{'s' if len(items) != 1 else ''})"
-        self.cards.append(ParsedCard("list", path, prompt, answer, line, items=items))
-        return True
+        if len(items) == 1:
+            return False  # one item is a definition, not a list (the caller may make one)
+        prompt = prompt or _list_prompt(label, len(items), ctx)
+        card = ParsedCard("list", ctx.topic, prompt, answer, line, items=items)
+        return self._push(card, ctx)
 
     def _block(self, el: etree.Element, ctx: _Ctx) -> None:
         if ctx.depth > 200:
             return  # normalize_lines keeps real nesting far below this
         tag = el.tag
-        if tag in ("ul", "ol"):
+        intro, self.intro = self.intro, None
+        if tag in ("ul", "ol") and intro is not None and not ctx.covered:
+            self._labelled_list(intro[0], intro[1], el, ctx)
+        elif tag in ("ul", "ol"):
             for li in el:
                 if li.tag == "li":
-                    self._item(li, ctx)
+                    self._item(li, ctx if intro is None else replace(ctx, parent_label=intro[0]))
         elif tag == "p" or tag in _HEADINGS:
             index = self._locate(el.text)
             self._scan_text(el.text or "", index, ctx.topic)
-            if not self._explicit(el.text or "", index, ctx):
-                self._cloze_bold(el.text or "", index, ctx)
+            self._paragraph(el.text or "", index, ctx)
         elif tag == "pre":
             code = el[0] if len(el) else el
             index = self._locate(code.text)
             self._scan_text(code.text or "", index, ctx.topic, images=False)
+        elif tag == "table":
+            self._table(el, ctx)
+        elif tag == "dl":
+            self._definition_list(el, ctx)
+        elif tag == "blockquote" and len(el) and el[0].tag == "p" and _callout(el[0].text):
+            self._callout(el, ctx)
         else:
             # blockquote and anything else: walk the blocks inside.
             for child in el:
                 self._block(child, replace(ctx, depth=ctx.depth + 1))
+
+    def _paragraph(self, text: str, index: int, ctx: _Ctx) -> None:
+        lines = [x.strip() for x in text.split("\n")]
+        first = lines[0] if lines else ""
+        if _TASK_RE.match(first):
+            return  # a task or TODO is a note to self, never a card
+        if self._question_answer(lines, index, ctx):
+            return
+        if self._explicit(text, index, ctx):
+            return
+        joined = " ".join(x for x in lines if x)
+        if self._remark(joined, index, ctx):
+            return
+        if self._cue(lines, index, ctx):
+            return
+        at = next((i for i, x in enumerate(lines) if i and _BULLET_LINE_RE.match(x)), 0)
+        if at and not _BULLET_LINE_RE.match(lines[0]):
+            label = " ".join(lines[:at]).rstrip(":").strip()
+            if _is_label(label):
+                self._inline_list(label, lines[at:], index + at, ctx, line=self._line(index))
+                return
+        if self._definition_lines(lines, index, ctx):
+            return
+        # Under a `?` heading the section is the answer: a cloze would repeat it.
+        self._prose(joined, index, ctx, whole=True, facts=not ctx.covered)
+        if joined.endswith(":") and len(joined.split()) <= 12:
+            # "Rules of the MLFQ:" then a list: the list's label.
+            self.intro = (joined.rstrip(":").strip(), self._line(index))
 
     def _item(self, li: etree.Element, ctx: _Ctx) -> None:
         head_text, children = _li_parts(li)
@@ -395,109 +626,501 @@ class _Parser:
         self._scan_text(head_text, index, ctx.topic)
         head_lines, extra = _split_head(head_text)
         head = " ".join(x.strip() for x in head_lines if x.strip())
+        if _TASK_RE.match(head):
+            return  # tasks and their sub-items are plans, not facts
         sublists = [c for c in children if c.tag in ("ul", "ol")]
 
-        made = self._explicit("\n".join(head_lines), index, ctx)
+        made = False
+        if head[:1] in "QqAa*_":
+            made = self._question_answer([head], index, ctx, children=children)
+        made = made or self._explicit("\n".join(head_lines), index, ctx)
         term = _term(head)
-        label = head.rstrip(":").strip()
+        label = _strip_colon(head)
         # In a practice-question section the top-level bullets are the questions even when
-        # the writer left out the question mark.
-        asks = head.endswith("?") or (ctx.practice and ctx.depth == 0)
-        answer = ""
-        if not made and (asks or term or head.endswith(":")) and (children or extra):
-            # Only serialised when a card may need it: each ancestor would otherwise
-            # serialise the same sub-items again.
-            parts = ["\n".join(self._text_md(extra, ""))] if extra else []
-            parts.extend("\n".join(self._block_md(c, "")) for c in children)
-            answer = "\n\n".join(p for p in parts if p.strip()).strip("\n")
-        if not made and asks and answer:
-            made = self._add("qa", ctx, head, answer, line)
-        elif not made and head.endswith(":") and sublists and len(label.split()) > 1:
-            items = [self._li_markdown(x) for s in sublists for x in s if x.tag == "li"]
-            made = self._list_card(ctx.topic, label, items, answer, line)
+        # the writer left out the question mark (but a bare label is a category, not one).
+        asks = head.endswith("?") or (
+            ctx.practice and ctx.depth == 0 and len(head.split()) > 5 and not term
+        )
+        # The sub-items as Markdown are only built when a card needs them: each ancestor
+        # would otherwise serialise the same sub-items again.
+        lis = [x for sub in sublists for x in sub if x.tag == "li"]
+        cache: dict[str, Any] = {}
+
+        def answer() -> str:
+            if "answer" not in cache:
+                parts = ["\n".join(self._text_md(extra, ""))] if extra else []
+                parts.extend("\n".join(self._block_md(c, "")) for c in children)
+                cache["answer"] = "\n\n".join(p for p in parts if p.strip()).strip("\n")
+            return cache["answer"]
+
+        def items() -> list[str]:
+            if "items" not in cache:
+                cache["items"] = [self._li_markdown(x) for x in lis]
+            return cache["items"]
+
+        has_answer = bool(children or extra)
+        if not made and asks and has_answer and answer():
+            made = self._add("qa", ctx, head, answer(), line)
+        elif not made and head.endswith(":") and len(lis) > 1 and len(label.split()) > 1:
+            made = self._list_card(ctx, label, items(), answer(), line)
         if not made and term is not None:
-            name, definition = term
-            full = "\n\n".join(p for p in (definition, answer) if p.strip())
+            name, definition, sep = term
+            sub = answer() if has_answer else ""
+            own = definition and len(definition) + len(sub) > 700
+            full = "\n\n".join(p for p in (definition, "" if own else sub) if p.strip())
             if full and (definition or children):
-                made = self._add(
-                    "definition", ctx, _definition_prompt(name, ctx), full, line, term=name
-                )
+                made = self._definition(ctx, name, definition, full, line, sep=sep)
         if not made:
-            made = self._cloze_bold(head, index, ctx)
+            made = self._remark(head, index, ctx)
+        # Under a question bullet the sub-items are its answer; elsewhere a label with
+        # sub-items is a list (or, with one sub-item, a definition) of its own.
+        answered = ctx.covered and ctx.depth > 0
+        if not made and lis and not answered and not head.endswith("?") and _is_label(label):
+            heads = [_one_line(_li_parts(x)[0]) for x in lis]
+            nested = any(c.tag in ("ul", "ol") for c in _li_parts(lis[0])[1])
+            if len(lis) == 1 and not extra and not nested and not ctx.lone and _term_like(label):
+                made = self._definition(ctx, label, items()[0], items()[0], line)
+            elif len(lis) > 1 and not any(h.endswith("?") for h in heads):
+                words = [len(h.split()) for h in heads if h]
+                if words and sum(words) / len(words) <= LIST_SHORT_WORDS:
+                    made = self._list_card(ctx, label, items(), answer(), line)
+        if not made and not head.endswith(("?", ":")):
+            # Under a card that already holds this item, only a definition is worth adding:
+            # a cloze on a fragment of a list would lose the list's context.
+            made = self._prose(head, index, ctx, whole=not children, facts=not ctx.covered)
         # A bare question under another bullet is one of its parent's items (examples of a
         # model type, say); only a bare question standing on its own is worth a warning.
-        if not made and head.endswith("?") and not answer and not ctx.covered and not ctx.depth:
+        if not made and head.endswith("?") and not has_answer and not ctx.covered and not ctx.depth:
             self.warnings.append(NoteWarning(line, "question has no answer under it; skipped"))
 
         child_label = term[0] if term else _short(label)
-        child_ctx = replace(ctx, parent_label=child_label, covered=made, depth=ctx.depth + 1)
+        if not child_label:
+            child_label = ctx.parent_label
+        lone = len(lis) == 1
+        # Built directly: dataclasses.replace costs several times more, once per bullet.
+        child_ctx = _Ctx(
+            ctx.topic,
+            child_label,
+            made,
+            ctx.practice,
+            ctx.depth + 1,
+            ctx.topic_label,
+            ctx.tags,
+            ctx.heading,
+            lone,
+        )
         for child in children:
             self._block(child, child_ctx)
 
+    def _definition(
+        self,
+        ctx: _Ctx,
+        term: str,
+        definition: str,
+        answer: str,
+        line: int,
+        *,
+        sep: str = ":",
+    ) -> bool:
+        prompt = _members_prompt(term, definition, ctx) if _are_members(definition) else ""
+        if not prompt and sep in ("=", "->", "=>", "→"):
+            # "Stagger = Staffel", "Input -> output": an equivalence, not always a definition.
+            context = ctx.parent_label or ctx.topic_label
+            prompt = f"**{term}** {sep} ?" + (f" ({context})" if context else "")
+        if not prompt and _imperative(term):
+            context = ctx.parent_label or ctx.topic_label
+            prompt = f"Explain **{term}**" + (f" ({context})." if context else ".")
+        prompt = prompt or _definition_prompt(term, ctx)
+        return self._add("definition", ctx, prompt, answer, line, term=term)
+
     def _add(
-        self, kind: str, ctx: _Ctx, prompt: str, answer: str, line: int, *, term: str = ""
+        self,
+        kind: str,
+        ctx: _Ctx,
+        prompt: str,
+        answer: str,
+        line: int,
+        *,
+        term: str = "",
+        explicit: bool = False,
     ) -> bool:
         if not prompt.strip() or not answer.strip():
             return False
-        self.cards.append(ParsedCard(kind, ctx.topic, prompt, answer, line, term=term))
+        card = ParsedCard(kind, ctx.topic, prompt, answer, line, term=term, explicit=explicit)
+        return self._push(card, ctx)
+
+    def _push(self, card: ParsedCard, ctx: _Ctx) -> bool:
+        """Keep a card: its `#tags` leave its text for its tags."""
+        card.prompt, prompt_tags = extract_tags(card.prompt)
+        card.answer, answer_tags = _answer_tags(card.answer)
+        if card.items:
+            card.items = [_answer_tags(x)[0] for x in card.items]
+        card.tags = list(_merge_tags(ctx.tags, prompt_tags, answer_tags))
+        if not card.prompt.strip() or not card.answer.strip():
+            return False
+        self.cards.append(card)
         return True
+
+    # ---- inferred cards ------------------------------------------------------------
+
+    def _question_answer(
+        self,
+        lines: list[str],
+        index: int,
+        ctx: _Ctx,
+        *,
+        children: list[etree.Element] | None = None,
+    ) -> bool:
+        """`Q: ...` / `A: ...` pairs: in one block, or a `Q:` block then an `A:` block."""
+        made = False
+        question: list[str] = []
+        answer: list[str] | None = None
+        q_line = self._line(index)
+        pending = self.pending_q
+        self.pending_q = None
+
+        def flush() -> None:
+            nonlocal made, question, answer
+            if question and answer:
+                q_text, a_text = " ".join(question), "\n".join(answer)
+                made = self._add("qa", ctx, q_text, a_text, q_line, explicit=True) or made
+            question, answer = [], None
+
+        for offset, raw in enumerate(lines):
+            if not raw:
+                continue
+            q = _QA_RE.match(raw)
+            a = _A_RE.match(raw)
+            if q and q.group(1).strip():
+                flush()
+                question, q_line = [q.group(1).strip()], self._line(index + offset)
+            elif a and (question or (pending and offset == 0)):
+                if not question and pending:
+                    question, q_line = [pending[0]], pending[1]
+                answer = [a.group(1).strip()]
+            elif answer is not None:
+                answer.append(raw)
+            elif question:
+                question.append(raw)
+            else:
+                return made
+        if question and answer is None and children:
+            answer = ["\n".join(line for c in children for line in self._block_md(c, ""))]
+        if question and answer is None:
+            # The answer may be the next block ("Q: ..." then "A: ...").
+            self.pending_q = (" ".join(question), q_line)
+            return True
+        flush()
+        return made
+
+    def _remark(self, text: str, index: int, ctx: _Ctx) -> bool:
+        """`Important:` / `Note:` / `Remember:` lines: a cloze on a bold phrase, else a question."""
+        m = _REMARK_RE.match(text)
+        if not m or len(m.group(3).split()) < 4:
+            return False
+        body = m.group(3).strip()
+        if self._cloze_bold(body, index, ctx):
+            return True
+        about = ctx.parent_label or ctx.topic_label
+        label = m.group(2).lower()
+        verb = {"note": "note", "nb": "note", "remember": "remember"}.get(label, "keep in mind")
+        prompt = f"What should you {verb} about **{about}**?" if about else ""
+        if not prompt:
+            return False
+        return self._add("qa", ctx, prompt, body, self._line(index))
+
+    def _definition_lines(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
+        """A paragraph of `Term: definition` (or `Term - definition`) lines: one card a line."""
+        found: list[tuple[str, list[str], int, str]] = []
+        for offset, raw in enumerate(lines):
+            if not raw:
+                continue
+            term = _term(raw)
+            if term is not None and len(term[0].split()) > 3 and len(lines) > 1:
+                term = None  # in running text a long "term" is a clause: "X usually has: ..."
+            if term is not None and term[1]:
+                found.append((term[0], [term[1]], offset, term[2]))
+            elif found and offset > 0:
+                found[-1][1].append(raw)  # a wrapped line continues the definition above
+            else:
+                return False
+        made = False
+        for name, parts, offset, sep in found:
+            definition = " ".join(parts)
+            line = self._line(index + offset)
+            made = self._definition(ctx, name, definition, definition, line, sep=sep) or made
+        return bool(found) and made
+
+    def _prose(self, text: str, index: int, ctx: _Ctx, *, whole: bool, facts: bool = True) -> bool:
+        """Sentences no other rule read: each gives at most one card.
+
+        A sentence with an emphasised phrase gives a cloze on it; one that defines something
+        ("X is a ...", "X refers to ...", "A **term** does ...") asks what X is (holding the
+        whole text when it is short, and then the other sentences give nothing more); any
+        other gives a cloze on its fact: its named subject, its quantity or its technical name.
+        """
+        text = " ".join(text.split())
+        if not text or text.endswith("?"):
+            return False
+        sentences = [x for x in _sentences(text) if x.strip()]
+        made = 0
+        for n, sentence in enumerate(sentences):
+            if made >= _PROSE_MAX_CARDS:
+                break
+            emphasis = "**" in sentence or "__" in sentence
+            bold_term = emphasis and _BOLD_FIRST_RE.match(sentence) is not None
+            cued = emphasis and not bold_term and _BOLD_RE.search(mask_code(sentence))
+            if cued and self._cloze_bold(sentence, index, ctx):
+                made += 1
+                continue
+            found = _definition_sentence(sentence)
+            if found is not None:
+                term, answer = found
+                short = n == 0 and whole and len(text) <= 700
+                if short:
+                    answer = " ".join([answer, *sentences[1:]])
+                if self._definition(ctx, term, answer, answer, self._line(index)):
+                    made += 1
+                    if short:
+                        break
+                    continue
+            if facts and self._fact_cloze(sentence, index, ctx):
+                made += 1
+        return made > 0
+
+    def _fact_cloze(self, sentence: str, index: int, ctx: _Ctx) -> bool:
+        """A statement: a cloze on its fact. Short sentences and questions give none."""
+        if len(sentence.split()) < 6 or sentence.endswith("?") or not balanced(sentence):
+            return False
+        if _HTML_TAG_RE.search(sentence):
+            return False  # markup, not a statement: hiding part of a tag teaches nothing
+        if len(_CODE_SPAN_RE.sub("", sentence).split()) < 6:
+            return False  # mostly code: "Written as `STEP(...)`" has no fact around the code
+        hidden = _pick_hidden(sentence, mask(sentence), ctx)
+        if hidden is None:
+            return False
+        start, end = hidden
+        prompt = sentence[:start] + "[...]" + sentence[end:]
+        answer = sentence[:start] + f"=={sentence[start:end]}==" + sentence[end:]
+        return self._add("cloze", ctx, prompt, answer, self._line(index))
+
+    def _cue(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
+        """A bold line over its notes (a Cornell cue): a question, a term or a list label."""
+        first = lines[0] if lines else ""
+        m = re.fullmatch(r"(\*\*|__)([^*_]{2,120}?)\1:?", first)
+        if not m:
+            return False
+        cue = m.group(2).strip().rstrip(":")
+        rest = [x for x in lines[1:] if x]
+        line = self._line(index)
+        if not rest:
+            self.intro = (cue, line)  # a label for the block that follows
+            return True
+        if any(_BULLET_LINE_RE.match(x) for x in rest):
+            return self._inline_list(cue, rest, index + 1, ctx, line=line)
+        answer = "\n".join(rest)
+        if cue.endswith("?"):
+            return self._add("qa", ctx, cue, answer, line)
+        sub = replace(ctx, parent_label=_short(cue) or ctx.parent_label)
+        if self._definition(ctx, cue, answer, answer, line):
+            if len(rest) > 1:  # later lines may hold facts of their own
+                self._prose(" ".join(rest[1:]), index + 2, sub, whole=False)
+            return True
+        return self._prose(answer, index + 1, sub, whole=True)
+
+    def _inline_list(
+        self, label: str, lines: list[str], index: int, ctx: _Ctx, *, line: int
+    ) -> bool:
+        """A label line with bullets right under it, no blank line between (one paragraph to
+        Python-Markdown): the bullets are read as the list they are."""
+        at = next(i for i, x in enumerate(lines) if _BULLET_LINE_RE.match(x))
+        if at:
+            self._prose(" ".join(lines[:at]), index, ctx, whole=True)
+        holder = etree.Element("div")
+        self.md.parser.parseChunk(holder, "\n".join(lines[at:]))
+        made = False
+        for el in holder:
+            if el.tag in ("ul", "ol"):
+                made = self._labelled_list(label, line, el, ctx) or made
+            else:
+                self._block(el, ctx)
+        return True
+
+    def _labelled_list(self, label: str, line: int, el: etree.Element, ctx: _Ctx) -> bool:
+        """A list under a label ("Rules of the MLFQ:"): a list card, then its items, each
+        with the label as context; a short numbered list also asks for each item by number."""
+        lis = [li for li in el if li.tag == "li"]
+        items = [self._li_markdown(li) for li in lis]
+        answer = "\n".join(self._block_md(el, ""))
+        made = self._list_card(ctx, label, items, answer, line)
+        ordered = _RULES_RE.search(label) and not any(_term(_one_line(x)) for x in items)
+        if el.tag == "ol" and ordered and 2 <= len(lis) <= _RULES_MAX:
+            for n, item in enumerate(items, start=1):
+                prompt = f"{_context_label(label)}: what is number {n}?"
+                self._add("qa", ctx, prompt, item, line + n)
+        sub = replace(ctx, parent_label=_short(label) or ctx.parent_label, covered=made)
+        for li in lis:
+            self._item(li, sub)
+        return made
+
+    def _table(self, el: etree.Element, ctx: _Ctx) -> None:
+        """A row per card: the first column names the thing, the header labels the cells."""
+        head = el.find("thead")
+        body = el.find("tbody")
+        headers = [(c.text or "").strip() for c in head.iter("th")] if head is not None else []
+        rows = [[(c.text or "").strip() for c in tr] for tr in body.iter("tr")] if body else []
+        index = self._locate(f"| {headers[0]}" if headers else None)
+        line = self._line(index)
+        first_body = line + 2
+        for n, row in enumerate(rows):
+            if len(row) < 2 or not row[0]:
+                continue
+            self._scan_text(" ".join(row), index + 2 + n, ctx.topic)
+            row_line = first_body + n
+            name = extract_tags(row[0])[0].strip()
+            cells = [(h, v) for h, v in zip(headers[1:], row[1:], strict=False) if v]
+            if not cells:
+                continue
+            if len(row) == 2:
+                self._definition(ctx, _plain_term(name), cells[0][1], cells[0][1], row_line)
+                continue
+            about = f" ({ctx.topic_label})" if ctx.topic_label else ""
+            labels = ", ".join(h for h, _ in cells if h)
+            prompt = f"**{_plain_term(name)}**{about}: what are its {labels}?"
+            if not labels:
+                prompt = f"What do your notes record for **{_plain_term(name)}**{about}?"
+            answer = "\n".join(f"- **{h}:** {v}" if h else f"- {v}" for h, v in cells)
+            self._add("definition", ctx, prompt, answer, row_line, term=_plain_term(name))
+
+    def _definition_list(self, el: etree.Element, ctx: _Ctx) -> None:
+        """Markdown definition lists (`Term` then `: definition`)."""
+        term = ""
+        line = 0
+        for child in el:
+            if child.tag == "dt":
+                term = _one_line(child.text)
+                line = self._line(self._locate(child.text))
+            elif child.tag == "dd" and term:
+                parts = [child.text or ""] if (child.text or "").strip() else []
+                parts.extend("\n".join(self._block_md(c, "")) for c in child)
+                answer = "\n\n".join(p.strip("\n") for p in parts if p.strip())
+                self._definition(ctx, _plain_term(term), answer, answer, line)
+
+    def _callout(self, el: etree.Element, ctx: _Ctx) -> None:
+        """`> [!note] Title`: a section titled by the callout; the marker is never in a card."""
+        first = el[0]
+        lines = (first.text or "").split("\n")
+        m = _CALLOUT_RE.match(lines[0].strip())
+        assert m is not None
+        index = self._locate(first.text)
+        title = m.group(2).strip() or m.group(1).capitalize()
+        rest = "\n".join(lines[1:])
+        holder = etree.Element("div")
+        if rest.strip():
+            # Read again as blocks: a list right under the title line is still a list.
+            self.md.parser.parseChunk(holder, rest)
+        blocks: list[etree.Element] = [*holder, *list(el)[1:]]
+        inner = replace(ctx, parent_label=_short(title) or ctx.parent_label, depth=ctx.depth + 1)
+        made = False
+        if m.group(2).strip() and blocks:
+            answer = "\n\n".join("\n".join(self._block_md(b, "")) for b in blocks).strip()
+            if title.endswith("?"):
+                made = self._add("qa", ctx, title, answer, self._line(index))
+            elif blocks[0].tag in ("ul", "ol") and len(blocks) == 1:
+                items = [self._li_markdown(li) for li in blocks[0] if li.tag == "li"]
+                made = self._list_card(ctx, title, items, answer, self._line(index))
+        self.cursor = index + 1
+        for block in blocks:
+            self._block(block, replace(inner, covered=made))
 
     # ---- explicit syntax -----------------------------------------------------------
 
     def _explicit(self, text: str, index: int, ctx: _Ctx) -> bool:
         """Obsidian Spaced Repetition cards in one block of text. True if any was made."""
+        if "?" not in text and "::" not in text and "==" not in text:
+            return False  # none of the syntax is there (most bullets)
         lines = text.split("\n")
         stripped = [x.strip() for x in lines]
         for sep in ("?", "??"):
             if sep in stripped:
                 at = stripped.index(sep)
-                question = "\n".join(x for x in stripped[:at] if x)
-                answer = "\n".join(x for x in stripped[at + 1 :] if x)
+                question = "\n".join(self._restore(x) for x in stripped[:at] if x)
+                answer = "\n".join(self._restore(x) for x in stripped[at + 1 :] if x)
                 line = self._line(index)
                 if not question or not answer:
                     self.warnings.append(
                         NoteWarning(line, f"'{sep}' card needs text on both sides")
                     )
                     return False
-                self._add("qa", ctx, question, answer, line)
+                self._add("qa", ctx, question, answer, line, explicit=True)
                 if sep == "??":
-                    self._add("qa", ctx, answer, question, line)
+                    self._add("qa", ctx, answer, question, line, explicit=True)
                 return True
         made = False
         for offset, raw in enumerate(stripped):
-            if "::" not in _CODE_SPAN_RE.sub("", raw):
+            if "::" not in raw:
+                continue
+            masked = mask(raw)
+            both = masked.find(":::")
+            at = both if both != -1 else masked.find("::")
+            if at == -1:
                 continue
             line = self._line(index + offset)
-            both = ":::" in raw
-            question, _, answer = raw.partition(":::" if both else "::")
-            question, answer = question.strip(), answer.strip()
-            if not question or not answer or "::" in answer:
+            width = 3 if both != -1 else 2
+            question, answer = raw[:at].strip(), raw[at + width :].strip()
+            if not question or not answer or "::" in mask(answer):
                 self.warnings.append(NoteWarning(line, "'::' card needs text on both sides"))
                 continue
-            made = self._add("qa", ctx, question, answer, line) or made
-            if both:
-                self._add("qa", ctx, answer, question, line)
+            made = self._add("qa", ctx, question, answer, line, explicit=True) or made
+            if both != -1:
+                self._add("qa", ctx, answer, question, line, explicit=True)
         if made:
             return True
         joined = " ".join(x for x in stripped if x)
-        if _CLOZE_RE.search(_CODE_SPAN_RE.sub("", joined)):
-            prompt = _CLOZE_RE.sub("[...]", joined)
+        masked = mask_code(joined)
+        spans = [m.span() for m in _CLOZE_RE.finditer(masked)]
+        if not spans:
+            return False
+        # One card per deletion, as Anki and the Obsidian plugin do: the other deletions show.
+        for n in range(len(spans)):
+            prompt_parts: list[str] = []
+            answer_parts: list[str] = []
+            last = 0
+            for k, (s, e) in enumerate(spans):
+                inner = joined[s + 2 : e - 2]
+                prompt_parts.append(joined[last:s])
+                answer_parts.append(joined[last:s])
+                prompt_parts.append("[...]" if k == n else inner)
+                answer_parts.append(f"=={inner}==" if k == n else inner)
+                last = e
+            prompt_parts.append(joined[last:])
+            answer_parts.append(joined[last:])
+            prompt = "".join(prompt_parts)
             if prompt.replace("[...]", "").strip():
-                return self._add("cloze", ctx, prompt, joined, self._line(index))
-        return False
+                made = self._add(
+                    "cloze", ctx, prompt, "".join(answer_parts), self._line(index), explicit=True
+                )
+        return made
+
+    def _restore(self, line: str) -> str:
+        """A line with its fenced-block placeholder swapped back for the code."""
+        m = _PLACEHOLDER_RE.search(line)
+        if not m:
+            return line
+        return "\n".join(self.fences[int(m.group(1))].lines)
 
     def _cloze_bold(self, text: str, index: int, ctx: _Ctx) -> bool:
         """Cloze over the sentence(s) holding an emphasised key phrase."""
         joined = " ".join(x.strip() for x in text.split("\n") if x.strip())
         if "**" not in joined and "__" not in joined:
             return False
-        sentences = _SENTENCE_END_RE.split(joined)
-        chosen = [s for s in sentences if _BOLD_RE.search(s)]
+        sentences = _sentences(joined)
+        chosen = [s for s in sentences if _BOLD_RE.search(mask_code(s))]
         if not chosen:
             return False
         sentence = " ".join(chosen)
         prompt = _BOLD_RE.sub("[...]", sentence)
-        if len(prompt.replace("[...]", "").split()) < 3:
+        if len(prompt.replace("[...]", "").split()) < 3 or not balanced(prompt):
             return False  # the phrase is the whole sentence: nothing to recall it from
         answer = _BOLD_RE.sub(lambda m: f"=={m.group(2)}==", sentence)
         return self._add("cloze", ctx, prompt, answer, self._line(index))
@@ -652,39 +1275,286 @@ def _split_head(text: str) -> tuple[list[str], str]:
     return lines, ""
 
 
-def _term(head: str) -> tuple[str, str] | None:
-    """(term, definition) when the text reads `Term: definition`, else None."""
-    m = _TERM_RE.match(head)
-    if not m:
+def _term(head: str) -> tuple[str, str, str] | None:
+    """(term, definition) when the text reads `Term: definition` (or `-`, `—`, `=`, `->`)."""
+    if not _SEPARATOR_HINT_RE.search(head):
+        return None  # most lines: no separator at all
+    split = split_definition(head)
+    if split is None:
         return None
-    raw_term, definition = m.group(1).strip(), (m.group(2) or "").strip()
+    raw_term, sep, definition = split
     term = raw_term.strip("*_` ").strip()
     words = term.split()
-    if not term or len(words) > TERM_MAX_WORDS or term.lower() in _LABELS:
+    if not term or len(words) > TERM_MAX_WORDS or term.lower().rstrip(".") in _LABELS:
         return None
-    if (
-        _TIME_RE.search(term)
-        or "://" in head[: m.end(1) + 3]
-        or "(" in raw_term
-        and ")" not in raw_term
-    ):
+    if sep != ":" and not definition:
+        return None
+    if _TIME_RE.search(term) or "://" in term or "(" in raw_term and ")" not in raw_term:
         return None
     if any(ch in term for ch in '?!"[]{}=<>') or ". " in term or term.endswith("."):
+        return None
+    if not balanced(term) or not balanced(definition):
         return None
     if words[0].lower() in _QUESTION_WORDS:
         return None  # "Why is it: ..." is a sentence, not a term
     if not definition and len(words) > 1:
         return None  # "AWS IoT Components:" introduces a list, "Tumbling:" defines a term
-    return term, definition
+    if sep != ":" and (words[0].lower() in _NOT_TERMS or term[0] in "-*+>"):
+        return None
+    return term, definition, sep
 
 
 def _definition_prompt(term: str, ctx: _Ctx) -> str:
     context = ctx.parent_label or ctx.topic_label
-    last = term.split()[-1].lower()
-    verb = "are" if last.endswith("s") and not last.endswith(("ss", "us", "is")) else "is"
+    last = term.split()[-1]
+    plural = last.endswith("s") and not last.endswith(("ss", "us", "is")) and not last.isupper()
+    verb = "are" if plural else "is"
     if context and context.lower() != term.lower():
         return f"What {verb} **{term}** ({context})?"
     return f"What {verb} **{term}**?"
+
+
+_MEMBER_RE = re.compile(r"[A-Z0-9][\w./+#-]*(?:\s+[A-Z0-9(][\w./+#()-]*){0,2}")
+_WHICH_RE = re.compile(
+    r"which\s+(.+?)\s+(?:should|to|do|does|can|is|are|would|will|fits?|suits?)\b", re.I
+)
+
+
+def _are_members(definition: str) -> bool:
+    """ "SQL, NoSQL" / "GraphDB": names of things, not a description."""
+    parts = [p.strip() for p in re.split(r",|/| or | and ", definition) if p.strip()]
+    if not parts or len(definition) > 80:
+        return False
+    named = all(_MEMBER_RE.fullmatch(p.strip("() ")) for p in parts)
+    return named and (len(parts) > 1 or bool(re.search(r"[A-Z].*[A-Z]", parts[0])))
+
+
+def _imperative(term: str) -> bool:
+    """ "Be cost-conscious", "Use the right tool for the job": an instruction, not a term."""
+    words = term.split()
+    first = words[0].lower()
+    if first in ("be", "use", "build", "leverage", "think", "avoid", "prefer", "don't", "never"):
+        return True
+    return (
+        first in _IMPERATIVES
+        and len(words) >= 3
+        and words[1].lower()
+        in (
+            "the",
+            "a",
+            "an",
+            "your",
+            "data",
+            "it",
+            "them",
+            "all",
+            "only",
+            "one",
+            "more",
+            "less",
+        )
+    )
+
+
+def _members_prompt(term: str, definition: str, ctx: _Ctx) -> str:
+    """A category mapped to its members asks which members fit it."""
+    noun = ""
+    m = _WHICH_RE.search(ctx.heading)
+    if m:
+        noun = m.group(1).strip().lower()
+        noun = noun if noun.endswith("s") else noun + "s"
+    if not ctx.parent_label or not noun:
+        return ""  # without a noun for the members, "What is X?" reads better than a guess
+    return f"Which {noun} fit **{term}** ({ctx.parent_label})?"
+
+
+def _definition_sentence(sentence: str) -> tuple[str, str] | None:
+    """(term, answer) when a sentence defines a short noun phrase, else None."""
+    sentence = sentence.strip()
+    if not sentence or sentence.endswith("?"):
+        return None
+    m = _BOLD_FIRST_RE.match(sentence) if "**" in sentence or "__" in sentence else None
+    if m and len(m.group("term").split()) <= TERM_MAX_WORDS:
+        return m.group("term").strip(), sentence
+    m = _DEF_SENTENCE_RE.match(sentence)
+    if not m:
+        return None
+    term = m.group("term").strip("*_` ")
+    verb, rest = m.group("verb"), m.group("rest").strip()
+    words = term.split()
+    if not words or words[0].lower() in _NOT_TERMS or words[0].lower() in _QUESTION_WORDS:
+        return None
+    if not balanced(term) or any(ch in term for ch in '"=<>|'):
+        return None
+    if verb in ("is", "are", "was", "were") and not _ARTICLE_RE.match(rest):
+        return None
+    if len(rest.split()) < 3:
+        return None
+    answer = rest if verb in ("is", "are", "was", "were") else f"It {verb} {rest}"
+    if not balanced(answer):
+        return None
+    return term, answer[0].upper() + answer[1:]
+
+
+_SUBJECT_RE = re.compile(
+    r"(?:(?:The|A|An)\s+)?(?P<subject>[A-Za-z][\w'/-]*(?:\s+[A-Za-z0-9][\w'/-]*){0,3}?)"
+    r"(?:\s+\([^)]{1,80}\))?\s+(?:(?:then|also|only|usually|often|always|never|still|first|"
+    r"finally|now)\s+)?(?P<verb>is|are|was|were|has|have|can|must|will|does|do|[a-z]{2,}s)\b"
+)
+
+
+_SEPARATOR_HINT_RE = re.compile(r":|\s[-–—=→]|[–—]|=>")
+_ABBREVIATIONS = {
+    "approx", "e.g", "i.e", "etc", "vs", "ca", "cf", "no", "fig", "min", "max", "incl",
+    "esp", "resp", "dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "al", "ex",
+}  # fmt: skip
+
+
+def _sentences(text: str) -> list[str]:
+    """Sentences of a text; "approx. 10 minutes" and "e.g. S3" do not end one."""
+    out: list[str] = []
+    for piece in _SENTENCE_END_RE.split(text):
+        last = out[-1].rsplit(None, 1)[-1].rstrip(".").lower() if out else ""
+        if out and (last in _ABBREVIATIONS or len(last) == 1):
+            out[-1] = f"{out[-1]} {piece}"
+        else:
+            out.append(piece)
+    return out
+
+
+def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | None:
+    """Where the fact in a sentence is: its named subject ("Slow start doubles ..."), else its
+    first quantity, else its first technical name; never a phrase that shows twice (hiding
+    it would give the answer away) or one the context already names."""
+    context = (ctx.parent_label + " " + ctx.topic_label).casefold()
+    lowered = sentence.casefold()
+    m = _SUBJECT_RE.match(sentence)
+    if m and "\x01" not in masked[m.start("subject") : m.end("subject")]:
+        subject = m.group("subject")
+        words = subject.split()
+        technical = len(words) >= 2 or re.search(r"[A-Z].*[A-Z]|-|\d", subject)
+        hidden_prompt = sentence[: m.start("subject")] + "[...]" + sentence[m.end("subject") :]
+        if (
+            technical
+            and not gate.shows(subject, hidden_prompt)
+            and words[0].lower() not in _NOT_TERMS | _IMPERATIVES
+            and words[-1].lower() not in _NOT_TERMS  # "Streams and" [queues ...]
+            and subject not in _GENERIC_NAMES
+            and subject.casefold() not in context
+            and lowered.count(subject.casefold()) == 1
+            and not _VERBISH.search(subject)
+        ):
+            return m.start("subject"), m.end("subject")
+    for regex in (_QUANTITY_RE, _NAME_RE):
+        for m in regex.finditer(sentence):
+            phrase = m.group().strip("`")
+            spelled = not any(ch.isdigit() for ch in m.group())
+            if regex is _QUANTITY_RE and spelled and not re.search(r"\s\w", m.group()):
+                continue  # a bare "one" or "two" is a word, not a quantity
+            if phrase in _GENERIC_NAMES:
+                continue
+            if not m.group().startswith("`") and "\x01" in masked[m.start() : m.end()]:
+                continue  # inside a link or a URL
+            if phrase.casefold() in context or lowered.count(phrase.casefold()) > 1:
+                continue
+            if regex is _NAME_RE and len(phrase) < 2:
+                continue
+            if gate.shows(phrase, sentence[: m.start()] + "[...]" + sentence[m.end() :]):
+                continue  # "[...] (translation lookaside buffer)" would give it away
+            return m.start(), m.end()
+    return None
+
+
+def _term_like(label: str) -> bool:
+    """A name to ask about ("Amazon ES", "Deep Learning AMI (...)"), not a sentence."""
+    words = re.sub(r"\([^)]*\)", "", label).split()
+    return 0 < len(words) <= 5 and words[0].lower() not in _NOT_TERMS | {"a", "an", "the"}
+
+
+def _plain_term(text: str) -> str:
+    return text.strip().strip("*_`").strip()
+
+
+def _strip_colon(text: str) -> str:
+    return text.rstrip(":").strip()
+
+
+_ABOUT_RE = re.compile(r"^(?:(?:what|how)\s+)?about\s+", re.I)
+
+
+def _context_label(label: str) -> str:
+    """A heading as prompt context: no numbering, no "What about"."""
+    return _ABOUT_RE.sub("", _NUMBERING_RE.sub("", label), count=1).strip().rstrip("?:")
+
+
+def _is_label(text: str) -> bool:
+    """A short name ("API Driven Services", "Amazon ES"), not a sentence."""
+    words = text.split()
+    if "![" in text or "<img" in text.lower():
+        return False  # a picture is not a name to ask about
+    return 0 < len(words) <= 8 and not text.endswith((".", "?", "!")) and balanced(text)
+
+
+def _list_prompt(label: str, n: int, ctx: _Ctx) -> str:
+    """A prompt that says what to recall: "Name the 4 components of ...", not "Recall: X"."""
+    label = _context_label(label)
+    words = label.split()
+    context = ctx.parent_label or ctx.topic_label
+    about = f" ({context})" if context and context.casefold() != label.casefold() else ""
+    if words and words[0].lower() in ("what", "which", "how", "why"):
+        return f"{label.rstrip('?')}? Name the {n}."
+    if len(words) > 5 and (words[0].lower() in ("the", "a", "an") or not _is_label(label)):
+        return f"{label}: name the {n}."
+    if len(words) > TERM_MAX_WORDS:
+        return f"{label}: name the {n}."
+    if any(w.lower() in _COLLECTIVE for w in words):
+        return f"Name the {n} **{label}**{about}."
+    return f"Name the {n} key points of **{label}**{about}."
+
+
+def _callout(text: str | None) -> bool:
+    first = (text or "").split("\n", 1)[0].strip()
+    return bool(_CALLOUT_RE.match(first))
+
+
+def _tags_only(text: str) -> bool:
+    stripped, tags = extract_tags(_one_line(text.replace("\\#", "#")))
+    return bool(tags) and not stripped.strip()
+
+
+def _merge_tags(*groups: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    seen: dict[str, None] = {}
+    for group in groups:
+        for tag in group:
+            seen.setdefault(tag, None)
+    return tuple(seen)
+
+
+def _answer_tags(text: str) -> tuple[str, list[str]]:
+    """Tags out of an answer, leaving fenced code (where `#include` is code) alone."""
+    if "#" not in text:
+        return text, []
+    out: list[str] = []
+    tags: list[str] = []
+    fence: str | None = None
+    for line in text.split("\n"):
+        opening = FENCE_OPEN_RE.match(line)
+        if fence is not None:
+            out.append(line)
+            if fence_closes(line, fence):
+                fence = None
+            continue
+        if opening:
+            fence = opening.group(2)
+            out.append(line)
+            continue
+        cleaned, found = extract_tags(line)
+        if found:
+            indent = line[: len(line) - len(line.lstrip())]
+            line = indent + cleaned if cleaned else ""
+            tags.extend(found)
+        out.append(line)
+    return "\n".join(out).strip("\n"), tags
 
 
 def _short(label: str) -> str:
@@ -692,7 +1562,7 @@ def _short(label: str) -> str:
     return label if len(label.split()) <= TERM_MAX_WORDS else ""
 
 
-def _title_from_name(name: str) -> str:
+def title_from_name(name: str) -> str:
     stem = PurePath(name).stem if name else ""
     words = re.split(r"[-_\s]+", stem)
     title = " ".join(w[:1].upper() + w[1:] for w in words if w)

@@ -98,6 +98,7 @@ def _markdown() -> Markdown:
             extensions=[
                 "fenced_code",
                 "tables",
+                "def_list",
                 "sane_lists",
                 NotesSyntaxExtension(),
                 _NotesExtension(),

@@ -19,7 +19,10 @@ numbers stay valid. It:
 * reads `#tag` (no space after the hashes) as text, as CommonMark and Obsidian do, so an
   Obsidian `#flashcards` tag is not a heading (Python-Markdown would make it one);
 * caps nesting (bullets and `>` quotes) at `MAX_DEPTH` levels, because Python-Markdown
-  recurses once per level and 10,000 levels would exhaust Python's recursion limit.
+  recurses once per level and 10,000 levels would exhaust Python's recursion limit;
+* blanks HTML comments (`<!--SR:...-->` scheduling notes, commented-out cards), which are
+  never content, and Logseq `key:: value` property lines, which are page data;
+* reads Obsidian `[[Page]]` and `[[Page|alias]]` links as their text.
 """
 
 from __future__ import annotations
@@ -28,6 +31,8 @@ import re
 
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
+
+from quiz.notes.inline import wiki_to_text
 
 TAB_LENGTH = 2
 MAX_DEPTH = 20  # levels of list or quote nesting kept; deeper lines are flattened to this
@@ -47,6 +52,35 @@ _TAG_RE = re.compile(r" {0,3}#{1,6}[^\s#]")
 FENCE_OPEN_RE = re.compile(r"( *)(`{3,}|~{3,})[ \t]*([^`\s]*)[^`]*$")
 
 
+# A Logseq block property: a lower-case key, two colons, a space ("id:: 64f0...", "tags:: x").
+PROPERTY_RE = re.compile(r" *(?:[*+-] +)?([a-z][a-z0-9_-]*):: +(.*)$")
+_COMMENT_OPEN = "<!--"
+_COMMENT_CLOSE = "-->"
+
+
+def strip_comment(line: str, in_comment: bool) -> tuple[str, bool]:
+    """The line without HTML comment text; and whether a comment is still open after it."""
+    out = []
+    pos = 0
+    while pos <= len(line):
+        if in_comment:
+            end = line.find(_COMMENT_CLOSE, pos)
+            if end == -1:
+                return "".join(out).rstrip(), True
+            pos = end + len(_COMMENT_CLOSE)
+            in_comment = False
+        else:
+            start = line.find(_COMMENT_OPEN, pos)
+            if start == -1:
+                out.append(line[pos:])
+                break
+            out.append(line[pos:start])
+            pos = start + len(_COMMENT_OPEN)
+            in_comment = True
+    text = "".join(out)
+    return (text.rstrip() if text.strip() else ""), in_comment
+
+
 def fence_closes(line: str, fence: str) -> bool:
     stripped = line.strip()
     return stripped.startswith(fence) and set(stripped) == {fence[0]}
@@ -64,6 +98,72 @@ def _front_matter_end(lines: list[str]) -> int:
     return -1
 
 
+_DETAILS_RE = re.compile(r"\s*</?details[^>]*>\s*$", re.I)
+_SUMMARY_RE = re.compile(r"(\s*)<summary[^>]*>(.*?)</summary>\s*$", re.I)
+
+
+def _toggle(line: str) -> str:
+    """A Notion toggle (`<details><summary>Title</summary> ... </details>`) as plain notes:
+    the summary becomes a bold label line and the tags go (raw HTML would hide the text)."""
+    if _DETAILS_RE.fullmatch(line):
+        return ""
+    m = _SUMMARY_RE.fullmatch(line)
+    if m and m.group(2).strip():
+        return f"{m.group(1)}**{m.group(2).strip()}**"
+    return line
+
+
+def _yaml_list(value: str) -> list[str]:
+    value = value.strip()
+    if value.startswith("[") and value.endswith("]"):
+        value = value[1:-1]
+    parts = re.split(r"[,\s]+" if "," not in value else r"\s*,\s*", value)
+    return [p.strip().strip("\"'").lstrip("#") for p in parts if p.strip().strip("\"'#")]
+
+
+def front_matter(lines: list[str]) -> dict[str, list[str]]:
+    """`title`, `tags` and `aliases` of YAML front matter or a Logseq page's `key:: value` head.
+
+    A small reader for the few keys Notebank uses (inline lists, block lists, scalars), not a
+    YAML parser: anything else in the front matter is ignored.
+    """
+    found: dict[str, list[str]] = {}
+    end = _front_matter_end(lines)
+    if end > 0:
+        key = ""
+        for raw in lines[1:end]:
+            item = re.match(r"\s+-\s+(.*)$", raw)
+            if item and key:
+                value = item.group(1).strip().strip("\"'")
+                found.setdefault(key, []).append(value.lstrip("#") if key == "tags" else value)
+                continue
+            m = re.match(r"([A-Za-z_][\w-]*)\s*:\s*(.*)$", raw)
+            if not m:
+                continue
+            key = {"tag": "tags", "alias": "aliases"}.get(m.group(1).lower(), m.group(1).lower())
+            if key not in ("title", "tags", "aliases"):
+                key = ""
+                continue
+            value = m.group(2).strip()
+            if key == "title":
+                found["title"] = [value.strip("\"'")] if value else []
+            elif value:
+                found.setdefault(key, []).extend(_yaml_list(value))
+        return found
+    # Logseq keeps page properties as the first lines: "tags:: a, b" / "alias:: x".
+    for raw in lines[:20]:
+        if not raw.strip():
+            continue
+        m = PROPERTY_RE.match(raw)
+        if not m:
+            break
+        key = {"tag": "tags", "alias": "aliases"}.get(m.group(1), m.group(1))
+        if key in ("title", "tags", "aliases"):
+            values = [m.group(2).strip()] if key == "title" else _yaml_list(m.group(2))
+            found.setdefault(key, []).extend(v.strip("[]") for v in values)
+    return found
+
+
 def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
     """Return (normalised lines, 0-based indexes of lines whose nesting was capped)."""
     out: list[str] = []
@@ -71,6 +171,7 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
     list_indent: int | None = None  # indentation of the last bullet while inside a list
     prev_blank = True
     fence: str | None = None
+    in_comment = False
     front_matter_end = _front_matter_end(lines)
     for index, raw in enumerate(lines):
         if index <= front_matter_end:
@@ -84,6 +185,19 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
             out.append(line)
             if fence_closes(line, fence):
                 fence = None
+            continue
+        if in_comment or _COMMENT_OPEN in line:
+            had_text = bool(line.strip())
+            line, in_comment = strip_comment(line, in_comment)
+            if had_text and not line.strip():
+                out.append("")  # a comment-only line is no line at all (not a paragraph break)
+                continue
+        if "[[" in line:
+            line = wiki_to_text(line)
+        if "<details" in line or "</details>" in line or "<summary" in line:
+            line = _toggle(line)
+        if "::" in line and PROPERTY_RE.match(line):
+            out.append("")
             continue
         if not line.strip():
             out.append("")

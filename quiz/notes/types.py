@@ -89,6 +89,10 @@ class ParsedCard:
     items: list[str] = field(default_factory=list)
     # definition cards: the term alone (the prompt reads "Tumbling (in Windows)...")
     term: str = ""
+    # `#tags` of the card's text, its heading and the notes' front matter, in order
+    tags: list[str] = field(default_factory=list)
+    # written as a card by the author (`::`, `?`, `==cloze==`, `Q:`/`A:`), not inferred
+    explicit: bool = False
 
 
 @dataclass
@@ -99,3 +103,6 @@ class ParsedDeck:
     images: list[ImageRef]
     sims: list[ParsedSim]
     warnings: list[NoteWarning]
+    # From front matter (`tags:`, `aliases:`) or a Logseq page's first `key:: value` lines.
+    tags: list[str] = field(default_factory=list)
+    aliases: list[str] = field(default_factory=list)

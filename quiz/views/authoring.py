@@ -24,13 +24,16 @@ from quiz.editing import release_card, render_card_markdown, restore_revision, t
 from quiz.models import Card, CardRevision
 from quiz.tasks import import_upload, read_progress, summarise
 from quiz.uploading import (
+    DeckMatch,
     UploadError,
     apply_staged,
     check_sizes,
     check_upload,
+    match_deck,
     preview_uploads,
     runs_in_background,
     stage_uploads,
+    upload_coverage,
 )
 
 SESSION_KEY = "notes_upload"
@@ -152,24 +155,72 @@ def notes_upload(request: HttpRequest) -> HttpResponse:
         return render(request, "admin/quiz/deck/upload.html", context, status=400)
 
     token = secrets.token_urlsafe(16)
-    if runs_in_background([len(u.data) for u in uploads]):
-        staged = stage_uploads(uploads=uploads)
+    background = runs_in_background([len(u.data) for u in uploads])
+    matches = [match_deck(u, read_title=not background) for u in uploads]
+    targets = _targets(matches)
+    if background:
+        staged = _with_matches(stage_uploads(uploads=uploads), matches)
         job = import_upload.enqueue(staged=staged, apply=False)
-        request.session[SESSION_KEY] = {"token": token, "files": staged, "job": str(job.id)}
+        request.session[SESSION_KEY] = {
+            "token": token,
+            "files": staged,
+            "targets": targets,
+            "job": str(job.id),
+        }
         return redirect("admin:quiz_deck_upload_job", job.id)
 
-    report = summarise(preview_uploads(uploads=uploads))
+    report = summarise(preview_uploads(uploads=uploads, matches=matches))
     if not report["ok"]:
         context["errors"] = [f"{e['file']}: {e['message']}" for e in report["errors"]]
         return render(request, "admin/quiz/deck/upload.html", context, status=400)
-    request.session[SESSION_KEY] = {"token": token, "files": stage_uploads(uploads=uploads)}
-    return _preview_page(request, context, report, token)
+    staged = _with_matches(stage_uploads(uploads=uploads), matches)
+    request.session[SESSION_KEY] = {"token": token, "files": staged, "targets": targets}
+    return _preview_page(request, context, report, token, targets, upload_coverage(uploads))
+
+
+def _with_matches(staged: list[dict[str, str]], matches: list[DeckMatch]) -> list[dict[str, str]]:
+    """What confirm may apply for each upload: the matched deck (the default) or a new deck of
+    the upload's own, with the title of a deck a new one would clash with."""
+    for item, match in zip(staged, matches, strict=True):
+        item["match_path"] = match.deck.source_path if match.deck is not None else ""
+        other = match.deck or match.clash
+        item["clash"] = other.title if other is not None else ""
+    return staged
+
+
+def _targets(matches: list[DeckMatch]) -> list[dict[str, Any]]:
+    """The deck each upload would update, as plain data the session can keep."""
+    return [
+        {
+            "index": n,
+            "name": m.name,
+            "title": m.title,
+            "reason": m.reason,
+            "deck": None
+            if m.deck is None
+            else {"title": m.deck.title, "source_path": m.deck.source_path},
+            "new_title_clashes": m.deck is None and m.clash is not None,
+        }
+        for n, m in enumerate(matches)
+    ]
 
 
 def _preview_page(
-    request: HttpRequest, context: dict[str, Any], report: dict[str, Any], token: str
+    request: HttpRequest,
+    context: dict[str, Any],
+    report: dict[str, Any],
+    token: str,
+    targets: list[dict[str, Any]],
+    coverage: dict[str, Any] | None = None,
 ) -> HttpResponse:
-    context.update(report=report, token=token, groups=_groups(report), title="Check the upload")
+    context.update(
+        report=report,
+        token=token,
+        groups=_groups(report),
+        title="Check the upload",
+        targets=targets,
+        coverage=coverage or {},
+    )
     return render(request, "admin/quiz/deck/upload.html", context)
 
 
@@ -186,13 +237,25 @@ def notes_upload_confirm(request: HttpRequest) -> HttpResponse:
     ):
         messages.error(request, "That preview is no longer current; upload the files again.")
         return redirect("admin:quiz_deck_upload")
+    files = []
+    for n, item in enumerate(pending["files"]):
+        choice = request.POST.get(f"deck_{n}", "update" if item.get("match_path") else "new")
+        if choice == "new" and item.get("clash") and request.POST.get(f"confirm_new_{n}") != "1":
+            messages.error(
+                request,
+                f"{item['name']}: a deck titled “{item['clash']}” already exists. Tick the box to "
+                "create a second deck with that title, or update the existing deck.",
+            )
+            return redirect("admin:quiz_deck_upload")
+        path = item.get("match_path", "") if choice == "update" else ""
+        files.append({"name": item["name"], "sha256": item["sha256"], "source_path": path})
     if "job" in pending:  # previewed in the background: applied there too
-        job = import_upload.enqueue(staged=pending["files"], apply=True)
+        job = import_upload.enqueue(staged=files, apply=True)
         request.session[SESSION_KEY] = {**pending, "job": str(job.id), "applying": True}
         return redirect("admin:quiz_deck_upload_job", job.id)
     del request.session[SESSION_KEY]
     try:
-        report = summarise(apply_staged(staged=pending["files"]))
+        report = summarise(apply_staged(staged=files))
     except UploadError as exc:
         messages.error(request, f"{exc} Nothing was imported.")
         return redirect("admin:quiz_deck_upload")
@@ -259,7 +322,7 @@ def notes_upload_job(request: HttpRequest, job_id: UUID) -> HttpResponse:
             f"{e['file']}: {e['message']}" if isinstance(e, dict) else e for e in report["errors"]
         ]
         return render(request, "admin/quiz/deck/upload.html", context, status=400)
-    return _preview_page(request, context, report, pending["token"])
+    return _preview_page(request, context, report, pending["token"], pending.get("targets", []))
 
 
 def _groups(report: dict[str, Any]) -> list[dict[str, Any]]:

@@ -2,11 +2,13 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from quiz.importing import ImportProgress, ImportReport, import_notes
+from quiz.notes.coverage import Coverage, measure_bytes
 
 BAR_WIDTH = 24
 
@@ -67,6 +69,11 @@ class Command(BaseCommand):
         parser.add_argument(
             "--show-cards", action="store_true", help="list every card and its change"
         )
+        parser.add_argument(
+            "--coverage",
+            action="store_true",
+            help="per file, the share of content lines some card holds, and the lines none does",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         # A progress bar only for a person watching a terminal: never inside --json output,
@@ -78,10 +85,26 @@ class Command(BaseCommand):
             show_cards=options["show_cards"],
             progress=ProgressBar(self.stderr) if show_progress else None,
         )
+        coverage = _coverage(report) if options["coverage"] and report.ok else {}
         if options["json"]:
-            self.stdout.write(json.dumps(report.as_dict(show_cards=options["show_cards"])))
+            data = report.as_dict(show_cards=options["show_cards"])
+            if options["coverage"]:
+                data["coverage"] = {f: round(c.share, 4) for f, c in coverage.items()}
+                data["uncovered"] = [
+                    {"file": f, "line": line, "text": text}
+                    for f, c in coverage.items()
+                    for line, text in c.uncovered
+                ]
+            self.stdout.write(json.dumps(data))
         else:
             self._summary(report, show_cards=options["show_cards"])
+            for file, result in coverage.items():
+                self.stdout.write(
+                    f"coverage {file}: {result.share:.0%} of {result.content_lines} content "
+                    f"line(s) are in a card; {len(result.uncovered)} are not"
+                )
+                for line, text in result.uncovered:
+                    self.stdout.write(f"  {file}:{line}: {text}")
         if report.errors:
             first = report.errors[0]
             where = f":{first['line']}" if first.get("line") else ""
@@ -117,3 +140,17 @@ class Command(BaseCommand):
         )
         if not report.changed:
             out.write("Nothing changed.")
+
+
+def _coverage(report: ImportReport) -> dict[str, Coverage]:
+    """Each imported file's coverage, read again from disk (only asked for, never on import)."""
+    found: dict[str, Coverage] = {}
+    for file in report.files:
+        try:
+            data = Path(file).read_bytes()
+        except OSError:
+            continue
+        result = measure_bytes(data, name=Path(file).name)
+        if result is not None:
+            found[file] = result
+    return found

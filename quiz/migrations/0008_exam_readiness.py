@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quiz', '0006_drop_login_failures'),
+        ('quiz', '0007_card_tags'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
