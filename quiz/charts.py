@@ -254,3 +254,91 @@ def line_chart(
             parts.append(_text(x, base + 15, label, anchor="middle", css="chart-label"))
     parts.append("</svg>")
     return "".join(parts)
+
+
+# Line colours in order, for charts with several lines (classes in notebank.css).
+LINE_CLASSES = ("series-1", "series-2", "series-3", "series-4", "series-5", "series-6")
+
+
+def multi_line_chart(
+    *,
+    chart_id: str,
+    title: str,
+    labels: Sequence[str],
+    series: Sequence[Series],
+    percent: bool = False,
+    label_every: int = 1,
+    marker: int | None = None,
+    marker_label: str = "",
+    dots: bool = False,
+) -> str:
+    """Several lines over the same labels, one colour each (`Series.css`), with a legend under
+    the plot. `percent`: values are fractions 0–1 on a 0–100% axis; else the axis is rounded
+    up from the largest value. `marker`: the index of a label to mark with a dashed vertical
+    line (the learner's current choice). Missing points (None) break a line."""
+    left, right, top_pad, plot_h = 44, 26, 12, 150
+    legend_rows = (len(series) + 2) // 3 if len(series) > 1 else 0
+    bottom = 22 + 16 * legend_rows
+    plot_w = max(320, min(380, 12 * len(labels)))
+    width = left + plot_w + right
+    height = top_pad + plot_h + bottom
+    base = top_pad + plot_h
+    values = [v for s in series for v in s.values if v is not None]
+    ymax = 1.0 if percent else _nice_max(max(values, default=0))
+    step = plot_w / max(1, len(labels) - 1)
+    parts = [_open(chart_id=chart_id, title=title, width=width, height=height, css="lines")]
+    for fraction in (0, 0.25, 0.5, 0.75, 1):
+        y = base - plot_h * fraction
+        parts.append(
+            f'<line x1="{left}" x2="{width - right}" y1="{_num(y)}" y2="{_num(y)}" '
+            f'class="chart-grid"/>'
+        )
+        tick = f"{round(fraction * 100)}%" if percent else _num(ymax * fraction)
+        parts.append(_text(left - 4, y + 4, tick, anchor="end", css="chart-label"))
+    for i, label in enumerate(labels):
+        if label and (i % label_every == 0 or i == len(labels) - 1 and len(labels) < 12):
+            parts.append(
+                _text(left + step * i, base + 15, label, anchor="middle", css="chart-label")
+            )
+    if marker is not None and 0 <= marker < len(labels):
+        x = left + step * marker
+        parts.append(
+            f'<line x1="{_num(x)}" x2="{_num(x)}" y1="{top_pad}" y2="{base}" '
+            f'class="chart-reference"><title>{escape(marker_label)}</title></line>'
+        )
+    for s in series:
+        runs: list[list[tuple[float, float, float, str]]] = [[]]
+        for i, value in enumerate(s.values):
+            if value is None:
+                runs.append([])
+                continue
+            y = base - plot_h * max(0.0, min(1.0, value / ymax if ymax else 0))
+            runs[-1].append((left + step * i, y, value, labels[i]))
+        for run in runs:
+            if len(run) > 1:
+                path = " ".join(f"{_num(x)},{_num(y)}" for x, y, _v, _l in run)
+                parts.append(
+                    f'<polyline points="{path}" class="chart-series {escape(s.css)}" fill="none">'
+                    f"<title>{escape(s.name)}</title></polyline>"
+                )
+            if dots or len(run) == 1:
+                for x, y, value, label in run:
+                    shown = f"{round(value * 100)}%" if percent else _num(round(value, 1))
+                    parts.append(
+                        f'<circle cx="{_num(x)}" cy="{_num(y)}" r="3.5" '
+                        f'class="chart-series-dot {escape(s.css)}">'
+                        f"<title>{escape(s.name)} · {escape(label)}: {escape(shown)}</title>"
+                        "</circle>"
+                    )
+    if len(series) > 1:
+        for k, s in enumerate(series):
+            x = left + (k % 3) * (plot_w / 3)
+            y = base + 30 + 16 * (k // 3)
+            name = s.name if len(s.name) <= 34 else s.name[:33] + "…"
+            parts.append(
+                f'<line x1="{_num(x)}" x2="{_num(x + 16)}" y1="{y - 4}" y2="{y - 4}" '
+                f'class="chart-series {escape(s.css)}"/>'
+            )
+            parts.append(_text(x + 21, y, name, css="chart-label"))
+    parts.append("</svg>")
+    return "".join(parts)

@@ -8,6 +8,7 @@ closes the loop with study: a question missed in a submitted exam is a lapse for
 from __future__ import annotations
 
 import math
+import random
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,7 @@ from django.db.models import Count
 from django.utils import timezone
 
 from quiz import scheduling, study
+from quiz.blueprint import Blueprint, quotas, title_key
 from quiz.models import (
     Card,
     CardState,
@@ -51,9 +53,13 @@ class ExamError(Exception):
     """A one-line reason an exam cannot be made or started."""
 
 
-def default_time_limit_s(count: int) -> int:
-    """The model exam's pace (~2.6 minutes a question) scaled to `count`, in whole minutes."""
-    return math.ceil(count * MODEL_EXAM_MINUTES / MODEL_EXAM_QUESTIONS) * 60
+def default_time_limit_s(count: int, blueprint: Blueprint | None = None) -> int:
+    """The pace of the deck's blueprint (its minutes for its questions) or else the model
+    exam's (~2.6 minutes a question), scaled to `count`, in whole minutes."""
+    minutes, questions = MODEL_EXAM_MINUTES, MODEL_EXAM_QUESTIONS
+    if blueprint is not None and blueprint.minutes:
+        minutes, questions = blueprint.minutes, blueprint.questions or count
+    return math.ceil(count * minutes / questions) * 60
 
 
 # --- the bank -----------------------------------------------------------------------------
@@ -115,20 +121,105 @@ def subtree_ids(topics: dict[int, Topic], roots: Iterable[int]) -> set[int]:
     return found
 
 
+def blueprint_of(deck: Deck) -> Blueprint | None:
+    blueprint = Blueprint.from_json(deck.exam_blueprint)
+    return blueprint if blueprint and blueprint.domains else None
+
+
+def blueprint_topics(blueprint: Blueprint, topics: dict[int, Topic]) -> list[tuple[Topic, float]]:
+    """Each blueprint domain's heading (the shallowest of that title) with its share."""
+    by_title: dict[str, Topic] = {}
+    for topic in sorted(topics.values(), key=lambda t: (t.level, t.order)):
+        if topic.is_active:
+            by_title.setdefault(title_key(topic.title), topic)
+    return [
+        (by_title[title_key(title)], share)
+        for title, share in blueprint.shares()
+        if title_key(title) in by_title
+    ]
+
+
+def _domain_subtrees(
+    domains: list[tuple[Topic, float]], topics: dict[int, Topic]
+) -> list[set[int]]:
+    """Each domain's topics; a domain nested in an earlier one keeps its own subtree only."""
+    claimed: set[int] = set()
+    subtrees = []
+    for topic, _share in domains:
+        subtrees.append(subtree_ids(topics, [topic.pk]))
+    for i, tree in enumerate(subtrees):
+        nested = set().union(*(t for j, t in enumerate(subtrees) if j != i and t < tree))
+        subtrees[i] = tree - nested - claimed
+        claimed |= subtrees[i]
+    return subtrees
+
+
+def _weighted_quotas(shares: list[float], available: list[int], count: int) -> list[int]:
+    """`count` split by `shares`, none above what its domain can give; a domain's shortfall
+    goes to the others by their shares."""
+    quota = [0] * len(shares)
+    open_ = [i for i in range(len(shares)) if available[i] > 0]
+    left = count
+    while left > 0 and open_:
+        total = sum(shares[i] for i in open_)
+        split = quotas([shares[i] / total for i in open_], left)
+        for i, extra in zip(open_, split, strict=True):
+            quota[i] += extra
+        left = 0
+        for i in open_:
+            if quota[i] > available[i]:
+                left += quota[i] - available[i]
+                quota[i] = available[i]
+        open_ = [i for i in open_ if quota[i] < available[i]]
+    return quota
+
+
 def draw_questions(
     *, deck: Deck, count: int, seed: int, topic_ids: Sequence[int] = ()
 ) -> list[Question]:
     """The questions an exam on `deck` (or on `topic_ids` and their subtopics) would hold.
 
+    On the whole deck, a blueprint's domains share the questions by their weights (questions
+    outside every domain only make up for a domain too small for its share).
     Raises ExamError when the bank cannot give `count` questions."""
     cards, plain_topics, topics = load_bank(deck)
-    only = subtree_ids(topics, topic_ids) if topic_ids else None
-    questions = make_questions(cards, plain_topics, count=count, seed=seed, only_topics=only)
+    blueprint = blueprint_of(deck)
+    if blueprint is not None and not topic_ids:
+        questions = _draw_by_blueprint(blueprint, cards, plain_topics, topics, count, seed)
+    else:
+        only = subtree_ids(topics, topic_ids) if topic_ids else None
+        questions = make_questions(cards, plain_topics, count=count, seed=seed, only_topics=only)
     if len(questions) < count:
         where = "those topics" if topic_ids else f"deck {deck.slug!r}"
         raise ExamError(
             f"Only {len(questions)} question(s) can be made from {where}; asked for {count}."
         )
+    return questions
+
+
+def _draw_by_blueprint(
+    blueprint: Blueprint,
+    cards: list[SourceCard],
+    plain_topics: list[SourceTopic],
+    topics: dict[int, Topic],
+    count: int,
+    seed: int,
+) -> list[Question]:
+    domains = blueprint_topics(blueprint, topics)
+    subtrees = _domain_subtrees(domains, topics)
+    rest = set(topics) - set().union(*subtrees) if subtrees else set(topics)
+    pools = [*subtrees, rest]
+    shares = [share for _topic, share in domains] + [0.0]
+    available = [available_count(cards, plain_topics, only_topics=pool) for pool in pools]
+    quota = _weighted_quotas(shares[:-1], available[:-1], count)
+    quota.append(min(available[-1], count - sum(quota)))
+    questions: list[Question] = []
+    for index, (pool, wanted) in enumerate(zip(pools, quota, strict=True)):
+        if wanted:
+            questions += make_questions(
+                cards, plain_topics, count=wanted, seed=seed + 7919 * index, only_topics=pool
+            )
+    random.Random(seed).shuffle(questions)
     return questions
 
 
@@ -160,6 +251,24 @@ def domain_of(topic_id: int | None, topics: dict[int, Topic]) -> Topic | None:
     if chain[-1].pk in top and len(chain) > 1:
         return chain[-2]
     return chain[-1]
+
+
+def exam_domains(blueprint: Blueprint | None, topics: dict[int, Topic]):
+    """topic id → the domain its questions count for: the blueprint's domain whose heading
+    holds it, else the top-level topic (`domain_of`)."""
+    by_topic: dict[int, Topic] = {}
+    if blueprint is not None:
+        domains = blueprint_topics(blueprint, topics)
+        for (topic, _share), tree in zip(domains, _domain_subtrees(domains, topics), strict=True):
+            for topic_id in tree:
+                by_topic[topic_id] = topic
+
+    def domain_for(topic_id: int | None) -> Topic | None:
+        if topic_id in by_topic:
+            return by_topic[topic_id]
+        return domain_of(topic_id, topics)
+
+    return domain_for
 
 
 # --- readiness and the study loop ---------------------------------------------------------
@@ -227,12 +336,16 @@ def start_attempt(
     if seed is None:
         seed = secrets.randbelow(2**31)
     questions = draw_questions(deck=deck, count=count, seed=seed, topic_ids=topic_ids)
+    blueprint = blueprint_of(deck)
     if mode == ExamAttempt.Mode.EXAM:
-        time_limit_s = time_limit_s or default_time_limit_s(count)
+        time_limit_s = time_limit_s or default_time_limit_s(
+            count, Blueprint.from_json(deck.exam_blueprint)
+        )
     else:
         time_limit_s = None  # practice is untimed
     cards = Card.objects.in_bulk([q.card_id for q in questions])
     topics = {t.pk: t for t in deck.topics.all()}
+    domain_for = exam_domains(blueprint, topics)
     with transaction.atomic():
         attempt = ExamAttempt.objects.create(
             user=user,
@@ -246,10 +359,11 @@ def start_attempt(
             deadline=now + timedelta(seconds=time_limit_s) if time_limit_s else None,
             pass_mark=pass_mark,
             predicted_score=exam_readiness(user=user, card_ids=cards, now=now),
+            blueprint=deck.exam_blueprint if blueprint and not topic_ids else {},
         )
         rows = []
         for position, q in enumerate(questions, start=1):
-            domain = domain_of(q.topic_id, topics)
+            domain = domain_for(q.topic_id)
             rows.append(
                 ExamQuestion(
                     attempt=attempt,
@@ -263,10 +377,71 @@ def start_attempt(
                     options=list(q.options),
                     correct=list(q.correct),
                     explanation_html=cards[q.card_id].answer_html,
+                    option_explanations=[e.as_json() for e in q.option_explanations],
                 )
             )
         ExamQuestion.objects.bulk_create(rows)
     return attempt
+
+
+class RetakeError(ExamError):
+    pass
+
+
+def retake_questions(attempt: ExamAttempt) -> list[ExamQuestion]:
+    """The questions of a submitted attempt worth another go: missed (wrong or unanswered) or
+    flagged, in their order."""
+    return [q for q in attempt.questions.all() if not q.is_correct or q.flagged]
+
+
+def start_retake(*, attempt: ExamAttempt, now: datetime) -> ExamAttempt:
+    """A new practice attempt holding the missed and flagged questions of `attempt`, as they
+    were asked (same stem, options and explanations), untimed. A retake already open for the
+    same attempt is returned instead of a second one."""
+    if not attempt.is_submitted:
+        raise RetakeError("Submit the attempt before retaking its questions.")
+    with transaction.atomic():
+        ExamAttempt.objects.select_for_update().get(pk=attempt.pk)
+        open_retake = attempt.retakes.filter(submitted_at__isnull=True).first()
+        if open_retake is not None:
+            return open_retake
+        chosen = retake_questions(attempt)
+        if not chosen:
+            raise RetakeError("Nothing to retake: every question was right and none is flagged.")
+        retake = ExamAttempt.objects.create(
+            user=attempt.user,
+            mode=ExamAttempt.Mode.PRACTICE,
+            deck=attempt.deck,
+            topic_ids=attempt.topic_ids,
+            seed=attempt.seed,
+            count=len(chosen),
+            time_limit_s=None,
+            started_at=now,
+            deadline=None,
+            pass_mark=attempt.pass_mark,
+            predicted_score=exam_readiness(
+                user=attempt.user, card_ids=[q.card_id for q in chosen if q.card_id], now=now
+            ),
+            retake_of=attempt,
+        )
+        ExamQuestion.objects.bulk_create(
+            ExamQuestion(
+                attempt=retake,
+                position=position,
+                card_id=q.card_id,
+                topic_id=q.topic_id,
+                domain_id=q.domain_id,
+                domain_title=q.domain_title,
+                kind=q.kind,
+                stem=q.stem,
+                options=q.options,
+                correct=q.correct,
+                explanation_html=q.explanation_html,
+                option_explanations=q.option_explanations,
+            )
+            for position, q in enumerate(chosen, start=1)
+        )
+    return retake
 
 
 def close_if_overdue(*, attempt: ExamAttempt, now: datetime) -> bool:
@@ -382,21 +557,36 @@ class DomainScore:
     topic_id: int | None
     correct: int
     total: int
+    weight: float | None = None  # the blueprint's share (0–1), when the exam had one
+    asked_share: float = 0.0  # this domain's share of the questions asked
 
     @property
     def fraction(self) -> float:
         return self.correct / self.total if self.total else 0.0
 
 
-def breakdown(questions: Sequence[ExamQuestion]) -> list[DomainScore]:
-    """Score per domain (top-level topic), in the order the domains first appear."""
-    groups: dict[tuple[int | None, str], list[ExamQuestion]] = {}
+def breakdown(
+    questions: Sequence[ExamQuestion], blueprint: dict | None = None
+) -> list[DomainScore]:
+    """Score per domain: the blueprint's domains first, in its order and with their weights
+    (a domain with no question shows too), then any other domain in order of appearance."""
+    groups: dict[str, tuple[int | None, str, list[ExamQuestion]]] = {}
     for q in sorted(questions, key=lambda q: q.position):
-        groups.setdefault((q.domain_id, q.domain_title or "Other"), []).append(q)
-    return [
-        DomainScore(title, topic_id, sum(1 for q in qs if q.is_correct), len(qs))
-        for (topic_id, title), qs in groups.items()
-    ]
+        title = q.domain_title or "Other"
+        groups.setdefault(title_key(title), (q.domain_id, title, []))[2].append(q)
+    total = len(questions) or 1
+    rows: list[DomainScore] = []
+    plan = Blueprint.from_json(blueprint)
+    for title, share in plan.shares() if plan else []:
+        topic_id, shown, qs = groups.pop(title_key(title), (None, title, []))
+        correct = sum(1 for q in qs if q.is_correct)
+        rows.append(DomainScore(shown, topic_id, correct, len(qs), share, len(qs) / total))
+    for topic_id, title, qs in groups.values():
+        correct = sum(1 for q in qs if q.is_correct)
+        rows.append(
+            DomainScore(title, topic_id, correct, len(qs), 0.0 if plan else None, len(qs) / total)
+        )
+    return rows
 
 
 def deck_readiness(*, user: AbstractBaseUser, deck: Deck, now: datetime) -> tuple[float, int]:
@@ -474,11 +664,10 @@ def readiness_by_deck(
     }
     current = [stored[d.pk] for d in decks if d.pk not in stale]
     if current:
-        # Answers since the oldest current figure: the decks they touched are stale too. One
-        # range of the (user, reviewed_at) index, nearly always empty or short.
-        # A plain range of the (user, reviewed_at) index: no join to the cards and no GROUP BY,
-        # either of which SQLite answers by walking the learner's whole log through another
-        # index. Nearly always empty or short; past a few thousand rows, recompute everything.
+        # Answers since the oldest current figure make the decks they touched stale. A plain
+        # range of the (user, reviewed_at) index: no join to the cards and no GROUP BY, either
+        # of which SQLite answers by walking the learner's whole log through another index.
+        # Nearly always empty or short; past a few thousand rows, recompute everything.
         since = min(r.computed_at for r in current)
         answered: dict[int, datetime] = {}
         recent = Review.objects.filter(user=user, reviewed_at__gte=since)
@@ -509,3 +698,41 @@ def readiness_by_deck(
             )
         result.update(fresh)
     return result
+
+
+@dataclass(frozen=True)
+class DomainTrend:
+    """Per-domain scores across a learner's submitted mock exams on one deck (oldest first)."""
+
+    attempts: list[ExamAttempt]
+    # domain title → one fraction per attempt (None where the attempt asked nothing there)
+    domains: dict[str, list[float | None]]
+
+
+def domain_trend(
+    *, user: AbstractBaseUser, deck: Deck | None, limit: int = 20, blueprint: dict | None = None
+) -> DomainTrend:
+    attempts = list(
+        ExamAttempt.objects.filter(
+            user=user, deck=deck, mode=ExamAttempt.Mode.EXAM, submitted_at__isnull=False
+        ).order_by("-submitted_at", "-id")[:limit]
+    )[::-1]
+    index = {a.pk: i for i, a in enumerate(attempts)}
+    tallies: dict[str, list[list[int]]] = {}
+    plan = Blueprint.from_json(blueprint)
+    for title, _share in plan.shares() if plan else []:
+        tallies.setdefault(title, [[0, 0] for _ in attempts])
+    keys = {title_key(t): t for t in tallies}
+    rows = ExamQuestion.objects.filter(attempt__in=attempts).values_list(
+        "attempt_id", "domain_title", "is_correct"
+    )
+    for attempt_id, title, is_correct in rows:
+        name = keys.setdefault(title_key(title or "Other"), title or "Other")
+        counts = tallies.setdefault(name, [[0, 0] for _ in attempts])[index[attempt_id]]
+        counts[0] += 1 if is_correct else 0
+        counts[1] += 1
+    domains = {
+        title: [right / asked if asked else None for right, asked in counts]
+        for title, counts in tallies.items()
+    }
+    return DomainTrend(attempts, domains)

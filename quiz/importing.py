@@ -368,6 +368,7 @@ def _apply_file(
         deck.title = parsed.title[:300]
     deck.tags, deck.aliases = parsed.tags, parsed.aliases
     deck.content_hash = item.digest
+    deck.exam_blueprint = item.exam_blueprint
     deck.imported_at = timezone.now()
     deck.save()
 

@@ -37,6 +37,10 @@ class Deck(models.Model):
     # From the notes' front matter (`tags:`, `aliases:`), as the notes last gave them.
     tags = models.JSONField(default=list, blank=True)
     aliases = models.JSONField(default=list, blank=True)
+    # The exam blueprint from the notes' front matter (`exam:`), checked at import by
+    # quiz.blueprint: {"minutes": int|None, "questions": int|None, "domains": {title: weight}}.
+    # Empty when the notes declare none.
+    exam_blueprint = models.JSONField(default=dict, blank=True)
     # When the cards' `exam_eligible` flags were last worked out (`quiz.exams`); None when a
     # card has changed since, so the exams page works them out again before reading them.
     exam_bank_at = models.DateTimeField(null=True, blank=True)
@@ -196,9 +200,54 @@ class StudyProfile(models.Model):
     # (new imported_at) invalidates it. Kept by quiz.study so finding the next new card does not
     # rescan every studied card (see quiz.study.new_cards).
     new_cursors = models.JSONField(default=dict, blank=True)
+    # FSRS-6 parameters fitted to this learner's review log (quiz.optimizing); empty for the
+    # defaults. Every scheduler made for the learner uses them (quiz.study.scheduler_settings).
+    fsrs_parameters = models.JSONField(default=list, blank=True)
+    fsrs_optimized_at = models.DateTimeField(null=True, blank=True)
 
     def __str__(self) -> str:
         return f"Study settings for {self.user}"
+
+
+class OptimizerRun(models.Model):
+    """One "Optimize my parameters" request: its progress while the background task runs, and
+    the figures it ends with (log loss and RMSE of the old and the fitted parameters)."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for the worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Failed"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="optimizer_runs"
+    )
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    stage = models.CharField(max_length=200, blank=True)
+    progress = models.FloatField(default=0.0)  # 0–1
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    reviews = models.PositiveIntegerField(default=0)
+    items = models.PositiveIntegerField(default=0)
+    before_log_loss = models.FloatField(null=True, blank=True)
+    before_rmse = models.FloatField(null=True, blank=True)
+    after_log_loss = models.FloatField(null=True, blank=True)
+    after_rmse = models.FloatField(null=True, blank=True)
+    parameters = models.JSONField(default=list, blank=True)
+    # True when the fitted parameters predicted the log better and replaced the old ones.
+    kept = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "created_at"], name="optimizerrun_user_time")]
+
+    def __str__(self) -> str:
+        return f"Optimizer run {self.pk} for {self.user}: {self.status}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (self.Status.QUEUED, self.Status.RUNNING)
 
 
 class CardState(models.Model):
@@ -413,6 +462,12 @@ class ExamAttempt(models.Model):
     predicted_score = models.FloatField(null=True, blank=True)
     # The question last shown, so resuming lands where the learner was.
     position = models.PositiveIntegerField(default=1)
+    # A retake: the attempt whose missed and flagged questions this one asks again.
+    # The deck's exam blueprint when the attempt started (quiz.blueprint), for its results.
+    blueprint = models.JSONField(default=dict, blank=True)
+    retake_of = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retakes"
+    )
 
     class Meta:
         ordering = ["-started_at", "-id"]
@@ -480,6 +535,9 @@ class ExamQuestion(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)
     is_correct = models.BooleanField(null=True, blank=True)
     explanation_html = models.TextField(blank=True)
+    # Why each option is right or wrong, in option order (quiz.exams.explain_options): a list
+    # of {"right": bool, "text": str, "card": id|None, "topic": id|None, "title": str}.
+    option_explanations = models.JSONField(default=list, blank=True)
 
     class Meta:
         ordering = ["attempt", "position"]

@@ -15,6 +15,15 @@ A question exists only when `MIN_DISTRACTORS` distractors exist. A distractor is
 correct: it is dropped when its normalised text is the same or nearly the same
 (`NEAR_SAME_RATIO`) as any correct answer, as another chosen option, or when it is an item of
 the same list.
+
+Option quality: no option contains another option's text; options of one question have the
+same form (`option_form`: all short terms or all descriptions) and comparable lengths; a
+question that asks for a description never offers a heading (topic title) as an option; an
+answer's trailing rationale ("Why: …") is cut from its option and kept for the explanation.
+
+Every option knows the card it came from, so each question explains every option
+(`OptionExplanation`): the right ones from the asked card, each distractor from its own sibling
+card ("This describes “Sliding” …").
 """
 
 from __future__ import annotations
@@ -83,6 +92,38 @@ class Question:
     options: tuple[str, ...]  # plain text, shuffled
     correct: tuple[int, ...]  # indexes into options, ascending
     explanation: str  # the source card's answer, plain text
+    # Why each option is right or wrong, in option order.
+    option_explanations: tuple[OptionExplanation, ...] = ()
+
+
+@dataclass(frozen=True)
+class OptionExplanation:
+    """Why one option is right or wrong, from the card it came from.
+
+    Reads as `lead` + “`title`” + `detail`; a page may link the title to `topic_id`'s notes."""
+
+    right: bool
+    lead: str
+    title: str
+    detail: str
+    card_id: int | None
+    topic_id: int | None
+
+    @property
+    def text(self) -> str:
+        title = f"“{self.title}”" if self.title else ""
+        return f"{self.lead}{title}{self.detail}"
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "right": self.right,
+            "lead": self.lead,
+            "title": self.title,
+            "detail": self.detail,
+            "text": self.text,
+            "card": self.card_id,
+            "topic": self.topic_id,
+        }
 
 
 # --- text ---------------------------------------------------------------------------------
@@ -111,6 +152,57 @@ def plain_text(markdown: str) -> str:
     text = _TAG.sub("", text)
     text = _LINE_MARK.sub("", text)
     return _SPACE.sub(" ", text).strip()
+
+
+# A rationale written under an answer ("Why: …", "Because: …"): the explanation keeps it, the
+# option does not (it would give the answer away and make the option a paragraph).
+_RATIONALE_LINE = re.compile(
+    r"^\s*(?:[-*+]\s+)?(?:\*\*|__)?(?:why|because|reason)(?:\*\*|__)?\s*:", re.I | re.M
+)
+_RATIONALE_TAIL = re.compile(r"\s+(?:why|because|reason)\s*:\s.*$", re.I | re.S)
+
+
+def option_text(markdown: str) -> str:
+    """An answer as an option: plain text without its rationale."""
+    match = _RATIONALE_LINE.search(markdown)
+    if match and match.start() > 0:
+        markdown = markdown[: match.start()]
+    return _RATIONALE_TAIL.sub("", plain_text(markdown)).strip()
+
+
+TERM_FORM, DESCRIPTION_FORM, EITHER_FORM = "term", "description", "either"
+PAIR_FORM, QUESTION_FORM = "pair", "question"
+_PAIR = re.compile(r"^[^:]{1,40}:\s+\S")
+
+
+def option_form(text: str) -> str:
+    """What an option reads as: "pair" ("KEY: rows with the same key …"), "question" (ends
+    with "?"), "term" (a name: up to four words), "description" (seven words or more), or
+    "either" (five or six words: a long name or a short description)."""
+    if _PAIR.match(text):
+        return PAIR_FORM
+    if text.rstrip().endswith("?"):
+        return QUESTION_FORM
+    words = len(normalise(text).split())
+    if words <= 4:
+        return TERM_FORM
+    if words >= 7:
+        return DESCRIPTION_FORM
+    return EITHER_FORM
+
+
+def same_form(a: str, b: str) -> bool:
+    fa, fb = option_form(a), option_form(b)
+    if fa == fb:
+        return True
+    between = {TERM_FORM, DESCRIPTION_FORM}
+    return (fa == EITHER_FORM and fb in between) or (fb == EITHER_FORM and fa in between)
+
+
+def contains(a: str, b: str) -> bool:
+    """One text holds the other as whole words ("Sliding" in "Sliding windows")."""
+    na, nb = f" {normalise(a)} ", f" {normalise(b)} "
+    return bool(na.strip() and nb.strip()) and (na in nb or nb in na)
 
 
 def normalise(text: str) -> str:
@@ -202,15 +294,18 @@ def _pick(
     like: str,
     rng: random.Random | None,
     accept: Callable[[_Candidate], bool] = lambda c: True,
-) -> list[str]:
+    others: Sequence[str] = (),
+) -> list[_Candidate]:
     """Up to `needed` distractors, nearest tier first (shuffled within a tier when `rng`).
 
     A candidate is skipped when it is near-same as anything in `avoid` (the correct answers)
     or as a distractor already taken, when one of its twins is near-same as a correct answer,
-    when its length is implausible next to `like` (the right answer), or when `accept`
-    rejects it.
+    when it contains or is contained in another option (`avoid`, `others`: options already
+    fixed, or a distractor taken), when its form or length does not match `like` (the right
+    answer) and every option taken, or when `accept` rejects it.
     """
-    chosen: list[str] = []
+    chosen: list[_Candidate] = []
+    fixed = [*avoid, *others]
     for tier in tiers:
         ordered = list(tier)
         if rng is not None:
@@ -218,15 +313,21 @@ def _pick(
         for candidate in ordered:
             if len(chosen) == needed:
                 return chosen
-            if not candidate.text or len(candidate.text) > MAX_OPTION_CHARS:
+            text = candidate.text
+            if not text or len(text) > MAX_OPTION_CHARS:
                 continue
-            if not accept(candidate) or not _comparable(candidate.text, like):
+            if not accept(candidate):
                 continue
-            if any(near_same(candidate.text, other) for other in [*avoid, *chosen]):
+            taken = [*fixed, *(c.text for c in chosen)]
+            if not all(
+                _comparable(text, other) and same_form(text, other) for other in [like, *taken]
+            ):
+                continue
+            if any(near_same(text, other) or contains(text, other) for other in taken):
                 continue
             if any(near_same(twin, good) for twin in candidate.twins for good in avoid):
                 continue
-            chosen.append(candidate.text)
+            chosen.append(candidate)
     return chosen
 
 
@@ -239,29 +340,37 @@ class QuestionMaker:
     def __init__(self, cards: Sequence[SourceCard], topics: Sequence[SourceTopic]):
         self.bank = _Bank(cards, topics)
         self.by_id = {c.id: c for c in self.bank.cards}
+        # Headings: never an option where a description is asked for.
+        self.headings = {normalise(t.title.rstrip(" :")) for t in topics}
         self.terms: list[_Candidate] = []
         self.definitions: list[_Candidate] = []
         self.answers: list[_Candidate] = []
         self.list_items: list[_Candidate] = []
         for card in self.bank.cards:
             if card.kind == "definition" and card.term.strip():
-                term, definition = plain_text(card.term), plain_text(card.answer_md)
+                term, definition = plain_text(card.term), option_text(card.answer_md)
                 self.terms.append(_Candidate(term, card.id, card.topic_id, (definition,)))
                 self.definitions.append(_Candidate(definition, card.id, card.topic_id, (term,)))
             elif card.kind == "qa":
-                answer = plain_text(card.answer_md)
+                answer = option_text(card.answer_md)
                 if answer and len(answer) <= SHORT_ANSWER_CHARS:
                     prompt = plain_text(card.prompt_md)
                     self.answers.append(_Candidate(answer, card.id, card.topic_id, (prompt,)))
             elif card.kind == "list":
                 for item in card.items:
-                    self.list_items.append(_Candidate(plain_text(item), card.id, card.topic_id))
+                    self.list_items.append(_Candidate(option_text(item), card.id, card.topic_id))
+
+    def _not_a_heading(self, candidate: _Candidate) -> bool:
+        return normalise(candidate.text) not in self.headings
+
+    def _own(self, card: SourceCard, text: str) -> _Candidate:
+        return _Candidate(text, card.id, card.topic_id)
 
     # Each builder returns None when the card cannot give that question. With rng=None it only
     # checks feasibility (no shuffling), so feasibility never consumes random numbers.
 
     def _term(self, card: SourceCard, rng: random.Random | None) -> Question | None:
-        term, definition = plain_text(card.term), plain_text(card.answer_md)
+        term, definition = plain_text(card.term), option_text(card.answer_md)
         if not term or not definition or len(term) > MAX_OPTION_CHARS:
             return None
         pool = [c for c in self.terms if c.card_id != card.id]
@@ -278,11 +387,13 @@ class QuestionMaker:
             return None
         masked = re.sub(re.escape(term), "____", definition, flags=re.IGNORECASE)
         stem = f"Which term matches this definition?\n\n{masked}"
-        return self._finish(card, TERM, stem, [term], distractors, rng)
+        return self._finish(card, TERM, stem, [self._own(card, term)], distractors, rng)
 
     def _definition(self, card: SourceCard, rng: random.Random | None) -> Question | None:
-        term, definition = plain_text(card.term), plain_text(card.answer_md)
+        term, definition = plain_text(card.term), option_text(card.answer_md)
         if not term or not definition or len(definition) > MAX_OPTION_CHARS:
+            return None
+        if normalise(definition) in self.headings:
             return None
         pool = [c for c in self.definitions if c.card_id != card.id]
         distractors = _pick(
@@ -291,18 +402,23 @@ class QuestionMaker:
             avoid=[definition],
             like=definition,
             rng=rng,
-            accept=lambda c: not any(near_same(t, term) for t in c.twins),
+            accept=lambda c: (
+                self._not_a_heading(c) and not any(near_same(t, term) for t in c.twins)
+            ),
         )
         if len(distractors) < MIN_DISTRACTORS:
             return None
         topic = self.bank.topics.get(card.topic_id)
         where = f" (in {topic.title.rstrip(' :')})" if topic else ""
         stem = f"Which definition matches “{term}”{where}?"
-        return self._finish(card, DEFINITION, stem, [definition], distractors, rng)
+        return self._finish(card, DEFINITION, stem, [self._own(card, definition)], distractors, rng)
 
     def _answer(self, card: SourceCard, rng: random.Random | None) -> Question | None:
-        answer, prompt = plain_text(card.answer_md), plain_text(card.prompt_md)
+        answer, prompt = option_text(card.answer_md), plain_text(card.prompt_md)
         if not prompt or not answer or len(answer) > SHORT_ANSWER_CHARS:
+            return None
+        describes = option_form(answer) != TERM_FORM
+        if describes and normalise(answer) in self.headings:
             return None
         pool = [c for c in self.answers if c.card_id != card.id]
         distractors = _pick(
@@ -312,36 +428,53 @@ class QuestionMaker:
             like=answer,
             rng=rng,
             # The same question asked on another card: its answer is also right.
-            accept=lambda c: not any(near_same(t, prompt) for t in c.twins),
+            accept=lambda c: (
+                (not describes or self._not_a_heading(c))
+                and not any(near_same(t, prompt) for t in c.twins)
+            ),
         )
         if len(distractors) < MIN_DISTRACTORS:
             return None
-        return self._finish(card, ANSWER, prompt, [answer], distractors, rng)
+        return self._finish(card, ANSWER, prompt, [self._own(card, answer)], distractors, rng)
 
     def _items(self, card: SourceCard) -> list[str]:
-        """The list's items as plain text, without near-duplicates of one another."""
+        """The list's items as options, without near-duplicates of one another."""
         items: list[str] = []
         for item in card.items:
-            text = plain_text(item)
+            text = option_text(item)
             if not text or len(text) > MAX_OPTION_CHARS:
                 continue
-            if not any(near_same(text, i) for i in items):
+            if not any(near_same(text, i) or contains(text, i) for i in items):
                 items.append(text)
         return items
 
     def _outsiders(
-        self, card: SourceCard, needed: int, rng: random.Random | None, items: list[str], like: str
-    ) -> list[str]:
+        self,
+        card: SourceCard,
+        needed: int,
+        rng: random.Random | None,
+        items: list[str],
+        like: str,
+        others: Sequence[str] = (),
+    ) -> list[_Candidate]:
         """Items of other lists, none (nearly) an item of this one."""
         pool = [c for c in self.list_items if c.card_id != card.id]
         tiers = self.bank.tiers(card.topic_id, pool)
-        return _pick(tiers, needed=needed, avoid=items, like=like, rng=rng)
+        return _pick(tiers, needed=needed, avoid=items, like=like, rng=rng, others=others)
 
     @staticmethod
     def _subject(card: SourceCard) -> str:
         # List prompts read like "Recall: Window types (3 items)"; the stem wants the name.
         subject = _RECALL.sub("", plain_text(card.prompt_md))
         return _ITEM_COUNT.sub("", subject).rstrip(" :?.") or "this list"
+
+    @staticmethod
+    def _comparable_all(texts: Sequence[str]) -> bool:
+        return all(
+            _comparable(a, b) and same_form(a, b) and not contains(a, b)
+            for i, a in enumerate(texts)
+            for b in texts[i + 1 :]
+        )
 
     def _one_of(self, card: SourceCard, rng: random.Random | None) -> Question | None:
         items = self._items(card)
@@ -354,7 +487,7 @@ class QuestionMaker:
         if len(distractors) < MIN_DISTRACTORS:
             return None
         stem = f"Which of these is one of “{self._subject(card)}”?"
-        return self._finish(card, ONE_OF, stem, [right], distractors, rng)
+        return self._finish(card, ONE_OF, stem, [self._own(card, right)], distractors, rng)
 
     def _not_one_of(self, card: SourceCard, rng: random.Random | None) -> Question | None:
         items = self._items(card)
@@ -362,51 +495,111 @@ class QuestionMaker:
         if len(items) < MIN_DISTRACTORS:
             return None
         members = rng.sample(items, MIN_DISTRACTORS) if rng else items[:MIN_DISTRACTORS]
-        outsider = self._outsiders(card, 1, rng, items, members[0])
+        if not self._comparable_all(members):
+            return None
+        outsider = self._outsiders(card, 1, rng, items, members[0], others=members)
         if not outsider:
             return None
         stem = f"Which of these is NOT one of “{self._subject(card)}”?"
-        return self._finish(card, NOT_ONE_OF, stem, outsider, members, rng)
+        wrong = [self._own(card, m) for m in members]
+        return self._finish(card, NOT_ONE_OF, stem, outsider, wrong, rng)
 
     def _choose_two(self, card: SourceCard, rng: random.Random | None) -> Question | None:
         items = self._items(card)
         if len(items) < 2:
             return None
         right = rng.sample(items, 2) if rng else items[:2]
-        distractors = self._outsiders(card, MIN_DISTRACTORS, rng, items, right[0])
+        if not self._comparable_all(right):
+            return None
+        distractors = self._outsiders(card, MIN_DISTRACTORS, rng, items, right[0], others=right)
         if len(distractors) < MIN_DISTRACTORS:
             return None
         stem = f"Which two of these are among “{self._subject(card)}”? (Choose two.)"
-        return self._finish(card, CHOOSE_TWO, stem, right, distractors, rng)
+        own = [self._own(card, r) for r in right]
+        return self._finish(card, CHOOSE_TWO, stem, own, distractors, rng)
+
+    # --- explanations ---
+
+    def _explain(self, card: SourceCard, kind: str, option: _Candidate, right: bool):
+        """Why `option` (from card `option.card_id`) is right or wrong for `card`'s question."""
+        source = self.by_id.get(option.card_id, card)
+        where = option.topic_id
+
+        def say(lead: str, title: str, detail: str) -> OptionExplanation:
+            return OptionExplanation(right, lead, title, detail, source.id, where)
+
+        term = plain_text(card.term)
+        if kind == TERM:
+            if right:
+                return say("Right: ", term, f" is defined as: {option_text(card.answer_md)}")
+            return say("", option.text, f" is something else: {option_text(source.answer_md)}")
+        if kind == DEFINITION:
+            if right:
+                return say("Right: this is what ", term, " means.")
+            topic = self.bank.topics.get(source.topic_id)
+            place = f" (under {topic.title.rstrip(' :')})" if topic else ""
+            return say("This describes ", plain_text(source.term), f"{place}, not “{term}”.")
+        if kind == ANSWER:
+            if right:
+                full = plain_text(card.answer_md)
+                if normalise(full) == normalise(option.text):
+                    return say("Right: this is the answer in your notes.", "", "")
+                return say("Right. ", "", full)  # with the rationale the option left out
+            return say(
+                "This answers another question in your notes: ", plain_text(source.prompt_md), ""
+            )
+        subject = self._subject(card)
+        if kind in (ONE_OF, CHOOSE_TWO):
+            if right:
+                return say("Right: it is one of ", subject, ".")
+            return say("This is one of ", self._subject(source), f", not of “{subject}”.")
+        if kind == NOT_ONE_OF:
+            if right:
+                return say(
+                    f"Right: it is not one of “{subject}”; it is one of ",
+                    self._subject(source),
+                    ".",
+                )
+            return say("This is one of ", subject, ", so it is not the odd one out.")
+        # EXERCISE: the engine computed every option.
+        if right:
+            return say("Right: ", "", "this is what the simulation computes for these events.")
+        return say(
+            "Not what the simulation computes for these events: see the worked answer.", "", ""
+        )
 
     def _finish(
         self,
         card: SourceCard,
         kind: str,
         stem: str,
-        right: list[str],
-        distractors: list[str],
+        right: list[_Candidate],
+        distractors: list[_Candidate],
         rng: random.Random | None,
     ) -> Question:
         options = [*right, *distractors]
         order = list(range(len(options)))
         if rng is not None:
             rng.shuffle(order)
-        shuffled = tuple(options[i] for i in order)
+        shuffled = [options[i] for i in order]
         correct = tuple(sorted(order.index(i) for i in range(len(right))))
         return Question(
             card_id=card.id,
             topic_id=card.topic_id,
             kind=kind,
             stem=stem,
-            options=shuffled,
+            options=tuple(o.text for o in shuffled),
             correct=correct,
             explanation=plain_text(card.answer_md),
+            option_explanations=tuple(
+                self._explain(card, kind, option, position in correct)
+                for position, option in enumerate(shuffled)
+            ),
         )
 
     def _exercise(self, card: SourceCard, rng: random.Random | None) -> Question | None:
         """A simulation exercise: the engine computed the answer and its distractors."""
-        options = [plain_text(o) for o in card.items]
+        options = [self._own(card, plain_text(o)) for o in card.items]
         index = card.correct_index
         if index is None or not 0 <= index < len(options) or len(options) < MIN_DISTRACTORS + 1:
             return None

@@ -192,8 +192,8 @@ TRUSTED_PROXY_COUNT = int(os.environ.get("TRUSTED_PROXY_COUNT", "0"))
 # /healthz answers plain HTTP probes from the load balancer.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
 
-# Background work (big admin uploads): django-tasks' database backend, no broker; the worker is
-# `manage.py db_worker`, started beside the web processes.
+# Background work (big admin uploads, the FSRS optimizer): django-tasks' database backend, no
+# broker; the worker is `manage.py db_worker`, started beside the web processes.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {

@@ -1,7 +1,9 @@
 """Background work, run by `manage.py db_worker` (django-tasks with its database backend: no
 broker, the queue is a table, on SQLite as on PostgreSQL).
 
-A big notes upload is previewed and applied here rather than inside a web request. The task
+A big notes upload is previewed and applied here rather than inside a web request, and a
+learner's FSRS parameters are fitted here (quiz.optimizing; its progress is an OptimizerRun row,
+written outside any long transaction). The task
 writes its progress to a small file beside the staged uploads (`NOTES_UPLOAD_DIR/.staging/`,
 which every host already shares): the import runs in one transaction, so progress written to
 the database would stay invisible until the end.
@@ -19,6 +21,8 @@ from typing import Any
 from django_tasks import TaskContext, task
 
 from quiz.importing import ImportProgress, ImportReport
+from quiz.models import OptimizerRun
+from quiz.optimizing import run_optimizer
 from quiz.uploading import UploadError, apply_staged, preview_staged, upload_dir
 
 # Cards listed per kind of change on the preview page; the counts above the lists are exact.
@@ -85,3 +89,12 @@ def import_upload(
     finally:
         _progress_path(job).unlink(missing_ok=True)
     return summarise(report)
+
+
+@task()
+def optimize_parameters(run_id: int) -> str:
+    """Fit one learner's FSRS parameters (quiz.optimizing.run_optimizer)."""
+    run = OptimizerRun.objects.select_related("user").filter(pk=run_id).first()
+    if run is None or not run.is_active:
+        return "gone"  # deleted, or already finished by another worker
+    return run_optimizer(run).status

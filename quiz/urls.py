@@ -6,7 +6,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.static import serve
 
-from quiz.views import accounts, decks, exams, exports, health, labs, stats, study
+from quiz.views import accounts, decks, exams, exports, health, labs, optimizer, stats, study
 
 urlpatterns = [
     path("", decks.dashboard, name="dashboard"),
@@ -20,6 +20,7 @@ urlpatterns = [
     path("exams/<int:attempt_id>/review/", exams.exam_review, name="exam_review"),
     path("exams/<int:attempt_id>/submit/", exams.exam_submit, name="exam_submit"),
     path("exams/<int:attempt_id>/results/", exams.exam_results, name="exam_results"),
+    path("exams/<int:attempt_id>/retake/", exams.exam_retake, name="exam_retake"),
     path("study/", study.study_page, name="study"),
     path("study/deck/<slug:slug>/", study.study_page, name="study_deck"),
     path("study/topic/<int:topic_id>/", study.study_page, name="study_topic"),
@@ -28,6 +29,12 @@ urlpatterns = [
     path("study/suspend/", study.suspend, name="study_suspend"),
     path("study/bury/", study.bury, name="study_bury"),
     path("study/settings/", study.study_settings, name="study_settings"),
+    path("study/settings/optimize/", optimizer.optimize_start, name="optimize_start"),
+    path(
+        "study/settings/optimize/<int:run_id>/", optimizer.optimize_status, name="optimize_status"
+    ),
+    path("study/settings/optimize/reset/", optimizer.optimize_reset, name="optimize_reset"),
+    path("study/settings/workload/", optimizer.workload, name="fsrs_workload"),
     path("study/leeches/", study.leech_list, name="leeches"),
     path("study/leeches/<int:card_id>/unsuspend/", study.leech_unsuspend, name="leech_unsuspend"),
     path("decks/<slug:slug>/export.<str:fmt>", exports.deck_export, name="deck_export"),

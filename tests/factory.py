@@ -127,7 +127,7 @@ def make_exam_bank() -> Bank:
         make_card(storage, "Largest S3 object?", "5 TB"),
         make_card(storage, "Glacier retrieval, expedited?", "1 to 5 minutes"),
         make_card(storage, "S3 durability?", "Eleven nines"),
-        make_card(storage, "Redshift node slices hold?", "A share of the node's memory and disk"),
+        make_card(storage, "Redshift node slices hold?", "A share of node memory"),
         make_card(storage, "DynamoDB item size limit?", "400 KB"),
         make_card(streaming, "Shard write rate?", "1 MB per second"),
     ]
@@ -163,4 +163,44 @@ def make_review_card(
         last_review=due - timedelta(days=stability),
         reps=3,
         lapses=lapses,
+    )
+
+
+def store_review_log(user: AbstractBaseUser, log: list[Any], topic: Topic | None = None) -> None:
+    """Write a generated log (tests.reviewlog) as the learner's review log, one card per
+    generated card, through bulk inserts (the study path would take minutes for thousands)."""
+    from quiz.models import Review
+
+    topic = topic or make_topic(make_deck("Generated"), "Generated")
+    ids = sorted({answer.card for answer in log})
+    n = next(_serial)
+    cards = Card.objects.bulk_create(
+        Card(
+            deck=topic.deck,
+            topic=topic,
+            kind=Card.Kind.QA,
+            key=f"gen-{n}-{i}",
+            match_text=f"generated {n} {i}",
+            prompt_md=f"Generated question {i}?",
+            prompt_html=f"<p>Generated question {i}?</p>",
+            answer_md="Generated answer",
+            answer_html="<p>Generated answer</p>",
+            order=i,
+        )
+        for i in ids
+    )
+    by_generated = dict(zip(ids, (c.pk for c in cards), strict=True))
+    Review.objects.bulk_create(
+        (
+            Review(
+                user=user,
+                card_id=by_generated[answer.card],
+                rating=answer.rating,
+                reviewed_at=answer.at,
+                state_before={"state": answer.state_before},
+                state_after={},
+            )
+            for answer in log
+        ),
+        batch_size=1000,
     )

@@ -30,6 +30,7 @@ from quiz.models import (
     Deck,
     ExamAttempt,
     ExamQuestion,
+    OptimizerRun,
     Review,
     StudyProfile,
     Topic,
@@ -87,6 +88,7 @@ class World:
     review: Review
     attempt: ExamAttempt
     question: ExamQuestion
+    run: OptimizerRun  # A's "Optimize my parameters" request
 
 
 @pytest.fixture
@@ -125,6 +127,7 @@ def world(tmp_path: Path, media_root: Path) -> World:
         review=result.review,
         attempt=attempt,
         question=question,
+        run=OptimizerRun.objects.create(user=a, created_at=now),
     )
 
 
@@ -170,6 +173,11 @@ ROUTES: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "card_sim": ("shared", lambda w: {"card_id": w.card.pk}),
     "topic_sim": ("shared", lambda w: {"topic_id": w.topic.pk, "index": 0}),
     "stats": ("self", lambda w: {}),
+    "exam_retake": ("owned", lambda w: {"attempt_id": w.attempt.pk}),
+    "optimize_start": ("self", lambda w: {}),  # B's own log: too few reviews, nothing queued
+    "optimize_status": ("owned", lambda w: {"run_id": w.run.pk}),
+    "optimize_reset": ("self", lambda w: {}),
+    "fsrs_workload": ("self", lambda w: {}),
 }
 
 # Views that take one of A's ids in the POST body rather than the URL.
@@ -205,6 +213,7 @@ def a_snapshot(w: World) -> dict[str, list[dict[str, Any]]]:
         "profile": StudyProfile.objects.filter(user=w.a),
         "attempts": ExamAttempt.objects.filter(user=w.a),
         "questions": ExamQuestion.objects.filter(attempt__user=w.a),
+        "optimizer_runs": OptimizerRun.objects.filter(user=w.a),
         "decks": Deck.objects.all(),
         "topics": Topic.objects.all(),
         "cards": Card.objects.all(),

@@ -264,3 +264,29 @@ def test_exercise_card_gives_its_engine_computed_question() -> None:
 def test_exercise_card_without_an_answer_key_gives_no_question() -> None:
     card = SourceCard(51, 2, "exercise", "How many?", "3", items=("1", "2", "3", "4"))
     assert make_questions([card], TOPICS, count=5, seed=1) == []
+
+
+def test_a_rationale_is_cut_from_the_option_and_kept_for_its_explanation() -> None:
+    cards = [
+        qa(
+            30,
+            "Occasional SQL on S3, pay per query?",
+            "Athena\n\n* Why: serverless, priced by scan",
+        ),
+        qa(31, "Dashboards for business users?", "QuickSight"),
+        qa(32, "Heavy custom Spark processing?", "EMR\n* Why: full control of the cluster"),
+        qa(33, "Scheduled ETL with little code?", "Glue"),
+    ]
+    maker = QuestionMaker(cards, TOPICS)
+    question = maker.build(cards[0], ANSWER, random.Random(1))
+    assert question is not None
+    assert sorted(question.options) == ["Athena", "EMR", "Glue", "QuickSight"]
+    why = dict(zip(question.options, question.option_explanations, strict=True))
+    assert why["Athena"].right and "Why: serverless, priced by scan" in why["Athena"].text
+    assert why["EMR"].text == (
+        "This answers another question in your notes: “Heavy custom Spark processing?”"
+    )
+    assert why["EMR"].card_id == 32 and why["EMR"].topic_id == 3
+    plain = maker.build(cards[1], ANSWER, random.Random(1))
+    right = plain.option_explanations[plain.correct[0]]
+    assert right.text == "Right: this is the answer in your notes."

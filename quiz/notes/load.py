@@ -11,6 +11,7 @@ import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from quiz.blueprint import check_domains, read_blueprint
 from quiz.notes.decode import decode_notes
 from quiz.notes.limits import check_parsed, check_text
 from quiz.notes.parser import parse_notes
@@ -18,7 +19,7 @@ from quiz.notes.render import render_markdown
 from quiz.notes.types import NotesError, NoteWarning, ParsedDeck
 
 # Bump when parsing or rendering changes for the same text, so unchanged files are re-applied.
-PARSER_VERSION = "2"
+PARSER_VERSION = "3"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 
 
@@ -36,6 +37,8 @@ class LoadedNotes:
     # Media name (as served under MEDIA_URL) → the file to copy there.
     image_files: dict[str, str] = field(default_factory=dict)
     image_warnings: list[NoteWarning] = field(default_factory=list)
+    # The front matter's `exam:` blueprint (quiz.blueprint), as stored on the deck; {} for none.
+    exam_blueprint: dict = field(default_factory=dict)
 
 
 def notes_digest(data: bytes) -> str:
@@ -59,6 +62,13 @@ def load_notes(label: str, source_path: str, data: bytes, media_url: str) -> Loa
     except NotesError as exc:
         result.error = exc
         return result
+    try:
+        blueprint = read_blueprint(text)
+        check_domains(blueprint, (t.title for t in parsed.topics), text)
+    except NotesError as exc:
+        result.error = exc
+        return result
+    result.exam_blueprint = blueprint.as_json() if blueprint else {}
     result.parsed = parsed
     images = _resolve_images(parsed, resolved.parent, media_url, result)
     result.topic_html = [

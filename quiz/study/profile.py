@@ -8,7 +8,7 @@ import fsrs
 from django.contrib.auth.models import AbstractBaseUser
 
 from quiz.models import StudyProfile
-from quiz.scheduling import SchedulerSettings, make_scheduler
+from quiz.scheduling import SchedulerSettings, make_scheduler, valid_parameters
 from quiz.study import fastsql
 
 
@@ -25,6 +25,8 @@ def scheduler_settings(profile: StudyProfile) -> SchedulerSettings:
         desired_retention=profile.desired_retention,
         learning_steps=profile.learning_steps,
         relearning_steps=profile.relearning_steps,
+        # Fitted to the learner's own log (quiz.optimizing); None: FSRS-6's defaults.
+        parameters=valid_parameters(profile.fsrs_parameters),
     )
 
 

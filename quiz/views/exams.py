@@ -14,10 +14,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
-from quiz import exams
+from quiz import charts, exams
+from quiz.blueprint import Blueprint
 from quiz.models import Deck, ExamAttempt, ExamQuestion, Topic
 from quiz.questions import KIND_LABELS
 
@@ -95,7 +97,12 @@ def _home_context(request: HttpRequest, form: StartExamForm) -> dict:
     all_decks = list(Deck.objects.all())
     figures = exams.readiness_by_deck(user=request.user, decks=all_decks, now=now)
     decks = [
-        {"deck": deck, "readiness": figures[deck.pk][0], "available": figures[deck.pk][1]}
+        {
+            "deck": deck,
+            "readiness": figures[deck.pk][0],
+            "available": figures[deck.pk][1],
+            "blueprint": Blueprint.from_json(deck.exam_blueprint),
+        }
         for deck in all_decks
     ]
     submitted = [a for a in attempts if a.is_submitted]
@@ -155,7 +162,11 @@ def exam_start(request: HttpRequest) -> HttpResponse:
     count = data["count"]
     if count is None:
         available = exams.available_questions(deck=deck, topic_ids=topic_ids)
-        count = max(1, min(exams.DEFAULT_COUNT, available))
+        blueprint = Blueprint.from_json(deck.exam_blueprint)
+        wanted = exams.DEFAULT_COUNT
+        if blueprint and blueprint.questions and not topic_ids:
+            wanted = blueprint.questions
+        count = max(1, min(wanted, available))
     try:
         attempt = exams.start_attempt(
             user=request.user,
@@ -206,6 +217,7 @@ def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) 
             "chosen": i in question.chosen,
             # Only computed when it may be shown: the template cannot leak what it never gets.
             "right": (i in question.correct) if reveal else None,
+            "why": _why(question, i) if reveal else None,
         }
         for i, text in enumerate(question.options)
     ]
@@ -227,6 +239,12 @@ def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) 
     # The same URL answers with the page or its partial: no cache may swap one for the other.
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+def _why(question: ExamQuestion, index: int) -> dict | None:
+    """Why option `index` is right or wrong (only ever called once it may be revealed)."""
+    explained = question.option_explanations or []
+    return explained[index] if index < len(explained) else None
 
 
 def _clock(seconds: int | None) -> str:
@@ -335,6 +353,15 @@ def exam_submit(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return _go(request, reverse("exam_results", args=[attempt.pk]))
 
 
+# Results: which questions the list shows (a real exam simulator's review filters).
+REVIEW_FILTERS = {
+    "all": ("All", lambda q: True),
+    "incorrect": ("Incorrect", lambda q: q.is_answered and not q.is_correct),
+    "flagged": ("Flagged", lambda q: q.flagged),
+    "unanswered": ("Unanswered", lambda q: not q.is_answered),
+}
+
+
 @require_GET
 @login_required
 def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
@@ -344,16 +371,95 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
     questions = list(attempt.questions.select_related("topic"))
     for q in questions:
         q.attempt = attempt
+        explained = q.option_explanations or []
         q.rows = [
-            {"letter": chr(65 + i), "text": t, "chosen": i in q.chosen, "right": i in q.correct}
+            {
+                "letter": chr(65 + i),
+                "text": t,
+                "chosen": i in q.chosen,
+                "right": i in q.correct,
+                "why": explained[i] if i < len(explained) else None,
+            }
             for i, t in enumerate(q.options)
         ]
+    show = request.GET.get("show", "all")
+    if show not in REVIEW_FILTERS:
+        show = "all"
+    filters = [
+        {
+            "key": key,
+            "label": label,
+            "count": sum(1 for q in questions if keep(q)),
+            "active": key == show,
+        }
+        for key, (label, keep) in REVIEW_FILTERS.items()
+    ]
+    keep = REVIEW_FILTERS[show][1]
+    breakdown = exams.breakdown(questions, attempt.blueprint)
     context = {
         "attempt": attempt,
         "questions": questions,
+        "shown": [q for q in questions if keep(q)],
+        "show": show,
+        "filters": filters,
+        "retake_count": len([q for q in questions if not q.is_correct or q.flagged]),
         "counts": exams.counts(questions),
-        "breakdown": exams.breakdown(questions),
+        "breakdown": breakdown,
+        "weighted": any(row.weight is not None for row in breakdown),
+        "trend": _trend_chart(request, attempt),
         "time_used": _clock(attempt.time_used_s),
         "time_limit": _clock(attempt.time_limit_s),
     }
-    return render(request, "quiz/exam_results.html", context)
+    if request.htmx and request.GET.get("show"):
+        response = render(request, "quiz/exam_results.html#review", context)
+    else:
+        response = render(request, "quiz/exam_results.html", context)
+    # The same URL answers with the page or the list alone: no cache may swap one for the other.
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _trend_chart(request: HttpRequest, attempt: ExamAttempt) -> dict | None:
+    """Each domain's score across the learner's mock exams on this deck (server-rendered SVG),
+    once there are two to compare."""
+    if not attempt.is_exam:
+        return None
+    trend = exams.domain_trend(user=request.user, deck=attempt.deck, blueprint=attempt.blueprint)
+    if len(trend.attempts) < 2:
+        return None
+    labels = [timezone.localtime(a.submitted_at).strftime("%-d %b") for a in trend.attempts]
+    # The most-asked domains get a line each (six colours); the table has them all.
+    asked = sorted(trend.domains, key=lambda t: -sum(1 for v in trend.domains[t] if v is not None))[
+        : len(charts.LINE_CLASSES)
+    ]
+    series = [
+        charts.Series(title, charts.LINE_CLASSES[i], trend.domains[title])
+        for i, title in enumerate(asked)
+    ]
+    here = next((i for i, a in enumerate(trend.attempts) if a.pk == attempt.pk), None)
+    svg = charts.multi_line_chart(
+        chart_id="domain-trend",
+        title="Score by domain across your mock exams on this deck",
+        labels=labels,
+        series=series,
+        percent=True,
+        label_every=max(1, len(labels) // 8),
+        marker=here,
+        marker_label="This attempt",
+        dots=True,
+    )
+    rows = [{"title": title, "cells": values} for title, values in trend.domains.items()]
+    return {"svg": mark_safe(svg), "labels": labels, "rows": rows}  # noqa: S308 - escaped
+
+
+@require_POST
+@login_required
+def exam_retake(request: HttpRequest, attempt_id: int) -> HttpResponse:
+    """Practice the missed and flagged questions of a submitted attempt again."""
+    attempt = _get_attempt_for_user(request, attempt_id)
+    try:
+        retake = exams.start_retake(attempt=attempt, now=timezone.now())
+    except exams.RetakeError as error:
+        messages.info(request, str(error))
+        return _go(request, reverse("exam_results", args=[attempt.pk]))
+    return _go(request, retake.get_absolute_url())

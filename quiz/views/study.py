@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from quiz import study, timezones
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import RATING_NAMES, RATINGS, format_interval, parse_steps
+from quiz.views import optimizer
 
 TEMPLATE = "quiz/study.html"
 
@@ -461,4 +462,5 @@ def study_settings(request: HttpRequest) -> HttpResponse:
         form.save()
         messages.success(request, "Study settings saved.")
         return redirect("study_settings")
-    return render(request, "quiz/study_settings.html", {"form": form})
+    context = {"form": form, **optimizer.settings_context(request.user)}
+    return render(request, "quiz/study_settings.html", context)

@@ -43,6 +43,8 @@ class Command(BaseCommand):
                 "options": list(q.options),
                 "correct": list(q.correct),
                 "explanation": q.explanation,
+                # One entry per option, in option order: why it is right or wrong.
+                "option_explanations": [e.text for e in q.option_explanations],
             }
             for q in questions
         ]
@@ -54,5 +56,6 @@ class Command(BaseCommand):
             for i, option in enumerate(row["options"]):
                 mark = "*" if i in row["correct"] else " "
                 self.stdout.write(f"   {mark} {chr(65 + i)}. {option}")
+                self.stdout.write(f"        {row['option_explanations'][i]}")
             self.stdout.write(f"   → {row['topic']} ({row['topic_url']})")
         self.stdout.write(f"{len(rows)} question(s) from {deck.slug}, seed {seed}")
