@@ -121,6 +121,13 @@ def subtree_ids(topics: dict[int, Topic], roots: Iterable[int]) -> set[int]:
     return found
 
 
+def tagged_card_ids(*, deck: Deck, tag: str) -> set[int] | None:
+    """The deck's cards tagged `tag` (None for no tag: every card)."""
+    if not tag:
+        return None
+    return set(deck.cards.filter(tags__has_tag=tag).values_list("pk", flat=True))
+
+
 def blueprint_of(deck: Deck) -> Blueprint | None:
     blueprint = Blueprint.from_json(deck.exam_blueprint)
     return blueprint if blueprint and blueprint.domains else None
@@ -175,22 +182,32 @@ def _weighted_quotas(shares: list[float], available: list[int], count: int) -> l
 
 
 def draw_questions(
-    *, deck: Deck, count: int, seed: int, topic_ids: Sequence[int] = ()
+    *, deck: Deck, count: int, seed: int, topic_ids: Sequence[int] = (), tag: str = ""
 ) -> list[Question]:
-    """The questions an exam on `deck` (or on `topic_ids` and their subtopics) would hold.
+    """The questions an exam on `deck` (or on `topic_ids` and their subtopics, or on the cards
+    tagged `tag`) would hold; distractors still come from the whole deck.
 
     On the whole deck, a blueprint's domains share the questions by their weights (questions
     outside every domain only make up for a domain too small for its share).
     Raises ExamError when the bank cannot give `count` questions."""
     cards, plain_topics, topics = load_bank(deck)
     blueprint = blueprint_of(deck)
-    if blueprint is not None and not topic_ids:
+    if blueprint is not None and not topic_ids and not tag:
         questions = _draw_by_blueprint(blueprint, cards, plain_topics, topics, count, seed)
     else:
         only = subtree_ids(topics, topic_ids) if topic_ids else None
-        questions = make_questions(cards, plain_topics, count=count, seed=seed, only_topics=only)
+        questions = make_questions(
+            cards,
+            plain_topics,
+            count=count,
+            seed=seed,
+            only_topics=only,
+            only_cards=tagged_card_ids(deck=deck, tag=tag),
+        )
     if len(questions) < count:
         where = "those topics" if topic_ids else f"deck {deck.slug!r}"
+        if tag:
+            where += f" tagged #{tag}"
         raise ExamError(
             f"Only {len(questions)} question(s) can be made from {where}; asked for {count}."
         )
@@ -223,11 +240,13 @@ def _draw_by_blueprint(
     return questions
 
 
-def available_questions(*, deck: Deck, topic_ids: Sequence[int] = ()) -> int:
-    """How many questions (one per card) the deck, or those topics, can give."""
+def available_questions(*, deck: Deck, topic_ids: Sequence[int] = (), tag: str = "") -> int:
+    """How many questions (one per card) the deck, or those topics, or that tag, can give."""
     cards, plain_topics, topics = load_bank(deck)
     only = subtree_ids(topics, topic_ids) if topic_ids else None
-    return available_count(cards, plain_topics, only_topics=only)
+    return available_count(
+        cards, plain_topics, only_topics=only, only_cards=tagged_card_ids(deck=deck, tag=tag)
+    )
 
 
 def domain_of(topic_id: int | None, topics: dict[int, Topic]) -> Topic | None:
@@ -327,6 +346,7 @@ def start_attempt(
     seed: int | None = None,
     time_limit_s: int | None = None,
     pass_mark: float = ExamAttempt.DEFAULT_PASS_MARK,
+    tag: str = "",
 ) -> ExamAttempt:
     """Draw the questions, store them with the attempt, and start the clock (exam mode)."""
     if not 1 <= count <= MAX_COUNT:
@@ -335,7 +355,7 @@ def start_attempt(
         raise ExamError("The pass mark must be a fraction above 0 and at most 1.")
     if seed is None:
         seed = secrets.randbelow(2**31)
-    questions = draw_questions(deck=deck, count=count, seed=seed, topic_ids=topic_ids)
+    questions = draw_questions(deck=deck, count=count, seed=seed, topic_ids=topic_ids, tag=tag)
     blueprint = blueprint_of(deck)
     if mode == ExamAttempt.Mode.EXAM:
         time_limit_s = time_limit_s or default_time_limit_s(

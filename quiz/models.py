@@ -23,6 +23,26 @@ def breadcrumb(deck_title: str, topic_path: str) -> str:
     return f"{deck_title}{TOPIC_SEPARATOR}{topic_path}"
 
 
+@models.JSONField.register_lookup
+class HasTag(models.Lookup):
+    """`tags__has_tag="aws"`: the JSON list holds that string, in any case (notes write `#AWS`
+    and `#aws` alike). Django's `contains` does not work on SQLite; this is one EXISTS on both."""
+
+    lookup_name = "has_tag"
+    prepare_rhs = False
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, params = self.process_lhs(compiler, connection)
+        if connection.vendor == "postgresql":
+            each = f"jsonb_array_elements_text({lhs}) AS t(value)"
+        else:
+            each = f"json_each({lhs}) AS t"
+        return (
+            f"EXISTS (SELECT 1 FROM {each} WHERE lower(t.value) = lower(%s))",
+            [*params, str(self.rhs)],
+        )
+
+
 class Deck(models.Model):
     """One notes file."""
 

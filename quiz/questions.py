@@ -638,12 +638,15 @@ class QuestionMaker:
         return self._BUILDERS[kind](self, card, rng)
 
     def eligible(
-        self, only_topics: Iterable[int] | None = None
+        self, only_topics: Iterable[int] | None = None, only_cards: Iterable[int] | None = None
     ) -> list[tuple[SourceCard, list[str]]]:
         wanted = None if only_topics is None else set(only_topics)
+        chosen = None if only_cards is None else set(only_cards)
         result = []
         for card in self.bank.cards:
             if wanted is not None and card.topic_id not in wanted:
+                continue
+            if chosen is not None and card.id not in chosen:
                 continue
             kinds = self.kinds_for(card)
             if kinds:
@@ -658,15 +661,17 @@ def make_questions(
     count: int,
     seed: int,
     only_topics: Iterable[int] | None = None,
+    only_cards: Iterable[int] | None = None,
 ) -> list[Question]:
     """Up to `count` questions, at most one per card, drawn at random with `seed`.
 
-    `cards` and `topics` are the whole deck (the distractor pool); `only_topics`, when given,
-    limits which cards are asked about. Fewer than `count` come back when the bank is small.
+    `cards` and `topics` are the whole deck (the distractor pool); `only_topics` and
+    `only_cards` (a tag's cards, say), when given, limit which cards are asked about. Fewer than
+    `count` come back when the bank is small.
     """
     maker = QuestionMaker(cards, topics)
     rng = random.Random(seed)
-    order = maker.eligible(only_topics)
+    order = maker.eligible(only_topics, only_cards)
     rng.shuffle(order)
     questions: list[Question] = []
     for card, kinds in order:
@@ -686,6 +691,7 @@ def available_count(
     topics: Sequence[SourceTopic],
     *,
     only_topics: Iterable[int] | None = None,
+    only_cards: Iterable[int] | None = None,
 ) -> int:
     """How many questions (one per card) the bank can give (at most: see `build`)."""
-    return len(QuestionMaker(cards, topics).eligible(only_topics))
+    return len(QuestionMaker(cards, topics).eligible(only_topics, only_cards))

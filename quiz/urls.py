@@ -6,12 +6,27 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 from django.views.static import serve
 
-from quiz.views import accounts, decks, exams, exports, health, labs, optimizer, stats, study
+from quiz.views import (
+    accounts,
+    cards,
+    custom_study,
+    decks,
+    exams,
+    exports,
+    health,
+    labs,
+    optimizer,
+    stats,
+    study,
+)
 
 urlpatterns = [
     path("", decks.dashboard, name="dashboard"),
     path("decks/<slug:slug>/", decks.deck_detail, name="deck_detail"),
     path("topics/<int:topic_id>/", decks.topic_detail, name="topic_detail"),
+    path("cards/", cards.card_list, name="card_list"),
+    path("cards/action/", cards.card_action, name="card_action"),
+    path("cards/<int:card_id>/", cards.card_detail, name="card_detail"),
     path("exams/", exams.exam_home, name="exam_home"),
     path("exams/start/", exams.exam_start, name="exam_start"),
     path("exams/<int:attempt_id>/", exams.exam_attempt, name="exam_attempt"),
@@ -24,6 +39,11 @@ urlpatterns = [
     path("study/", study.study_page, name="study"),
     path("study/deck/<slug:slug>/", study.study_page, name="study_deck"),
     path("study/topic/<int:topic_id>/", study.study_page, name="study_topic"),
+    path("study/ahead/", custom_study.study_ahead, name="study_ahead"),
+    path("study/tag/<path:tag>/", custom_study.study_tag, name="study_tag"),
+    path("study/chosen/", custom_study.study_chosen, name="study_chosen"),
+    path("study/cram/", custom_study.cram, name="cram"),
+    path("study/again-today/", custom_study.again_today, name="again_today"),
     path("study/answer/", study.answer, name="study_answer"),
     path("study/undo/", study.undo, name="study_undo"),
     path("study/suspend/", study.suspend, name="study_suspend"),

@@ -173,6 +173,15 @@ ROUTES: dict[str, tuple[str, Callable[[World], dict[str, Any]]]] = {
     "card_sim": ("shared", lambda w: {"card_id": w.card.pk}),
     "topic_sim": ("shared", lambda w: {"topic_id": w.topic.pk, "index": 0}),
     "stats": ("self", lambda w: {}),
+    "card_list": ("self", lambda w: {}),
+    "card_detail": ("shared", lambda w: {"card_id": w.card.pk}),
+    # Card ids in the body are shared content; the states an action changes are B's own.
+    "card_action": ("self", lambda w: {}),
+    "study_ahead": ("self", lambda w: {}),
+    "study_chosen": ("self", lambda w: {}),
+    "study_tag": ("self", lambda w: {"tag": "exam"}),
+    "cram": ("self", lambda w: {}),
+    "again_today": ("self", lambda w: {}),
     "exam_retake": ("owned", lambda w: {"attempt_id": w.attempt.pk}),
     "optimize_start": ("self", lambda w: {}),  # B's own log: too few reviews, nothing queued
     "optimize_status": ("owned", lambda w: {"run_id": w.run.pk}),

@@ -16,7 +16,7 @@ import fsrs
 from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Count, Q
 
-from quiz.models import Card, Review, StudyProfile
+from quiz.models import Card, CardState, Review, StudyProfile
 from quiz.scheduling import NEW, REVIEW, Memory, preview
 from quiz.study import fastsql
 from quiz.study.new_cards import first_new_cards
@@ -122,6 +122,17 @@ class Shown:
     version: int
     is_new: bool
 
+    @classmethod
+    def of_state(cls, state: CardState, card: Card) -> Shown:
+        """`card` as the learner's state row `state` has it."""
+        return cls(
+            card=card,
+            memory=memory_of(state),
+            reps=state.reps,
+            version=state.version,
+            is_new=state.state == NEW,
+        )
+
     def intervals(self, *, now: datetime, scheduler: fsrs.Scheduler) -> dict[int, timedelta]:
         return preview(
             self.memory, now=now, scheduler=scheduler, fuzz_seed=fuzz_seed(self.card.pk, self.reps)
@@ -146,13 +157,7 @@ def shown_for(*, user: AbstractBaseUser, card: Card) -> Shown:
     state = fastsql.load_state(user=user, card=card)
     if state is None:
         return Shown(card=card, memory=Memory(), reps=0, version=0, is_new=True)
-    return Shown(
-        card=card,
-        memory=memory_of(state),
-        reps=state.reps,
-        version=state.version,
-        is_new=state.state == NEW,
-    )
+    return Shown.of_state(state, card)
 
 
 def next_card(
@@ -160,6 +165,10 @@ def next_card(
 ) -> Queue:
     """The card to show next (`choose_next`) and how many of each sort are left."""
     profile = profile or profile_for(user)
+    if scope.is_custom:
+        from quiz.study import custom  # custom builds on this module
+
+        return custom.next_card(user=user, scope=scope, now=now, profile=profile)
     start, end = day_bounds(now=now, timezone=profile.timezone)
     today = today_counts(user=user, start=start)
 
@@ -191,13 +200,7 @@ def next_card(
     shown: Shown | None = None
     if pick is not None and pick.state_id is not None:
         state = fastsql.load_state(pk=pick.state_id)
-        shown = Shown(
-            card=state.card,
-            memory=memory_of(state),
-            reps=state.reps,
-            version=state.version,
-            is_new=state.state == NEW,
-        )
+        shown = Shown.of_state(state, state.card)
     elif pick is not None:
         card = fastsql.load_card(pick.card_id)
         if card is None:

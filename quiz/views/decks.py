@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
-from quiz import study
+from quiz import browser, study
 from quiz.models import Card, Deck, Topic
 
 
@@ -81,7 +81,8 @@ def deck_detail(request: HttpRequest, slug: str) -> HttpResponse:
     )
     for topic in topics:
         topic.card_count = cards.get(topic.pk, 0)
-    context = {"deck": deck, "topics": topics, "show_cards": True}
+    tags = browser.tag_counts(deck_id=deck.pk)
+    context = {"deck": deck, "topics": topics, "show_cards": True, "tags": tags}
     return render(request, "quiz/deck_detail.html", context)
 
 

@@ -36,6 +36,10 @@ class StartExamForm(forms.Form):
     minutes = forms.IntegerField(min_value=1, max_value=600, required=False)
     pass_mark = forms.IntegerField(min_value=1, max_value=100, initial=72)
     seed = forms.IntegerField(min_value=0, max_value=2**31 - 1, required=False)
+    tag = forms.CharField(max_length=100, required=False)
+
+    def clean_tag(self) -> str:
+        return self.cleaned_data["tag"].strip().lstrip("#").casefold()
 
     def clean(self) -> dict:
         data = super().clean()
@@ -161,7 +165,7 @@ def exam_start(request: HttpRequest) -> HttpResponse:
     topic_ids = [t.pk for t in data["topics"]]
     count = data["count"]
     if count is None:
-        available = exams.available_questions(deck=deck, topic_ids=topic_ids)
+        available = exams.available_questions(deck=deck, topic_ids=topic_ids, tag=data["tag"])
         blueprint = Blueprint.from_json(deck.exam_blueprint)
         wanted = exams.DEFAULT_COUNT
         if blueprint and blueprint.questions and not topic_ids:
@@ -178,6 +182,7 @@ def exam_start(request: HttpRequest) -> HttpResponse:
             seed=data["seed"],
             time_limit_s=data["minutes"] * 60 if data["minutes"] else None,
             pass_mark=data["pass_mark"] / 100,
+            tag=data["tag"],
         )
     except exams.ExamError as error:
         form.add_error(None, str(error))

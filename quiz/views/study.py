@@ -161,7 +161,15 @@ def _since(value: str | None, now: datetime) -> datetime:
     return min(since, now)
 
 
+def since_param(value: str | None, now: datetime) -> datetime:
+    return _since(value, now)
+
+
 def _study_url(scope: study.Scope, **params: Any) -> str:
+    if scope.is_custom:
+        from quiz.views.custom_study import custom_url
+
+        return custom_url(scope, **params)
     if scope.topic is not None:
         url = reverse("study_topic", args=[scope.topic.pk])
     elif scope.deck is not None:
@@ -314,6 +322,11 @@ def study_page(
         scope = study.scope_for(deck=get_object_or_404(Deck, slug=slug))
     else:
         scope = study.Scope()
+    return study_in_scope(request, scope)
+
+
+def study_in_scope(request: HttpRequest, scope: study.Scope) -> HttpResponse:
+    """The study page for `scope` (the views of custom study use it too)."""
     now = timezone.now()
     since = _since(request.GET.get("since"), now)
     profile = study.profile_for(request.user)

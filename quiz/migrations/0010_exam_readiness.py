@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quiz', '0008_fsrs_optimizer_exam_review'),
+        ('quiz', '0009_card_search'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

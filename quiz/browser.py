@@ -1,0 +1,513 @@
+"""The card browser: find cards by text and by the learner's memory of them, and act on them.
+
+Cards are shared content; what a learner sees about a card (state, due date, history) is always
+their own. Full-text search runs in the database (`quiz.search_index`): FTS5 on SQLite, a GIN
+indexed tsvector on PostgreSQL. Filters and sorts are plain SQL over the learner's CardState rows,
+joined to the cards by the unique (user, card) index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, transaction
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    F,
+    FilteredRelation,
+    OuterRef,
+    Q,
+    QuerySet,
+    Window,
+)
+from django.db.models.expressions import RawSQL
+
+from quiz import search, search_index, study
+from quiz.models import Card, CardState, ExamQuestion, Review, StudyProfile, Topic
+from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW, format_interval, retrievability
+from quiz.study.new_cards import rewind_new_cursor
+
+STATES = {
+    "new": "New",
+    "learning": "Learning",
+    "review": "Review",
+    "relearning": "Relearning",
+    "suspended": "Suspended",
+    "buried": "Buried",
+    "leech": "Leech",
+    "retired": "Retired",
+}
+# Sort key → the column, for the learner's state of each card. Cards never studied have no
+# state; they sort after every studied card whichever way the column runs.
+SORTS = {
+    "order": "Notes order",
+    "due": "Due",
+    "lapses": "Lapses",
+    "difficulty": "Difficulty",
+    "stability": "Stability",
+    "last": "Last answer",
+}
+_SORT_COLUMNS = {
+    "due": "mine__due",
+    "lapses": "mine__lapses",
+    "difficulty": "mine__difficulty",
+    "stability": "mine__stability",
+    "last": "mine__last_review",
+}
+PAGE_SIZE = 50
+# Counting every match of a broad search would cost more than the page itself.
+COUNT_CAP = 1000
+
+
+@dataclass(frozen=True)
+class CardFilters:
+    """What the learner asked the browser for (validated by the view's form)."""
+
+    q: str = ""
+    deck_id: int | None = None
+    topic: Topic | None = None
+    kind: str = ""
+    tag: str = ""
+    state: str = ""
+    due_from: date | None = None
+    due_until: date | None = None
+    min_lapses: int | None = None
+    answered_today: bool = False
+    sort: str = "order"
+    descending: bool = False
+    # A fixed set of cards (the "study these now" selection), on top of everything else.
+    card_ids: tuple[int, ...] = field(default=())
+
+
+def _local_midnight(day: date, timezone: str) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=study.zone(timezone))
+
+
+def text_match(q: str) -> RawSQL | None:
+    """A condition on the card table: its text matches the learner's query (None: no query).
+
+    Written as SQL because neither engine's full-text operator is in Django's portable ORM
+    (django.contrib.postgres has one for PostgreSQL only).
+    """
+    terms = search.parse_query(q)
+    if not terms:
+        return None
+    card = connection.ops.quote_name(Card._meta.db_table)
+    if connection.vendor == "postgresql":
+        sql = f"{card}.{search_index.SEARCH_COLUMN} @@ to_tsquery('english'::regconfig, %s)"
+        return RawSQL(sql, [search.tsquery(terms)], output_field=BooleanField())
+    sql = (
+        f"{card}.id IN (SELECT rowid FROM {search_index.FTS_TABLE}"
+        f" WHERE {search_index.FTS_TABLE} MATCH %s)"
+    )
+    return RawSQL(sql, [search.fts5_query(terms)], output_field=BooleanField())
+
+
+def tag_counts(*, deck_id: int | None = None) -> list[tuple[str, int]]:
+    """Each tag on active cards (of one deck, if given) with how many cards carry it."""
+    card = connection.ops.quote_name(Card._meta.db_table)
+    if connection.vendor == "postgresql":
+        each = f"jsonb_array_elements_text({card}.tags) AS t(value)"
+    else:
+        each = f"json_each({card}.tags) AS t"
+    # Notes may write one tag in several cases: count them together, show one spelling.
+    sql = f"SELECT MIN(t.value), COUNT(*) FROM {card}, {each} WHERE {card}.status = %s"
+    params: list[Any] = [Card.Status.ACTIVE.value]
+    if deck_id is not None:
+        sql += f" AND {card}.deck_id = %s"
+        params.append(deck_id)
+    with connection.cursor() as cursor:
+        cursor.execute(sql + " GROUP BY lower(t.value) ORDER BY lower(t.value)", params)
+        return [(str(tag), count) for tag, count in cursor.fetchall()]
+
+
+def search_cards(
+    *, user: AbstractBaseUser, filters: CardFilters, now: datetime, profile: StudyProfile
+) -> QuerySet[Card]:
+    """The cards matching `filters`, with this learner's state joined as `mine` (`page_of` reads
+    it as `mine_*` values for the page's rows only)."""
+    cards = Card.objects.annotate(mine=_mine(user)).select_related("topic")
+    status = Card.Status.RETIRED if filters.state == "retired" else Card.Status.ACTIVE
+    if filters.sort in _SORT_COLUMNS:
+        cards = cards.filter(status=status)
+    else:
+        # A range of one value, not `=`: with `status = X` SQLite sorts every card of a deck to
+        # return notes order (it skip-scans the (deck, status, order) index only for a range).
+        cards = cards.filter(status__range=(status, status))
+    match = text_match(filters.q)
+    if match is not None:
+        cards = cards.filter(match)
+    if filters.card_ids:
+        cards = cards.filter(pk__in=filters.card_ids)
+    if filters.topic is not None:
+        cards = cards.filter(topic_id__in=study.scope_for(topic=filters.topic).topic_ids)
+    elif filters.deck_id is not None:
+        cards = cards.filter(deck_id=filters.deck_id)
+    if filters.kind:
+        cards = cards.filter(kind=filters.kind)
+    if filters.tag:
+        cards = cards.filter(tags__has_tag=filters.tag)
+    cards = _filter_state(cards, filters.state, now=now)
+    if filters.due_from is not None:
+        cards = cards.filter(
+            mine__due__gte=_local_midnight(filters.due_from, profile.timezone), mine__state__gt=NEW
+        )
+    if filters.due_until is not None:
+        end = _local_midnight(filters.due_until + timedelta(days=1), profile.timezone)
+        cards = cards.filter(mine__due__lt=end, mine__state__gt=NEW)
+    if filters.min_lapses:
+        cards = cards.filter(mine__lapses__gte=filters.min_lapses)
+    if filters.answered_today:
+        start, _end = study.day_bounds(now=now, timezone=profile.timezone)
+        answered = Review.objects.filter(
+            user=user, card_id=OuterRef("pk"), reviewed_at__gte=start, undone=False
+        )
+        cards = cards.filter(Exists(answered))
+    # Notes order is (deck, order). `status` is fixed by the filter above, so sorting on it
+    # changes nothing, but it makes the ORDER BY the (deck, status, order) index's own order:
+    # the first page is read from the index instead of sorting every card.
+    notes_order = ["deck_id", "status", "order", "pk"]
+    if filters.sort in _SORT_COLUMNS:
+        column = F(_SORT_COLUMNS[filters.sort])
+        key = column.desc(nulls_last=True) if filters.descending else column.asc(nulls_last=True)
+        return cards.order_by(key, *notes_order)
+    if filters.descending:
+        return cards.order_by(*(f"-{name}" for name in notes_order))
+    return cards.order_by(*notes_order)
+
+
+def _mine(user: AbstractBaseUser) -> FilteredRelation:
+    return FilteredRelation("states", condition=Q(states__user=user))
+
+
+# The learner's state of each listed card, read into `mine_<name>` attributes.
+_STATE_FIELDS = (
+    "id",
+    "state",
+    "due",
+    "stability",
+    "difficulty",
+    "lapses",
+    "reps",
+    "last_review",
+    "suspended",
+    "buried_until",
+    "is_leech",
+)
+
+
+def _filter_state(cards: QuerySet[Card], state: str, *, now: datetime) -> QuerySet[Card]:
+    if state == "new":
+        return cards.filter(Q(mine__id__isnull=True) | Q(mine__state=NEW))
+    if state in ("learning", "review", "relearning"):
+        value = {"learning": LEARNING, "review": REVIEW, "relearning": RELEARNING}[state]
+        return cards.filter(mine__state=value)
+    if state == "suspended":
+        return cards.filter(mine__suspended=True)
+    if state == "buried":
+        return cards.filter(mine__buried_until__gt=now)
+    if state == "leech":
+        return cards.filter(mine__is_leech=True)
+    return cards
+
+
+@dataclass
+class Page:
+    cards: list[Card]
+    number: int
+    has_next: bool
+    # How many cards match, counted up to COUNT_CAP (then "1000+").
+    count: int
+
+    @property
+    def count_text(self) -> str:
+        return f"{COUNT_CAP:,}+" if self.count > COUNT_CAP else f"{self.count:,}"
+
+    @property
+    def first_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + 1 if self.cards else 0
+
+    @property
+    def last_index(self) -> int:
+        return (self.number - 1) * PAGE_SIZE + len(self.cards)
+
+
+# What a results row shows: the card's long text and the topic's notes stay in the database.
+LIST_FIELDS = (
+    "deck_id",
+    "topic_id",
+    "kind",
+    "prompt_md",
+    "tags",
+    "status",
+    "order",
+    "topic__title",
+)
+
+
+def page_of(
+    cards: QuerySet[Card], number: int, *, user: AbstractBaseUser, counted: bool = False
+) -> Page:
+    """One page of `cards`, in two steps: the page's ids first, then those cards' rows.
+
+    Sorting only ids lets the database skip the learner's state and the topic for every match
+    that is not on the page (SQLite drops a LEFT JOIN nothing reads), and keeps the sort's rows
+    narrow: a search matching thousands of cards reads their text only for the page.
+    `counted`: the query sorts every match anyway (a text search), so the count comes with it.
+    """
+    start = (number - 1) * PAGE_SIZE
+    end = start + PAGE_SIZE + 1
+    count: int | None = None
+    if counted:
+        # Every match is sorted for the page anyway: count them in the same pass.
+        rows = list(cards.annotate(total=Window(Count("pk"))).values_list("pk", "total")[start:end])
+        ids = [pk for pk, _total in rows]
+        count = rows[0][1] if rows else None
+    else:
+        ids = list(cards.values_list("pk", flat=True)[start:end])
+    if count is None:
+        if number == 1 and len(ids) <= PAGE_SIZE:
+            count = len(ids)  # the whole result is on this page: no counting query
+        else:
+            count = cards.order_by().values("pk")[: COUNT_CAP + 1].count()
+    shown = ids[:PAGE_SIZE]
+    # The rows by id alone (every filter was applied when the ids were chosen), and the
+    # learner's states of them as plain values: two short lookups by primary key and by the
+    # unique (user, card) index, cheaper to build than one join with a filtered relation.
+    cards_by_id = {
+        card.pk: card
+        for card in Card.objects.filter(pk__in=shown)
+        .select_related("topic")
+        .order_by()
+        .only(*LIST_FIELDS)
+    }
+    states = {
+        row["card_id"]: row
+        for row in CardState.objects.filter(user=user, card_id__in=shown).values(
+            "card_id", *_STATE_FIELDS
+        )
+    }
+    rows = []
+    for pk in shown:
+        card = cards_by_id.get(pk)
+        if card is not None:
+            state = states.get(pk, {})
+            for name in _STATE_FIELDS:
+                setattr(card, f"mine_{name}", state.get(name))
+            rows.append(card)
+    return Page(cards=rows, number=number, has_next=len(ids) > PAGE_SIZE, count=count)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One result as the table shows it, formatted here once: a page is 50 rows of ten cells,
+    and formatting them in the template cost more than the search itself."""
+
+    pk: int
+    prompt: str
+    topic: str
+    kind: str
+    tags: list[str]
+    state: str
+    is_leech: bool
+    due: str
+    lapses: str
+    difficulty: str
+    stability: str
+    last: str
+
+
+_KIND_LABELS = dict(Card.Kind.choices)
+PROMPT_CHARS = 140
+
+
+def _day(value: datetime | None, tz: Any) -> str:
+    return value.astimezone(tz).strftime("%Y-%m-%d") if value is not None else "—"
+
+
+def rows_of(cards: list[Card], *, now: datetime, timezone: str) -> list[Row]:
+    tz = study.zone(timezone)
+    rows = []
+    for card in cards:
+        studied = card.mine_state is not None and card.mine_state != NEW
+        prompt = " ".join(card.prompt_md.split())
+        if len(prompt) > PROMPT_CHARS:
+            prompt = prompt[: PROMPT_CHARS - 1].rstrip() + "…"
+        rows.append(
+            Row(
+                pk=card.pk,
+                prompt=prompt,
+                topic=card.topic.title,
+                kind=_KIND_LABELS.get(card.kind, card.kind),
+                tags=card.tags or [],
+                state=state_label(card, now=now),
+                is_leech=bool(card.mine_is_leech),
+                due=_day(card.mine_due, tz) if studied else "—",
+                lapses=str(card.mine_lapses) if card.mine_lapses is not None else "—",
+                difficulty=f"{card.mine_difficulty:.1f}" if card.mine_difficulty else "—",
+                stability=f"{card.mine_stability:.1f} d" if card.mine_stability else "—",
+                last=_day(card.mine_last_review, tz),
+            )
+        )
+    return rows
+
+
+def state_label(card: Card, *, now: datetime) -> str:
+    """The learner's state of an annotated card (`search_cards`), as the browser shows it."""
+    if card.status == Card.Status.RETIRED:
+        return "Retired"
+    if card.mine_suspended:
+        return "Suspended"
+    if card.mine_buried_until is not None and card.mine_buried_until > now:
+        return "Buried"
+    state = card.mine_state if card.mine_state is not None else NEW
+    return {NEW: "New", LEARNING: "Learning", REVIEW: "Review", RELEARNING: "Relearning"}[state]
+
+
+# --- one card ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MemoryFacts:
+    state: CardState | None
+    retrievability: float | None
+
+    @property
+    def retrievability_percent(self) -> int | None:
+        return None if self.retrievability is None else round(self.retrievability * 100)
+
+
+def memory_facts(
+    *, user: AbstractBaseUser, card: Card, now: datetime, profile: StudyProfile
+) -> MemoryFacts:
+    state = CardState.objects.filter(user=user, card=card).first()
+    if state is None or state.state == NEW or state.stability is None:
+        return MemoryFacts(state=state, retrievability=None)
+    r = retrievability(study.memory_of(state), now=now, scheduler=study.scheduler_for(profile))
+    return MemoryFacts(state=state, retrievability=r)
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    review: Review
+    # From this answer to the due date it set (None when it set none).
+    interval: timedelta | None
+
+    @property
+    def interval_text(self) -> str:
+        return format_interval(self.interval) if self.interval is not None else "—"
+
+    @property
+    def time_text(self) -> str:
+        ms = self.review.duration_ms
+        return "—" if ms is None else f"{ms / 1000:.1f} s"
+
+
+def history(*, user: AbstractBaseUser, card: Card) -> list[HistoryRow]:
+    """Every answer this learner gave the card, newest first, undone ones included (marked)."""
+    rows = []
+    reviews = Review.objects.filter(user=user, card=card).order_by("-reviewed_at", "-pk")
+    for row in reviews:
+        due = (row.state_after or {}).get("due")
+        interval = datetime.fromisoformat(due) - row.reviewed_at if due else None
+        rows.append(HistoryRow(review=row, interval=interval))
+    return rows
+
+
+def exam_questions(*, user: AbstractBaseUser, card: Card) -> QuerySet[ExamQuestion]:
+    """The questions this learner's exams made from the card, newest first."""
+    return (
+        ExamQuestion.objects.filter(card=card, attempt__user=user)
+        .select_related("attempt")
+        .order_by("-attempt__started_at", "position")
+    )
+
+
+# --- actions on cards ----------------------------------------------------------------------------
+
+ACTIONS = {
+    "suspend": "Suspend",
+    "unsuspend": "Unsuspend",
+    "bury": "Bury until tomorrow",
+    "reset": "Reset to new",
+}
+
+
+def apply_action(
+    *,
+    user: AbstractBaseUser,
+    action: str,
+    card_ids: Iterable[int],
+    now: datetime,
+    profile: StudyProfile,
+) -> int:
+    """Apply one browser action to the learner's state of each card; returns how many changed.
+
+    Suspending or burying a card never studied creates its state (as the study page does);
+    resetting keeps every review in the log and only puts the card back among the new ones.
+    Each change bumps the state's version, so a study page open on the same card goes stale.
+    """
+    if action not in ACTIONS:
+        raise ValueError(f"unknown action {action!r}")
+    ids = sorted({int(pk) for pk in card_ids})
+    cards = {c.pk: c for c in Card.objects.filter(pk__in=ids, status=Card.Status.ACTIVE)}
+    changed = 0
+    with transaction.atomic():
+        if action in ("suspend", "bury"):
+            CardState.objects.bulk_create(
+                [
+                    CardState(user=user, card=c, deck_id=c.deck_id, topic_id=c.topic_id, due=now)
+                    for c in cards.values()
+                ],
+                ignore_conflicts=True,
+            )
+        states = CardState.objects.filter(user=user, card_id__in=list(cards))
+        if action == "suspend":
+            changed = states.filter(suspended=False).update(
+                suspended=True, version=F("version") + 1
+            )
+        elif action == "unsuspend":
+            for state in states.filter(suspended=True).select_related("card"):
+                changed += study.unsuspend(state=state)
+        elif action == "bury":
+            _start, end = study.day_bounds(now=now, timezone=profile.timezone)
+            changed = states.update(buried_until=end, version=F("version") + 1)
+        else:
+            changed = reset_to_new(user=user, states=states, now=now)
+    return changed
+
+
+def reset_to_new(*, user: AbstractBaseUser, states: QuerySet[CardState], now: datetime) -> int:
+    """Forget the learner's memory of these cards (they come back as new cards, in notes order).
+
+    The review log is untouched: history and statistics still show every answer given.
+    """
+    changed = 0
+    for state in states.select_related("card"):
+        fields: dict[str, Any] = dict(
+            state=NEW,
+            step=None,
+            stability=None,
+            difficulty=None,
+            due=now,
+            last_review=None,
+            reps=0,
+            lapses=0,
+            suspended=False,
+            buried_until=None,
+            is_leech=False,
+        )
+        updated = CardState.objects.filter(pk=state.pk, version=state.version).update(
+            version=state.version + 1, **fields
+        )
+        if updated:
+            changed += 1
+            # The new-card walk may have moved past this card; let it find it again.
+            rewind_new_cursor(user=user, card=state.card)
+    return changed
