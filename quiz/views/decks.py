@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
@@ -26,6 +26,11 @@ def _topic_tree(topics: list[Topic], counts: dict[int, study.DueCounts]) -> None
         stack.append(topic)
 
 
+# Up to this many decks, the dashboard shows every deck's topic tree; with more, each tree is
+# folded and fetched when opened, so the page stays small and quick however big the bank grows.
+INLINE_TREES = 3
+
+
 @require_GET
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
@@ -34,30 +39,51 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     profile = study.profile_for(request.user)
     decks = list(Deck.objects.all())
     by_deck = study.counts_by(user=request.user, now=now, field="deck", profile=profile)
-    by_topic = study.counts_by(user=request.user, now=now, field="topic", profile=profile)
-    topics = list(Topic.objects.filter(is_active=True).order_by("deck", "order"))
-    _topic_tree(topics, by_topic)
+    inline = len(decks) <= INLINE_TREES
+    if inline:
+        by_topic = study.counts_by(user=request.user, now=now, field="topic", profile=profile)
+        topics = list(Topic.objects.filter(is_active=True).order_by("deck", "order"))
+        _topic_tree(topics, by_topic)
     total = study.DueCounts()
     for deck in decks:
         deck.counts = by_deck.get(deck.pk, study.DueCounts())
-        deck.topic_list = [t for t in topics if t.deck_id == deck.pk]
+        if inline:
+            deck.topic_list = [t for t in topics if t.deck_id == deck.pk]
         total.add(deck.counts)
-    return render(
-        request, "quiz/dashboard.html", {"decks": decks, "total": total, "profile": profile}
+    context = {"decks": decks, "total": total, "profile": profile, "inline_trees": inline}
+    return render(request, "quiz/dashboard.html", context)
+
+
+def _deck_topics(request: HttpRequest, deck: Deck) -> list[Topic]:
+    """The deck's active topics in notes order, each with the learner's counts (subtopics in)."""
+    profile = study.profile_for(request.user)
+    counts = study.counts_by(
+        user=request.user, now=timezone.now(), field="topic", profile=profile, deck_id=deck.pk
     )
+    topics = list(deck.topics.filter(is_active=True).order_by("order"))
+    _topic_tree(topics, counts)
+    return topics
 
 
 @require_GET
 @login_required
 def deck_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A deck's topic tree with the learner's counts; the dashboard folds it in as `#tree`."""
     deck = get_object_or_404(Deck, slug=slug)
-    topics = list(
-        deck.topics.filter(is_active=True).annotate(
-            card_count=Count("cards", filter=Q(cards__status=Card.Status.ACTIVE))
-        )
+    topics = _deck_topics(request, deck)
+    if request.htmx:
+        return render(request, "quiz/deck_detail.html#tree", {"deck": deck, "topics": topics})
+    cards = dict(
+        deck.cards.filter(status=Card.Status.ACTIVE)
+        .values_list("topic")
+        .annotate(n=Count("id"))
+        .order_by()
     )
+    for topic in topics:
+        topic.card_count = cards.get(topic.pk, 0)
     tags = browser.tag_counts(deck_id=deck.pk)
-    return render(request, "quiz/deck_detail.html", {"deck": deck, "topics": topics, "tags": tags})
+    context = {"deck": deck, "topics": topics, "show_cards": True, "tags": tags}
+    return render(request, "quiz/deck_detail.html", context)
 
 
 @require_GET
