@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from quiz import exams
 from quiz.importing import store_image
 from quiz.models import Card, CardRevision
 from quiz.notes.parser import parse_notes
@@ -74,6 +75,7 @@ def _set_text(card: Card, prompt_md: str, answer_md: str) -> None:
     # text back needs no protection, and re-import can update the card again.
     card.edited_in_admin = (prompt_md, answer_md) != (card.notes_prompt_md, card.notes_answer_md)
     card.save(update_fields=[*TEXT_FIELDS, "updated_at"])
+    exams.bank_changed(deck_ids=[card.deck_id])
 
 
 def _locked(card: Card) -> Card:
@@ -128,7 +130,9 @@ def release_card(*, card: Card, user: Any) -> bool:
 
 def set_cards_status(*, cards: Any, status: str) -> int:
     """Retire or restore cards (a queryset); how many changed. Reviews and history stay."""
-    return cards.exclude(status=status).update(status=status, updated_at=timezone.now())
+    changing = cards.exclude(status=status)
+    exams.bank_changed(deck_ids=set(changing.values_list("deck_id", flat=True)))
+    return changing.update(status=status, updated_at=timezone.now())
 
 
 def text_diff(old: str, new: str) -> list[tuple[str, str]]:

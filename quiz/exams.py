@@ -17,6 +17,8 @@ from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
 
 from quiz import scheduling, study
 from quiz.blueprint import Blueprint, quotas, title_key
@@ -26,6 +28,7 @@ from quiz.models import (
     Deck,
     ExamAttempt,
     ExamQuestion,
+    ExamReadiness,
     Review,
     Topic,
 )
@@ -608,9 +611,113 @@ def breakdown(
 
 def deck_readiness(*, user: AbstractBaseUser, deck: Deck, now: datetime) -> tuple[float, int]:
     """Readiness over every card of the deck that can give a question, and how many."""
+    return readiness_by_deck(user=user, decks=[deck], now=now)[deck.pk]
+
+
+# --- eligibility and readiness, stored --------------------------------------------------------
+
+# A stored readiness older than this is recomputed even if nothing was answered: forgetting goes
+# on (an hour moves a typical deck's readiness by well under a percentage point).
+READINESS_MAX_AGE = timedelta(hours=1)
+# More answers than this since the stored figures: recompute them all rather than sort it out.
+RECENT_ANSWERS_CAP = 2000
+
+
+def refresh_eligibility(*, deck: Deck, now: datetime | None = None) -> int:
+    """Work out which of the deck's cards the generator can ask about and store it on the cards
+    (`Card.exam_eligible`); how many can. Runs the generator's check over the deck once, on the
+    first visit to the exams page after an import or an edit of the deck (`bank_changed`)."""
     cards, plain_topics, _ = load_bank(deck)
     eligible = [card.id for card, _kinds in QuestionMaker(cards, plain_topics).eligible()]
-    return exam_readiness(user=user, card_ids=eligible, now=now), len(eligible)
+    with transaction.atomic():
+        deck.cards.filter(exam_eligible=True).update(exam_eligible=False)
+        for start in range(0, len(eligible), 500):
+            Card.objects.filter(pk__in=eligible[start : start + 500]).update(exam_eligible=True)
+        deck.exam_bank_at = now or timezone.now()
+        Deck.objects.filter(pk=deck.pk).update(exam_bank_at=deck.exam_bank_at)
+    return len(eligible)
+
+
+def bank_changed(*, deck_ids: Iterable[int]) -> None:
+    """A card of these decks changed: their eligibility is worked out again when next needed."""
+    Deck.objects.filter(pk__in=list(deck_ids)).update(exam_bank_at=None)
+
+
+def _compute_readiness(
+    *, user: AbstractBaseUser, deck_ids: list[int], now: datetime
+) -> dict[int, tuple[float, int]]:
+    """(readiness, eligible cards) per deck: retrievability summed in SQL over the learner's
+    states of the decks' eligible cards, divided by how many cards are eligible."""
+    eligible = dict(
+        Card.objects.filter(deck_id__in=deck_ids, exam_eligible=True, status=Card.Status.ACTIVE)
+        .values_list("deck_id")
+        .annotate(n=Count("id"))
+        .order_by()
+    )
+    sums = study.retrievability_by_deck(user=user, deck_ids=deck_ids, now=now)
+    return {
+        deck_id: ((sums.get(deck_id, 0.0) / eligible[deck_id]) if eligible.get(deck_id) else 0.0,
+                  eligible.get(deck_id, 0))
+        for deck_id in deck_ids
+    }  # fmt: skip
+
+
+def readiness_by_deck(
+    *, user: AbstractBaseUser, now: datetime, decks: Sequence[Deck] | None = None
+) -> dict[int, tuple[float, int]]:
+    """(readiness, eligible cards) for each deck: the stored figure while it is current,
+    recomputed (and stored) for the decks whose figure is missing or stale."""
+    decks = list(Deck.objects.all()) if decks is None else list(decks)
+    for deck in decks:
+        if deck.exam_bank_at is None:
+            refresh_eligibility(deck=deck, now=now)
+    stored = {
+        r.deck_id: r
+        for r in ExamReadiness.objects.filter(user=user, deck__in=[d.pk for d in decks])
+    }
+    stale = {
+        deck.pk
+        for deck in decks
+        if deck.pk not in stored
+        or stored[deck.pk].bank_at != deck.exam_bank_at
+        or stored[deck.pk].computed_at <= now - READINESS_MAX_AGE
+    }
+    current = [stored[d.pk] for d in decks if d.pk not in stale]
+    if current:
+        # Answers since the oldest current figure make the decks they touched stale. A plain
+        # range of the (user, reviewed_at) index: no join to the cards and no GROUP BY, either
+        # of which SQLite answers by walking the learner's whole log through another index.
+        # Nearly always empty or short; past a few thousand rows, recompute everything.
+        since = min(r.computed_at for r in current)
+        answered: dict[int, datetime] = {}
+        recent = Review.objects.filter(user=user, reviewed_at__gte=since)
+        for card_id, at in recent.values_list("card_id", "reviewed_at")[:RECENT_ANSWERS_CAP]:
+            answered[card_id] = max(at, answered.get(card_id, at))
+        if len(answered) >= RECENT_ANSWERS_CAP:
+            stale.update(r.deck_id for r in current)
+        elif answered:
+            for card_id, deck_id in Card.objects.filter(pk__in=list(answered)).values_list(
+                "pk", "deck_id"
+            ):
+                if deck_id in stored and answered[card_id] >= stored[deck_id].computed_at:
+                    stale.add(deck_id)
+    result = {r.deck_id: (r.readiness, r.eligible) for r in current if r.deck_id not in stale}
+    if stale:
+        fresh = _compute_readiness(user=user, deck_ids=sorted(stale), now=now)
+        banks = {d.pk: d.exam_bank_at for d in decks}
+        for deck_id, (readiness, eligible) in fresh.items():
+            ExamReadiness.objects.update_or_create(
+                user=user,
+                deck_id=deck_id,
+                defaults={
+                    "readiness": readiness,
+                    "eligible": eligible,
+                    "computed_at": now,
+                    "bank_at": banks[deck_id],
+                },
+            )
+        result.update(fresh)
+    return result
 
 
 @dataclass(frozen=True)

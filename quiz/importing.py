@@ -27,6 +27,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
+from quiz import exams
 from quiz.models import TOPIC_SEPARATOR, Card, CardRevision, CardState, Deck, Topic
 from quiz.notes.decode import MAX_NOTES_BYTES, too_large
 from quiz.notes.identity import Existing, Incoming, card_key, disambiguate, match_cards
@@ -373,6 +374,10 @@ def _apply_file(
 
     topics = _apply_topics(deck, item, report)
     _apply_cards(deck, item, topics, report, show_cards=show_cards)
+    # Which cards an exam can ask depends on the whole deck; the generator's check grows with the
+    # square of the deck's size (seconds at a few thousand cards), so it is not run here but once
+    # on the next visit to the exams page.
+    exams.bank_changed(deck_ids=[deck.pk])
 
 
 def _topic_path(path: tuple[str, ...]) -> str:

@@ -61,6 +61,9 @@ class Deck(models.Model):
     # quiz.blueprint: {"minutes": int|None, "questions": int|None, "domains": {title: weight}}.
     # Empty when the notes declare none.
     exam_blueprint = models.JSONField(default=dict, blank=True)
+    # When the cards' `exam_eligible` flags were last worked out (`quiz.exams`); None when a
+    # card has changed since, so the exams page works them out again before reading them.
+    exam_bank_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["title"]
@@ -145,6 +148,10 @@ class Card(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     # Edited in the admin: re-import reports a conflict instead of overwriting.
     edited_in_admin = models.BooleanField(default=False)
+    # The question generator can make an exam question of this card, given the rest of its
+    # deck (the distractor pool): stored per deck by `quiz.exams.refresh_eligibility`, so the
+    # exams page reads readiness from SQL instead of running the generator per request.
+    exam_eligible = models.BooleanField(default=False)
     # What the notes last said, kept even while an admin edit wins, so it can be released.
     notes_prompt_md = models.TextField(blank=True)
     notes_answer_md = models.TextField(blank=True)
@@ -310,6 +317,13 @@ class CardState(models.Model):
             # "Learning cards due now" and "review cards due today" as two short range scans,
             # however many overdue or suspended rows of the other kind lie in the due range.
             models.Index(fields=["user", "state", "due"], name="cardstate_user_state_due"),
+            # The leeches page counts and lists a learner's few suspended cards and leeches
+            # without walking every state of theirs.
+            models.Index(
+                fields=["user", "lapses"],
+                condition=models.Q(is_leech=True) | models.Q(suspended=True),
+                name="cardstate_user_leeches",
+            ),
             # The statistics' due forecast counts a range of due dates per day from the index
             # alone (quiz.stats.counts_between).
             models.Index(
@@ -572,3 +586,25 @@ class ExamQuestion(models.Model):
         if attempt.is_submitted:
             return True
         return attempt.mode == ExamAttempt.Mode.PRACTICE and self.answered_at is not None
+
+
+class ExamReadiness(models.Model):
+    """A learner's expected exam score on a deck (mean FSRS retrievability over the deck's
+    exam-eligible cards), kept so the exams page need not recompute it over every card on each
+    visit. `quiz.exams.readiness_by_deck` recomputes a row when the learner has answered a card
+    of that deck since, when the deck's bank changed, or when it is older than an hour."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="+")
+    readiness = models.FloatField()
+    eligible = models.PositiveIntegerField()
+    computed_at = models.DateTimeField()
+    bank_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "deck"], name="examreadiness_unique_user_deck")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · {self.deck}: {self.readiness:.0%}"

@@ -227,6 +227,53 @@ def test_readiness_is_mean_retrievability_with_unstudied_cards_at_zero() -> None
     assert attempt.predicted_score == pytest.approx(0.1)
 
 
+def test_stored_readiness_matches_fsrs_and_follows_answers_edits_and_time() -> None:
+    from quiz import editing, study
+    from quiz.models import Card, Deck, ExamReadiness
+    from quiz.questions import QuestionMaker
+
+    user, bank = make_user(), make_exam_bank()
+    deck = Deck.objects.get(pk=bank.deck.pk)
+    # The stored flags are what the generator says, worked out on first use.
+    cards, topics, _ = exams.load_bank(deck)
+    expected = {c.id for c, _kinds in QuestionMaker(cards, topics).eligible()}
+    readiness, eligible = exams.readiness_by_deck(user=user, now=NOW)[deck.pk]
+    assert set(Card.objects.filter(exam_eligible=True).values_list("pk", flat=True)) == expected
+    assert (readiness, eligible) == (0.0, len(expected))
+    # Studied cards at various ages: SQL's sum equals fsrs's own retrievability, card by card.
+    for i, card in enumerate(bank.cards[:5]):
+        CardState.objects.create(
+            user=user, card=card, deck=card.deck, state=scheduling.REVIEW, stability=3.0 + i * 7,
+            difficulty=5.0, due=NOW, last_review=NOW - timedelta(days=4 * i, hours=5),
+        )  # fmt: skip
+    later = NOW + timedelta(hours=2)  # past READINESS_MAX_AGE: recomputed
+    readiness, _ = exams.readiness_by_deck(user=user, now=later)[deck.pk]
+    ids = [c.pk for c in Card.objects.filter(exam_eligible=True)]
+    assert readiness == pytest.approx(exams.exam_readiness(user=user, card_ids=ids, now=later))
+    assert readiness > 0
+    # Stored: a second look within the hour reads the row, even if the states change behind it.
+    CardState.objects.filter(user=user).update(stability=1000.0)
+    assert exams.readiness_by_deck(user=user, now=later + timedelta(minutes=5))[deck.pk][0] == (
+        pytest.approx(readiness)
+    )
+    # An answer in the deck makes the figure stale at once.
+    state = CardState.objects.get(user=user, card=bank.cards[0])
+    study.answer_card(
+        user=user, card=bank.cards[0], rating=scheduling.GOOD, version=state.version,
+        now=later + timedelta(minutes=6),
+    )  # fmt: skip
+    again = exams.readiness_by_deck(user=user, now=later + timedelta(minutes=7))[deck.pk][0]
+    assert again != pytest.approx(readiness)
+    assert ExamReadiness.objects.get(user=user, deck=deck).readiness == pytest.approx(again)
+    # Retiring cards changes the bank: eligibility is worked out again.
+    editing.set_cards_status(cards=Card.objects.filter(pk=bank.cards[1].pk), status="retired")
+    assert Deck.objects.get(pk=deck.pk).exam_bank_at is None
+    _, eligible = exams.readiness_by_deck(user=user, now=later + timedelta(minutes=8))[deck.pk]
+    cards, topics, _ = exams.load_bank(deck)
+    assert eligible == len(QuestionMaker(cards, topics).eligible()) < len(expected)
+    assert not Card.objects.get(pk=bank.cards[1].pk).exam_eligible
+
+
 # --- views --------------------------------------------------------------------------------
 
 HIDDEN_MARKERS = ("is-right", "is-wrong", "data-correct", "✓", "✗", "Not quite", '"correct"')
@@ -400,6 +447,25 @@ def test_results_page_shows_score_breakdown_review_and_prediction() -> None:
     assert len(re.findall(r'class="card-box review-item', body)) == 10
     home = logged_in(user).get("/exams/").content.decode()
     assert "<polyline" in home and f"/exams/{attempt.pk}/results/" in home
+
+
+def test_home_lists_the_chosen_decks_topics_and_fetches_another_decks() -> None:
+    from tests.factory import make_deck, make_topic
+
+    user, bank = make_user(), make_exam_bank()
+    other = make_deck("Zoology")
+    lions = make_topic(other, "Lions")
+    client = logged_in(user)
+    home = client.get("/exams/").content.decode()
+    # The first deck (by title) is chosen: its topics only.
+    assert f'value="{bank.streaming.pk}"' in home and f'value="{lions.pk}"' not in home
+    assert 'hx-get="/exams/"' in home and f'href="?deck={other.slug}"' in home
+    part = client.get(f"/exams/?deck={other.slug}", HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" not in part and 'id="topic-pick"' in part
+    assert f'value="{lions.pk}"' in part and f'value="{bank.streaming.pk}"' not in part
+    # Without JavaScript the same list comes as the whole page, that deck selected.
+    full = client.get(f"/exams/?deck={other.slug}").content.decode()
+    assert f'value="{lions.pk}"' in full and f'<option value="{other.slug}" selected>' in full
 
 
 def test_other_users_attempts_are_404() -> None:

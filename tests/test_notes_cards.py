@@ -166,7 +166,7 @@ def test_definition_sentences():
         )
     ]
     assert pairs("# N\n\nA socket refers to the door between a process and the network.") == [
-        ("What is **socket** (N)?", "It refers to the door between a process and the network.")
+        ("What is a **socket** (N)?", "It refers to the door between a process and the network.")
     ]
 
 
@@ -566,3 +566,265 @@ def test_a_fact_cloze_hides_a_whole_subject():
 def test_abbreviations_do_not_end_a_sentence():
     found = cards("# K\n\n* VPC flow logs have a capture window of approx. 10 minutes, up to 15.")
     assert all("approx. 10 minutes" in c.answer for c in found) and found
+
+
+# ---- held-out fixes: page properties, tasks, navigation, inline questions ----------------
+
+
+def test_dataview_properties_heading_a_page_are_metadata_not_cards():
+    text = (
+        "---\ntags: [bio]\n---\n# Heart\n\nRelated: [[Valves]], [[Vessels]]\n#cardio\n\n"
+        "Source:: Marieb ch. 18\nStatus:: in progress\n\n## Cycle\n\n"
+        "Systole:: contraction phase\n"
+    )
+    assert [p for p, _ in pairs(text) if "::" in p or p in ("Source", "Status")] == []
+    assert ("Systole", "contraction phase") in pairs(text)
+    # Under the H1 alone (no front matter) the run is still the page's properties.
+    assert pairs("# Heart\n\nSource:: Marieb\nExam:: week 8\n\nSystole:: contraction\n") == [
+        ("Systole", "contraction")
+    ]
+
+
+def test_key_value_cards_opening_a_page_without_a_heading_stay_cards():
+    assert pairs("Systole:: contraction\nDiastole:: relaxation\n") == [
+        ("Systole", "contraction"),
+        ("Diastole", "relaxation"),
+    ]
+    # Content first: the `::` lines below it are cards, not properties.
+    text = "# Heart\n\nThe heart has four chambers.\n\nSystole:: contraction\n"
+    assert ("Systole", "contraction") in pairs(text)
+
+
+def test_task_items_are_dropped_before_a_list_card_is_built():
+    text = "## To do\n\n- [ ] draw the diagram\n- [ ] make cards\n- [x] read 18.5\n"
+    assert cards(text) == []
+    # One real item left among the tasks: no list card of one.
+    text = "## Valves\n\n- [ ] learn these\n- Mitral: two cusps\n"
+    assert [c.kind for c in cards(text)] == ["definition"]
+    found = cards("Valves of the heart:\n\n- TODO check\n- mitral\n- tricuspid\n- aortic\n")
+    assert [c.items for c in found if c.kind == "list"] == [["mitral", "tricuspid", "aortic"]]
+
+
+def test_a_list_without_tasks_keeps_every_item():
+    found = cards("## Valves\n\n- mitral\n- tricuspid\n- aortic [x] marks\n")
+    assert found[0].items == ["mitral", "tricuspid", "aortic [x] marks"]
+
+
+def test_a_label_over_links_alone_is_navigation_not_a_card():
+    text = (
+        "# Heart\n\nRelated: [[Valves]], [[Blood vessels]]\n#cardio\n\n"
+        "- See also: [docs](https://x.example/a) and [[ECG]]\n- Systole: contraction phase\n"
+    )
+    found = cards(text)
+    assert [(c.prompt, c.answer) for c in found] == [
+        ("What is **Systole** (Heart)?", "contraction phase")
+    ]
+    assert found[0].tags == ["cardio"]  # the tag line under the links still tags the cards
+
+
+def test_a_label_whose_value_has_words_beside_a_link_is_still_a_card():
+    found = pairs("- Valves: four, see [[Valve anatomy]]\n- Source: Marieb, ch. 18\n")
+    assert ("What are **Valves**?", "four, see Valve anatomy") in found
+
+
+def test_a_question_and_its_answer_on_one_line_are_a_pair():
+    text = (
+        "## Elasticity\n\nQ: why is insulin demand inelastic? -> no substitutes + necessity\n\n"
+        "- Q (inline): can PES be negative? => normally no, supply slopes up\n"
+        "- does tax fall on buyers? → mostly, when demand is inelastic\n"
+    )
+    assert pairs(text) == [
+        ("Why is insulin demand inelastic?", "no substitutes + necessity"),
+        ("Can PES be negative?", "normally no, supply slopes up"),
+        ("Does tax fall on buyers?", "mostly, when demand is inelastic"),
+    ]
+    # A question label with words in brackets is still a question label.
+    assert pairs("Q (lecture 3): What is GDP?\nA: total output\n") == [
+        ("What is GDP?", "total output")
+    ]
+
+
+def test_self_notes_are_skipped_with_a_warning_and_arrows_without_a_question_are_not_pairs():
+    text = "## Misc\n\n??? ask TA — is the midpoint formula on the exam\n\n- ask the TA: which\n"
+    assert cards(text) == []
+    assert warnings(text) == [(3, "note to self; skipped"), (5, "note to self; skipped")]
+    # No question mark before the arrow: a definition, not a question.
+    assert [c.kind for c in cards("- Inelastic demand -> tax falls on buyers\n")] == ["definition"]
+    # A question in a URL is not a question.
+    assert all(c.kind != "qa" for c in cards("- see https://x.example/?q=1 -> docs page here\n"))
+
+
+def test_definition_sentences_with_something_an_aside_or_an_abbreviation():
+    assert pairs("Consideration is something of value given by each party in return.") == [
+        ("What is **Consideration**?", "Something of value given by each party in return.")
+    ]
+    assert pairs("Contracts are, in general, a kind of promise that the law enforces.") == [
+        ("What are **Contracts**?", "A kind of promise that the law enforces.")
+    ]
+    assert pairs("End-diastolic volume (EDV) is the blood in a ventricle after filling.") == [
+        ("What is **End-diastolic volume (EDV)**?", "The blood in a ventricle after filling.")
+    ]
+    assert pairs("An offer is a definite promise to be bound on terms.")[0][0] == (
+        "What is an **offer**?"
+    )
+
+
+def test_sentences_that_only_look_like_definitions_stay_clozes_or_nothing():
+    # "something" after a verb other than "is" defines nothing.
+    assert all(c.kind != "definition" for c in cards("The court held something odd in 1893."))
+    # An aside that is not between commas is kept, and a clause is not a term.
+    assert all(c.kind != "definition" for c in cards("It is, however, a rule of thumb only."))
+    # A bracket that is not an abbreviation does not join the term.
+    assert all(
+        c.term != "Stroke volume (see the table below)"
+        for c in cards("Stroke volume (see the table below) is the blood one beat ejects.")
+    )
+
+
+def _hidden(text: str) -> list[str]:
+    import re
+
+    return [re.search(r"==(.+?)==", c.answer).group(1) for c in cards(text) if c.kind == "cloze"]
+
+
+def test_cloze_targets_are_whole_facts_not_citation_years_or_half_ranges():
+    assert _hidden("Silence cannot amount to acceptance (*Felthouse v Bindley*, 1862).") == [
+        "Felthouse v Bindley"
+    ]
+    assert _hidden("Domestic deals are presumed not to be binding (Balfour v Balfour, 1919).") == []
+    assert _hidden("- if the SA node fails, the AV node takes over at ~40–60 bpm") == ["40–60"]
+    # The result side of an arrow is hidden; a condition line is a card of its own (below).
+    assert _hidden("- low ratio on every quarter of the year → a downturn") == ["a downturn"]
+    # An anaphoric subject is never hidden: the case name is.
+    assert _hidden("The same reasoning applies to goods in a shop window (*Fisher v Bell*).") == [
+        "Fisher v Bell"
+    ]
+    # Initials in bold are not a key phrase: the mnemonic's meaning after the arrow is.
+    assert _hidden('- "**S**ome **A**nts **A**te" → SA node, AV node, bundle') == [
+        "SA node, AV node, bundle"
+    ]
+
+
+def test_years_outside_citations_and_single_numbers_are_still_facts():
+    assert _hidden("In our notes the treaty was signed in 1648 by all parties.") == ["1648"]
+    assert _hidden("Most healthy adults have about 75 beats per minute at rest.") == ["75"]
+    # A long result after an arrow is a statement, not a term to recall.
+    long = "the slower pacemaker is suppressed by the faster one"
+    assert _hidden(f"- overlap of rates -> {long}") != [long]
+
+
+def test_a_condition_and_its_result_ask_for_the_result():
+    text = "## PED categories\n\n- |PED| = 1 => unit elastic\n- YED < 0 -> inferior good\n"
+    assert [p for p in pairs(text) if p[0].startswith("**")] == [
+        ("**|PED| = 1** => ? (PED categories)", "unit elastic"),
+        ("**YED < 0** -> ? (PED categories)", "inferior good"),
+    ]
+    # A comparison is not a term; a generic head or a descriptive clause is not either.
+    assert [c.term for c in cards("- Veblen good ≠ Giffen: bought because it is dear\n")] == [
+        "Veblen good"
+    ]
+    assert _hidden("The main exception to this is the postal rule.") == []
+    assert cards("Goods displayed on a shop shelf are an invitation to treat.") == []
+    assert all(c.kind != "definition" for c in cards("**NB** elasticity changes along a curve!"))
+
+
+def test_plain_equations_chains_and_bare_generic_nouns_keep_their_cards():
+    assert pairs("- Stagger = Staffel\n") == [("**Stagger** = ?", "Staffel")]
+    # A chain is a flow, not a condition.
+    assert all(c.kind != "definition" for c in cards("- x = 1 -> y = 2 -> z\n"))
+    assert pairs("An exception is an event that disrupts the flow of a program.") == [
+        ("What is an **exception**?", "An event that disrupts the flow of a program.")
+    ]
+
+
+def test_a_definitions_answer_is_its_first_sentence_and_later_sentences_are_cards():
+    text = (
+        "# Law\n\nA contract is a legally binding agreement between parties. A contract "
+        "exists only when four elements are present: an offer, an acceptance, consideration, "
+        "and an intention to create legal relations. The Statute of Frauds requires writing "
+        "for the sale of land."
+    )
+    found = cards(text)
+    assert (found[0].prompt, found[0].answer) == (
+        "What is a **contract** (Law)?",
+        "A legally binding agreement between parties.",
+    )
+    assert [(c.kind, c.prompt) for c in found[1:]] == [
+        ("list", "A contract exists only when four elements are present: name the 4."),
+        ("cloze", "The [...] requires writing for the sale of land."),
+    ]
+    assert found[1].items == [
+        "an offer", "an acceptance", "consideration", "an intention to create legal relations"
+    ]  # fmt: skip
+    # Sub-items that define something are cards of their own, not part of the answer.
+    text = "- **YED** = %ΔQ / %ΔIncome\n  - YED > 0 -> normal good\n  - rises with income\n"
+    assert pairs(text)[:2] == [
+        ("**YED** = ?", "%ΔQ / %ΔIncome\n\n- rises with income"),
+        ("**YED > 0** -> ? (YED)", "normal good"),
+    ]
+
+
+def test_a_short_follow_up_with_no_card_of_its_own_stays_in_the_answer():
+    text = "A socket is an endpoint of a connection. It has an address."
+    assert pairs(text) == [
+        ("What is a **socket**?", "An endpoint of a connection. It has an address.")
+    ]
+    # A sentence that names a count but lists another number of things is no list card.
+    assert all(c.kind != "list" for c in cards("There are three parts here: one and two."))
+
+
+def test_grab_bag_headings_give_no_list_card_and_an_order_asks_for_the_order():
+    found = cards(
+        "## Clinical bits\n\n- Fibrillation = rapid irregular beats\n- Heart block = AV damage\n"
+    )
+    assert [c.kind for c in found] == ["definition", "definition"]
+    found = cards("## Mitosis\n\nOrder of the phases:\n\n1. prophase\n2. metaphase\n3. anaphase\n")
+    assert found[0].prompt == "In what order do the 3 steps of **the phases** come?"
+    assert found[0].answer == "1. prophase\n2. metaphase\n3. anaphase"
+
+
+def test_a_grab_bag_of_plain_facts_and_an_unordered_list_keep_their_list_cards():
+    # Items that are not definitions have no card of their own: the list card stays.
+    found = cards("## Quick recap\n\n- supply slopes up\n- demand slopes down\n")
+    assert [c.kind for c in found] == ["list"]
+    # A bulleted "Order of" list is not a sequence.
+    found = cards("## Mitosis\n\nOrder of the phases:\n\n- prophase\n- metaphase\n")
+    assert found[0].prompt != "In what order do the 2 steps of **the phases** come?"
+    assert found[0].kind == "list"
+
+
+def test_cards_from_a_numbered_list_under_a_label_report_their_own_lines():
+    text = (
+        "## Heart\n\nOrder of the impulse:\n1. SA node – right atrium\n2. AV node – septum\n\nEnd."
+    )
+    found = cards(text)
+    assert [(c.kind, c.line) for c in found] == [("list", 3), ("definition", 4), ("definition", 5)]
+
+
+def test_items_of_a_list_after_a_blank_line_keep_their_lines_too():
+    text = "## Heart\n\nOrder of the impulse:\n\n1. SA node – right atrium\n2. AV node – septum\n"
+    assert [c.line for c in cards(text) if c.kind == "definition"] == [5, 6]
+
+
+def test_a_bold_summary_label_is_a_remark_not_a_term():
+    text = "## Bonds\n\n**Summary:** bond type follows from the electronegativity difference.\n"
+    assert pairs(text) == [
+        ("Sum up **Bonds**.", "bond type follows from the electronegativity difference.")
+    ]
+    # "Summary" as a term of its own ("Summary statistics: ...") is still a definition.
+    assert pairs("- Summary statistics: mean, median and spread\n")[0][0].startswith("What")
+
+
+def test_x_is_called_y_defines_the_name():
+    assert pairs("The person making the offer is called the offeror.") == [
+        ("What is **offeror**?", "The person making the offer")
+    ]
+    # "called" inside a longer predicate is not a naming sentence.
+    assert all(c.term != "offeror" for c in cards("The offer is called off when it lapses fully."))
+
+
+def test_a_dash_definition_holding_a_condition_still_defines_its_term():
+    found = pairs("- **Ejection** – ventricular pressure > aortic pressure → valves open\n")
+    assert found == [
+        ("What is **Ejection**?", "ventricular pressure > aortic pressure → valves open")
+    ]

@@ -60,6 +60,7 @@ from quiz.notes.inline import (
     mask,
     mask_code,
     split_definition,
+    wiki_to_text,
 )
 from quiz.notes.syntax import (
     ETX,
@@ -68,6 +69,7 @@ from quiz.notes.syntax import (
     TAB_LENGTH,
     fence_closes,
     front_matter,
+    links_only,
     normalize_lines,
 )
 from quiz.notes.types import (
@@ -90,13 +92,22 @@ _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _PLACEHOLDER_RE = re.compile(STX + r"fence:(\d+)" + ETX)
 _CONTENT_PREFIX_RE = re.compile(r"[ >]*(?:(?:[*+-]|\d{1,9}\.)[ ]+)*#*[ ]*")
 _CLOZE_RE = re.compile(r"==(?=[^=\s])(.+?)(?<=[^=\s])==")
+# "Q:", "Q1:", "**Q:**", "Q (inline):": a question label.
 _QA_RE = re.compile(
-    r"(?:\*\*)?(?:Q|Question)(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$", re.I | re.S
+    r"(?:\*\*)?(?:Q|Question)\d{0,3}(?:\s?\([^)]{1,30}\))?(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$",
+    re.I | re.S,
+)
+# "why is X inelastic? -> no substitutes": a question and its answer on one line.
+_INLINE_QA_RE = re.compile(r"(?P<q>[^?`]{3,200}\?)\s*(?:->|=>|→|—)\s*(?P<a>\S.*)$", re.S)
+# A student's open question to self: "??? is this on the exam", "ask TA - ...".
+_SELF_NOTE_RE = re.compile(
+    r"\?{3}|ask\s+(?:the\s+|my\s+)?(?:TA|prof\w*|teacher|tutor|lecturer|instructor|supervisor)\b",
+    re.I,
 )
 _A_RE = re.compile(r"(?:\*\*)?(?:A|Answer)(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$", re.I | re.S)
 _REMARK_RE = re.compile(
     r"(\*\*|__)?(important|note|nb|remember|key point|key trick|trick|rule of thumb|tip|"
-    r"warning|caution|takeaway|key takeaway|mnemonic|hint)\s*"
+    r"warning|caution|takeaway|key takeaway|mnemonic|hint|summary|in summary)\s*"
     # "**Important:**" and "**Important**:" close the bold they opened; "Tip: **x**" does not.
     r"(?(1)(?:[:!]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:!])|[:!])\s*(.+)$",
     re.IGNORECASE | re.DOTALL,
@@ -105,7 +116,9 @@ _TASK_RE = re.compile(r"\[[ xX/-]\]\s|(?:TODO|DONE|LATER|NOW|DOING|WAITING|CANCE
 _CALLOUT_RE = re.compile(r"\[!([\w-]+)\][+-]?[ \t]*(.*)$")
 _NUMBERING_RE = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[A-Z]\.)\s+")
 _DEF_SENTENCE_RE = re.compile(
-    r"(?:(?:A|An|The)\s+)?(?P<term>[^\s,;:()\[\]]+(?:\s+[^\s,;:()\[\]]+){0,5}?)\s+"
+    r"(?:(?P<article>A|An|The)\s+)?(?P<term>[^\s,;:()\[\]]+(?:\s+[^\s,;:()\[\]]+){0,5}?"
+    # "End-diastolic volume (EDV) is ...": the abbreviation belongs to the term.
+    r"(?:\s+\([A-Za-z][\w./-]{0,11}\))?)\s+"
     r"(?P<verb>is|are|was|were|refers to|refer to|means|mean|denotes|describes|"
     r"occurs when|occur when|happens when|happen when|is defined as|are defined as)\s+"
     r"(?P<rest>.+)$",
@@ -114,7 +127,17 @@ _DEF_SENTENCE_RE = re.compile(
 _BOLD_FIRST_RE = re.compile(
     r"(?:(?:A|An|The)\s+)?(\*\*|__)(?P<term>[^*_]{1,80}?)\1[\s,]+(?P<rest>.+)$", re.DOTALL
 )
-_ARTICLE_RE = re.compile(r"(?:a|an|the|one of|any|used to|used for|called|when|where|how)\s", re.I)
+_ARTICLE_RE = re.compile(
+    r"(?:a|an|the|one of|any|used to|used for|called|when|where|how|something|someone|"
+    r"somebody|anything|anyone|any one)\s",
+    re.I,
+)
+# An aside between commas that says nothing about the subject: ", however," / ", in general,".
+_INTERJECTION_RE = re.compile(
+    r",\s*(?:however|therefore|thus|hence|in general|generally|by contrast|in contrast|though|"
+    r"moreover|furthermore|in practice|in principle|of course|as a rule|in turn|too),(?=\s)",
+    re.I,
+)
 _NOT_TERMS = {
     "this", "that", "it", "there", "these", "those", "he", "she", "they", "we", "you", "i",
     "which", "what", "who", "where", "when", "how", "why", "here", "each", "every", "all",
@@ -152,7 +175,8 @@ _COLLECTIVE = {
 # What a fact cloze may hide: a quantity ("two weeks", "1 MB/s", "24hr"), else a technical
 # name (an acronym, a CamelCase name, inline code).
 _QUANTITY_RE = re.compile(
-    r"(?<![\w.+-])(?:\d(?:[\d,.]*\d)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
+    # "40–60 bpm", "0.1-0.2 s": a range is one quantity, never half of one.
+    r"(?<![\w.+-])(?:\d(?:[\d,.]*\d)?(?:\s?[–-]\s?\d(?:[\d,.]*\d)?)?|one|two|three|four|five|six|seven|eight|nine|ten|twelve|"
     r"hundred|thousand)(?:\s?(?:%|ms|milliseconds?|s|secs?|seconds?|minutes?|mins?|hours?|hrs?|hr|"
     r"days?|weeks?|months?|years?|[KMGTP]i?B(?:/s(?:ec)?)?|[KMGT]bps|rows?|records?|shards?|"
     r"times|x|calls?|requests?|items?|attributes?|partitions?|nodes?|replicas?|copies))?"
@@ -173,9 +197,53 @@ _GENERIC_NAMES = {
 _NAME_RE = re.compile(
     r"`[^`\n]+`|(?<![\w-])(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+)(?![\w-])"
 )
+# A condition and its result: "0 < YED < 1 -> necessity".
+_ARROW_RE = re.compile(r"\s(?:->|=>|→)\s")
+# A condition and its result on one line: "|PED| = 1 => unit elastic", "YED < 0 -> inferior".
+_COMPARISON_RE = re.compile(r"\s(?:=|<|>|≤|≥|≠|<=|>=)\s")
+_CONDITION_RE = re.compile(
+    r"([^:]{1,60}?\s(?:=|<|>|≤|≥|≠|<=|>=)\s[^:]{1,40}?)\s(->|=>|→)\s(\S.*)$", re.DOTALL
+)
+# "The main exception is ...", "One key difference ...": a generic noun with a qualifier
+# names no term (a bare "exception" may be one: "An exception is an event ...").
+_GENERIC_HEADS = {
+    "exception", "exceptions", "example", "examples", "reason", "reasons", "difference",
+    "differences", "problem", "problems", "advantage", "advantages", "disadvantage",
+    "disadvantages", "point", "idea", "issue", "issues", "thing", "things", "catch",
+    "downside", "upside", "takeaway", "benefit", "drawback", "question", "answer",
+}  # fmt: skip
+_QUALIFIERS = {
+    "main", "key", "only", "big", "biggest", "other", "first", "second", "third", "last",
+    "major", "important", "general", "basic", "usual", "common", "real", "whole", "one",
+    "same", "next", "final", "chief", "principal", "obvious",
+}  # fmt: skip
+# "Goods displayed on a shop shelf": a participle and a preposition make a clause, not a term.
+_CLAUSE_TERM_RE = re.compile(
+    r"\b\w{3,}(?:ed|ing)\s+(?:on|in|at|by|from|with|into|to|for|under|over|through)\b"
+)
+# Words that point back to an earlier sentence: "The same reasoning applies ..." has no
+# subject a learner could name from this sentence alone.
+_ANAPHORA = {"same", "former", "latter", "above", "following", "previous", "aforementioned"}
+# An italic case name: "*Carlill v Carbolic Smoke Ball Co*".
+_CASE_NAME_RE = re.compile(r"(\*|_)([A-Z][^*_\n]{0,60}? v\.? [A-Z][^*_\n]{0,60}?)\1")
+# A citation in brackets: "(Felthouse v Bindley, 1862)", "(Smith 2004)", "([1893] 1 QB 256)".
+_CITATION_RE = re.compile(
+    r"\((?=[^()]*\b1[5-9]\d\d|[^()]*\b20\d\d)(?:[^()]*\sv\.?\s|[*_]?[A-Z][\w'*_.-]*"
+    r"(?: (?:&|and|et al\.?) [A-Z][\w'*_.-]*)?,? \[?\d{4}\b|\[\d{4}\])[^()]*\)"
+)
 _BULLET_LINE_RE = re.compile(r"(?:[*+-]|\d{1,9}[.)])\s")
 _HTML_TAG_RE = re.compile(r"</?[A-Za-z][\w-]*(?:\s[^>]*)?>")
+# A definition's later sentences that make no card of their own ride along in its answer
+# only while it stays this short: a paragraph-long answer is not a focused card.
+_FOCUSED_CHARS = 300
 _PROSE_MAX_CARDS = 6  # cards from one block of prose: more would bury the block's point
+# "... when four elements are present: a, b, c and d": a sentence that counts what it lists.
+_NUMBER_WORDS = {"two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8}
+_ENUMERATION_RE = re.compile(
+    r"(?P<lead>[^:]*\b(?P<num>two|three|four|five|six|seven|eight|[2-8])\s+[a-z][^:]{2,80}):"
+    r"\s+(?P<items>[^:]+)$",
+    re.I,
+)
 _RULES_MAX = 7  # a numbered list this short also asks for each item by its number
 # Labels of lists whose numbers mean something: "Rules of the MLFQ", "Steps", "Laws".
 _RULES_RE = re.compile(
@@ -185,6 +253,10 @@ LIST_SHORT_WORDS = 16  # a colon-less list is a list card when its items average
 # `**x**` anywhere; `__x__` only as a whole word (`window.__pwned` is not bold).
 _BOLD_RE = re.compile(r"(\*\*|(?<!\w)__)(?=\S)(.+?)(?<=\S)\1(?!(?<=__)\w)")
 _CODE_SPAN_RE = re.compile(r"`+[^`]*`+")
+# Bold letters inside a word: "**S**ome **A**nts" (a mnemonic's initials).
+_INTRAWORD_BOLD_RE = re.compile(
+    r"\w(?:\*\*|__)[^*_\s]{1,3}(?:\*\*|__)|(?:\*\*|__)[^*_\s]{1,3}(?:\*\*|__)\w"
+)
 _SENTENCE_END_RE = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(*_])")
 _TERM_RE = re.compile(r"([^:]{1,80}?):(?:\s+(.*))?$", re.DOTALL)
 _TIME_RE = re.compile(r"(?:^|\s)\d{1,2}$")  # "at 10" of "at 10: 30" (not "G1", "S1")
@@ -402,8 +474,11 @@ class _Parser:
 
     def parse(self) -> ParsedDeck:
         self.prepared = self._prepare()
+        self.nav = _navigation_lines(self.source)
         self.meta = front_matter(self.source)
         root = self.md.parser.parseDocument(self.prepared).getroot()
+        if self.nav or _TASK_RE.search("\n".join(self.prepared)):
+            _drop_items(root, self.nav)
         title = (self.meta.get("title") or [""])[0]
         for el in root:
             if title:
@@ -456,6 +531,10 @@ class _Parser:
                 topic = ParsedTopic((intro,), intro, 1, len(self.topics), 1, "")
                 self.topics.append(topic)
                 section = _Section(topic, first_block=False, intro=True)
+            if self.nav and el.tag == "p" and el.text:
+                el.text = "\n".join(x for x in el.text.split("\n") if x.strip() not in self.nav)
+                if not el.text.strip():
+                    continue
             if el.tag == "p" and _tags_only(el.text or ""):
                 # A line of tags alone tags the cards that follow it in the section.
                 section_tags = _merge_tags(section_tags, extract_tags(_one_line(el.text))[1])
@@ -535,9 +614,13 @@ class _Parser:
             kind = "categories" if min(sizes) >= 2 else "kinds"
             prompt = f"Name the {len(items)} {kind} of **{_context_label(label)}**."
             return self._list_card(ctx, label, items, answer, topic.line, prompt=prompt)
+        if _GRAB_BAG_RE.search(label) and all(_defines(li) for li in lis):
+            return False  # "Clinical bits": each item is a card; together they are no list
         items = [self._li_markdown(li) for li in lis]
         answer = "\n".join(self._block_md(el, ""))
-        return self._list_card(ctx, label, items, answer, topic.line)
+        return self._list_card(
+            ctx, label, items, answer, topic.line, prompt=_order_prompt(label, el, len(items), ctx)
+        )
 
     def _list_card(
         self,
@@ -596,6 +679,11 @@ class _Parser:
         first = lines[0] if lines else ""
         if _TASK_RE.match(first):
             return  # a task or TODO is a note to self, never a card
+        if _SELF_NOTE_RE.match(first):
+            self.warnings.append(NoteWarning(self._line(index), "note to self; skipped"))
+            return
+        if self._inline_qa(lines, index, ctx):
+            return
         if self._question_answer(lines, index, ctx):
             return
         if self._explicit(text, index, ctx):
@@ -626,12 +714,15 @@ class _Parser:
         self._scan_text(head_text, index, ctx.topic)
         head_lines, extra = _split_head(head_text)
         head = " ".join(x.strip() for x in head_lines if x.strip())
-        if _TASK_RE.match(head):
-            return  # tasks and their sub-items are plans, not facts
+        if _TASK_RE.match(head) or (self.nav and head in self.nav):
+            return  # tasks are plans, "Related: [[A]]" is navigation: neither is a fact
+        if _SELF_NOTE_RE.match(head):
+            self.warnings.append(NoteWarning(line, "note to self; skipped"))
+            return
         sublists = [c for c in children if c.tag in ("ul", "ol")]
 
-        made = False
-        if head[:1] in "QqAa*_":
+        made = "?" in head and self._inline_qa([head], index, ctx)
+        if not made and head[:1] in "QqAa*_":
             made = self._question_answer([head], index, ctx, children=children)
         made = made or self._explicit("\n".join(head_lines), index, ctx)
         term = _term(head)
@@ -665,7 +756,11 @@ class _Parser:
             made = self._list_card(ctx, label, items(), answer(), line)
         if not made and term is not None:
             name, definition, sep = term
-            sub = answer() if has_answer else ""
+            # Sub-items that define something themselves ("YED > 0 -> normal good") are
+            # cards of their own: they do not ride along in this definition's answer.
+            sub = (
+                (self._answer_md(extra, children) if definition else answer()) if has_answer else ""
+            )
             own = definition and len(definition) + len(sub) > 700
             full = "\n\n".join(p for p in (definition, "" if own else sub) if p.strip())
             if full and (definition or children):
@@ -712,6 +807,19 @@ class _Parser:
         for child in children:
             self._block(child, child_ctx)
 
+    def _answer_md(self, extra: str, children: list[etree.Element]) -> str:
+        """An item's sub-blocks as Markdown, leaving out sub-items that are definitions."""
+        parts = ["\n".join(self._text_md(extra, ""))] if extra else []
+        for child in children:
+            if child.tag in ("ul", "ol"):
+                lis = [li for li in child if li.tag == "li"]
+                kept = [li for li in lis if not _defines(li)]
+                if len(kept) != len(lis):
+                    child = etree.Element(child.tag)
+                    child.extend(kept)
+            parts.append("\n".join(self._block_md(child, "")))
+        return "\n\n".join(p for p in parts if p.strip()).strip("\n")
+
     def _definition(
         self,
         ctx: _Ctx,
@@ -721,6 +829,7 @@ class _Parser:
         line: int,
         *,
         sep: str = ":",
+        article: str = "",
     ) -> bool:
         prompt = _members_prompt(term, definition, ctx) if _are_members(definition) else ""
         if not prompt and sep in ("=", "->", "=>", "→"):
@@ -730,7 +839,7 @@ class _Parser:
         if not prompt and _imperative(term):
             context = ctx.parent_label or ctx.topic_label
             prompt = f"Explain **{term}**" + (f" ({context})." if context else ".")
-        prompt = prompt or _definition_prompt(term, ctx)
+        prompt = prompt or _definition_prompt(term, ctx, article)
         return self._add("definition", ctx, prompt, answer, line, term=term)
 
     def _add(
@@ -813,6 +922,25 @@ class _Parser:
         flush()
         return made
 
+    def _inline_qa(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
+        """Lines of `question? -> answer` (an optional `Q:` label in front): one card each."""
+        found: list[tuple[str, str, int]] = []
+        for offset, raw in enumerate(lines):
+            if not raw:
+                continue
+            labelled = _QA_RE.match(raw)
+            text = labelled.group(1).strip() if labelled else raw
+            m = _INLINE_QA_RE.match(text) if "?" in text else None
+            if m is None or "://" in m.group("q") or not balanced(m.group("q")):
+                return False
+            question, answer = m.group("q").strip(), m.group("a").strip()
+            found.append((question[0].upper() + question[1:], answer, offset))
+        made = False
+        for question, answer, offset in found:
+            line = self._line(index + offset)
+            made = self._add("qa", ctx, question, answer, line, explicit=True) or made
+        return made
+
     def _remark(self, text: str, index: int, ctx: _Ctx) -> bool:
         """`Important:` / `Note:` / `Remember:` lines: a cloze on a bold phrase, else a question."""
         m = _REMARK_RE.match(text)
@@ -825,6 +953,8 @@ class _Parser:
         label = m.group(2).lower()
         verb = {"note": "note", "nb": "note", "remember": "remember"}.get(label, "keep in mind")
         prompt = f"What should you {verb} about **{about}**?" if about else ""
+        if label in ("summary", "in summary"):
+            prompt = f"Sum up **{about}**." if about else ""
         if not prompt:
             return False
         return self._add("qa", ctx, prompt, body, self._line(index))
@@ -864,9 +994,13 @@ class _Parser:
             return False
         sentences = [x for x in _sentences(text) if x.strip()]
         made = 0
+        lead: tuple[str, str, str, int, int] | None = None
+        rest: list[str] = []
         for n, sentence in enumerate(sentences):
             if made >= _PROSE_MAX_CARDS:
                 break
+            if ", " in sentence:
+                sentence = _INTERJECTION_RE.sub("", sentence)
             emphasis = "**" in sentence or "__" in sentence
             bold_term = emphasis and _BOLD_FIRST_RE.match(sentence) is not None
             cued = emphasis and not bold_term and _BOLD_RE.search(mask_code(sentence))
@@ -875,18 +1009,49 @@ class _Parser:
                 continue
             found = _definition_sentence(sentence)
             if found is not None:
-                term, answer = found
-                short = n == 0 and whole and len(text) <= 700
-                if short:
-                    answer = " ".join([answer, *sentences[1:]])
-                if self._definition(ctx, term, answer, answer, self._line(index)):
-                    made += 1
-                    if short:
-                        break
+                term, answer, article = found
+                line = self._line(index)
+                if n == 0 and whole and len(sentences) > 1:
+                    # The definition's answer is its first sentence: each later sentence is
+                    # read on its own, and only those that make no card ride along.
+                    lead = (term, answer, article, line, len(self.cards))
+                    self.cards.append(None)
                     continue
-            if facts and self._fact_cloze(sentence, index, ctx):
+                if self._definition(ctx, term, answer, answer, line, article=article):
+                    made += 1
+                    continue
+            if facts and (
+                self._enumeration(sentence, index, ctx) or self._fact_cloze(sentence, index, ctx)
+            ):
+                made += 1
+            elif lead is not None:
+                rest.append(sentence)
+        if lead is not None:
+            term, answer, article, line, slot = lead
+            if len(answer) + sum(len(x) + 1 for x in rest) <= _FOCUSED_CHARS:
+                answer = " ".join([answer, *rest])
+            if self._definition(ctx, term, answer, answer, line, article=article):
+                self.cards[slot] = self.cards.pop()
                 made += 1
         return made > 0
+
+    def _enumeration(self, sentence: str, index: int, ctx: _Ctx) -> bool:
+        """ "... when four elements are present: an offer, an acceptance, ... and ...": the
+        sentence announces how many things it lists, so it is a list card."""
+        if ":" not in sentence:
+            return False
+        m = _ENUMERATION_RE.match(sentence)
+        if not m:
+            return False
+        count = _NUMBER_WORDS.get(m.group("num").lower()) or int(m.group("num"))
+        body = m.group("items").rstrip(" .")
+        items = [x.strip() for x in re.split(r",\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+", body)]
+        items = [x for x in items if x]
+        if len(items) != count or count < 2 or any(len(x.split()) > 8 for x in items):
+            return False
+        prompt = f"{m.group('lead').strip()}: name the {count}."
+        card = ParsedCard("list", ctx.topic, prompt, body + ".", self._line(index), items=items)
+        return self._push(card, ctx)
 
     def _fact_cloze(self, sentence: str, index: int, ctx: _Ctx) -> bool:
         """A statement: a cloze on its fact. Short sentences and questions give none."""
@@ -936,6 +1101,9 @@ class _Parser:
         at = next(i for i, x in enumerate(lines) if _BULLET_LINE_RE.match(x))
         if at:
             self._prose(" ".join(lines[:at]), index, ctx, whole=True)
+        # The paragraph was located as one block; its bullets are found again line by line,
+        # so each card reports its own line rather than the paragraph's last.
+        self.cursor = min(self.cursor, index + at)
         holder = etree.Element("div")
         self.md.parser.parseChunk(holder, "\n".join(lines[at:]))
         made = False
@@ -952,7 +1120,10 @@ class _Parser:
         lis = [li for li in el if li.tag == "li"]
         items = [self._li_markdown(li) for li in lis]
         answer = "\n".join(self._block_md(el, ""))
-        made = self._list_card(ctx, label, items, answer, line)
+        made = False
+        if not (_GRAB_BAG_RE.search(label) and all(_defines(li) for li in lis)):
+            prompt = _order_prompt(label, el, len(items), ctx)
+            made = self._list_card(ctx, label, items, answer, line, prompt=prompt)
         ordered = _RULES_RE.search(label) and not any(_term(_one_line(x)) for x in items)
         if el.tag == "ol" and ordered and 2 <= len(lis) <= _RULES_MAX:
             for n, item in enumerate(items, start=1):
@@ -1114,6 +1285,8 @@ class _Parser:
         joined = " ".join(x.strip() for x in text.split("\n") if x.strip())
         if "**" not in joined and "__" not in joined:
             return False
+        if _INTRAWORD_BOLD_RE.search(joined):
+            return False  # "**S**ome **A**nts": initials of a mnemonic, not a key phrase
         sentences = _sentences(joined)
         chosen = [s for s in sentences if _BOLD_RE.search(mask_code(s))]
         if not chosen:
@@ -1245,6 +1418,65 @@ class _Parser:
 # ---- small helpers ---------------------------------------------------------------------
 
 
+# "Related: [[A]], [[B]]", "**See also:** [doc](url)": a short label over links alone.
+_NAV_RE = re.compile(r"(?:\*\*|__)?([^:\[\]*_]{1,40}?)(?::(?:\*\*|__)|(?:\*\*|__)?:)\s*(.+)$")
+
+
+def _navigation_lines(source: list[str]) -> set[str]:
+    """The text (as the parser sees it, links read as their words) of every navigation line:
+    a label whose value is only links. It says where to go next, not what to learn."""
+    found: set[str] = set()
+    for raw in source:
+        if "[[" not in raw and "](" not in raw and "://" not in raw:
+            continue
+        start = _CONTENT_PREFIX_RE.match(raw)
+        content = raw[start.end() :].strip() if start else raw.strip()
+        m = _NAV_RE.match(content)
+        if m and len(m.group(1).split()) <= 3 and links_only(m.group(2)):
+            found.add(wiki_to_text(content).strip())
+    return found
+
+
+# Headings that gather odds and ends: their items are cards, not one thing to recall.
+_GRAB_BAG_RE = re.compile(
+    r"\b(?:misc\w*|recap|bits|quick|notes|odds|extras?|random|tidbits|leftovers|assorted)\b",
+    re.I,
+)
+_ORDER_RE = re.compile(
+    r"^(?:the\s+)?(?:order|sequence|steps)\b(?:\s+(?:of|in|to|for)\s+(.+))?$", re.I
+)
+
+
+def _order_prompt(label: str, el: etree.Element, n: int, ctx: _Ctx) -> str:
+    """ "Order of the impulse:" over a numbered list asks for the order, not for key points."""
+    m = _ORDER_RE.match(_context_label(label)) if el.tag == "ol" else None
+    if not m:
+        return ""
+    about = (m.group(1) or ctx.parent_label or ctx.topic_label).strip()
+    if not about:
+        return ""
+    return f"In what order do the {n} steps of **{about}** come?"
+
+
+def _defines(li: etree.Element) -> bool:
+    """True when a list item reads `Term: definition` (it makes a card of its own)."""
+    term = _term(_one_line(_li_parts(li)[0]))
+    # "It never goes backwards: ..." is a clause about the parent, which keeps it.
+    return term is not None and bool(term[1]) and term[0].split()[0].lower() not in _NOT_TERMS
+
+
+def _drop_items(root: etree.Element, nav: set[str]) -> None:
+    """Remove task items (`- [ ] x`, `- TODO x`) and navigation items from every list before
+    any card is built: a plan or a link list is never an item of a list card or an answer."""
+    for parent in [el for el in root.iter() if el.tag in ("ul", "ol")]:
+        for li in list(parent):
+            if li.tag != "li":
+                continue
+            head = _li_parts(li)[0].strip()
+            if _TASK_RE.match(head) or (nav and _one_line(head) in nav):
+                parent.remove(li)
+
+
 def _dedent(line: str, width: int) -> str:
     return line[width:] if line[:width].strip() == "" else line.lstrip()
 
@@ -1279,10 +1511,23 @@ def _term(head: str) -> tuple[str, str, str] | None:
     """(term, definition) when the text reads `Term: definition` (or `-`, `—`, `=`, `->`)."""
     if not _SEPARATOR_HINT_RE.search(head):
         return None  # most lines: no separator at all
+    condition = _CONDITION_RE.match(head) if _COMPARISON_RE.search(head) else None
+    if (
+        condition
+        and len(_ARROW_RE.findall(mask(head))) == 1
+        and balanced(condition.group(1).strip("*_` "))
+        and not re.search(r"\s[-–—]\s", condition.group(1))  # "**X** – a > b → c" defines X
+    ):
+        # "|PED| = 1 => unit elastic": the condition is the term, the result the answer.
+        return condition.group(1).strip("*_` "), condition.group(3).strip(), condition.group(2)
     split = split_definition(head)
     if split is None:
         return None
     raw_term, sep, definition = split
+    if "≠" in raw_term:
+        # "Veblen good ≠ Giffen: ...": the term is the left side; the contrast stays.
+        raw_term, other = raw_term.split("≠", 1)
+        definition = f"{definition} (≠ {other.strip()})" if definition else definition
     term = raw_term.strip("*_` ").strip()
     words = term.split()
     if not term or len(words) > TERM_MAX_WORDS or term.lower().rstrip(".") in _LABELS:
@@ -1291,7 +1536,7 @@ def _term(head: str) -> tuple[str, str, str] | None:
         return None
     if _TIME_RE.search(term) or "://" in term or "(" in raw_term and ")" not in raw_term:
         return None
-    if any(ch in term for ch in '?!"[]{}=<>') or ". " in term or term.endswith("."):
+    if any(ch in term for ch in '?!"[]{}=<>≠≈≤≥') or ". " in term or term.endswith("."):
         return None
     if not balanced(term) or not balanced(definition):
         return None
@@ -1304,14 +1549,16 @@ def _term(head: str) -> tuple[str, str, str] | None:
     return term, definition, sep
 
 
-def _definition_prompt(term: str, ctx: _Ctx) -> str:
+def _definition_prompt(term: str, ctx: _Ctx, article: str = "") -> str:
+    """ "What is **X** (context)?"; "What is an **offer**?" when the notes said "An offer is"."""
     context = ctx.parent_label or ctx.topic_label
-    last = term.split()[-1]
+    last = re.sub(r"\s*\([^)]*\)$", "", term).split()[-1]
     plural = last.endswith("s") and not last.endswith(("ss", "us", "is")) and not last.isupper()
     verb = "are" if plural else "is"
+    lead = f"{article.lower()} " if article.lower() in ("a", "an") and not plural else ""
     if context and context.lower() != term.lower():
-        return f"What {verb} **{term}** ({context})?"
-    return f"What {verb} **{term}**?"
+        return f"What {verb} {lead}**{term}** ({context})?"
+    return f"What {verb} {lead}**{term}**?"
 
 
 _MEMBER_RE = re.compile(r"[A-Z0-9][\w./+#-]*(?:\s+[A-Z0-9(][\w./+#()-]*){0,2}")
@@ -1368,14 +1615,16 @@ def _members_prompt(term: str, definition: str, ctx: _Ctx) -> str:
     return f"Which {noun} fit **{term}** ({ctx.parent_label})?"
 
 
-def _definition_sentence(sentence: str) -> tuple[str, str] | None:
-    """(term, answer) when a sentence defines a short noun phrase, else None."""
+def _definition_sentence(sentence: str) -> tuple[str, str, str] | None:
+    """(term, answer, article) when a sentence defines a short noun phrase, else None."""
     sentence = sentence.strip()
     if not sentence or sentence.endswith("?"):
         return None
     m = _BOLD_FIRST_RE.match(sentence) if "**" in sentence or "__" in sentence else None
     if m and len(m.group("term").split()) <= TERM_MAX_WORDS:
-        return m.group("term").strip(), sentence
+        if m.group("term").strip().lower().rstrip(".:") in _LABELS:
+            return None  # "**NB** elasticity changes ...": a remark, not a term
+        return m.group("term").strip(), sentence, ""
     m = _DEF_SENTENCE_RE.match(sentence)
     if not m:
         return None
@@ -1384,16 +1633,27 @@ def _definition_sentence(sentence: str) -> tuple[str, str] | None:
     words = term.split()
     if not words or words[0].lower() in _NOT_TERMS or words[0].lower() in _QUESTION_WORDS:
         return None
-    if not balanced(term) or any(ch in term for ch in '"=<>|'):
+    if not balanced(term) or any(ch in term for ch in '"=<>|≠≈≤≥'):
+        return None
+    if len(words) <= 3 and words[-1].lower() in _GENERIC_HEADS and words[0].lower() in _QUALIFIERS:
+        return None  # "The main exception is the postal rule"
+    if len(words) >= 3 and _CLAUSE_TERM_RE.search(term):
         return None
     if verb in ("is", "are", "was", "were") and not _ARTICLE_RE.match(rest):
         return None
+    called = re.fullmatch(
+        r"(?:called|known as|termed)\s+(?:the\s+|an?\s+)?([^\s.]+(?:\s+[^\s.]+){0,2})\.?", rest
+    )
+    if called and verb in ("is", "are"):
+        # "The person making the offer is called the offeror": the name is the term.
+        name = called.group(1).strip("*_`")
+        return name, f"The {term}" if m.group("article") else term, ""
     if len(rest.split()) < 3:
         return None
     answer = rest if verb in ("is", "are", "was", "were") else f"It {verb} {rest}"
     if not balanced(answer):
         return None
-    return term, answer[0].upper() + answer[1:]
+    return term, answer[0].upper() + answer[1:], m.group("article") or ""
 
 
 _SUBJECT_RE = re.compile(
@@ -1423,13 +1683,26 @@ def _sentences(text: str) -> list[str]:
 
 
 def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | None:
-    """Where the fact in a sentence is: its named subject ("Slow start doubles ..."), else its
-    first quantity, else its first technical name; never a phrase that shows twice (hiding
+    """Where the fact in a sentence is: the result of `condition -> result`, its named subject
+    ("Slow start doubles ..."), else an italic case name, else its first quantity (never a
+    citation's year), else its first technical name; never a phrase that shows twice (hiding
     it would give the answer away) or one the context already names."""
     context = (ctx.parent_label + " " + ctx.topic_label).casefold()
     lowered = sentence.casefold()
+    arrows = list(_ARROW_RE.finditer(masked))
+    if len(arrows) == 1:
+        # "0 < YED < 1 -> necessity": the condition is given, the result is the fact.
+        start = arrows[0].end()
+        result = sentence[start:].rstrip(" .")
+        lead = len(result) - len(result.lstrip())
+        if 0 < len(result.split()) <= 6 and lowered.count(result.strip().casefold()) == 1:
+            return start + lead, start + len(result)
     m = _SUBJECT_RE.match(sentence)
-    if m and "\x01" not in masked[m.start("subject") : m.end("subject")]:
+    head = m.group("subject").lower().split() if m else []
+    anaphora = bool(head) and (
+        head[0] in _ANAPHORA or (head[0] in _QUALIFIERS and head[-1] in _GENERIC_HEADS)
+    )
+    if m and not anaphora and "\x01" not in masked[m.start("subject") : m.end("subject")]:
         subject = m.group("subject")
         words = subject.split()
         technical = len(words) >= 2 or re.search(r"[A-Z].*[A-Z]|-|\d", subject)
@@ -1445,8 +1718,14 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
             and not _VERBISH.search(subject)
         ):
             return m.start("subject"), m.end("subject")
+    case = _CASE_NAME_RE.search(sentence)
+    if case and lowered.count(case.group(2).casefold()) == 1:
+        return case.start(2), case.end(2)
+    citations = [c.span() for c in _CITATION_RE.finditer(sentence)]
     for regex in (_QUANTITY_RE, _NAME_RE):
         for m in regex.finditer(sentence):
+            if citations and any(a <= m.start() < b for a, b in citations):
+                continue  # "(Carlill v Carbolic, 1893)": nobody studies a citation's year
             phrase = m.group().strip("`")
             spelled = not any(ch.isdigit() for ch in m.group())
             if regex is _QUANTITY_RE and spelled and not re.search(r"\s\w", m.group()):

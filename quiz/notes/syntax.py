@@ -21,7 +21,8 @@ numbers stay valid. It:
 * caps nesting (bullets and `>` quotes) at `MAX_DEPTH` levels, because Python-Markdown
   recurses once per level and 10,000 levels would exhaust Python's recursion limit;
 * blanks HTML comments (`<!--SR:...-->` scheduling notes, commented-out cards), which are
-  never content, and Logseq `key:: value` property lines, which are page data;
+  never content, and Logseq `key:: value` property lines, which are page data, as is an
+  Obsidian Dataview run of `Key:: value` lines heading the page (see `page_properties`);
 * reads Obsidian `[[Page]]` and `[[Page|alias]]` links as their text.
 """
 
@@ -54,6 +55,12 @@ FENCE_OPEN_RE = re.compile(r"( *)(`{3,}|~{3,})[ \t]*([^`\s]*)[^`]*$")
 
 # A Logseq block property: a lower-case key, two colons, a space ("id:: 64f0...", "tags:: x").
 PROPERTY_RE = re.compile(r" *(?:[*+-] +)?([a-z][a-z0-9_-]*):: +(.*)$")
+# A Dataview page property: a short key, two colons, a space, a value ("Status:: draft").
+_TOP_PROPERTY_RE = re.compile(r" {0,3}(?:[*+-] +)?[A-Za-z][\w-]*(?: [\w-]+){0,2}:: +\S")
+# Lines that may sit above a page's properties without being its content: the H1, a line of
+# tags, a line of links ("Related: [[A]], [[B]]").
+_HEAD_H1_RE = re.compile(r" {0,3}# ")
+_TAGS_LINE_RE = re.compile(r"(?:#[^\s#]\S*\s*)+$")
 _COMMENT_OPEN = "<!--"
 _COMMENT_CLOSE = "-->"
 
@@ -164,6 +171,47 @@ def front_matter(lines: list[str]) -> dict[str, list[str]]:
     return found
 
 
+def links_only(text: str) -> bool:
+    """True when a value holds links and nothing else ("[[A]], [[B]]", "[doc](url)")."""
+    if "[[" not in text and "](" not in text and "://" not in text:
+        return False
+    rest = re.sub(r"\[\[[^\]]*\]\]|!?\[[^\]]*\]\([^)]*\)|<[a-z]+://[^>]*>|[a-z]+://\S+", "", text)
+    return not re.sub(r"[\s,;|/·•*_–—-]+|\band\b", "", rest)
+
+
+def page_properties(lines: list[str], start: int) -> set[int]:
+    """Indexes of the `Key:: value` lines heading a page (Obsidian Dataview properties).
+
+    A run of them before any content is page metadata, not cards, when it sits under front
+    matter or the H1, or when a heading follows it. `Term::definition` cards in the body, and
+    a file that opens with cards and no heading, keep their `::` lines.
+    """
+    found: list[int] = []
+    under_head = start > 0
+    end = min(len(lines), start + 60)
+    index = start
+    while index < end:
+        line = lines[index]
+        stripped = line.strip()
+        if "::" in line and _TOP_PROPERTY_RE.match(line):
+            found.append(index)
+        elif found:
+            break  # the run is over (a blank line ends it too)
+        elif not stripped:
+            pass
+        elif _HEAD_H1_RE.match(line):
+            under_head = True
+        elif not (_TAGS_LINE_RE.match(stripped) or links_only(stripped.split(":", 1)[-1])):
+            return set()  # content first: any `::` below is a card
+        index += 1
+    if not found:
+        return set()
+    following = next((x for x in lines[index:end] if x.strip()), "")
+    if under_head or following.lstrip().startswith("#"):
+        return set(found)
+    return set()
+
+
 def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
     """Return (normalised lines, 0-based indexes of lines whose nesting was capped)."""
     out: list[str] = []
@@ -173,6 +221,7 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
     fence: str | None = None
     in_comment = False
     front_matter_end = _front_matter_end(lines)
+    properties = page_properties(lines, front_matter_end + 1) if "::" in "".join(lines[:80]) else ()
     for index, raw in enumerate(lines):
         if index <= front_matter_end:
             out.append("")
@@ -196,7 +245,7 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
             line = wiki_to_text(line)
         if "<details" in line or "</details>" in line or "<summary" in line:
             line = _toggle(line)
-        if "::" in line and PROPERTY_RE.match(line):
+        if "::" in line and (PROPERTY_RE.match(line) or index in properties):
             out.append("")
             continue
         if not line.strip():

@@ -50,7 +50,13 @@ from quiz.study.queue import (
 from quiz.study.scope import Scope, scope_for, scope_from_key
 from quiz.study.session import Answered, Screen, answer_and_next, intervals_for, screen
 from quiz.study.states import fuzz_seed, memory_of, snapshot
-from quiz.study.summary import DueCounts, SessionSummary, counts_by, session_summary
+from quiz.study.summary import (
+    DueCounts,
+    SessionSummary,
+    counts_by,
+    retrievability_by_deck,
+    session_summary,
+)
 from quiz.study.timing import DAY_START_HOUR, day_bounds, zone
 
 __all__ = [
@@ -77,6 +83,7 @@ __all__ = [
     "bury_card",
     "choose_next",
     "counts_by",
+    "retrievability_by_deck",
     "day_bounds",
     "duration_from_token",
     "first_new_cards",

@@ -385,3 +385,37 @@ def new_card_window(
         (pk, order_value, state, suspended, py_dt(buried), version)
         for pk, order_value, state, suspended, buried, version in rows
     ]
+
+
+# --- exam readiness ----------------------------------------------------------------------------
+
+
+def retrievability_sums(
+    *, user: AbstractBaseUser, deck_ids: list[int], now: datetime, factor: float, decay: float
+) -> dict[int, float]:
+    """Per deck, the sum of FSRS retrievability over the learner's studied states of the deck's
+    active, exam-eligible cards: R = (1 + factor * days / S) ** decay with whole elapsed days,
+    as fsrs computes it (`Scheduler.get_card_retrievability`). Summed by the database: the
+    exams page would otherwise read every state of every deck into Python."""
+    if not deck_ids:
+        return {}
+    if connection.vendor == "postgresql":
+        days = "GREATEST(0, FLOOR(EXTRACT(EPOCH FROM (%s::timestamptz - s.last_review)) / 86400))"
+        power = "POWER"
+    else:
+        # julianday() reads Django's stored text; CAST truncates (= floor when positive); pow()
+        # is SQLite's own (3.35+), not Django's Python POWER.
+        days = "MAX(0, CAST(julianday(%s) - julianday(s.last_review) AS INTEGER))"
+        power = "pow"
+    marks = ", ".join(["%s"] * len(deck_ids))
+    rows = fetch(
+        f"SELECT s.{qn('deck_id')}, SUM({power}(1 + %s * {days} / s.{qn('stability')}, %s))"
+        f" FROM {qn(_STATE)} s INNER JOIN {qn(_CARD)} c ON c.{qn('id')} = s.{qn('card_id')}"
+        f" WHERE s.{qn('user_id')} = %s AND s.{qn('deck_id')} IN ({marks})"
+        f" AND c.{qn('exam_eligible')} AND c.{qn('status')} = %s AND s.{qn('state')} <> %s"
+        f" AND s.{qn('stability')} > 0 AND s.{qn('last_review')} IS NOT NULL"
+        f" GROUP BY s.{qn('deck_id')}",
+        [factor, now if connection.vendor == "postgresql" else sql_dt(now), decay, user.pk,
+         *deck_ids, Card.Status.ACTIVE.value, NEW],
+    )  # fmt: skip
+    return {deck_id: float(total or 0.0) for deck_id, total in rows}

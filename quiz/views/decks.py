@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from quiz import browser, source, study
-from quiz.models import Card, Deck, Topic
+from quiz.models import Card, Deck, StudyProfile, Topic
 
 
 def _topic_tree(topics: list[Topic], counts: dict[int, study.DueCounts]) -> None:
@@ -27,6 +27,11 @@ def _topic_tree(topics: list[Topic], counts: dict[int, study.DueCounts]) -> None
         for ancestor in stack:
             ancestor.counts.add(own)
         stack.append(topic)
+
+
+# Up to this many decks, the dashboard shows every deck's topic tree; with more, each tree is
+# folded and fetched when opened, so the page stays small and quick however big the bank grows.
+INLINE_TREES = 3
 
 
 @require_GET
@@ -46,35 +51,57 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     profile = study.profile_for(request.user)
     decks = list(Deck.objects.all())
     by_deck = study.counts_by(user=request.user, now=now, field="deck", profile=profile)
-    by_topic = study.counts_by(user=request.user, now=now, field="topic", profile=profile)
-    topics = list(Topic.objects.filter(is_active=True).order_by("deck", "order"))
-    _topic_tree(topics, by_topic)
+    inline = len(decks) <= INLINE_TREES
+    topics: list[Topic] = []
+    if inline:
+        by_topic = study.counts_by(user=request.user, now=now, field="topic", profile=profile)
+        topics = list(Topic.objects.filter(is_active=True).order_by("deck", "order"))
+        _topic_tree(topics, by_topic)
     # As in Anki, the counts say what today's session will offer: what exists, cut to the
     # room left under today's limits. The totals are given once, in the legend.
-    start, _end = study.day_bounds(now=now, timezone=profile.timezone)
-    today = study.today_counts(user=request.user, start=start)
-    room = _Room(
-        new=max(0, profile.new_per_day - today.new),
-        due=max(0, profile.max_reviews_per_day - today.reviews),
-    )
+    room = _room_today(request, profile)
     existing = study.DueCounts()
     for deck in decks:
         deck.counts = by_deck.get(deck.pk, study.DueCounts())
-        deck.topic_list = [t for t in topics if t.deck_id == deck.pk]
+        if inline:
+            deck.topic_list = [t for t in topics if t.deck_id == deck.pk]
         existing.add(deck.counts)
     for item in [*decks, *topics]:
         item.counts = room.cut(item.counts)
-    return render(
-        request,
-        "quiz/dashboard.html",
-        {
-            "decks": decks,
-            "total": room.cut(existing),
-            "existing": existing,
-            "today": today,
-            "profile": profile,
-        },
+    context = {
+        "decks": decks,
+        "total": room.cut(existing),
+        "existing": existing,
+        "today": room.today,
+        "profile": profile,
+        "inline_trees": inline,
+    }
+    return render(request, "quiz/dashboard.html", context)
+
+
+def _room_today(request: HttpRequest, profile: StudyProfile) -> _Room:
+    start, _end = study.day_bounds(now=timezone.now(), timezone=profile.timezone)
+    today = study.today_counts(user=request.user, start=start)
+    return _Room(
+        new=max(0, profile.new_per_day - today.new),
+        due=max(0, profile.max_reviews_per_day - today.reviews),
+        today=today,
     )
+
+
+def _deck_topics(request: HttpRequest, deck: Deck) -> list[Topic]:
+    """The deck's active topics in notes order, each with the learner's counts (subtopics in),
+    cut to what today's limits still allow as on the dashboard."""
+    profile = study.profile_for(request.user)
+    counts = study.counts_by(
+        user=request.user, now=timezone.now(), field="topic", profile=profile, deck_id=deck.pk
+    )
+    topics = list(deck.topics.filter(is_active=True).order_by("order"))
+    _topic_tree(topics, counts)
+    room = _room_today(request, profile)
+    for topic in topics:
+        topic.counts = room.cut(topic.counts)
+    return topics
 
 
 @dataclass(frozen=True)
@@ -83,6 +110,7 @@ class _Room:
 
     new: int
     due: int
+    today: study.TodayCounts
 
     def cut(self, counts: study.DueCounts) -> study.DueCounts:
         return study.DueCounts(
@@ -93,14 +121,22 @@ class _Room:
 @require_GET
 @login_required
 def deck_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    """A deck's topic tree with the learner's counts; the dashboard folds it in as `#tree`."""
     deck = get_object_or_404(Deck, slug=slug)
-    topics = list(
-        deck.topics.filter(is_active=True).annotate(
-            card_count=Count("cards", filter=Q(cards__status=Card.Status.ACTIVE))
-        )
+    topics = _deck_topics(request, deck)
+    if request.htmx:
+        return render(request, "quiz/deck_detail.html#tree", {"deck": deck, "topics": topics})
+    cards = dict(
+        deck.cards.filter(status=Card.Status.ACTIVE)
+        .values_list("topic")
+        .annotate(n=Count("id"))
+        .order_by()
     )
+    for topic in topics:
+        topic.card_count = cards.get(topic.pk, 0)
     tags = browser.tag_counts(deck_id=deck.pk)
-    return render(request, "quiz/deck_detail.html", {"deck": deck, "topics": topics, "tags": tags})
+    context = {"deck": deck, "topics": topics, "show_cards": True, "tags": tags}
+    return render(request, "quiz/deck_detail.html", context)
 
 
 @require_GET

@@ -88,29 +88,38 @@ def exam_home(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     for attempt in ExamAttempt.objects.filter(user=request.user, submitted_at__isnull=True):
         exams.close_if_overdue(attempt=attempt, now=now)
-    return render(request, "quiz/exams.html", _home_context(request, StartExamForm()))
+    form = StartExamForm(initial={"deck": request.GET.get("deck", "")})
+    if request.htmx and "deck" in request.GET:
+        # The topic picker for the deck just chosen (the page lists one deck's topics at once).
+        return render(request, "quiz/exams.html#topic-pick", _home_context(request, form))
+    return render(request, "quiz/exams.html", _home_context(request, form))
 
 
 def _home_context(request: HttpRequest, form: StartExamForm) -> dict:
     now = timezone.now()
     attempts = list(ExamAttempt.objects.filter(user=request.user).select_related("deck"))
-    decks = []
-    for deck in Deck.objects.all():
-        readiness, available = exams.deck_readiness(user=request.user, deck=deck, now=now)
-        decks.append(
-            {
-                "deck": deck,
-                "readiness": readiness,
-                "available": available,
-                "blueprint": Blueprint.from_json(deck.exam_blueprint),
-            }
-        )
+    all_decks = list(Deck.objects.all())
+    figures = exams.readiness_by_deck(user=request.user, decks=all_decks, now=now)
+    decks = [
+        {
+            "deck": deck,
+            "readiness": figures[deck.pk][0],
+            "available": figures[deck.pk][1],
+            "blueprint": Blueprint.from_json(deck.exam_blueprint),
+        }
+        for deck in all_decks
+    ]
     submitted = [a for a in attempts if a.is_submitted]
     trend = [a for a in reversed(submitted) if a.is_exam][-HISTORY_LENGTH:]
+    # The topic picker lists the chosen deck's topics only (an exam draws from one deck), so the
+    # page stays small with many decks; choosing another deck fetches its list.
+    chosen = form.data.get("deck") if form.is_bound else form.initial.get("deck")
+    deck = next((d for d in all_decks if d.slug == chosen), all_decks[0] if all_decks else None)
     return {
         "form": form,
         "decks": decks,
-        "topics": Topic.objects.filter(is_active=True).select_related("deck"),
+        "chosen_deck": deck,
+        "topics": Topic.objects.filter(is_active=True, deck=deck).order_by("order"),
         "open_attempts": [a for a in attempts if not a.is_submitted],
         "history": submitted[:50],
         "sparkline": _sparkline(trend),

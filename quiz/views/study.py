@@ -9,11 +9,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import available_timezones
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
@@ -23,7 +23,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from quiz import source, study
+from quiz import source, study, timezones
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import RATING_NAMES, RATINGS, format_interval, parse_steps
 from quiz.views import optimizer
@@ -35,12 +35,18 @@ STALE_NOTICE = (
 )
 
 
+# A page of leeches stays a few dozen KB whatever the learner has suspended.
+LEECHES_PER_PAGE = 50
+
+
 class StudyProfileForm(forms.ModelForm):
     """A learner's scheduling settings, validated before fsrs ever sees them."""
 
-    timezone = forms.ChoiceField(
+    # A CharField checked against the zone names, not a ChoiceField: every form instance would
+    # deep-copy ~600 choices.
+    timezone = forms.CharField(
         label="Time zone",
-        choices=[(name, name) for name in sorted(available_timezones())],
+        widget=timezones.TimeZoneSelect,
         help_text="Your study day starts at 4 am in this time zone.",
     )
 
@@ -59,6 +65,12 @@ class StudyProfileForm(forms.ModelForm):
             "learning_steps": 'Space-separated, e.g. "1m 10m" (units s, m, h, d).',
             "relearning_steps": 'After a lapse, e.g. "10m".',
         }
+
+    def clean_timezone(self) -> str:
+        value = self.cleaned_data["timezone"]
+        if value not in timezones.all_zones():
+            raise forms.ValidationError(f"{value!r} is not a time zone name.")
+        return value
 
     def clean_desired_retention(self) -> float:
         value = self.cleaned_data["desired_retention"]
@@ -490,7 +502,11 @@ def card_source(request: HttpRequest, card_id: int) -> HttpResponse:
 @require_GET
 @login_required
 def leech_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "quiz/leeches.html", {"leeches": study.leeches(user=request.user)})
+    """The learner's leeches and suspended cards, worst first, a page at a time."""
+    page = Paginator(study.leeches(user=request.user), LEECHES_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "quiz/leeches.html", {"leeches": page.object_list, "page": page})
 
 
 @require_POST
