@@ -55,7 +55,7 @@ EXAMS = 20
 EXAM_QUESTIONS = 65
 BATCH = 50_000
 # Bump when the data the builder makes changes, so a cached database is not reused.
-BUILD_VERSION = 5
+BUILD_VERSION = 6
 TARGET_PAGE = 5.0
 TARGET_ANSWER = 2.0
 TARGET_STATS_VS_ANSWER = 5.0
@@ -251,9 +251,9 @@ def build(now: datetime) -> None:
             f"INSERT INTO {Card._meta.db_table} (deck_id, topic_id, kind, key, "
             "match_text, prompt_md, prompt_html, answer_md, answer_html, items, term, sim, "
             'source_line, "order", status, edited_in_admin, notes_prompt_md, notes_answer_md, '
-            "exam_eligible, created_at, updated_at) "
+            "exam_eligible, tags, created_at, updated_at) "
             "VALUES (%s, %s, 'qa', %s, %s, %s, %s, %s, %s, '[]', '', NULL, 0, %s, 'active', "
-            "FALSE, '', '', FALSE, %s, %s)",
+            "FALSE, '', '', FALSE, '[]', %s, %s)",
             card_rows,
         )
     card_ids = list(Card.objects.order_by("order").values_list("pk", flat=True))
