@@ -608,3 +608,41 @@ class ExamReadiness(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · {self.deck}: {self.readiness:.0%}"
+
+
+class DeckCounts(models.Model):
+    """A learner's new / learning / due-today counts of one deck and of each of its topics, as
+    the dashboard and the deck page show them, stored so those pages read a row per deck
+    instead of counting every one of the learner's states on each visit (`quiz.study.counts`).
+
+    Database triggers (migration 0011) bump `generation` whenever one of the learner's states
+    in the deck is written or deleted, or one of the deck's cards is added, deleted, retired,
+    restored or moved, whatever wrote it (the ORM, the hot path's own SQL, a bulk update or a
+    cascade). A row is current while `computed` equals `generation`, its study day (`day_end`)
+    is still the learner's, and `valid_until` (the day's end, or an earlier end of a burial)
+    has not passed; otherwise the deck is counted again and the row rewritten.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    deck = models.ForeignKey(Deck, on_delete=models.CASCADE, related_name="+")
+    generation = models.PositiveBigIntegerField(default=0)
+    # The generation the counts below were made at; -1 before the first count.
+    computed = models.BigIntegerField(default=-1)
+    day_end = models.DateTimeField(null=True, blank=True)
+    valid_until = models.DateTimeField(null=True, blank=True)
+    cards = models.IntegerField(default=0)
+    new = models.IntegerField(default=0)
+    learning = models.IntegerField(default=0)
+    due = models.IntegerField(default=0)
+    # Per topic id (as text): [active cards, new, learning, due], the topic's own cards only.
+    topics = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "deck"], name="deckcounts_unique_user_deck")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · deck {self.deck_id}: {self.new}/{self.learning}/{self.due}"

@@ -31,6 +31,7 @@ from quiz.study.answering import (
     undo_review,
 )
 from quiz.study.bury_and_suspend import bury_card, leeches, suspend_card, unsuspend
+from quiz.study.counts import DeckTally, DueCounts, count_decks, stored_counts
 from quiz.study.fastsql import load_card, load_card_and_state
 from quiz.study.new_cards import first_new_cards
 from quiz.study.profile import profile_for, scheduler_for, scheduler_for_user, scheduler_settings
@@ -51,7 +52,6 @@ from quiz.study.scope import Scope, scope_for, scope_from_key
 from quiz.study.session import Answered, Screen, answer_and_next, intervals_for, screen
 from quiz.study.states import fuzz_seed, memory_of, snapshot
 from quiz.study.summary import (
-    DueCounts,
     SessionSummary,
     counts_by,
     retrievability_by_deck,
@@ -69,6 +69,7 @@ __all__ = [
     "Answered",
     "AnswerResult",
     "Candidates",
+    "DeckTally",
     "DueCounts",
     "Pick",
     "Queue",
@@ -82,6 +83,7 @@ __all__ = [
     "answer_card",
     "bury_card",
     "choose_next",
+    "count_decks",
     "counts_by",
     "retrievability_by_deck",
     "day_bounds",
@@ -107,6 +109,7 @@ __all__ = [
     "shown_for",
     "snapshot",
     "stopwatch_token",
+    "stored_counts",
     "suspend_card",
     "today_counts",
     "token_matches",

@@ -11,6 +11,7 @@ from django.db.models import Count, Max, Q, Sum
 from quiz.models import Card, CardState, Review, StudyProfile
 from quiz.scheduling import AGAIN, LEARNING, NEW, RELEARNING, REVIEW
 from quiz.study import fastsql
+from quiz.study.counts import DueCounts
 from quiz.study.profile import profile_for, scheduler_for_user
 from quiz.study.queue import today_counts
 from quiz.study.scope import Scope
@@ -97,20 +98,6 @@ def session_summary(
         today=today,
         length_ms=int((row["last"] - since).total_seconds() * 1000) if row["last"] else 0,
     )
-
-
-@dataclass
-class DueCounts:
-    """New, learning and due-today cards of a deck or topic (the dashboard's three numbers)."""
-
-    new: int = 0
-    learning: int = 0
-    due: int = 0
-
-    def add(self, other: DueCounts) -> None:
-        self.new += other.new
-        self.learning += other.learning
-        self.due += other.due
 
 
 def counts_by(

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -50,11 +49,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     now = timezone.now()
     profile = study.profile_for(request.user)
     decks = list(Deck.objects.all())
-    by_deck = study.counts_by(user=request.user, now=now, field="deck", profile=profile)
     inline = len(decks) <= INLINE_TREES
+    stored = study.stored_counts(
+        user=request.user,
+        now=now,
+        profile=profile,
+        deck_ids=[deck.pk for deck in decks],
+        topics=inline,
+    )
     topics: list[Topic] = []
     if inline:
-        by_topic = study.counts_by(user=request.user, now=now, field="topic", profile=profile)
+        by_topic: dict[int, study.DueCounts] = {}
+        for tally in stored.values():
+            by_topic.update(tally.topics)
         topics = list(Topic.objects.filter(is_active=True).order_by("deck", "order"))
         _topic_tree(topics, by_topic)
     # As in Anki, the counts say what today's session will offer: what exists, cut to the
@@ -62,7 +69,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     room = _room_today(request, profile)
     existing = study.DueCounts()
     for deck in decks:
-        deck.counts = by_deck.get(deck.pk, study.DueCounts())
+        deck.counts = stored[deck.pk].counts
         if inline:
             deck.topic_list = [t for t in topics if t.deck_id == deck.pk]
         existing.add(deck.counts)
@@ -91,16 +98,18 @@ def _room_today(request: HttpRequest, profile: StudyProfile) -> _Room:
 
 def _deck_topics(request: HttpRequest, deck: Deck) -> list[Topic]:
     """The deck's active topics in notes order, each with the learner's counts (subtopics in),
-    cut to what today's limits still allow as on the dashboard."""
+    cut to what today's limits still allow as on the dashboard, and its own active cards
+    (`card_count`)."""
     profile = study.profile_for(request.user)
-    counts = study.counts_by(
-        user=request.user, now=timezone.now(), field="topic", profile=profile, deck_id=deck.pk
-    )
+    tally = study.stored_counts(
+        user=request.user, now=timezone.now(), profile=profile, deck_ids=[deck.pk], topics=True
+    )[deck.pk]
     topics = list(deck.topics.filter(is_active=True).order_by("order"))
-    _topic_tree(topics, counts)
+    _topic_tree(topics, tally.topics)
     room = _room_today(request, profile)
     for topic in topics:
         topic.counts = room.cut(topic.counts)
+        topic.card_count = tally.topic_cards.get(topic.pk, 0)
     return topics
 
 
@@ -126,14 +135,6 @@ def deck_detail(request: HttpRequest, slug: str) -> HttpResponse:
     topics = _deck_topics(request, deck)
     if request.htmx:
         return render(request, "quiz/deck_detail.html#tree", {"deck": deck, "topics": topics})
-    cards = dict(
-        deck.cards.filter(status=Card.Status.ACTIVE)
-        .values_list("topic")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for topic in topics:
-        topic.card_count = cards.get(topic.pk, 0)
     tags = browser.tag_counts(deck_id=deck.pk)
     context = {"deck": deck, "topics": topics, "show_cards": True, "tags": tags}
     return render(request, "quiz/deck_detail.html", context)
