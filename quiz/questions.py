@@ -28,9 +28,12 @@ card ("This describes “Sliding” …").
 
 from __future__ import annotations
 
+import functools
+import heapq
+import itertools
 import random
 import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
@@ -142,6 +145,7 @@ _RECALL = re.compile(r"^\s*recall\s*:\s*", re.IGNORECASE)
 _ITEM_COUNT = re.compile(r"\s*\(\d+ items?\)\s*$", re.IGNORECASE)
 
 
+@functools.lru_cache(maxsize=65536)
 def plain_text(markdown: str) -> str:
     """Markdown → one line of plain text, for options and stems (escaped when rendered)."""
     text = _IMAGE.sub("", markdown)
@@ -162,6 +166,7 @@ _RATIONALE_LINE = re.compile(
 _RATIONALE_TAIL = re.compile(r"\s+(?:why|because|reason)\s*:\s.*$", re.I | re.S)
 
 
+@functools.lru_cache(maxsize=65536)
 def option_text(markdown: str) -> str:
     """An answer as an option: plain text without its rationale."""
     match = _RATIONALE_LINE.search(markdown)
@@ -175,6 +180,7 @@ PAIR_FORM, QUESTION_FORM = "pair", "question"
 _PAIR = re.compile(r"^[^:]{1,40}:\s+\S")
 
 
+@functools.lru_cache(maxsize=65536)
 def option_form(text: str) -> str:
     """What an option reads as: "pair" ("KEY: rows with the same key …"), "question" (ends
     with "?"), "term" (a name: up to four words), "description" (seven words or more), or
@@ -205,6 +211,7 @@ def contains(a: str, b: str) -> bool:
     return bool(na.strip() and nb.strip()) and (na in nb or nb in na)
 
 
+@functools.lru_cache(maxsize=65536)
 def normalise(text: str) -> str:
     return _SPACE.sub(" ", _NOT_WORD.sub(" ", text.lower())).strip()
 
@@ -272,11 +279,44 @@ class _Bank:
                 return 2 + up
         return 1000
 
-    def tiers(self, home: int, pool: Iterable[_Candidate]) -> list[list[_Candidate]]:
-        by_distance: dict[int, list[_Candidate]] = {}
-        for candidate in pool:
-            by_distance.setdefault(self.distance(home, candidate.topic_id), []).append(candidate)
+    def tiers(self, home: int, topic_ids: Iterable[int]) -> list[list[int]]:
+        """These topics grouped by their distance from `home`, nearest first."""
+        by_distance: dict[int, list[int]] = {}
+        for topic_id in topic_ids:
+            by_distance.setdefault(self.distance(home, topic_id), []).append(topic_id)
         return [by_distance[d] for d in sorted(by_distance)]
+
+
+class _Pool:
+    """One kind of option (terms, definitions, answers, list items) across the deck, by topic.
+
+    Every card's feasibility check walks the pool nearest topic first and usually stops after
+    a few candidates, so the pool is never copied or sorted per card: the topics' distances
+    are worked out once per home topic, and a tier's candidates are merged lazily from the
+    topics' own lists, in the pool's order (so a seeded draw shuffles the same lists)."""
+
+    def __init__(self, bank: _Bank, candidates: list[_Candidate]):
+        self.bank = bank
+        self.candidates = candidates
+        self.by_topic: dict[int, list[int]] = {}
+        for index, candidate in enumerate(candidates):
+            self.by_topic.setdefault(candidate.topic_id, []).append(index)
+        self._tiers: dict[int, list[list[int]]] = {}
+
+    def tiers(self, home: int, *, exclude_card: int) -> Iterator[Iterable[_Candidate]]:
+        """The candidates of every card but `exclude_card`, tier by tier (see `_Bank.distance`),
+        each tier in pool order; empty tiers are skipped."""
+        if home not in self._tiers:
+            self._tiers[home] = self.bank.tiers(home, self.by_topic)
+        for topic_ids in self._tiers[home]:
+            lists = [self.by_topic[topic_id] for topic_id in topic_ids]
+            indexes = lists[0] if len(lists) == 1 else heapq.merge(*lists)
+            tier = (
+                self.candidates[i] for i in indexes if self.candidates[i].card_id != exclude_card
+            )
+            first = next(tier, None)
+            if first is not None:
+                yield itertools.chain((first,), tier)
 
 
 def _comparable(a: str, b: str) -> bool:
@@ -287,7 +327,7 @@ def _comparable(a: str, b: str) -> bool:
 
 
 def _pick(
-    tiers: list[list[_Candidate]],
+    tiers: Iterable[Iterable[_Candidate]],
     *,
     needed: int,
     avoid: Sequence[str],
@@ -307,8 +347,9 @@ def _pick(
     chosen: list[_Candidate] = []
     fixed = [*avoid, *others]
     for tier in tiers:
-        ordered = list(tier)
+        ordered = tier
         if rng is not None:
+            ordered = list(tier)
             rng.shuffle(ordered)
         for candidate in ordered:
             if len(chosen) == needed:
@@ -359,6 +400,10 @@ class QuestionMaker:
             elif card.kind == "list":
                 for item in card.items:
                     self.list_items.append(_Candidate(option_text(item), card.id, card.topic_id))
+        self.term_pool = _Pool(self.bank, self.terms)
+        self.definition_pool = _Pool(self.bank, self.definitions)
+        self.answer_pool = _Pool(self.bank, self.answers)
+        self.item_pool = _Pool(self.bank, self.list_items)
 
     def _not_a_heading(self, candidate: _Candidate) -> bool:
         return normalise(candidate.text) not in self.headings
@@ -373,10 +418,9 @@ class QuestionMaker:
         term, definition = plain_text(card.term), option_text(card.answer_md)
         if not term or not definition or len(term) > MAX_OPTION_CHARS:
             return None
-        pool = [c for c in self.terms if c.card_id != card.id]
         # The twin of a term is its definition: a card defining the same thing is also correct.
         distractors = _pick(
-            self.bank.tiers(card.topic_id, pool),
+            self.term_pool.tiers(card.topic_id, exclude_card=card.id),
             needed=MIN_DISTRACTORS,
             avoid=[term],
             like=term,
@@ -395,9 +439,8 @@ class QuestionMaker:
             return None
         if normalise(definition) in self.headings:
             return None
-        pool = [c for c in self.definitions if c.card_id != card.id]
         distractors = _pick(
-            self.bank.tiers(card.topic_id, pool),
+            self.definition_pool.tiers(card.topic_id, exclude_card=card.id),
             needed=MIN_DISTRACTORS,
             avoid=[definition],
             like=definition,
@@ -420,9 +463,8 @@ class QuestionMaker:
         describes = option_form(answer) != TERM_FORM
         if describes and normalise(answer) in self.headings:
             return None
-        pool = [c for c in self.answers if c.card_id != card.id]
         distractors = _pick(
-            self.bank.tiers(card.topic_id, pool),
+            self.answer_pool.tiers(card.topic_id, exclude_card=card.id),
             needed=MIN_DISTRACTORS,
             avoid=[answer],
             like=answer,
@@ -458,8 +500,7 @@ class QuestionMaker:
         others: Sequence[str] = (),
     ) -> list[_Candidate]:
         """Items of other lists, none (nearly) an item of this one."""
-        pool = [c for c in self.list_items if c.card_id != card.id]
-        tiers = self.bank.tiers(card.topic_id, pool)
+        tiers = self.item_pool.tiers(card.topic_id, exclude_card=card.id)
         return _pick(tiers, needed=needed, avoid=items, like=like, rng=rng, others=others)
 
     @staticmethod
@@ -591,7 +632,10 @@ class QuestionMaker:
             options=tuple(o.text for o in shuffled),
             correct=correct,
             explanation=plain_text(card.answer_md),
-            option_explanations=tuple(
+            # A feasibility check (no rng) only asks whether the question exists.
+            option_explanations=()
+            if rng is None
+            else tuple(
                 self._explain(card, kind, option, position in correct)
                 for position, option in enumerate(shuffled)
             ),

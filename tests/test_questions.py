@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+from quiz import questions
 from quiz.questions import (
     ANSWER,
     CHOOSE_TWO,
@@ -290,3 +291,86 @@ def test_a_rationale_is_cut_from_the_option_and_kept_for_its_explanation() -> No
     plain = maker.build(cards[1], ANSWER, random.Random(1))
     right = plain.option_explanations[plain.correct[0]]
     assert right.text == "Right: this is the answer in your notes."
+
+
+# --- scale: the eligibility check after an import -------------------------------------------
+
+_WORDS = [
+    "stream", "shard", "record", "window", "key", "batch", "buffer", "latency", "partition",
+    "consumer", "producer", "checkpoint", "lease", "table", "index", "replica", "region",
+    "bucket", "object", "policy", "role", "queue", "topic",
+]  # fmt: skip
+
+
+def _big_bank(n: int, seed: int = 1) -> tuple[list[SourceCard], list[SourceTopic]]:
+    """`n` cards of every kind over a three-level tree of 45 topics, with answers of every
+    length and form, so some candidates are turned down and the walk goes past the first."""
+    rng = random.Random(seed)
+    topics = [SourceTopic(1, None, "Root")]
+    for d in range(4):
+        topics.append(SourceTopic(10 + d, 1, f"Domain {d}"))
+        topics += [SourceTopic(100 + d * 10 + s, 10 + d, f"Section {d}.{s}") for s in range(10)]
+    leaves = [t.id for t in topics if t.id >= 100]
+
+    def words(k: int) -> str:
+        return " ".join(rng.choice(_WORDS) for _ in range(k))
+
+    cards: list[SourceCard] = []
+    for i in range(n):
+        topic = leaves[i * len(leaves) // n]
+        if i % 5 == 0:
+            term = f"{rng.choice(_WORDS)} {i}"
+            cards.append(definition(i + 1, term, f"{words(8)} {i}", topic=topic))
+        elif i % 5 == 1:
+            items = [f"{words(2)} {i} {j}" for j in range(4)]
+            cards.append(listing(i + 1, f"Recall: things {i} (4 items)", items, topic=topic))
+        else:
+            prompt = f"What is {i} {rng.choice(_WORDS)}?"
+            cards.append(qa(i + 1, prompt, f"{words(rng.randint(1, 9))} {i}", topic=topic))
+    return cards, topics
+
+
+class _EveryCandidatePool(questions._Pool):
+    """The pool as the generator first walked it: every card's check copied the whole pool and
+    worked out the distance of every candidate (quadratic in the deck). The reference."""
+
+    def tiers(self, home, *, exclude_card):
+        by_distance: dict = {}
+        for candidate in self.candidates:
+            if candidate.card_id != exclude_card:
+                distance = self.bank.distance(home, candidate.topic_id)
+                by_distance.setdefault(distance, []).append(candidate)
+        return [by_distance[d] for d in sorted(by_distance)]
+
+
+def test_the_walked_pool_gives_what_walking_every_candidate_gave(monkeypatch) -> None:
+    cards, topics = _big_bank(250)
+    eligible = QuestionMaker(cards, topics).eligible()
+    drawn = [make_questions(cards, topics, count=40, seed=seed) for seed in range(3)]
+    monkeypatch.setattr(questions, "_Pool", _EveryCandidatePool)
+    assert QuestionMaker(cards, topics).eligible() == eligible
+    assert [make_questions(cards, topics, count=40, seed=seed) for seed in range(3)] == drawn
+    assert len(eligible) > 200 and all(len(q) == 40 for q in drawn)
+
+
+def test_eligibility_over_a_big_deck_is_near_linear(monkeypatch) -> None:
+    """4,000 cards took the first generator about 15 s: every card's check measured the
+    distance of every candidate (16 million distances). Counted, not timed."""
+    calls = {"distance": 0, "near_same": 0}
+    distance, near = questions._Bank.distance, questions.near_same
+
+    def counted_distance(self, home, other):
+        calls["distance"] += 1
+        return distance(self, home, other)
+
+    def counted_near_same(a, b):
+        calls["near_same"] += 1
+        return near(a, b)
+
+    monkeypatch.setattr(questions._Bank, "distance", counted_distance)
+    monkeypatch.setattr(questions, "near_same", counted_near_same)
+    cards, topics = _big_bank(4000)
+    assert available_count(cards, topics) == 4000
+    # Per pool, each home topic's distance to each topic once: 4 pools x 40 x 40.
+    assert calls["distance"] <= 4 * 45 * 45
+    assert calls["near_same"] <= 40 * len(cards)
