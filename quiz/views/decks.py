@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET
 
 from quiz import browser, source, study
 from quiz.models import Card, Deck, StudyProfile, Topic
+from quiz.templatetags.labs import is_sim_spec
 
 
 def _topic_tree(topics: list[Topic], counts: dict[int, study.DueCounts]) -> None:
@@ -149,7 +150,15 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     body = source.readable_body(body_md=topic.body_md, body_html=topic.body_html)
     if request.htmx:
         return render(request, "quiz/topic_detail.html#source", {"topic": topic, "body": body})
-    cards = topic.cards.filter(status=Card.Status.ACTIVE).order_by("order")
+    cards = list(
+        topic.cards.filter(status=Card.Status.ACTIVE)
+        .order_by("order")
+        .only("pk", "prompt_html", "answer_html", "sim")
+    )
+    # Decided here rather than per card in the template: an include per card cost more than
+    # the rest of a hundred-card topic's page.
+    for card in cards:
+        card.own_sim = is_sim_spec(card.sim) and card.sim not in topic.sims
     # The heading path above this topic, each linked; a top heading that repeats the deck's
     # title (the usual first heading) is the deck's link itself.
     ancestors: list[Topic] = []
