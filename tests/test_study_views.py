@@ -497,3 +497,21 @@ def test_a_card_left_on_screen_for_days_still_answers_without_a_duration(
     )
     review = Review.objects.get()
     assert review.card == card and review.duration_ms is None
+
+
+def test_the_topic_page_shows_a_cards_own_simulation_but_not_the_topics_again(
+    login, client, user, deck, topic
+) -> None:
+    own = {"kind": "tumbling", "size": "60s", "keys": ["ticker"], "events": []}
+    shared = {**own, "size": "30s"}
+    topic.sims = [shared]
+    topic.save()
+    with_own = make_card(topic, sim=own)
+    repeats_topic = make_card(topic, sim=shared)
+    make_card(topic, sim={"engine": "window"})  # an answer key, not a runnable spec
+    make_card(topic)
+    html = login(user).get(f"/topics/{topic.pk}/").content.decode()
+    assert html.count('<details class="card-sim"') == 1
+    assert f"/labs/card/{with_own.pk}/" in html
+    assert f"/labs/card/{repeats_topic.pk}/" not in html
+    assert f"/labs/topic/{topic.pk}/0/" in html
