@@ -515,3 +515,20 @@ def test_the_topic_page_shows_a_cards_own_simulation_but_not_the_topics_again(
     assert f"/labs/card/{with_own.pk}/" in html
     assert f"/labs/card/{repeats_topic.pk}/" not in html
     assert f"/labs/topic/{topic.pk}/0/" in html
+
+
+def test_the_deck_and_topic_links_are_what_reverse_gives(login, client, user) -> None:
+    from django.urls import reverse
+
+    from quiz.views.decks import _url_for
+
+    for name in ("deck_detail", "study_deck"):
+        for slug in ("deck-01", "a_b-C9", "x"):
+            assert _url_for(name)(slug) == reverse(name, args=[slug])
+    for name in ("topic_detail", "study_topic"):
+        for pk in (1, 42, 1234567):
+            assert _url_for(name, "909")(pk) == reverse(name, args=[pk])
+    deck = make_deck("Linked")
+    html = login(user).get("/").content.decode()
+    assert f'href="{reverse("deck_detail", args=[deck.slug])}"' in html
+    assert f'href="{reverse("study_deck", args=[deck.slug])}"' in html
