@@ -532,3 +532,14 @@ def test_the_deck_and_topic_links_are_what_reverse_gives(login, client, user) ->
     html = login(user).get("/").content.decode()
     assert f'href="{reverse("deck_detail", args=[deck.slug])}"' in html
     assert f'href="{reverse("study_deck", args=[deck.slug])}"' in html
+
+
+def test_the_topic_page_reads_its_cards_in_one_query(
+    login, client, user, topic, django_assert_max_num_queries
+) -> None:
+    make_cards(topic, 30)
+    client = login(user)
+    client.get(f"/topics/{topic.pk}/")
+    with django_assert_max_num_queries(12):
+        html = client.get(f"/topics/{topic.pk}/").content.decode()
+    assert html.count('<details class="card-box">') == 30

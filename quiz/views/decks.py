@@ -170,7 +170,7 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
     cards = list(
         topic.cards.filter(status=Card.Status.ACTIVE)
         .order_by("order")
-        .only("pk", "prompt_html", "answer_html", "sim")
+        .only("pk", "topic_id", "prompt_html", "answer_html", "sim")
     )
     # Decided here rather than per card in the template: an include per card cost more than
     # the rest of a hundred-card topic's page.
