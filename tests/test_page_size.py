@@ -81,3 +81,27 @@ def test_time_zone_menu_is_grouped_compact_and_keeps_the_learners_choice(client,
     assert '<option value="Asia/Tokyo" selected>Tokyo</option>' in html
     response = client.post("/study/settings/", {**data, "timezone": "Mars/Olympus"})
     assert response.status_code == 200 and "is not a time zone name" in response.content.decode()
+
+
+def test_a_leeches_page_is_in_order_with_its_links_in_a_few_queries(
+    client, learner, django_assert_max_num_queries
+) -> None:
+    from django.urls import reverse
+
+    deck = make_deck("Leechy")
+    topic = make_topic(deck)
+    cards = make_cards(topic, 12)
+    CardState.objects.bulk_create(
+        CardState(user=learner, card=c, deck=c.deck, due=c.created_at, suspended=i % 2 == 0,
+                  is_leech=i % 2 == 1, lapses=i % 4)
+        for i, c in enumerate(cards)
+    )  # fmt: skip
+    with django_assert_max_num_queries(10):
+        html = client.get("/study/leeches/").content.decode()
+    expected = sorted(cards, key=lambda c: (-(cards.index(c) % 4), c.order))
+    positions = [html.index(f">{c.prompt_md}<") for c in expected]
+    assert positions == sorted(positions)
+    assert html.count(f'href="{reverse("topic_detail", args=[topic.pk])}"') == 12
+    for card in cards[::2]:
+        assert f'action="{reverse("leech_unsuspend", args=[card.pk])}"' in html
+    assert html.count("Unsuspend</button>") == 6 and html.count("Leechy") == 12

@@ -520,14 +520,14 @@ def test_the_topic_page_shows_a_cards_own_simulation_but_not_the_topics_again(
 def test_the_deck_and_topic_links_are_what_reverse_gives(login, client, user) -> None:
     from django.urls import reverse
 
-    from quiz.views.decks import _url_for
+    from quiz.views.links import url_for
 
     for name in ("deck_detail", "study_deck"):
         for slug in ("deck-01", "a_b-C9", "x"):
-            assert _url_for(name)(slug) == reverse(name, args=[slug])
+            assert url_for(name)(slug) == reverse(name, args=[slug])
     for name in ("topic_detail", "study_topic"):
         for pk in (1, 42, 1234567):
-            assert _url_for(name, "909")(pk) == reverse(name, args=[pk])
+            assert url_for(name, "909")(pk) == reverse(name, args=[pk])
     deck = make_deck("Linked")
     html = login(user).get("/").content.decode()
     assert f'href="{reverse("deck_detail", args=[deck.slug])}"' in html

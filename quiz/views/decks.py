@@ -2,37 +2,25 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
-from urllib.parse import quote
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import RFC3986_SUBDELIMS
 from django.views.decorators.http import require_GET
 
 from quiz import browser, source, study
 from quiz.models import Card, Deck, StudyProfile, Topic
 from quiz.templatetags.labs import is_sim_spec
-
-
-def _url_for(name: str, marker: str = "slug0marker") -> Callable[[str | int], str]:
-    """`reverse(name, args=[value])` for many values of a URL's one argument, resolved once:
-    the dashboard links every deck twice, the deck page every topic, and a reverse() per link
-    cost more than the rest of those templates. `marker` must match the argument's converter
-    (digits for an int)."""
-    head, tail = reverse(name, args=[marker]).split(marker)
-    return lambda value: f"{head}{quote(str(value), safe=RFC3986_SUBDELIMS + '/~:@')}{tail}"
+from quiz.views.links import url_for
 
 
 def _topic_tree(topics: list[Topic], counts: dict[int, study.DueCounts]) -> None:
     """Give each topic (in notes order) `counts` that include all its subtopics, and its links."""
     stack: list[Topic] = []
-    notes_url, study_url = _url_for("topic_detail", "909"), _url_for("study_topic", "909")
+    notes_url, study_url = url_for("topic_detail", "909"), url_for("study_topic", "909")
     for topic in topics:
         topic.url, topic.study_url = notes_url(topic.pk), study_url(topic.pk)
         own = counts.get(topic.pk, study.DueCounts())
@@ -84,7 +72,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     # room left under today's limits. The totals are given once, in the legend.
     room = _room_today(request, profile)
     existing = study.DueCounts()
-    deck_url, study_url = _url_for("deck_detail"), _url_for("study_deck")
+    deck_url, study_url = url_for("deck_detail"), url_for("study_deck")
     for deck in decks:
         deck.url, deck.study_url = deck_url(deck.slug), study_url(deck.slug)
         deck.counts = stored[deck.pk].counts

@@ -27,6 +27,7 @@ from quiz import source, study, timezones
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import RATING_NAMES, RATINGS, format_interval, parse_steps
 from quiz.views import optimizer
+from quiz.views.links import url_for
 
 TEMPLATE = "quiz/study.html"
 STALE_NOTICE = (
@@ -503,10 +504,23 @@ def card_source(request: HttpRequest, card_id: int) -> HttpResponse:
 @login_required
 def leech_list(request: HttpRequest) -> HttpResponse:
     """The learner's leeches and suspended cards, worst first, a page at a time."""
-    page = Paginator(study.leeches(user=request.user), LEECHES_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
-    return render(request, "quiz/leeches.html", {"leeches": page.object_list, "page": page})
+    # The page's states are chosen by id first: sorting the full rows (every card's text
+    # with them) of a learner's thousand suspended cards cost more than the rest of the page.
+    ordered = study.leeches(user=request.user).values_list("pk", flat=True)
+    page = Paginator(ordered, LEECHES_PER_PAGE).get_page(request.GET.get("page"))
+    ids = list(page.object_list)
+    rows = CardState.objects.filter(pk__in=ids).select_related("card__topic", "card__deck")
+    rows = rows.only(
+        "card_id", "lapses", "is_leech", "suspended", "card__prompt_html", "card__topic_id",
+        "card__deck_id", "card__topic__title", "card__deck__title",
+    )  # fmt: skip
+    by_id = {state.pk: state for state in rows}
+    leeches = [by_id[pk] for pk in ids if pk in by_id]
+    topic_url, unsuspend_url = url_for("topic_detail", "909"), url_for("leech_unsuspend", "909")
+    for state in leeches:
+        state.topic_url = topic_url(state.card.topic_id)
+        state.unsuspend_url = unsuspend_url(state.card_id)
+    return render(request, "quiz/leeches.html", {"leeches": leeches, "page": page})
 
 
 @require_POST
