@@ -344,6 +344,21 @@ class CardState(models.Model):
                 ],
                 name="cardstate_user_topic_stats",
             ),  # fmt: skip
+            # The dashboard's stored counts (quiz.study.counts) are counted again for a deck,
+            # or for all of a learner's decks once a study day, from this index alone.
+            models.Index(
+                fields=[
+                    "user",
+                    "deck",
+                    "topic",
+                    "state",
+                    "suspended",
+                    "buried_until",
+                    "due",
+                    "card",
+                ],
+                name="cardstate_user_deck_counts",
+            ),  # fmt: skip
         ]
 
     def __str__(self) -> str:

@@ -228,3 +228,17 @@ def test_a_count_raced_by_an_answer_is_not_stored_as_current(user, monkeypatch) 
     assert _stale(user, deck)
     monkeypatch.setattr(study.counts, "count_decks", real)
     assert assert_stored_is_exact(user, NOW)[deck.pk].counts == study.DueCounts(0, 1, 0)
+
+
+@pytest.mark.parametrize("few", [0, 8], ids=["counting-everything", "counting-each-deck"])
+def test_counting_many_stale_decks_at_once_gives_the_same(user, monkeypatch, few) -> None:
+    monkeypatch.setattr(study.counts, "FEW_DECKS", few)
+    decks = [make_deck(f"Deck {i}") for i in range(4)]
+    for i, deck in enumerate(decks):
+        cards = make_cards(make_topic(deck, f"Topic {i}"), 3 + i)
+        make_review_card(user, cards[0], due=NOW - timedelta(days=i))
+        answer(user, cards[1], AGAIN)
+    Card.objects.filter(pk=cards[2].pk).update(status=Card.Status.RETIRED)
+    assert_stored_is_exact(user, NOW)
+    answer(user, cards[-1], GOOD)
+    assert_stored_is_exact(user, NOW + timedelta(days=1))

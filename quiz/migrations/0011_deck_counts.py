@@ -13,6 +13,10 @@ class Migration(migrations.Migration):
     ]
 
     operations = [
+        migrations.AddIndex(
+            model_name='cardstate',
+            index=models.Index(fields=['user', 'deck', 'topic', 'state', 'suspended', 'buried_until', 'due', 'card'], name='cardstate_user_deck_counts'),
+        ),
         migrations.CreateModel(
             name='DeckCounts',
             fields=[

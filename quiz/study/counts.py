@@ -18,7 +18,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Count, Min, Q
 
-from quiz.models import Card, CardState, DeckCounts, StudyProfile
+from quiz.models import Card, CardState, DeckCounts, StudyProfile, Topic
 from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW
 from quiz.study.timing import day_bounds
 
@@ -48,6 +48,10 @@ class DeckTally:
     topic_cards: dict[int, int] = field(default_factory=dict)
 
 
+# Up to this many decks to count again, the count reads only those decks' cards and states.
+FEW_DECKS = 8
+
+
 def count_decks(
     *, user: AbstractBaseUser, now: datetime, end: datetime, deck_ids: list[int] | None = None
 ) -> dict[int, DeckTally]:
@@ -56,19 +60,20 @@ def count_decks(
     (denormalised) deck and topic, with the few retired cards left out through their partial
     index instead of a join to every card. `end` is the end of the learner's study day."""
     result: dict[int, DeckTally] = defaultdict(DeckTally)
+    # Cards by topic, from the (topic, status) index alone; a topic's deck is its card's.
+    topics = Topic.objects.all() if deck_ids is None else Topic.objects.filter(deck_id__in=deck_ids)
+    deck_of = dict(topics.values_list("pk", "deck_id").order_by())
     active = Card.objects.filter(status=Card.Status.ACTIVE)
     states = CardState.objects.filter(user=user).exclude(state=NEW)
     if deck_ids is not None:
-        active = active.filter(deck_id__in=deck_ids)
+        active = active.filter(topic_id__in=list(deck_of))
         states = states.filter(deck_id__in=deck_ids)
-    for deck_id, topic_id, total in (
-        active.values_list("deck_id", "topic_id").annotate(n=Count("id")).order_by()
-    ):
-        tally = result[deck_id]
+    for topic_id, total in active.values_list("topic_id").annotate(n=Count("id")).order_by():
+        tally = result[deck_of[topic_id]]
         tally.cards += total
         tally.counts.new += total
-        tally.topic_cards[topic_id] = tally.topic_cards.get(topic_id, 0) + total
-        tally.topics.setdefault(topic_id, DueCounts()).new += total
+        tally.topic_cards[topic_id] = total
+        tally.topics[topic_id] = DueCounts(new=total)
     retired = Card.objects.filter(status=Card.Status.RETIRED).values("pk")
     states = states.exclude(card_id__in=retired)
     open_now = Q(suspended=False) & (Q(buried_until__isnull=True) | Q(buried_until__lte=now))
@@ -160,7 +165,10 @@ def stored_counts(
         )
     if not stale:
         return result
-    counted = count_decks(user=user, now=now, end=end, deck_ids=list(stale))
+    # Many decks (the first visit of a study day): one pass over all of the learner's states,
+    # as a filter by deck would read them deck by deck through another index.
+    some = list(stale) if len(stale) <= FEW_DECKS else None
+    counted = count_decks(user=user, now=now, end=end, deck_ids=some)
     burials = _burials_end(user=user, now=now, deck_ids=list(stale))
     with transaction.atomic():
         for deck_id, generation in stale.items():
