@@ -135,7 +135,9 @@ def _home_context(request: HttpRequest, form: StartExamForm) -> dict:
         "form": form,
         "decks": decks,
         "chosen_deck": deck,
-        "topics": Topic.objects.filter(is_active=True, deck=deck).order_by("order"),
+        "topics": Topic.objects.filter(is_active=True, deck=deck)
+        .order_by("order")
+        .only("title", "level"),
         "open_attempts": [a for a in attempts if not a.is_submitted],
         "history": submitted[:50],
         "sparkline": _sparkline(trend),
