@@ -44,6 +44,8 @@ class DeckTally:
 
     counts: DueCounts = field(default_factory=DueCounts)
     cards: int = 0
+    # When the first burial still running in the deck ends (the counts change then).
+    burials_end: datetime | None = None
     topics: dict[int, DueCounts] = field(default_factory=dict)
     topic_cards: dict[int, int] = field(default_factory=dict)
 
@@ -81,6 +83,7 @@ def count_decks(
         "studied": Count("id"),
         "learning": Count("id", filter=open_now & Q(state__in=[LEARNING, RELEARNING])),
         "due": Count("id", filter=open_now & Q(state=REVIEW, due__lt=end)),
+        "burial": Min("buried_until", filter=Q(buried_until__gt=now)),
     }
     # A state's topic is null only for a row written around the importer: those few are
     # counted under their card's topic (a join for them alone).
@@ -89,25 +92,16 @@ def count_decks(
         states.filter(topic__isnull=True).values_list("deck_id", "card__topic_id"),
     ]
     for rows in passes:
-        for deck_id, topic_id, studied, learning, due in rows.annotate(**tallies).order_by():
+        for deck_id, topic_id, studied, learning, due, burial in rows.annotate(
+            **tallies
+        ).order_by():
             own = DueCounts(new=-studied, learning=learning, due=due)
             tally = result[deck_id]
+            if burial is not None:
+                tally.burials_end = min(burial, tally.burials_end or burial)
             tally.counts.add(own)
             tally.topics.setdefault(topic_id, DueCounts()).add(own)
     return dict(result)
-
-
-def _burials_end(
-    *, user: AbstractBaseUser, now: datetime, deck_ids: list[int]
-) -> dict[int, datetime]:
-    """Per deck, when the first of the learner's burials still running there ends: the counts
-    change then (a card buried until tomorrow ends with the study day anyway)."""
-    return dict(
-        CardState.objects.filter(user=user, deck_id__in=deck_ids, buried_until__gt=now)
-        .values_list("deck_id")
-        .annotate(first=Min("buried_until"))
-        .order_by()
-    )
 
 
 def stored_counts(
@@ -169,7 +163,6 @@ def stored_counts(
     # as a filter by deck would read them deck by deck through another index.
     some = list(stale) if len(stale) <= FEW_DECKS else None
     counted = count_decks(user=user, now=now, end=end, deck_ids=some)
-    burials = _burials_end(user=user, now=now, deck_ids=list(stale))
     with transaction.atomic():
         for deck_id, generation in stale.items():
             tally = counted.get(deck_id, DeckTally())
@@ -178,7 +171,7 @@ def stored_counts(
             DeckCounts.objects.filter(user=user, deck_id=deck_id, generation=generation).update(
                 computed=generation,
                 day_end=end,
-                valid_until=min(end, burials.get(deck_id, end)),
+                valid_until=min(end, tally.burials_end or end),
                 cards=tally.cards,
                 new=tally.counts.new,
                 learning=tally.counts.learning,
