@@ -373,9 +373,12 @@ def test_stats_page_shows_every_chart_with_a_title_and_data(
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count('role="img"') == 7
-    assert html.count("<title id=") == 7
+    # Six charts; mastery is a table whose rows carry their own bars (meters).
+    assert html.count('role="img"') == 6
+    assert html.count("<title id=") == 6
     assert html.count("<summary>Data</summary>") == 6
+    assert html.count("<meter ") == 1  # one topic studied
+    assert "<th>Busiest day</th>" in html  # the heatmap's month table, not a row a day
     assert "3 answers on 3 days" in html  # the other learner's 7 are not here
     assert f'href="/study/topic/{topic.pk}/"' in html
     assert "Europe/Berlin" in html
@@ -411,9 +414,32 @@ def test_heatmap_draws_one_square_per_day() -> None:
     svg = charts.calendar_heatmap(
         chart_id="h", title="t", start=start, end=end, counts={date(2026, 3, 1): 4}
     )
-    assert svg.count("<rect") == 365
-    assert svg.count('class="heat-4"') == 1
-    assert "2026-03-01: 4 reviews" in svg
+    # One square, drawn 365 times; only days with answers carry a tooltip.
+    assert svg.count("<rect") == 1
+    assert svg.count("<use ") == 365
+    assert svg.count('class="h4"') == 1
+    assert svg.count("<title") == 2  # the chart's and the one day's
+    assert "<title>1 Mar: 4</title>" in svg
+    # A column per week (53 here), each day in its weekday's row.
+    assert svg.count("<g transform=") == 53
+    assert '<g transform="translate(30 16)"><use href="#h-d" class="h0"/>' in svg
+
+
+def test_month_summaries_are_the_heatmaps_text() -> None:
+    start, end = date(2025, 3, 3), date(2026, 3, 2)
+    counts = {date(2025, 3, 3): 2, date(2025, 3, 9): 5, date(2025, 3, 10): 5, date(2026, 3, 1): 4}
+    months = charts.month_summaries(start=start, end=end, counts=counts)
+    assert [m.month for m in months][:2] == [date(2025, 3, 1), date(2025, 4, 1)]
+    assert len(months) == 13 and months[-1].month == date(2026, 3, 1)
+    march = months[0]
+    assert (march.answers, march.active_days, march.busiest_day, march.busiest) == (
+        12,
+        3,
+        date(2025, 3, 9),  # the first of the busiest days
+        5,
+    )
+    assert (months[1].answers, months[1].busiest_day) == (0, None)
+    assert sum(m.answers for m in months) == sum(counts.values())
 
 
 def test_heat_levels() -> None:
