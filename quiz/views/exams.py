@@ -374,19 +374,33 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if not attempt.is_submitted:
         return redirect(attempt)
     questions = list(attempt.questions.select_related("topic"))
+    # Reversed once per topic, not once per option (a 65-question review links hundreds).
+    topic_urls: dict[int, str] = {}
+
+    def topic_url(topic_id: int | None) -> str | None:
+        if not topic_id:
+            return None
+        if topic_id not in topic_urls:
+            topic_urls[topic_id] = reverse("topic_detail", args=[topic_id])
+        return topic_urls[topic_id]
+
     for q in questions:
         q.attempt = attempt
+        q.topic_href = topic_url(q.topic_id)
         explained = q.option_explanations or []
-        q.rows = [
-            {
-                "letter": chr(65 + i),
-                "text": t,
-                "chosen": i in q.chosen,
-                "right": i in q.correct,
-                "why": explained[i] if i < len(explained) else None,
-            }
-            for i, t in enumerate(q.options)
-        ]
+        q.rows = []
+        for i, text in enumerate(q.options):
+            why = explained[i] if i < len(explained) else None
+            q.rows.append(
+                {
+                    "letter": chr(65 + i),
+                    "text": text,
+                    "chosen": i in q.chosen,
+                    "right": i in q.correct,
+                    "why": why,
+                    "href": topic_url(why.get("topic")) if why else None,
+                }
+            )
     show = request.GET.get("show", "all")
     if show not in REVIEW_FILTERS:
         show = "all"
