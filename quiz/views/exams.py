@@ -367,6 +367,11 @@ REVIEW_FILTERS = {
 }
 
 
+# Questions drawn per page of the review list: a long exam's review (each question with its
+# options and why each is right or wrong) is paged rather than sent whole.
+REVIEW_PAGE = 25
+
+
 @require_GET
 @login_required
 def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
@@ -384,8 +389,21 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
             topic_urls[topic_id] = reverse("topic_detail", args=[topic_id])
         return topic_urls[topic_id]
 
+    show = request.GET.get("show", "all")
+    if show not in REVIEW_FILTERS:
+        show = "all"
+    keep = REVIEW_FILTERS[show][1]
+    chosen = [q for q in questions if keep(q)]
+    pages = max(1, -(-len(chosen) // REVIEW_PAGE))
+    try:
+        page = min(pages, max(1, int(request.GET.get("page", "1"))))
+    except ValueError:
+        page = 1
+    shown = chosen[(page - 1) * REVIEW_PAGE : page * REVIEW_PAGE]
     for q in questions:
         q.attempt = attempt
+    # Only the questions on this page are drawn with their options and explanations.
+    for q in shown:
         q.topic_href = topic_url(q.topic_id)
         explained = q.option_explanations or []
         q.rows = []
@@ -401,9 +419,6 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
                     "href": topic_url(why.get("topic")) if why else None,
                 }
             )
-    show = request.GET.get("show", "all")
-    if show not in REVIEW_FILTERS:
-        show = "all"
     filters = [
         {
             "key": key,
@@ -413,13 +428,17 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
         }
         for key, (label, keep) in REVIEW_FILTERS.items()
     ]
-    keep = REVIEW_FILTERS[show][1]
     breakdown = exams.breakdown(questions, attempt.blueprint)
     context = {
         "attempt": attempt,
         "questions": questions,
-        "shown": [q for q in questions if keep(q)],
+        "shown": shown,
         "show": show,
+        "page": page,
+        "pages": pages,
+        "first_shown": (page - 1) * REVIEW_PAGE + 1,
+        "last_shown": (page - 1) * REVIEW_PAGE + len(shown),
+        "chosen_count": len(chosen),
         "filters": filters,
         "retake_count": len([q for q in questions if not q.is_correct or q.flagged]),
         "counts": exams.counts(questions),
