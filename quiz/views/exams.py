@@ -481,7 +481,8 @@ def _trend_chart(request: HttpRequest, attempt: ExamAttempt) -> dict | None:
         labels=labels,
         series=series,
         percent=True,
-        label_every=max(1, len(labels) // 8),
+        # About six dates fit under the plot ("13 Jul" is ~40 units wide) without touching.
+        label_every=max(1, -(-len(labels) // 6)),
         marker=here,
         marker_label="This attempt",
         dots=True,
