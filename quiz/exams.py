@@ -735,7 +735,9 @@ def domain_trend(
     attempts = list(
         ExamAttempt.objects.filter(
             user=user, deck=deck, mode=ExamAttempt.Mode.EXAM, submitted_at__isnull=False
-        ).order_by("-submitted_at", "-id")[:limit]
+        )
+        .order_by("-submitted_at", "-id")
+        .only("pk", "submitted_at")[:limit]
     )[::-1]
     index = {a.pk: i for i, a in enumerate(attempts)}
     tallies: dict[str, list[list[int]]] = {}

@@ -228,3 +228,26 @@ def test_practice_feedback_says_why_each_other_option_is_wrong_only_once_answere
     after = client.get(f"/exams/{attempt.pk}/q/1/").text
     assert "Why the others are wrong" in after
     assert after.count('<li><span class="letter">') == len(q.options) - len(q.correct)
+
+
+def test_reviewed_options_are_escaped_and_marked() -> None:
+    from quiz.models import ExamQuestion
+    from quiz.views.exams import _options_html
+
+    question = ExamQuestion(
+        options=["<script>x</script>", "B & co"],
+        correct=[1],
+        chosen=[0],
+        option_explanations=[
+            {"lead": "This describes ", "title": "<b>t</b>", "detail": " <i>d</i>", "topic": 7},
+            {"lead": "Right: ", "title": "", "detail": "yes", "topic": None},
+        ],
+    )
+    html = _options_html(question, lambda topic: f"/topics/{topic}/" if topic else None)
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html
+    assert (
+        '<li class="is-wrong"><span class="option-text">A. &lt;script&gt;x&lt;/script&gt;' in html
+    )
+    assert 'This describes <em><a href="/topics/7/">&lt;b&gt;t&lt;/b&gt;</a></em> &lt;i&gt;' in html
+    assert '<li class="is-right"><span class="option-text">B. B &amp; co</span>' in html
+    assert html.count('class="verdict"') == 2 and html.count('class="why small"') == 2

@@ -6,6 +6,8 @@ the templates check it, and the views never pass `correct` any other way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
@@ -367,9 +370,56 @@ REVIEW_FILTERS = {
 }
 
 
+# What the review list draws of each question on the page.
+_REVIEW_FIELDS = (
+    "pk", "attempt_id", "position", "topic_id", "domain_title", "kind", "stem", "options",
+    "correct", "chosen", "flagged", "is_correct", "explanation_html", "option_explanations",
+)  # fmt: skip
+
 # Questions drawn per page of the review list: a long exam's review (each question with its
 # options and why each is right or wrong) is paged rather than sent whole.
 REVIEW_PAGE = 25
+
+
+def _options_html(question: ExamQuestion, topic_url: Callable[[int | None], str | None]) -> str:
+    """A reviewed question's options, each marked chosen or right and with why it is right or
+    wrong (its source card, linked to its notes). Built here rather than by a template loop:
+    a page of 25 questions has a hundred options, each a dozen template nodes. Every piece of
+    text is escaped (`format_html`)."""
+    explained = question.option_explanations or []
+    items = []
+    for i, text in enumerate(question.options):
+        right, chosen = i in question.correct, i in question.chosen
+        css = ' class="is-right"' if right else ' class="is-wrong"' if chosen else ""
+        parts = [
+            f"<li{css}>",
+            format_html('<span class="option-text">{}. {}</span>', chr(65 + i), text),
+        ]
+        if chosen:
+            parts.append(' <span class="verdict">your answer</span>')
+        if right:
+            parts.append(' <span class="verdict">right answer</span>')
+        why = explained[i] if i < len(explained) else None
+        if why:
+            title = why.get("title") or ""
+            href = topic_url(why.get("topic"))
+            if title and href:
+                title_html = format_html('<em><a href="{}">{}</a></em>', href, title)
+            elif title:
+                title_html = format_html("<em>{}</em>", title)
+            else:
+                title_html = ""
+            parts.append(
+                format_html(
+                    '<p class="why small">{}{}{}</p>',
+                    why.get("lead", ""),
+                    title_html,
+                    why.get("detail", ""),
+                )
+            )
+        parts.append("</li>")
+        items.append("".join(parts))
+    return mark_safe('<ul class="options-review">' + "".join(items) + "</ul>")  # noqa: S308
 
 
 @require_GET
@@ -378,7 +428,14 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
     if not attempt.is_submitted:
         return redirect(attempt)
-    questions = list(attempt.questions.select_related("topic"))
+    # Every question's outcome (the filters' counts, the breakdown, the retake count) from the
+    # few columns they need; the full rows (options, explanations) only for the page shown.
+    questions = list(
+        attempt.questions.only(
+            "pk", "attempt_id", "position", "domain_id", "domain_title", "chosen", "flagged",
+            "is_correct",
+        )
+    )  # fmt: skip
     # Reversed once per topic, not once per option (a 65-question review links hundreds).
     topic_urls: dict[int, str] = {}
 
@@ -399,26 +456,21 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
         page = min(pages, max(1, int(request.GET.get("page", "1"))))
     except ValueError:
         page = 1
-    shown = chosen[(page - 1) * REVIEW_PAGE : page * REVIEW_PAGE]
+    on_page = {q.pk for q in chosen[(page - 1) * REVIEW_PAGE : page * REVIEW_PAGE]}
     for q in questions:
+        q.attempt = attempt
+    shown = list(
+        attempt.questions.filter(pk__in=on_page)
+        .select_related("topic")
+        .only(*_REVIEW_FIELDS, "topic__id", "topic__path")
+        .order_by("position")
+    )
+    for q in shown:
         q.attempt = attempt
     # Only the questions on this page are drawn with their options and explanations.
     for q in shown:
         q.topic_href = topic_url(q.topic_id)
-        explained = q.option_explanations or []
-        q.rows = []
-        for i, text in enumerate(q.options):
-            why = explained[i] if i < len(explained) else None
-            q.rows.append(
-                {
-                    "letter": chr(65 + i),
-                    "text": text,
-                    "chosen": i in q.chosen,
-                    "right": i in q.correct,
-                    "why": why,
-                    "href": topic_url(why.get("topic")) if why else None,
-                }
-            )
+        q.options_html = _options_html(q, topic_url)
     filters = [
         {
             "key": key,
