@@ -1,7 +1,7 @@
 """Small server-rendered SVG charts. Pure Python: plain data in, an SVG string out.
 
 No Django imports. Every piece of text is escaped here. Colours come from CSS classes
-(`chart-*`, `heat-*` in notebank.css) and `currentColor`, so a chart follows the page's light or
+(`chart-*`, `h0`–`h4` in notebank.css) and `currentColor`, so a chart follows the page's light or
 dark theme; the SVGs scale with their container (a `viewBox` and no fixed width). Each chart
 is `role="img"` with a `<title>`; the page puts the numbers in a table next to it.
 """
@@ -35,11 +35,11 @@ def _open(*, chart_id: str, title: str, width: float, height: float, css: str) -
 
 
 def _text(x: float, y: float, text: str, *, anchor: str = "start", css: str = "") -> str:
+    """A label. Its colour comes from CSS (`currentColor` unless a class sets it), and the
+    start anchor is SVG's default: a chart draws dozens of these, so no attribute is repeated."""
     cls = f' class="{escape(css)}"' if css else ""
-    return (
-        f'<text x="{_num(x)}" y="{_num(y)}" text-anchor="{anchor}" fill="currentColor"{cls}>'
-        f"{escape(text)}</text>"
-    )
+    placed = f' text-anchor="{anchor}"' if anchor != "start" else ""
+    return f'<text x="{_num(x)}" y="{_num(y)}"{placed}{cls}>{escape(text)}</text>'
 
 
 def heat_level(count: int, top: int) -> int:
@@ -52,38 +52,82 @@ def heat_level(count: int, top: int) -> int:
 def calendar_heatmap(
     *, chart_id: str, title: str, start: date, end: date, counts: dict[date, int]
 ) -> str:
-    """One square per day from `start` to `end` (inclusive), a column per week (Monday first)."""
+    """One square per day from `start` to `end` (inclusive), a column per week (Monday first).
+
+    Compact, since a year is 365 squares: one square is defined once and each day `<use>`s it
+    inside its week's column, and a day with answers carries its own `<title>` ("3 Mar: 12",
+    a tooltip; day and month name each day of a year once). The page gives the figures as text
+    in a month table, which is what a screen reader reads."""
     cell, gap, left, top_pad = 11, 2, 30, 16
     first_monday = start - timedelta(days=start.weekday())
     weeks = (end - first_monday).days // 7 + 1
     width = left + weeks * (cell + gap)
     height = top_pad + 7 * (cell + gap)
     busiest = max(counts.values(), default=0)
-    parts = [_open(chart_id=chart_id, title=title, width=width, height=height, css="heatmap")]
+    square = f"{escape(chart_id)}-d"
+    parts = [
+        _open(chart_id=chart_id, title=title, width=width, height=height, css="heatmap"),
+        f'<defs><rect id="{square}" width="{cell}" height="{cell}" rx="2"/></defs>',
+    ]
     for row, label in enumerate(WEEKDAY_LABELS):
         if label:
             y = top_pad + row * (cell + gap) + cell - 2
             parts.append(_text(left - 4, y, label, anchor="end", css="chart-label"))
-    last_month = None
     day = start
     while day <= end:
-        week = (day - first_monday).days // 7
-        x = left + week * (cell + gap)
-        y = top_pad + day.weekday() * (cell + gap)
-        # A month is named above the first week holding its 1st (not a partial first month).
-        if day.month != last_month and day.day == 1:
-            parts.append(_text(x, top_pad - 5, MONTHS[day.month - 1], css="chart-label"))
-            last_month = day.month
-        count = counts.get(day, 0)
-        noun = "review" if count == 1 else "reviews"
-        parts.append(
-            f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" rx="2" '
-            f'class="heat-{heat_level(count, busiest)}">'
-            f"<title>{escape(day.isoformat())}: {count} {noun}</title></rect>"
-        )
-        day += timedelta(days=1)
+        x = left + (day - first_monday).days // 7 * (cell + gap)
+        week = [day + timedelta(days=i) for i in range(7 - day.weekday())]
+        week = [d for d in week if d <= end]
+        # A month is named above the week holding its 1st (not a partial first month).
+        for d in week:
+            if d.day == 1:
+                parts.append(_text(x, top_pad - 5, MONTHS[d.month - 1], css="chart-label"))
+        parts.append(f'<g transform="translate({x} {top_pad})">')
+        for d in week:
+            count = counts.get(d, 0)
+            y = d.weekday() * (cell + gap)
+            placed = f' y="{y}"' if y else ""
+            use = f'<use href="#{square}"{placed} class="h{heat_level(count, busiest)}"'
+            if count:
+                parts.append(f"{use}><title>{d.day} {MONTHS[d.month - 1]}: {count}</title></use>")
+            else:
+                parts.append(f"{use}/>")
+        parts.append("</g>")
+        day = week[-1] + timedelta(days=1)
     parts.append("</svg>")
     return "".join(parts)
+
+
+@dataclass(frozen=True)
+class MonthSummary:
+    """One calendar month (or the part of it inside the heatmap's range)."""
+
+    month: date  # its first day
+    answers: int
+    active_days: int
+    busiest_day: date | None
+    busiest: int
+
+
+def month_summaries(*, start: date, end: date, counts: dict[date, int]) -> list[MonthSummary]:
+    """The heatmap's days summed per calendar month, oldest first: its text alternative."""
+    months: list[MonthSummary] = []
+    first = start.replace(day=1)
+    while first <= end:
+        following = (first + timedelta(days=32)).replace(day=1)
+        days = [(d, n) for d, n in counts.items() if first <= d < following and start <= d <= end]
+        top = max(days, key=lambda item: (item[1], -item[0].toordinal()), default=None)
+        months.append(
+            MonthSummary(
+                month=first,
+                answers=sum(n for _d, n in days),
+                active_days=sum(1 for _d, n in days if n),
+                busiest_day=top[0] if top and top[1] else None,
+                busiest=top[1] if top else 0,
+            )
+        )
+        first = following
+    return months
 
 
 def _nice_max(value: float) -> float:
@@ -120,17 +164,19 @@ def bar_chart(
     stacked: bool = False,
 ) -> str:
     """Vertical bars, one group per label (side by side, or stacked when `stacked`)."""
-    left, right, top_pad, bottom = 36, 8, 12, 34 if len(series) > 1 else 22
+    right, top_pad, bottom = 8, 12, 34 if len(series) > 1 else 22
     plot_h = 140
     # About 400 units wide at most, so the labels stay legible when a phone shrinks it.
     slot = max(10, min(60, 360 // max(1, len(labels))))
-    width = left + slot * len(labels) + right
-    height = top_pad + plot_h + bottom
     if stacked:
         peak = max((sum(s.values[i] for s in series) for i in range(len(labels))), default=0)
     else:
         peak = max((v for s in series for v in s.values), default=0)
     ymax = _nice_max(peak)
+    # Room for the widest axis figure (about 6.5 units a digit at 11px), so 15000 is not cut.
+    left = max(36, 10 + round(6.5 * len(_num(ymax))))
+    width = left + slot * len(labels) + right
+    height = top_pad + plot_h + bottom
     parts = [_open(chart_id=chart_id, title=title, width=width, height=height, css="bars")]
     base = top_pad + plot_h
     for fraction in (0, 0.5, 1):

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, Min, Q
 from django.utils import timezone
 
 from quiz import scheduling, study
@@ -735,7 +735,9 @@ def domain_trend(
     attempts = list(
         ExamAttempt.objects.filter(
             user=user, deck=deck, mode=ExamAttempt.Mode.EXAM, submitted_at__isnull=False
-        ).order_by("-submitted_at", "-id")[:limit]
+        )
+        .order_by("-submitted_at", "-id")
+        .only("pk", "submitted_at")[:limit]
     )[::-1]
     index = {a.pk: i for i, a in enumerate(attempts)}
     tallies: dict[str, list[list[int]]] = {}
@@ -743,14 +745,21 @@ def domain_trend(
     for title, _share in plan.shares() if plan else []:
         tallies.setdefault(title, [[0, 0] for _ in attempts])
     keys = {title_key(t): t for t in tallies}
-    rows = ExamQuestion.objects.filter(attempt__in=attempts).values_list(
-        "attempt_id", "domain_title", "is_correct"
+    # Counted per attempt and domain by the database: a row a domain, not a row a question.
+    rows = (
+        ExamQuestion.objects.filter(attempt__in=[a.pk for a in attempts])
+        .values_list("attempt_id", "domain_title")
+        .annotate(
+            right=Count("pk", filter=Q(is_correct=True)), asked=Count("pk"), first=Min("position")
+        )
+        # Domains in the order they first appear, attempt by attempt, as the questions ran.
+        .order_by("attempt_id", "first")
     )
-    for attempt_id, title, is_correct in rows:
+    for attempt_id, title, right, asked, _first in rows:
         name = keys.setdefault(title_key(title or "Other"), title or "Other")
         counts = tallies.setdefault(name, [[0, 0] for _ in attempts])[index[attempt_id]]
-        counts[0] += 1 if is_correct else 0
-        counts[1] += 1
+        counts[0] += right
+        counts[1] += asked
     domains = {
         title: [right / asked if asked else None for right, asked in counts]
         for title, counts in tallies.items()

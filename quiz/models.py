@@ -224,6 +224,9 @@ class StudyProfile(models.Model):
     # defaults. Every scheduler made for the learner uses them (quiz.study.scheduler_settings).
     fsrs_parameters = models.JSONField(default=list, blank=True)
     fsrs_optimized_at = models.DateTimeField(null=True, blank=True)
+    # The zone this learner's `ReviewDay` rows cut days in. Answers are added in it; when it is
+    # no longer `timezone` (the learner moved), `quiz.tally.rebuild_days` recuts them.
+    day_tally_zone = models.CharField(max_length=64, default="UTC")
 
     def __str__(self) -> str:
         return f"Study settings for {self.user}"
@@ -460,6 +463,40 @@ class ReviewTally(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · quarter {self.quarter}: {self.answers} answers"
+
+
+class ReviewDay(models.Model):
+    """The quarter-hour tallies (`ReviewTally`) summed per local calendar day in the learner's
+    zone (`StudyProfile.day_tally_zone`): a year of the statistics page is 365 small rows.
+
+    Kept in each answer's transaction beside the quarter-hour row (`quiz.tally.record`); recut
+    from the quarter hours (`quiz.tally.rebuild_days`) when the learner's zone changes."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    day = models.DateField()
+    answers = models.PositiveIntegerField(default=0)
+    learning_again = models.PositiveIntegerField(default=0)
+    learning_hard = models.PositiveIntegerField(default=0)
+    learning_good = models.PositiveIntegerField(default=0)
+    learning_easy = models.PositiveIntegerField(default=0)
+    young_again = models.PositiveIntegerField(default=0)
+    young_hard = models.PositiveIntegerField(default=0)
+    young_good = models.PositiveIntegerField(default=0)
+    young_easy = models.PositiveIntegerField(default=0)
+    mature_again = models.PositiveIntegerField(default=0)
+    mature_hard = models.PositiveIntegerField(default=0)
+    mature_good = models.PositiveIntegerField(default=0)
+    mature_easy = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="reviewday_user_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} on {self.day}: {self.answers} answers"
 
 
 class ExamAttempt(models.Model):

@@ -1,16 +1,20 @@
-"""The review log summed as it is written: `ReviewTally` rows, one per learner and quarter hour.
+"""The review log summed as it is written: `ReviewTally` rows, one per learner and quarter hour,
+and `ReviewDay` rows, one per learner and local calendar day.
 
-`record` adds one study answer inside the answer's transaction (one INSERT ... ON CONFLICT DO
-UPDATE, SQLite ≥ 3.24 and PostgreSQL alike), `record(..., delta=-1)` takes it back out on undo,
-and `rebuild` recomputes every learner's tallies from the log (the migration that added them,
-and the bench, which writes its log directly).
+`record` adds one study answer to both inside the answer's transaction (an INSERT ... ON
+CONFLICT DO UPDATE each, SQLite ≥ 3.24 and PostgreSQL alike), `record(..., delta=-1)` takes it
+back out on undo, and `rebuild` recomputes every learner's tallies from the log (the migration
+that added them, and the bench, which writes its log directly). The days are cut in the
+learner's `StudyProfile.day_tally_zone`; `rebuild_days` recuts them from the quarter hours
+when the learner's zone changes (every zone in use has its midnights on quarter hours).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.db import connections, transaction
 from django.db.models import (
@@ -69,38 +73,82 @@ def with_phase(reviews: QuerySet) -> QuerySet:
     return reviews.alias(state_b=state, stability_b=stability).annotate(phase=phase)
 
 
-def record(
-    *, user_id: int, at: datetime, rating: int, before: dict[str, Any], delta: int = 1, using=None
-) -> None:
-    """Count one study answer (`delta` 1) or take one back out (`delta` -1, undo): one query."""
-    from quiz.models import ReviewTally
+def day_of(at: datetime, zone: str) -> date:
+    """The local calendar date of `at` in `zone` (UTC for a name zoneinfo does not know)."""
+    return at.astimezone(_zone(zone)).date()
 
+
+def _zone(name: str) -> ZoneInfo:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def record(
+    *,
+    user_id: int,
+    at: datetime,
+    rating: int,
+    before: dict[str, Any],
+    delta: int = 1,
+    zone: str | None = None,
+    using=None,
+) -> None:
+    """Count one study answer (`delta` 1) or take one back out (`delta` -1, undo): one query
+    for its quarter hour, one for its day in `zone` (the learner's `day_tally_zone`, read when
+    not given)."""
+    from quiz.models import ReviewDay, ReviewTally
+
+    if delta not in (1, -1):
+        raise ValueError(f"delta must be 1 or -1, not {delta!r}")
     connection = connections[using or "default"]
-    table = ReviewTally._meta.db_table
+    if zone is None:
+        zone = day_tally_zone(user_id, using=using)
     counter = column(rating=rating, before=before)
-    quarter = quarter_of(at)
-    qn = connection.ops.quote_name
+    day = connection.ops.adapt_datefield_value(day_of(at, zone))
     with connection.cursor() as cursor:
-        if delta == 1:
-            columns = ", ".join(qn(c) for c in ["user_id", "quarter", "answers", *COUNTERS])
-            marks = ", ".join(["%s"] * (3 + len(COUNTERS)))
-            values = [1 if c == counter else 0 for c in COUNTERS]
-            cursor.execute(
-                f"INSERT INTO {qn(table)} ({columns}) VALUES ({marks})"
-                f" ON CONFLICT ({qn('user_id')}, {qn('quarter')}) DO UPDATE SET"
-                f" {qn('answers')} = {qn(table)}.{qn('answers')} + 1,"
-                f" {qn(counter)} = {qn(table)}.{qn(counter)} + 1",
-                [user_id, quarter, 1, *values],
-            )
-        elif delta == -1:
-            cursor.execute(
-                f"UPDATE {qn(table)} SET {qn('answers')} = {qn('answers')} - 1,"
-                f" {qn(counter)} = {qn(counter)} - 1"
-                f" WHERE {qn('user_id')} = %s AND {qn('quarter')} = %s",
-                [user_id, quarter],
-            )
-        else:
-            raise ValueError(f"delta must be 1 or -1, not {delta!r}")
+        for table, key, value in (
+            (ReviewTally._meta.db_table, "quarter", quarter_of(at)),
+            (ReviewDay._meta.db_table, "day", day),
+        ):
+            sql, params = _count_sql(connection, table, key, value, user_id, counter, delta)
+            cursor.execute(sql, params)
+
+
+def _count_sql(
+    connection: Any, table: str, key: str, value: Any, user_id: int, counter: str, delta: int
+) -> tuple[str, list[Any]]:
+    qn = connection.ops.quote_name
+    if delta == 1:
+        columns = ", ".join(qn(c) for c in ["user_id", key, "answers", *COUNTERS])
+        marks = ", ".join(["%s"] * (3 + len(COUNTERS)))
+        values = [1 if c == counter else 0 for c in COUNTERS]
+        return (
+            f"INSERT INTO {qn(table)} ({columns}) VALUES ({marks})"
+            f" ON CONFLICT ({qn('user_id')}, {qn(key)}) DO UPDATE SET"
+            f" {qn('answers')} = {qn(table)}.{qn('answers')} + 1,"
+            f" {qn(counter)} = {qn(table)}.{qn(counter)} + 1",
+            [user_id, value, 1, *values],
+        )
+    return (
+        f"UPDATE {qn(table)} SET {qn('answers')} = {qn('answers')} - 1,"
+        f" {qn(counter)} = {qn(counter)} - 1"
+        f" WHERE {qn('user_id')} = %s AND {qn(key)} = %s",
+        [user_id, value],
+    )
+
+
+def day_tally_zone(user_id: int, *, using: str | None = None) -> str:
+    from quiz.models import StudyProfile
+
+    found = (
+        StudyProfile.objects.using(using or "default")
+        .filter(user_id=user_id)
+        .values_list("day_tally_zone", flat=True)
+        .first()
+    )
+    return found or "UTC"
 
 
 class QuarterOf(Func):
@@ -126,7 +174,9 @@ def rebuild(
     batch_size: int = 2000,
 ) -> int:
     """Recompute the tallies (of `user_ids`, or everyone's) from the review log; returns the
-    number of rows written. The models may be a migration's historical ones."""
+    number of quarter-hour rows written. The models may be a migration's historical ones; with
+    the current ones the days are recut too (`rebuild_days`)."""
+    current = review_model is None and tally_model is None
     if review_model is None or tally_model is None:
         from quiz.models import Review, ReviewTally
 
@@ -155,4 +205,60 @@ def rebuild(
             ),
             batch_size=batch_size,
         )
+        if current:
+            rebuild_days(user_ids=user_ids, using=using, batch_size=batch_size)
     return len(found)
+
+
+def rebuild_days(
+    *,
+    tally_model: type[Model] | None = None,
+    day_model: type[Model] | None = None,
+    profile_model: type[Model] | None = None,
+    user_ids: list[int] | None = None,
+    using: str = "default",
+    batch_size: int = 2000,
+) -> int:
+    """Recut the day rows (of `user_ids`, or everyone's) from the quarter-hour tallies, each
+    learner's in their profile's `timezone`, which becomes their `day_tally_zone`. Returns
+    the number of day rows written. The models may be a migration's historical ones."""
+    if tally_model is None or day_model is None or profile_model is None:
+        from quiz.models import ReviewDay, ReviewTally, StudyProfile
+
+        tally_model = tally_model or ReviewTally
+        day_model = day_model or ReviewDay
+        profile_model = profile_model or StudyProfile
+    tallies = tally_model._default_manager.using(using)
+    days = day_model._default_manager.using(using)
+    profiles = profile_model._default_manager.using(using)
+    if user_ids is not None:
+        tallies = tallies.filter(user_id__in=user_ids)
+        days = days.filter(user_id__in=user_ids)
+        profiles = profiles.filter(user_id__in=user_ids)
+    zones = dict(profiles.values_list("user_id", "timezone"))
+    found: dict[tuple[int, date], list[int]] = {}
+    width = 1 + len(COUNTERS)
+    rows = tallies.order_by().values_list("user_id", "quarter", "answers", *COUNTERS)
+    for user_id, quarter, *counts in rows.iterator(chunk_size=10_000):
+        at = datetime.fromtimestamp(quarter * QUARTER_S, UTC)
+        sums = found.setdefault((user_id, day_of(at, zones.get(user_id, "UTC"))), [0] * width)
+        for i, n in enumerate(counts):
+            sums[i] += n
+    with transaction.atomic(using=using):
+        days.delete()
+        day_model._default_manager.using(using).bulk_create(
+            (
+                day_model(
+                    user_id=user_id,
+                    day=day,
+                    answers=sums[0],
+                    **dict(zip(COUNTERS, sums[1:], strict=True)),
+                )
+                for (user_id, day), sums in found.items()
+                if sums[0]
+            ),
+            batch_size=batch_size,
+        )
+        for user_id, zone in zones.items():
+            profiles.filter(user_id=user_id).update(day_tally_zone=zone)
+    return sum(1 for sums in found.values() if sums[0])

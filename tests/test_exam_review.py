@@ -134,6 +134,34 @@ def test_review_filters_show_all_incorrect_flagged_and_unanswered() -> None:
     assert "<html" not in partial and positions(partial) == [6, 8]
 
 
+def test_a_long_review_is_paged_within_each_filter(monkeypatch) -> None:
+    from quiz.views import exams as exam_views
+
+    monkeypatch.setattr(exam_views, "REVIEW_PAGE", 4)
+    user, bank = make_user(), make_exam_bank()
+    attempt = sat(user, bank)
+    client = logged_in(user)
+    url = f"/exams/{attempt.pk}/results/"
+    first = client.get(url).text
+    assert positions(first) == [1, 2, 3, 4]
+    assert "Questions 1–4 of 10." in first and "Page 1 of 3" in first
+    assert 'rel="next" href="?show=all&amp;page=2#review"' in first and 'rel="prev"' not in first
+    # The filters still count every question, not the page's.
+    assert re.search(r'All <span class="count">10</span>', first)
+    assert positions(client.get(url + "?show=all&page=2").text) == [5, 6, 7, 8]
+    last = client.get(url + "?show=all&page=3").text
+    assert positions(last) == [9, 10] and 'rel="next"' not in last and 'rel="prev"' in last
+    # Out-of-range and unreadable pages fall back to the nearest real one.
+    assert positions(client.get(url + "?show=all&page=99").text) == [9, 10]
+    assert positions(client.get(url + "?show=all&page=x").text) == [1, 2, 3, 4]
+    # A filter with fewer questions than a page has no pager.
+    incorrect = client.get(url + "?show=incorrect&page=2").text
+    assert positions(incorrect) == [5, 6, 7] and "Page 1" not in incorrect
+    # htmx swaps the list alone, pager included.
+    partial = client.get(url + "?show=all&page=2", HTTP_HX_REQUEST="true").text
+    assert partial.lstrip().startswith('<div id="review-list">') and "Page 2 of 3" in partial
+
+
 def test_an_empty_filter_says_so() -> None:
     user, bank = make_user(), make_exam_bank()
     attempt = exams.start_attempt(user=user, deck=bank.deck, now=NOW, count=3, seed=1)
@@ -200,3 +228,26 @@ def test_practice_feedback_says_why_each_other_option_is_wrong_only_once_answere
     after = client.get(f"/exams/{attempt.pk}/q/1/").text
     assert "Why the others are wrong" in after
     assert after.count('<li><span class="letter">') == len(q.options) - len(q.correct)
+
+
+def test_reviewed_options_are_escaped_and_marked() -> None:
+    from quiz.models import ExamQuestion
+    from quiz.views.exams import _options_html
+
+    question = ExamQuestion(
+        options=["<script>x</script>", "B & co"],
+        correct=[1],
+        chosen=[0],
+        option_explanations=[
+            {"lead": "This describes ", "title": "<b>t</b>", "detail": " <i>d</i>", "topic": 7},
+            {"lead": "Right: ", "title": "", "detail": "yes", "topic": None},
+        ],
+    )
+    html = _options_html(question, lambda topic: f"/topics/{topic}/" if topic else None)
+    assert "<script>" not in html and "<b>" not in html and "<i>" not in html
+    assert (
+        '<li class="is-wrong"><span class="option-text">A. &lt;script&gt;x&lt;/script&gt;' in html
+    )
+    assert 'This describes <em><a href="/topics/7/">&lt;b&gt;t&lt;/b&gt;</a></em> &lt;i&gt;' in html
+    assert '<li class="is-right"><span class="option-text">B. B &amp; co</span>' in html
+    assert html.count('class="verdict"') == 2 and html.count('class="why small"') == 2

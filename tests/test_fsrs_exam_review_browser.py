@@ -106,3 +106,30 @@ def test_results_filters_explanations_and_retake(live_server, page: Page) -> Non
     expect(page.locator(".timer")).to_have_count(0)  # practice: untimed
     retake = ExamAttempt.objects.get(retake_of=attempt)
     assert retake.mode == "practice" and retake.count == 4
+
+
+def test_results_review_pages_through_questions(live_server, page: Page, monkeypatch) -> None:
+    from quiz.views import exams as exam_views
+
+    monkeypatch.setattr(exam_views, "REVIEW_PAGE", 4)
+    user = make_user()
+    bank = make_exam_bank()
+    now = timezone.now()
+    attempt = exams.start_attempt(user=user, deck=bank.deck, now=now, count=6, seed=8)
+    exams.submit_attempt(attempt=attempt, now=now + timedelta(minutes=3))
+
+    log_in(page, live_server.url, user.username)
+    page.goto(f"{live_server.url}/exams/{attempt.pk}/results/")
+    items = page.locator(".review-item")
+    expect(items).to_have_count(4)
+    expect(page.locator(".review-pages")).to_contain_text("Page 1 of 2")
+    page.click("a[rel=next]")
+    expect(items).to_have_count(2)
+    expect(items.first).to_have_attribute("value", "5")
+    expect(page).to_have_url(re.compile(r"\?show=all&page=2$"))
+    page.click("a[rel=prev]")
+    expect(items).to_have_count(4)
+    # Switching filter starts at its first page.
+    page.click("a[data-filter=unanswered]")
+    expect(items).to_have_count(4)
+    expect(items.first).to_have_attribute("value", "1")

@@ -309,3 +309,24 @@ def test_workload_chart_page(log) -> None:
     assert "the 30 cards you can study" in " ".join(text.split())
     full = client.get("/study/settings/workload/")
     assert "<html" in full.text and full.text.count("<svg") == 4
+
+
+@pytest.mark.django_db
+def test_the_settings_page_counts_the_log_only_up_to_the_minimum(log) -> None:
+    user = make_user()
+    store_review_log(user, log[:450])
+    undone = optimizing._reviews(user).first()
+    undone.undone = True
+    undone.save()
+    assert optimizing.review_count(user) == 449  # undone answers do not count
+    assert optimizing.review_count(user, at_most=scheduling.MIN_REVIEWS) == 400
+    assert optimizing.review_count(user, at_most=1000) == 449
+    page = logged_in(user).get("/study/settings/").text
+    assert "Your review log holds at least 400 reviews, enough to optimize." in page
+    assert 'id="optimize-button"' in page and "Too few reviews" not in page
+
+    short = make_user("short")
+    store_review_log(short, log[:120])
+    assert optimizing.review_count(short, at_most=scheduling.MIN_REVIEWS) == 120
+    page = logged_in(short).get("/study/settings/").text
+    assert "Your review log: 120 reviews." in page and "Study 280 more" in page

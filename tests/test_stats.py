@@ -9,8 +9,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from django.test import Client
 
-from quiz import charts, stats, study, tally
-from quiz.models import Card, CardState, ExamAttempt, Review, ReviewTally, StudyProfile
+from quiz import browser, charts, stats, study, tally
+from quiz.models import (
+    Card,
+    CardState,
+    ExamAttempt,
+    Review,
+    ReviewDay,
+    ReviewTally,
+    StudyProfile,
+)
 from quiz.scheduling import AGAIN, EASY, GOOD, HARD, LEARNING, NEW, RELEARNING, REVIEW, Memory
 from quiz.scheduling import retrievability as fsrs_retrievability
 from tests.factory import make_card, make_cards, make_topic, make_user
@@ -353,7 +361,7 @@ def test_stats_page_only_answers_get(user) -> None:
 def test_stats_page_shows_every_chart_with_a_title_and_data(
     user, topic, django_assert_max_num_queries
 ) -> None:
-    StudyProfile.objects.create(user=user, timezone="Europe/Berlin")
+    StudyProfile.objects.create(user=user, timezone="Europe/Berlin", day_tally_zone="Europe/Berlin")
     cards = make_cards(topic, 4)
     now = datetime.now(UTC)
     for i, card in enumerate(cards[:3]):
@@ -366,16 +374,19 @@ def test_stats_page_shows_every_chart_with_a_title_and_data(
         log_review(other, cards[3], at=now, rating=EASY)
     client = logged_in(user)
 
-    # Session, user, profile; heatmap 1, forecast 2, answers 1, cards 3, exams 1: whatever the
-    # history's size.
-    with django_assert_max_num_queries(11):
+    # Session, user, profile; days 1 (heatmap and answers), forecast 2, cards 3, exams 1:
+    # whatever the history's size.
+    with django_assert_max_num_queries(10):
         response = client.get("/stats/")
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert html.count('role="img"') == 7
-    assert html.count("<title id=") == 7
+    # Six charts; mastery is a table whose rows carry their own bars (meters).
+    assert html.count('role="img"') == 6
+    assert html.count("<title id=") == 6
     assert html.count("<summary>Data</summary>") == 6
+    assert html.count("<meter ") == 1  # one topic studied
+    assert "<th>Busiest day</th>" in html  # the heatmap's month table, not a row a day
     assert "3 answers on 3 days" in html  # the other learner's 7 are not here
     assert f'href="/study/topic/{topic.pk}/"' in html
     assert "Europe/Berlin" in html
@@ -411,9 +422,32 @@ def test_heatmap_draws_one_square_per_day() -> None:
     svg = charts.calendar_heatmap(
         chart_id="h", title="t", start=start, end=end, counts={date(2026, 3, 1): 4}
     )
-    assert svg.count("<rect") == 365
-    assert svg.count('class="heat-4"') == 1
-    assert "2026-03-01: 4 reviews" in svg
+    # One square, drawn 365 times; only days with answers carry a tooltip.
+    assert svg.count("<rect") == 1
+    assert svg.count("<use ") == 365
+    assert svg.count('class="h4"') == 1
+    assert svg.count("<title") == 2  # the chart's and the one day's
+    assert "<title>1 Mar: 4</title>" in svg
+    # A column per week (53 here), each day in its weekday's row.
+    assert svg.count("<g transform=") == 53
+    assert '<g transform="translate(30 16)"><use href="#h-d" class="h0"/>' in svg
+
+
+def test_month_summaries_are_the_heatmaps_text() -> None:
+    start, end = date(2025, 3, 3), date(2026, 3, 2)
+    counts = {date(2025, 3, 3): 2, date(2025, 3, 9): 5, date(2025, 3, 10): 5, date(2026, 3, 1): 4}
+    months = charts.month_summaries(start=start, end=end, counts=counts)
+    assert [m.month for m in months][:2] == [date(2025, 3, 1), date(2025, 4, 1)]
+    assert len(months) == 13 and months[-1].month == date(2026, 3, 1)
+    march = months[0]
+    assert (march.answers, march.active_days, march.busiest_day, march.busiest) == (
+        12,
+        3,
+        date(2025, 3, 9),  # the first of the busiest days
+        5,
+    )
+    assert (months[1].answers, months[1].busiest_day) == (0, None)
+    assert sum(m.answers for m in months) == sum(counts.values())
 
 
 def test_heat_levels() -> None:
@@ -479,6 +513,80 @@ def test_tallies_kept_by_answers_and_undo_match_the_review_log(user, topic) -> N
     kept = sorted(ReviewTally.objects.filter(user=user).exclude(answers=0).values_list(*fields))
     tally.rebuild(user_ids=[user.pk])
     assert sorted(ReviewTally.objects.filter(user=user).values_list(*fields)) == kept
+
+
+def _days_match_the_log(user, *, today: date) -> stats.Heatmap:
+    """The page's day rows (recut first if the zone moved) against the log counted afresh."""
+    profile = StudyProfile.objects.get(user=user)
+    tz = study.zone(profile.timezone)
+    heatmap, answers = stats.days_overview(user=user, today=today, profile=profile, tz=tz)
+    since = stats.local_midnight(today - timedelta(days=29), tz)
+    heat, from_log = _log_figures(user, since=since, today=today, tz=tz)
+    assert [n for _day, n in sorted(heatmap.counts.items())] == heat
+    assert heatmap == stats.review_heatmap(user=user, today=today, tz=tz)
+    assert answers == from_log
+    assert StudyProfile.objects.get(user=user).day_tally_zone == profile.timezone
+    return heatmap
+
+
+def test_day_tallies_follow_answers_undo_resets_and_time_zone_changes(user, topic) -> None:
+    StudyProfile.objects.create(user=user, timezone="Europe/Berlin", day_tally_zone="Europe/Berlin")
+    cards = make_cards(topic, 4)
+    make_state(user, cards[0], stability=5.0, last_review=NOW - timedelta(days=5))
+    make_state(user, cards[1], stability=30.0, last_review=NOW - timedelta(days=30))
+    # Around Berlin's midnight (23:00 UTC in winter) and New York's (05:00 UTC), a day apart.
+    moments = [
+        datetime(2026, 3, 1, 22, 50, tzinfo=UTC),
+        datetime(2026, 3, 1, 23, 10, tzinfo=UTC),
+        datetime(2026, 3, 2, 4, 55, tzinfo=UTC),
+        datetime(2026, 3, 2, 5, 5, tzinfo=UTC),
+    ]
+    for card, rating, at in zip(cards[:2] * 2, (GOOD, AGAIN, HARD, EASY), moments, strict=True):
+        state = CardState.objects.get(user=user, card=card)
+        study.answer_card(user=user, card=card, rating=rating, version=state.version, now=at)
+    study.answer_card(user=user, card=cards[2], rating=GOOD, version=0, now=moments[-1])
+    today = date(2026, 3, 3)
+    heatmap = _days_match_the_log(user, today=today)
+    assert heatmap.counts == {date(2026, 3, 1): 1, date(2026, 3, 2): 4}
+
+    # Undo takes the latest answer back out of its day.
+    assert study.undo_last(user=user) is not None
+    assert _days_match_the_log(user, today=today).total == 4
+    # Resetting a card forgets its schedule, never its answers.
+    states = CardState.objects.filter(user=user, card=cards[0])
+    assert browser.reset_to_new(user=user, states=states, now=moments[-1]) == 1
+    assert _days_match_the_log(user, today=today).total == 4
+
+    # The learner moves to New York in the settings: the days are recut at once.
+    client = Client()
+    client.force_login(user)
+    form = {
+        "desired_retention": "0.9",
+        "new_per_day": "20",
+        "max_reviews_per_day": "200",
+        "learning_steps": "1m 10m",
+        "relearning_steps": "10m",
+        "timezone": "America/New_York",
+    }
+    assert client.post("/study/settings/", form).status_code == 302
+    assert StudyProfile.objects.get(user=user).day_tally_zone == "America/New_York"
+    heatmap = _days_match_the_log(user, today=today)
+    assert heatmap.counts == {date(2026, 3, 1): 3, date(2026, 3, 2): 1}
+    # Answers after the move land on New York's days.
+    state = CardState.objects.get(user=user, card=cards[1])
+    study.answer_card(user=user, card=cards[1], rating=GOOD, version=state.version, now=moments[-1])
+    assert _days_match_the_log(user, today=today).counts[date(2026, 3, 2)] == 2
+
+    # A zone changed behind the settings form's back (the admin, a script) is caught by the
+    # statistics page, which recuts the days before reading them.
+    StudyProfile.objects.filter(user=user).update(timezone="Asia/Kathmandu")  # UTC+5:45
+    heatmap = _days_match_the_log(user, today=today)
+    assert heatmap.total == 5
+    # And the whole rebuild from the log gives the very rows kept by answering.
+    fields = ["day", "answers", *tally.COUNTERS]
+    kept = sorted(ReviewDay.objects.filter(user=user).exclude(answers=0).values_list(*fields))
+    tally.rebuild(user_ids=[user.pk])
+    assert sorted(ReviewDay.objects.filter(user=user).values_list(*fields)) == kept
 
 
 def test_a_window_not_on_a_quarter_hour_is_counted_from_the_log(user, topic) -> None:

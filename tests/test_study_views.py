@@ -309,19 +309,20 @@ def test_answer_and_next_is_a_bounded_number_of_queries(
     html = reveal(login(user), f"/study/deck/{deck.slug}/")
     fields = {**form_fields(html), "rating": GOOD}
     # A new card's first answer: its state row is inserted, and the new-card cursor moves.
-    # (One of them the statistics' tally of the answer, quiz.tally.record.)
-    with django_assert_max_num_queries(18):
+    # (Two of them the statistics' tallies of the answer, its quarter hour and its day,
+    # quiz.tally.record.)
+    with django_assert_max_num_queries(19):
         response = client.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and Review.objects.count() == 1
     link = re.search(r'hx-get="([^"]*show=answer[^"]*)"', response.content.decode())[1]
     with django_assert_max_num_queries(6):
         html = client.get(link.replace("&amp;", "&"), HTTP_HX_REQUEST="true").content.decode()
-    # The common case, a review card: session and user, 11 reads and writes for the study (one
-    # of them the statistics' tally), and the transaction's savepoint and release (BEGIN and
+    # The common case, a review card: session and user, 12 reads and writes for the study (two
+    # of them the statistics' tallies), and the transaction's savepoint and release (BEGIN and
     # COMMIT outside a test).
     fields = {**form_fields(html), "rating": GOOD}
     assert CardState.objects.get(user=user, card_id=fields["card"]).state == REVIEW
-    with django_assert_max_num_queries(15):
+    with django_assert_max_num_queries(16):
         response = client.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and Review.objects.count() == 2
     # Ids no card can have are a 404, as they were through the ORM.

@@ -113,7 +113,13 @@ def answer_card(
         fastsql.insert(logged)
         if source == "study":
             # The statistics' summary of the log, in the same transaction (quiz.tally).
-            tally.record(user_id=user.pk, at=now, rating=rating, before=before)
+            tally.record(
+                user_id=user.pk,
+                at=now,
+                rating=rating,
+                before=before,
+                zone=profile.day_tally_zone,
+            )
     return AnswerResult(recorded=True, review=logged, state=state, became_leech=became_leech)
 
 

@@ -6,6 +6,8 @@ the templates check it, and the views never pass `correct` any other way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -14,6 +16,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
@@ -385,29 +388,107 @@ REVIEW_FILTERS = {
 }
 
 
+# What the review list draws of each question on the page.
+_REVIEW_FIELDS = (
+    "pk", "attempt_id", "position", "topic_id", "domain_title", "kind", "stem", "options",
+    "correct", "chosen", "flagged", "is_correct", "explanation_html", "option_explanations",
+)  # fmt: skip
+
+# Questions drawn per page of the review list: a long exam's review (each question with its
+# options and why each is right or wrong) is paged rather than sent whole.
+REVIEW_PAGE = 25
+
+
+def _options_html(question: ExamQuestion, topic_url: Callable[[int | None], str | None]) -> str:
+    """A reviewed question's options, each marked chosen or right and with why it is right or
+    wrong (its source card, linked to its notes). Built here rather than by a template loop:
+    a page of 25 questions has a hundred options, each a dozen template nodes. Every piece of
+    text is escaped (`format_html`)."""
+    explained = question.option_explanations or []
+    items = []
+    for i, text in enumerate(question.options):
+        right, chosen = i in question.correct, i in question.chosen
+        css = ' class="is-right"' if right else ' class="is-wrong"' if chosen else ""
+        parts = [
+            f"<li{css}>",
+            format_html('<span class="option-text">{}. {}</span>', chr(65 + i), text),
+        ]
+        if chosen:
+            parts.append(' <span class="verdict">your answer</span>')
+        if right:
+            parts.append(' <span class="verdict">right answer</span>')
+        why = explained[i] if i < len(explained) else None
+        if why:
+            title = why.get("title") or ""
+            href = topic_url(why.get("topic"))
+            if title and href:
+                title_html = format_html('<em><a href="{}">{}</a></em>', href, title)
+            elif title:
+                title_html = format_html("<em>{}</em>", title)
+            else:
+                title_html = ""
+            parts.append(
+                format_html(
+                    '<p class="why small">{}{}{}</p>',
+                    why.get("lead", ""),
+                    title_html,
+                    why.get("detail", ""),
+                )
+            )
+        parts.append("</li>")
+        items.append("".join(parts))
+    return mark_safe('<ul class="options-review">' + "".join(items) + "</ul>")  # noqa: S308
+
+
 @require_GET
 @login_required
 def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
     if not attempt.is_submitted:
         return redirect(attempt)
-    questions = list(attempt.questions.select_related("topic"))
-    for q in questions:
-        q.attempt = attempt
-        explained = q.option_explanations or []
-        q.rows = [
-            {
-                "letter": chr(65 + i),
-                "text": t,
-                "chosen": i in q.chosen,
-                "right": i in q.correct,
-                "why": explained[i] if i < len(explained) else None,
-            }
-            for i, t in enumerate(q.options)
-        ]
+    # Every question's outcome (the filters' counts, the breakdown, the retake count) from the
+    # few columns they need; the full rows (options, explanations) only for the page shown.
+    questions = list(
+        attempt.questions.only(
+            "pk", "attempt_id", "position", "domain_id", "domain_title", "chosen", "flagged",
+            "is_correct",
+        )
+    )  # fmt: skip
+    # Reversed once per topic, not once per option (a 65-question review links hundreds).
+    topic_urls: dict[int, str] = {}
+
+    def topic_url(topic_id: int | None) -> str | None:
+        if not topic_id:
+            return None
+        if topic_id not in topic_urls:
+            topic_urls[topic_id] = reverse("topic_detail", args=[topic_id])
+        return topic_urls[topic_id]
+
     show = request.GET.get("show", "all")
     if show not in REVIEW_FILTERS:
         show = "all"
+    keep = REVIEW_FILTERS[show][1]
+    chosen = [q for q in questions if keep(q)]
+    pages = max(1, -(-len(chosen) // REVIEW_PAGE))
+    try:
+        page = min(pages, max(1, int(request.GET.get("page", "1"))))
+    except ValueError:
+        page = 1
+    on_page = {q.pk for q in chosen[(page - 1) * REVIEW_PAGE : page * REVIEW_PAGE]}
+    for q in questions:
+        q.attempt = attempt
+    shown = list(
+        attempt.questions.filter(pk__in=on_page)
+        .select_related("topic")
+        .only(*_REVIEW_FIELDS, "topic__id", "topic__path")
+        .order_by("position")
+    )
+    for q in shown:
+        q.attempt = attempt
+    # Only the questions on this page are drawn with their options and explanations.
+    for q in shown:
+        q.topic_href = topic_url(q.topic_id)
+        q.options_html = _options_html(q, topic_url)
     filters = [
         {
             "key": key,
@@ -417,13 +498,17 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
         }
         for key, (label, keep) in REVIEW_FILTERS.items()
     ]
-    keep = REVIEW_FILTERS[show][1]
     breakdown = exams.breakdown(questions, attempt.blueprint)
     context = {
         "attempt": attempt,
         "questions": questions,
-        "shown": [q for q in questions if keep(q)],
+        "shown": shown,
         "show": show,
+        "page": page,
+        "pages": pages,
+        "first_shown": (page - 1) * REVIEW_PAGE + 1,
+        "last_shown": (page - 1) * REVIEW_PAGE + len(shown),
+        "chosen_count": len(chosen),
         "filters": filters,
         "retake_count": len([q for q in questions if not q.is_correct or q.flagged]),
         "counts": exams.counts(questions),
@@ -466,7 +551,8 @@ def _trend_chart(request: HttpRequest, attempt: ExamAttempt) -> dict | None:
         labels=labels,
         series=series,
         percent=True,
-        label_every=max(1, len(labels) // 8),
+        # About six dates fit under the plot ("13 Jul" is ~40 units wide) without touching.
+        label_every=max(1, -(-len(labels) // 6)),
         marker=here,
         marker_label="This attempt",
         dots=True,

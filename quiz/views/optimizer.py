@@ -21,7 +21,8 @@ def settings_context(user) -> dict:
     """What the settings page shows about the learner's FSRS parameters."""
     profile = study.profile_for(user)
     fitted = scheduling.valid_parameters(profile.fsrs_parameters)
-    reviews = optimizing.review_count(user)
+    # Only whether there are enough matters here: the exact size of a long log is not shown.
+    reviews = optimizing.review_count(user, at_most=scheduling.MIN_REVIEWS)
     return {
         "profile": profile,
         "fitted_parameters": fitted,

@@ -14,6 +14,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
@@ -23,7 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
 
-from quiz import source, study, timezones
+from quiz import source, study, tally, timezones
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import RATING_NAMES, RATINGS, format_interval, parse_steps
 from quiz.views import optimizer
@@ -538,7 +539,12 @@ def study_settings(request: HttpRequest) -> HttpResponse:
     profile = study.profile_for(request.user)
     form = StudyProfileForm(request.POST or None, instance=profile)
     if request.method == "POST" and form.is_valid():
-        form.save()
+        with transaction.atomic():
+            form.save()
+            if profile.timezone != profile.day_tally_zone:
+                # The statistics' days are recut at the new zone's midnights now, not on the
+                # next statistics page.
+                tally.rebuild_days(user_ids=[request.user.pk])
         messages.success(request, "Study settings saved.")
         return redirect("study_settings")
     context = {"form": form, **optimizer.settings_context(request.user)}
