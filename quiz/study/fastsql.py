@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import functools
 import weakref
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -159,6 +160,31 @@ def load_card_and_state(
     offset = len(Card._meta.concrete_fields)
     state = instance(CardState, rows[0], offset) if rows[0][offset] is not None else None
     return instance(Card, rows[0]), state
+
+
+def load_for_answer(
+    card_id: int, *, user: AbstractBaseUser
+) -> tuple[Card | None, CardState | None, StudyProfile | None]:
+    """What an answer reads before it writes, in one query: card `card_id` (without deck and
+    topic), this learner's state row for it and their study profile, each None when missing."""
+    profile_table = qn(StudyProfile._meta.db_table)
+    rows = fetch(
+        f"SELECT {columns(Card, 'c')}, {columns(CardState, 's')}, {columns(StudyProfile, 'p')}"
+        f" FROM {qn(_CARD)} c"
+        f" LEFT OUTER JOIN {qn(_STATE)} s"
+        f" ON (s.{qn('card_id')} = c.{qn('id')} AND s.{qn('user_id')} = %s)"
+        f" LEFT OUTER JOIN {profile_table} p ON (p.{qn('user_id')} = %s)"
+        f" WHERE c.{qn('id')} = %s",
+        [user.pk, user.pk, card_id],
+    )
+    if not rows:
+        return None, None, None
+    row = rows[0]
+    at_state = len(Card._meta.concrete_fields)
+    at_profile = at_state + len(CardState._meta.concrete_fields)
+    state = instance(CardState, row, at_state) if row[at_state] is not None else None
+    profile = instance(StudyProfile, row, at_profile) if row[at_profile] is not None else None
+    return instance(Card, row), state, profile
 
 
 def _card_from_row(row: tuple[Any, ...], start: int = 0) -> Card:
@@ -313,15 +339,121 @@ def next_due(*, user: AbstractBaseUser, scope: Scope, now: datetime) -> datetime
     return py_dt(due)
 
 
+@dataclass(frozen=True)
+class QueueHeads:
+    """What the study queue needs of the learner's states, as `queue_heads` counts them.
+
+    `today`: (total, new, reviews) study answers since the day began, not undone;
+    `learning`: (state id, due) of the soonest learning and the soonest relearning card due by
+    the learn-ahead limit, soonest first; `learning_count`: how many such cards there are;
+    `review`: the most overdue review card's state id; `review_count`: how many review cards are
+    due, counted up to the cap asked for; `decks`: (id, imported_at) of every deck by title (the
+    order new cards come in across decks), or None when not asked for.
+    """
+
+    today: tuple[int, int, int]
+    learning: list[tuple[int, datetime]]
+    learning_count: int
+    review: int | None
+    review_count: int
+    decks: list[tuple[int, datetime | None]] | None
+
+
+def queue_heads(
+    *,
+    user: AbstractBaseUser,
+    scope: Scope,
+    now: datetime,
+    day_start: datetime,
+    learn_until: datetime,
+    reviews_before: datetime,
+    review_cap: int,
+    with_decks: bool,
+) -> QueueHeads:
+    """Today's answer counts, the learning and review cards due (the first of each and how many)
+    and the decks, in one statement: one round trip where the queue would otherwise make four.
+
+    Counting reads only the (user, state, due, ...) covering index; only the first card of each
+    kind is sent, not every id. Same conditions as `count_today`, `learning_due`, `reviews_due`
+    and `deck_stamps` (a test holds them equal).
+    """
+    where, params = available_where(user=user, scope=scope, now=now)
+    table, state, due = qn(_STATE), f"{qn(_STATE)}.{qn('state')}", f"{qn(_STATE)}.{qn('due')}"
+    learning_where = f"{where} AND {due} <= %s"
+    review_where = f"{where} AND {due} < %s AND {state} = %s"
+    before_state = _before_state()
+    parts = [
+        f"SELECT 't' AS kind, COUNT(*) AS a, COUNT(CASE WHEN {before_state} = %s THEN 1 END) AS b,"
+        f" COUNT(CASE WHEN {before_state} = %s THEN 1 END) AS c, NULL AS at FROM {qn(_REVIEW)}"
+        f" WHERE {qn('user_id')} = %s AND {qn('reviewed_at')} >= %s"
+        f" AND NOT {qn('undone')} AND {qn('source')} = %s",
+        # The soonest of each learning state: two range scans of the index (ORDER BY due over
+        # both states at once would have SQLite walk (user, due) through every overdue card).
+        *(
+            f"SELECT 'l', h.{qn('id')}, NULL, NULL, h.{qn('due')} FROM (SELECT {qn('id')},"
+            f" {qn('due')} FROM {table} WHERE {learning_where} AND {state} = %s"
+            f" ORDER BY {due} ASC LIMIT 1) h"
+            for _ in (LEARNING, RELEARNING)
+        ),
+        f"SELECT 'L', COUNT(*), NULL, NULL, NULL FROM {table}"
+        f" WHERE {learning_where} AND {state} IN (%s, %s)",
+        f"SELECT 'r', h.{qn('id')}, NULL, NULL, NULL FROM (SELECT {qn('id')} FROM {table}"
+        f" WHERE {review_where} ORDER BY {due} ASC LIMIT 1) h",
+        f"SELECT 'R', COUNT(*), NULL, NULL, NULL FROM (SELECT 1 AS one FROM {table}"
+        f" WHERE {review_where} LIMIT %s) h",
+    ]
+    until, before = sql_dt(learn_until), sql_dt(reviews_before)
+    args: list[Any] = [NEW, REVIEW, user.pk, sql_dt(day_start), "study"]
+    args += [*params, until, LEARNING, *params, until, RELEARNING]
+    args += [*params, until, LEARNING, RELEARNING]
+    args += [*params, before, REVIEW, *params, before, REVIEW, review_cap]
+    if with_decks:
+        parts.append(
+            f"SELECT 'd', {qn('id')}, ROW_NUMBER() OVER (ORDER BY {qn('title')} ASC), NULL,"
+            f" {qn('imported_at')} FROM {qn(_DECK)}"
+        )
+    today = (0, 0, 0)
+    learning: list[tuple[int, datetime]] = []
+    learning_count = review_count = 0
+    review = None
+    decks: list[tuple[int, int, datetime | None]] = []
+    for kind, a, b, c, at in fetch(" UNION ALL ".join(parts), args):
+        if kind == "t":
+            today = (a, b, c)
+        elif kind == "l":
+            learning.append((a, py_dt(at)))
+        elif kind == "L":
+            learning_count = a
+        elif kind == "r":
+            review = a
+        elif kind == "R":
+            review_count = a
+        else:
+            decks.append((b, a, py_dt(at)))
+    learning.sort(key=lambda head: head[1])
+    return QueueHeads(
+        today=today,
+        learning=learning,
+        learning_count=learning_count,
+        review=review,
+        review_count=review_count,
+        decks=[(pk, at) for _rank, pk, at in sorted(decks)] if with_decks else None,
+    )
+
+
+def _before_state() -> str:
+    """A review's state before the answer (`state_before`'s "state") as an SQL integer."""
+    if connection.vendor == "postgresql":
+        return f"({qn('state_before')} ->> 'state')::integer"
+    return f"JSON_EXTRACT({qn('state_before')}, '$.state')"
+
+
 def count_today(*, user: AbstractBaseUser, start: datetime) -> tuple[int, int, int] | None:
     """(total, new, reviews) study answers since `start`, not undone: a range of the
     (user, reviewed_at) index. None on a backend without a JSON operator written here."""
-    if connection.vendor == "sqlite":
-        before_state = f"JSON_EXTRACT({qn('state_before')}, '$.state')"
-    elif connection.vendor == "postgresql":
-        before_state = f"({qn('state_before')} ->> 'state')::integer"
-    else:
+    if connection.vendor not in ("sqlite", "postgresql"):
         return None
+    before_state = _before_state()
     ((total, new, reviews),) = fetch(
         f"SELECT COUNT(*), COUNT(CASE WHEN {before_state} = %s THEN 1 END),"
         f" COUNT(CASE WHEN {before_state} = %s THEN 1 END) FROM {qn(_REVIEW)}"

@@ -105,10 +105,10 @@ def answer_and_next(
     there; a stale `version` records nothing (`result.recorded` is False).
     """
     scope = scope_from_key(scope_key)
-    card, state = fastsql.load_card_and_state(card_id, user=user)
+    card, state, profile = fastsql.load_for_answer(card_id, user=user)
     if card is None:
         raise Card.DoesNotExist(f"Card {card_id} does not exist")
-    profile = profile_for(user)
+    profile = profile or profile_for(user)  # a learner's first visit creates it
     if token and not token_matches(token, card_id=card.pk, version=version):
         # The form and the card it showed disagree: answer nothing rather than guess.
         result = AnswerResult(recorded=False)
