@@ -80,6 +80,28 @@ def test_with_a_new_limit_of_zero_reviews_still_come_first_then_new_ones() -> No
     assert choose(study.Candidates(new=[(100, 0)]), new_per_day=0).card_id == 100
 
 
+def test_the_rule_reads_only_the_length_and_head_of_a_counted_list() -> None:
+    """The queue hands the rule lists the database counted but sent only the first of
+    (`study.Counted`): the rule chooses as it would from the whole lists."""
+    reviews = study.Counted([1], 3)
+    assert len(reviews) == 3 and reviews[0] == 1 and list(reviews) == [1]
+    with pytest.raises(IndexError):
+        reviews[1]
+    with pytest.raises(ValueError):
+        study.Counted([1, 2], 1)
+    new = [(100, 0), (101, 0)]
+    whole = study.Candidates(reviews=[1, 2, 3], new=new)
+    counted = study.Candidates(reviews=reviews, new=study.Counted(new[:1], 2))
+    for today in (NOTHING_TODAY, study.TodayCounts(new=10, reviews=1, total=11)):
+        assert choose(counted, today=today) == choose(whole, today=today)
+    soon = (8, T0 + timedelta(minutes=5))
+    learning = study.Counted([soon], 4)
+    assert choose(study.Candidates(learning=learning)) == study.Pick(state_id=8)
+    assert choose(study.Candidates(learning=learning, reviews=reviews)) == study.Pick(state_id=1)
+    due = study.Counted([(7, T0)], 2)
+    assert choose(study.Candidates(learning=due, reviews=reviews)) == study.Pick(state_id=7)
+
+
 # --- the queue over the database ---------------------------------------------------------------
 
 
