@@ -82,16 +82,11 @@ def record(
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         if delta == 1:
-            columns = ", ".join(qn(c) for c in ["user_id", "quarter", "answers", *COUNTERS])
-            marks = ", ".join(["%s"] * (3 + len(COUNTERS)))
-            values = [1 if c == counter else 0 for c in COUNTERS]
-            cursor.execute(
-                f"INSERT INTO {qn(table)} ({columns}) VALUES ({marks})"
-                f" ON CONFLICT ({qn('user_id')}, {qn('quarter')}) DO UPDATE SET"
-                f" {qn('answers')} = {qn(table)}.{qn('answers')} + 1,"
-                f" {qn(counter)} = {qn(table)}.{qn(counter)} + 1",
-                [user_id, quarter, 1, *values],
+            into, columns, values, on_conflict = increment(
+                user_id=user_id, at=at, rating=rating, before=before, quote=qn
             )
+            marks = ", ".join(["%s"] * len(values))
+            cursor.execute(f"INSERT INTO {into} ({columns}) VALUES ({marks}) {on_conflict}", values)
         elif delta == -1:
             cursor.execute(
                 f"UPDATE {qn(table)} SET {qn('answers')} = {qn('answers')} - 1,"
@@ -101,6 +96,27 @@ def record(
             )
         else:
             raise ValueError(f"delta must be 1 or -1, not {delta!r}")
+
+
+def increment(
+    *, user_id: int, at: datetime, rating: int, before: dict[str, Any], quote: Any
+) -> tuple[str, str, list[Any], str]:
+    """Counting one study answer as the parts of an upsert: (table, columns, values, ON
+    CONFLICT clause), names quoted by `quote`. `record` runs it as INSERT ... VALUES; the
+    study answer on PostgreSQL feeds the values from its own statement, so the count is written
+    only with the answer (quiz.study.fastsql.record_answer)."""
+    from quiz.models import ReviewTally
+
+    table = quote(ReviewTally._meta.db_table)
+    counter = column(rating=rating, before=before)
+    columns = ", ".join(quote(c) for c in ["user_id", "quarter", "answers", *COUNTERS])
+    values = [user_id, quarter_of(at), 1, *(1 if c == counter else 0 for c in COUNTERS)]
+    on_conflict = (
+        f"ON CONFLICT ({quote('user_id')}, {quote('quarter')}) DO UPDATE SET"
+        f" {quote('answers')} = {table}.{quote('answers')} + 1,"
+        f" {quote(counter)} = {table}.{quote(counter)} + 1"
+    )
+    return table, columns, values, on_conflict
 
 
 class QuarterOf(Func):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
@@ -61,60 +62,68 @@ def answer_card(
         return AnswerResult(recorded=False)
     profile = profile or profile_for(user)
     scheduler = scheduler_for(profile)
-    with transaction.atomic():
-        if state is not None and version != 0:
-            # Read by the caller: only this learner's row for this card, still at `version`.
-            if state.user_id != user.pk or state.card_id != card.pk or state.version != version:
-                state = None
-        else:
-            state = state_at_version(user=user, card=card, version=version, now=now)
-        if state is None:
-            return AnswerResult(recorded=False)
-        before = snapshot(state)
-        after = review(
-            memory_of(state),
-            rating,
-            now=now,
-            scheduler=scheduler,
-            fuzz_seed=fuzz_seed(card.pk, state.reps),
-        )
-        lapsed = state.state == REVIEW and rating == AGAIN
-        lapses = state.lapses + (1 if lapsed else 0)
-        became_leech = (
-            lapsed and lapses >= LEECH_LAPSES and (lapses - LEECH_LAPSES) % LEECH_REPEAT == 0
-        )
-        changed = fastsql.conditional_update(
-            state,
-            state=after.state,
-            step=after.step,
-            stability=after.stability,
-            difficulty=after.difficulty,
-            due=after.due,
-            last_review=after.last_review,
-            reps=state.reps + 1,
-            lapses=lapses,
-            suspended=state.suspended or became_leech,
-            is_leech=state.is_leech or became_leech,
-        )
-        if not changed:
-            return AnswerResult(recorded=False)
-        if duration_ms is not None:
-            duration_ms = max(0, min(MAX_DURATION_MS, duration_ms))
-        logged = Review(
-            user=user,
-            card=card,
-            rating=rating,
-            reviewed_at=now,
-            duration_ms=duration_ms,
-            state_before=before,
-            state_after=snapshot(state),
-            source=source,
-        )
-        fastsql.insert(logged)
-        if source == "study":
-            # The statistics' summary of the log, in the same transaction (quiz.tally).
-            tally.record(user_id=user.pk, at=now, rating=rating, before=before)
+    if state is not None and version != 0:
+        # Read by the caller: only this learner's row for this card, still at `version`.
+        if state.user_id != user.pk or state.card_id != card.pk or state.version != version:
+            state = None
+    else:
+        state = state_at_version(user=user, card=card, version=version, now=now)
+    if state is None:
+        return AnswerResult(recorded=False)
+    before = snapshot(state)
+    after = review(
+        memory_of(state),
+        rating,
+        now=now,
+        scheduler=scheduler,
+        fuzz_seed=fuzz_seed(card.pk, state.reps),
+    )
+    lapsed = state.state == REVIEW and rating == AGAIN
+    lapses = state.lapses + (1 if lapsed else 0)
+    became_leech = lapsed and lapses >= LEECH_LAPSES and (lapses - LEECH_LAPSES) % LEECH_REPEAT == 0
+    fields = {
+        "state": after.state,
+        "step": after.step,
+        "stability": after.stability,
+        "difficulty": after.difficulty,
+        "due": after.due,
+        "last_review": after.last_review,
+        "reps": state.reps + 1,
+        "lapses": lapses,
+        "suspended": state.suspended or became_leech,
+        "is_leech": state.is_leech or became_leech,
+    }
+    if duration_ms is not None:
+        duration_ms = max(0, min(MAX_DURATION_MS, duration_ms))
+    logged = Review(
+        user=user,
+        card=card,
+        rating=rating,
+        reviewed_at=now,
+        duration_ms=duration_ms,
+        state_before=before,
+        # The row as the conditional UPDATE leaves it (what `snapshot` reads afterwards).
+        state_after={**before, **after.as_json(), **_counters(fields, state.version + 1)},
+        source=source,
+    )
+    # The statistics' summary of the log, written with the answer or not at all (quiz.tally).
+    counted = (
+        tally.increment(user_id=user.pk, at=now, rating=rating, before=before, quote=fastsql.qn)
+        if source == "study"
+        else None
+    )
+    # The conditional UPDATE, the review and its tally: all or none. Nothing above needs a
+    # transaction: creating the first state row is idempotent, and the UPDATE refuses a row
+    # that changed since it was read.
+    if not fastsql.record_answer(state, fields, logged, counted):
+        return AnswerResult(recorded=False)
     return AnswerResult(recorded=True, review=logged, state=state, became_leech=became_leech)
+
+
+def _counters(fields: dict[str, Any], version: int) -> dict[str, Any]:
+    """The snapshot's fields besides the memory, from an answer's new values."""
+    names = ("reps", "lapses", "suspended", "is_leech")
+    return {**{name: fields[name] for name in names}, "version": version}
 
 
 def last_review(*, user: AbstractBaseUser) -> Review | None:
