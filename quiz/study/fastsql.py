@@ -464,8 +464,10 @@ def queue_heads(
         f" WHERE {learning_where} AND {state} IN (%s, %s)",
         f"SELECT 'r', h.{qn('id')}, NULL, NULL, NULL FROM (SELECT {qn('id')} FROM {table}"
         f" WHERE {review_where} ORDER BY {due} ASC LIMIT 1) h",
+        # Counted in due order, as they are shown: the index's own order, so every planner walks
+        # the index (PostgreSQL would otherwise scan the table until it has found the cap).
         f"SELECT 'R', COUNT(*), NULL, NULL, NULL FROM (SELECT 1 AS one FROM {table}"
-        f" WHERE {review_where} LIMIT %s) h",
+        f" WHERE {review_where} ORDER BY {due} ASC LIMIT %s) h",
     ]
     until, before = sql_dt(learn_until), sql_dt(reviews_before)
     args: list[Any] = [NEW, REVIEW, user.pk, sql_dt(day_start), "study"]
