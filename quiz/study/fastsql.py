@@ -496,7 +496,7 @@ def queue_heads(
         elif kind == "R":
             review_count = a
         else:
-            decks.append((b, a, py_dt(at)))
+            decks.append((b, a, _stamp(at)))
     learning.sort(key=lambda head: head[1])
     return QueueHeads(
         today=today,
@@ -506,6 +506,13 @@ def queue_heads(
         review_count=review_count,
         decks=[(pk, at) for _rank, pk, at in sorted(decks)] if with_decks else None,
     )
+
+
+@functools.lru_cache(maxsize=1024)
+def _stamp(value: Any) -> datetime | None:
+    """A deck's import time as read (`py_dt`), remembered: every answer reads every deck's,
+    and they change only when a deck is imported."""
+    return py_dt(value)
 
 
 def _before_state() -> str:
