@@ -338,6 +338,10 @@ def locust_command(*, base: str, learners: int, seconds: int, work: Path) -> lis
         "locust",
         "--headless",
         "--only-summary",
+        # Figures from the moment every learner is started: the log-ins (a deliberately slow
+        # password hash each, twenty within five seconds) hold the workers at the start, and
+        # the answers queued behind them would say more about that burst than about answering.
+        "--reset-stats",
         *(item for pair in options.items() for item in pair),
     ]
 
