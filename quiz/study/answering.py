@@ -216,6 +216,16 @@ class ShownToken:
     # the answer's own version field is then all there is to go on.
     version: int | None
 
+    def matches(self, version: int) -> bool:
+        """Issued for the card in `version` (or before tokens said)."""
+        return self.version in (version, None)
+
+    def duration_ms(self, now: datetime) -> int | None:
+        """Milliseconds since the card was shown, capped at MAX_DURATION_MS."""
+        elapsed = int(now.timestamp() * 1000) - self.shown_ms
+        # Over a day: not a measurement of anything (a tab left open), so no duration at all.
+        return None if elapsed > 86_400_000 else max(0, min(MAX_DURATION_MS, elapsed))
+
 
 def read_token(token: str, *, card_id: int) -> ShownToken | None:
     """The token's card, time and version; None if it is not ours or names another card.
@@ -237,14 +247,10 @@ def read_token(token: str, *, card_id: int) -> ShownToken | None:
 def token_matches(token: str, *, card_id: int, version: int) -> bool:
     """Whether `token` was issued for card `card_id` in `version` (or before tokens said)."""
     shown = read_token(token, card_id=card_id)
-    return shown is not None and shown.version in (version, None)
+    return shown is not None and shown.matches(version)
 
 
 def duration_from_token(token: str, *, card_id: int, now: datetime) -> int | None:
     """Milliseconds since the card was shown, capped at MAX_DURATION_MS; None if not ours."""
     shown = read_token(token, card_id=card_id)
-    if shown is None:
-        return None
-    elapsed = int(now.timestamp() * 1000) - shown.shown_ms
-    # Over a day: not a measurement of anything (a tab left open), so no duration at all.
-    return None if elapsed > 86_400_000 else max(0, min(MAX_DURATION_MS, elapsed))
+    return None if shown is None else shown.duration_ms(now)
