@@ -319,7 +319,13 @@ class CardState(models.Model):
             models.Index(fields=["user", "deck", "due"], name="cardstate_user_deck_due"),
             # "Learning cards due now" and "review cards due today" as two short range scans,
             # however many overdue or suspended rows of the other kind lie in the due range.
-            models.Index(fields=["user", "state", "due"], name="cardstate_user_state_due"),
+            # Covering: the study queue counts up to a thousand due cards on every answer, and
+            # reads what makes one available (suspended, buried, retired card) from the index
+            # alone instead of looking up each row.
+            models.Index(
+                fields=["user", "state", "due", "suspended", "buried_until", "card"],
+                name="cardstate_user_state_queue",
+            ),
             # The leeches page counts and lists a learner's few suspended cards and leeches
             # without walking every state of theirs.
             models.Index(

@@ -151,6 +151,35 @@ def day_tally_zone(user_id: int, *, using: str | None = None) -> str:
     return found or "UTC"
 
 
+def increments(
+    *, user_id: int, at: datetime, rating: int, before: dict[str, Any], zone: str, quote: Any
+) -> list[tuple[str, str, list[Any], str]]:
+    """Counting one study answer as the parts of two upserts, its quarter hour's and its day's
+    in `zone`: each (table, columns, values, ON CONFLICT clause), names quoted by `quote`. The
+    study answer feeds them to its own statement (quiz.study.fastsql.record_answer), so on
+    PostgreSQL the counts are written only if the answer is."""
+    from django.db import connection
+
+    from quiz.models import ReviewDay, ReviewTally
+
+    counter = column(rating=rating, before=before)
+    counts = [1 if c == counter else 0 for c in COUNTERS]
+    parts = []
+    for model, key, value in (
+        (ReviewTally, "quarter", quarter_of(at)),
+        (ReviewDay, "day", connection.ops.adapt_datefield_value(day_of(at, zone))),
+    ):
+        table = quote(model._meta.db_table)
+        columns = ", ".join(quote(c) for c in ["user_id", key, "answers", *COUNTERS])
+        on_conflict = (
+            f"ON CONFLICT ({quote('user_id')}, {quote(key)}) DO UPDATE SET"
+            f" {quote('answers')} = {table}.{quote('answers')} + 1,"
+            f" {quote(counter)} = {table}.{quote(counter)} + 1"
+        )
+        parts.append((table, columns, [user_id, value, 1, *counts], on_conflict))
+    return parts
+
+
 class QuarterOf(Func):
     """Whole quarter hours since the epoch of a datetime column, in SQL."""
 

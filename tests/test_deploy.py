@@ -98,10 +98,40 @@ def free_port() -> int:
 def fetch(url: str, **headers: str) -> tuple[int, dict[str, str], bytes]:
     request = urllib.request.Request(url, headers=headers)
     try:
-        with urllib.request.urlopen(request, timeout=5) as response:
+        # Generous: a busy machine may take seconds, and a timeout here proves nothing.
+        with urllib.request.urlopen(request, timeout=60) as response:
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def first_answer(
+    url: str, *, server: subprocess.Popen, log: Path, within_s: float = 120
+) -> tuple[int, dict[str, str], bytes]:
+    """The first answer of a server that is starting, from exactly one request that reaches it.
+
+    Only refused connections are tried again: the master has not bound the port yet, so the
+    request never reached the app. Once the port is bound, the request waits in the accept queue
+    until a worker has loaded the app, however long a busy machine takes, and is never sent a
+    second time (a timed-out poll, sent again, would be answered and logged twice)."""
+    deadline = time.monotonic() + within_s
+    while True:
+        if server.poll() is not None:
+            pytest.fail(f"gunicorn exited ({server.returncode}): {log.read_text()}")
+        request = urllib.request.Request(url)
+        try:
+            with urllib.request.urlopen(request, timeout=within_s) as response:
+                return response.status, dict(response.headers), response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, dict(error.headers), error.read()
+        except urllib.error.URLError as error:
+            if not isinstance(error.reason, ConnectionRefusedError):
+                pytest.fail(f"{url}: {error.reason}: {log.read_text()}")
+        except ConnectionRefusedError:
+            pass
+        if time.monotonic() > deadline:
+            pytest.fail(f"gunicorn did not bind its port in {within_s} s: {log.read_text()}")
+        time.sleep(0.05)
 
 
 def test_gunicorn_serves_health_and_hashed_static_files_logging_one_line_each(
@@ -131,14 +161,7 @@ def test_gunicorn_serves_health_and_hashed_static_files_logging_one_line_each(
         )
     try:
         base = f"http://127.0.0.1:{port}"
-        for _ in range(100):
-            try:
-                status, _, body = fetch(f"{base}/healthz")
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            pytest.fail(f"gunicorn did not start: {log.read_text()}")
+        status, _, body = first_answer(f"{base}/healthz", server=server, log=log)
         assert status == 200 and json.loads(body)["status"] == "ok"
 
         hashed = json.loads((collected / "staticfiles.json").read_text())["paths"]

@@ -65,6 +65,30 @@ def test_stale_version_in_the_service_records_nothing(user, topic) -> None:
     assert Review.objects.count() == 1
 
 
+def test_an_answer_writes_its_review_and_tally_with_the_state_or_nothing(user, topic) -> None:
+    """The state's UPDATE, the review and the tally are written together (one statement on
+    PostgreSQL): the review's after-snapshot is the row as written, and an answer refused as
+    stale leaves no review and no count behind."""
+    from quiz.models import ReviewTally
+
+    card = make_card(topic)
+    first = answer(user, card, GOOD)
+    second = answer(user, card, AGAIN, now=NOW + timedelta(minutes=2))
+    row = CardState.objects.get(user=user, card=card)
+    for result in (first, second):
+        stored = Review.objects.get(pk=result.review.pk)
+        assert stored.state_after == result.review.state_after
+    assert Review.objects.get(pk=second.review.pk).state_after == study.snapshot(row)
+    assert second.state.version == row.version == 2
+    assert Review.objects.get(pk=first.review.pk).state_after["version"] == 1
+    counted = ReviewTally.objects.get(user=user)
+    stale = study.answer_card(user=user, card=card, rating=EASY, version=1, now=NOW)
+    assert not stale.recorded
+    assert Review.objects.filter(user=user).count() == 2
+    assert ReviewTally.objects.get(user=user).answers == counted.answers == 2
+    assert CardState.objects.get(user=user, card=card).version == 2
+
+
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_answering_the_same_card_at_once_record_one_review(topic) -> None:
     if connection.vendor != "postgresql":

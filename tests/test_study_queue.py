@@ -9,19 +9,17 @@ import pytest
 
 from quiz import study
 from quiz.models import Card, CardState, Review, StudyProfile
-from quiz.scheduling import (
-    AGAIN,
-    EASY,
-    GOOD,
-    REVIEW,
-)
+from quiz.scheduling import AGAIN, EASY, GOOD, LEARNING, NEW, RELEARNING, REVIEW
+from quiz.study import fastsql
 from tests.factory import (
     NOW,
     answer,
     make_card,
     make_cards,
+    make_deck,
     make_review_card,
     make_topic,
+    make_user,
 )
 
 pytestmark = pytest.mark.django_db
@@ -80,6 +78,28 @@ def test_with_a_new_limit_of_zero_reviews_still_come_first_then_new_ones() -> No
     candidates = study.Candidates(reviews=[4], new=[(100, 0)])
     assert choose(candidates, today=today, new_per_day=0) == study.Pick(state_id=4)
     assert choose(study.Candidates(new=[(100, 0)]), new_per_day=0).card_id == 100
+
+
+def test_the_rule_reads_only_the_length_and_head_of_a_counted_list() -> None:
+    """The queue hands the rule lists the database counted but sent only the first of
+    (`study.Counted`): the rule chooses as it would from the whole lists."""
+    reviews = study.Counted([1], 3)
+    assert len(reviews) == 3 and reviews[0] == 1 and list(reviews) == [1]
+    with pytest.raises(IndexError):
+        reviews[1]
+    with pytest.raises(ValueError):
+        study.Counted([1, 2], 1)
+    new = [(100, 0), (101, 0)]
+    whole = study.Candidates(reviews=[1, 2, 3], new=new)
+    counted = study.Candidates(reviews=reviews, new=study.Counted(new[:1], 2))
+    for today in (NOTHING_TODAY, study.TodayCounts(new=10, reviews=1, total=11)):
+        assert choose(counted, today=today) == choose(whole, today=today)
+    soon = (8, T0 + timedelta(minutes=5))
+    learning = study.Counted([soon], 4)
+    assert choose(study.Candidates(learning=learning)) == study.Pick(state_id=8)
+    assert choose(study.Candidates(learning=learning, reviews=reviews)) == study.Pick(state_id=1)
+    due = study.Counted([(7, T0)], 2)
+    assert choose(study.Candidates(learning=due, reviews=reviews)) == study.Pick(state_id=7)
 
 
 # --- the queue over the database ---------------------------------------------------------------
@@ -260,3 +280,75 @@ def test_suspend_and_bury_take_cards_out_of_the_queue(user, topic) -> None:
     )
     assert tomorrow.shown.card == b
     assert not study.suspend_card(user=user, card=a, version=0, now=NOW)  # stale version
+
+
+def test_queue_heads_equal_the_separate_lookups_in_every_scope(user, deck, topic) -> None:
+    """The one statement the queue runs (`fastsql.queue_heads`) counts and orders exactly as
+    the separate lookups do, over every case that makes a card (un)available."""
+    sub = make_topic(deck, "Shards", parent=topic)
+    other_deck = make_deck("Other")
+    elsewhere = make_topic(other_deck, "Elsewhere")
+    someone = make_user("someone")
+    start, end = study.day_bounds(now=NOW, timezone="UTC")
+    minutes = [-30, -5, 3, 15, 25, 90]
+
+    def state(card, kind, due, **extra):
+        return CardState.objects.create(
+            user=extra.pop("who", user), card=card, deck=card.deck, state=kind, due=due,
+            stability=5.0, difficulty=5.0, last_review=due - timedelta(days=1), reps=2, **extra,
+        )  # fmt: skip
+
+    for place in (topic, sub, elsewhere):
+        for i, m in enumerate(minutes):
+            kind = LEARNING if i % 2 else RELEARNING
+            state(make_card(place), kind, NOW + timedelta(minutes=m))
+        for hours in (-48, -3, 2, 11, 20, 40):
+            state(make_card(place), REVIEW, NOW + timedelta(hours=hours))
+        # Not available: suspended, buried until later, a retired card, someone else's.
+        state(make_card(place), REVIEW, NOW - timedelta(hours=1), suspended=True)
+        state(make_card(place), LEARNING, NOW, buried_until=NOW + timedelta(hours=2))
+        state(make_card(place), REVIEW, NOW, buried_until=NOW - timedelta(hours=2))
+        state(make_card(place, status=Card.Status.RETIRED), REVIEW, NOW - timedelta(hours=1))
+        state(make_card(place), REVIEW, NOW - timedelta(hours=1), who=someone)
+    # Today's answers: new, learning and review cards; undone, before the day and not study.
+    card = make_card(topic)
+    for before, at, extra in [
+        (NEW, NOW, {}),
+        (NEW, NOW - timedelta(hours=1), {}),
+        (REVIEW, NOW, {}),
+        (LEARNING, NOW, {}),
+        (REVIEW, NOW, {"undone": True}),
+        (NEW, start - timedelta(minutes=1), {}),
+        (REVIEW, NOW, {"source": "exam"}),
+    ]:
+        Review.objects.create(
+            user=user, card=card, rating=GOOD, reviewed_at=at, state_before={"state": before},
+            state_after={}, **extra,
+        )  # fmt: skip
+
+    scopes = [study.Scope(), study.scope_for(deck=deck), study.scope_for(topic=sub)]
+    scopes.append(study.scope_for(topic=topic))
+    until = NOW + study.LEARN_AHEAD
+    for scope in scopes:
+        for cap in (1000, 3):
+            heads = fastsql.queue_heads(
+                user=user, scope=scope, now=NOW, day_start=start, learn_until=until,
+                reviews_before=end, review_cap=cap, with_decks=True,
+            )  # fmt: skip
+            learning = sorted(
+                fastsql.learning_due(user=user, scope=scope, now=NOW, until=until),
+                key=lambda row: row[1],
+            )
+            reviews = fastsql.reviews_due(user=user, scope=scope, now=NOW, before=end, limit=cap)
+            assert heads.today == fastsql.count_today(user=user, start=start) == (4, 2, 1)
+            assert heads.learning_count == len(learning) > 0
+            assert heads.learning[0] == learning[0]
+            assert heads.review_count == len(reviews) > 0
+            assert heads.review == reviews[0]
+            assert heads.decks == fastsql.deck_stamps()
+    theirs = fastsql.queue_heads(
+        user=someone, scope=study.Scope(), now=NOW, day_start=start, learn_until=until,
+        reviews_before=end, review_cap=10, with_decks=False,
+    )  # fmt: skip
+    assert (theirs.today, theirs.learning, theirs.learning_count) == ((0, 0, 0), [], 0)
+    assert theirs.review_count == 3 and theirs.decks is None

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core import signing
@@ -61,66 +62,75 @@ def answer_card(
         return AnswerResult(recorded=False)
     profile = profile or profile_for(user)
     scheduler = scheduler_for(profile)
-    with transaction.atomic():
-        if state is not None and version != 0:
-            # Read by the caller: only this learner's row for this card, still at `version`.
-            if state.user_id != user.pk or state.card_id != card.pk or state.version != version:
-                state = None
-        else:
-            state = state_at_version(user=user, card=card, version=version, now=now)
-        if state is None:
-            return AnswerResult(recorded=False)
-        before = snapshot(state)
-        after = review(
-            memory_of(state),
-            rating,
-            now=now,
-            scheduler=scheduler,
-            fuzz_seed=fuzz_seed(card.pk, state.reps),
-        )
-        lapsed = state.state == REVIEW and rating == AGAIN
-        lapses = state.lapses + (1 if lapsed else 0)
-        became_leech = (
-            lapsed and lapses >= LEECH_LAPSES and (lapses - LEECH_LAPSES) % LEECH_REPEAT == 0
-        )
-        changed = fastsql.conditional_update(
-            state,
-            state=after.state,
-            step=after.step,
-            stability=after.stability,
-            difficulty=after.difficulty,
-            due=after.due,
-            last_review=after.last_review,
-            reps=state.reps + 1,
-            lapses=lapses,
-            suspended=state.suspended or became_leech,
-            is_leech=state.is_leech or became_leech,
-        )
-        if not changed:
-            return AnswerResult(recorded=False)
-        if duration_ms is not None:
-            duration_ms = max(0, min(MAX_DURATION_MS, duration_ms))
-        logged = Review(
-            user=user,
-            card=card,
+    if state is not None and version != 0:
+        # Read by the caller: only this learner's row for this card, still at `version`.
+        if state.user_id != user.pk or state.card_id != card.pk or state.version != version:
+            state = None
+    else:
+        state = state_at_version(user=user, card=card, version=version, now=now)
+    if state is None:
+        return AnswerResult(recorded=False)
+    before = snapshot(state)
+    after = review(
+        memory_of(state),
+        rating,
+        now=now,
+        scheduler=scheduler,
+        fuzz_seed=fuzz_seed(card.pk, state.reps),
+    )
+    lapsed = state.state == REVIEW and rating == AGAIN
+    lapses = state.lapses + (1 if lapsed else 0)
+    became_leech = lapsed and lapses >= LEECH_LAPSES and (lapses - LEECH_LAPSES) % LEECH_REPEAT == 0
+    fields = {
+        "state": after.state,
+        "step": after.step,
+        "stability": after.stability,
+        "difficulty": after.difficulty,
+        "due": after.due,
+        "last_review": after.last_review,
+        "reps": state.reps + 1,
+        "lapses": lapses,
+        "suspended": state.suspended or became_leech,
+        "is_leech": state.is_leech or became_leech,
+    }
+    if duration_ms is not None:
+        duration_ms = max(0, min(MAX_DURATION_MS, duration_ms))
+    logged = Review(
+        user=user,
+        card=card,
+        rating=rating,
+        reviewed_at=now,
+        duration_ms=duration_ms,
+        state_before=before,
+        # The row as the conditional UPDATE leaves it (what `snapshot` reads afterwards).
+        state_after={**before, **after.as_json(), **_counters(fields, state.version + 1)},
+        source=source,
+    )
+    # The statistics' summary of the log, written with the answer or not at all (quiz.tally).
+    counted = (
+        tally.increments(
+            user_id=user.pk,
+            at=now,
             rating=rating,
-            reviewed_at=now,
-            duration_ms=duration_ms,
-            state_before=before,
-            state_after=snapshot(state),
-            source=source,
+            before=before,
+            zone=profile.day_tally_zone,
+            quote=fastsql.qn,
         )
-        fastsql.insert(logged)
-        if source == "study":
-            # The statistics' summary of the log, in the same transaction (quiz.tally).
-            tally.record(
-                user_id=user.pk,
-                at=now,
-                rating=rating,
-                before=before,
-                zone=profile.day_tally_zone,
-            )
+        if source == "study"
+        else []
+    )
+    # The conditional UPDATE, the review and its tally: all or none. Nothing above needs a
+    # transaction: creating the first state row is idempotent, and the UPDATE refuses a row
+    # that changed since it was read.
+    if not fastsql.record_answer(state, fields, logged, counted):
+        return AnswerResult(recorded=False)
     return AnswerResult(recorded=True, review=logged, state=state, became_leech=became_leech)
+
+
+def _counters(fields: dict[str, Any], version: int) -> dict[str, Any]:
+    """The snapshot's fields besides the memory, from an answer's new values."""
+    names = ("reps", "lapses", "suspended", "is_leech")
+    return {**{name: fields[name] for name in names}, "version": version}
 
 
 def last_review(*, user: AbstractBaseUser) -> Review | None:
@@ -213,6 +223,16 @@ class ShownToken:
     # the answer's own version field is then all there is to go on.
     version: int | None
 
+    def matches(self, version: int) -> bool:
+        """Issued for the card in `version` (or before tokens said)."""
+        return self.version in (version, None)
+
+    def duration_ms(self, now: datetime) -> int | None:
+        """Milliseconds since the card was shown, capped at MAX_DURATION_MS."""
+        elapsed = int(now.timestamp() * 1000) - self.shown_ms
+        # Over a day: not a measurement of anything (a tab left open), so no duration at all.
+        return None if elapsed > 86_400_000 else max(0, min(MAX_DURATION_MS, elapsed))
+
 
 def read_token(token: str, *, card_id: int) -> ShownToken | None:
     """The token's card, time and version; None if it is not ours or names another card.
@@ -234,14 +254,10 @@ def read_token(token: str, *, card_id: int) -> ShownToken | None:
 def token_matches(token: str, *, card_id: int, version: int) -> bool:
     """Whether `token` was issued for card `card_id` in `version` (or before tokens said)."""
     shown = read_token(token, card_id=card_id)
-    return shown is not None and shown.version in (version, None)
+    return shown is not None and shown.matches(version)
 
 
 def duration_from_token(token: str, *, card_id: int, now: datetime) -> int | None:
     """Milliseconds since the card was shown, capped at MAX_DURATION_MS; None if not ours."""
     shown = read_token(token, card_id=card_id)
-    if shown is None:
-        return None
-    elapsed = int(now.timestamp() * 1000) - shown.shown_ms
-    # Over a day: not a measurement of anything (a tab left open), so no duration at all.
-    return None if elapsed > 86_400_000 else max(0, min(MAX_DURATION_MS, elapsed))
+    return None if shown is None else shown.duration_ms(now)

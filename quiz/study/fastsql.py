@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import functools
 import weakref
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Model
 
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
@@ -161,6 +162,31 @@ def load_card_and_state(
     return instance(Card, rows[0]), state
 
 
+def load_for_answer(
+    card_id: int, *, user: AbstractBaseUser
+) -> tuple[Card | None, CardState | None, StudyProfile | None]:
+    """What an answer reads before it writes, in one query: card `card_id` (without deck and
+    topic), this learner's state row for it and their study profile, each None when missing."""
+    profile_table = qn(StudyProfile._meta.db_table)
+    rows = fetch(
+        f"SELECT {columns(Card, 'c')}, {columns(CardState, 's')}, {columns(StudyProfile, 'p')}"
+        f" FROM {qn(_CARD)} c"
+        f" LEFT OUTER JOIN {qn(_STATE)} s"
+        f" ON (s.{qn('card_id')} = c.{qn('id')} AND s.{qn('user_id')} = %s)"
+        f" LEFT OUTER JOIN {profile_table} p ON (p.{qn('user_id')} = %s)"
+        f" WHERE c.{qn('id')} = %s",
+        [user.pk, user.pk, card_id],
+    )
+    if not rows:
+        return None, None, None
+    row = rows[0]
+    at_state = len(Card._meta.concrete_fields)
+    at_profile = at_state + len(CardState._meta.concrete_fields)
+    state = instance(CardState, row, at_state) if row[at_state] is not None else None
+    profile = instance(StudyProfile, row, at_profile) if row[at_profile] is not None else None
+    return instance(Card, row), state, profile
+
+
 def _card_from_row(row: tuple[Any, ...], start: int = 0) -> Card:
     card = instance(Card, row, start)
     start += len(Card._meta.concrete_fields)
@@ -244,6 +270,70 @@ def conditional_update(row: CardState, /, **fields: Any) -> bool:
     return True
 
 
+def record_answer(
+    row: CardState,
+    fields: dict[str, Any],
+    review: Review,
+    tally_rows: list[tuple[str, str, list[Any], str]],
+) -> bool:
+    """An answer's writes, all or none: the state's conditional UPDATE (`conditional_update`),
+    then the review's INSERT (`insert`) and the tallies' upserts, given as their parts
+    (`quiz.tally.increments`). False, and nothing written, if the row changed since it was read.
+
+    On PostgreSQL this is one statement: the INSERTs select from the row the UPDATE returns
+    (data-modifying CTEs), so they write only when it changed the row, and a statement is atomic
+    without a transaction around it: one round trip where BEGIN, three statements and COMMIT
+    take five. Elsewhere the same statements run in one transaction.
+    """
+    if connection.vendor != "postgresql":
+        with transaction.atomic():
+            if not conditional_update(row, **fields):
+                return False
+            insert(review)
+            with connection.cursor() as cursor:
+                for into, names, values, on_conflict in tally_rows:
+                    marks = ", ".join(["%s"] * len(values))
+                    cursor.execute(
+                        f"INSERT INTO {into} ({names}) VALUES ({marks}) {on_conflict}", values
+                    )
+        return True
+    new_version = row.version + 1
+    values = {"version": new_version, **fields}
+    meta = CardState._meta
+    assignments = ", ".join(f"{qn(meta.get_field(name).column)} = %s" for name in values)
+    params = [
+        meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()
+    ]
+    params += [row.pk, row.version]
+    review_fields = [f for f in review._meta.concrete_fields if f is not review._meta.pk]
+    params += [f.get_db_prep_save(f.pre_save(review, True), connection) for f in review_fields]
+    review_names = ", ".join(qn(f.column) for f in review_fields)
+    review_marks = ", ".join(["%s"] * len(review_fields))
+    sql = (
+        f"WITH changed AS (UPDATE {qn(_STATE)} SET {assignments}"
+        f" WHERE {qn('id')} = %s AND {qn('version')} = %s RETURNING {qn('id')}),"
+        f" logged AS (INSERT INTO {qn(_REVIEW)} ({review_names})"
+        f" SELECT {review_marks} FROM changed RETURNING {qn('id')})"
+    )
+    for n, (into, names, tally_values, on_conflict) in enumerate(tally_rows):
+        marks = ", ".join(["%s"] * len(tally_values))
+        sql += (
+            f", counted{n} AS (INSERT INTO {into} ({names}) SELECT {marks} FROM changed"
+            f" {on_conflict})"
+        )
+        params += tally_values
+    rows = fetch(f"{sql} SELECT {qn('id')} FROM logged", params)
+    if not rows:
+        return False
+    for name, value in fields.items():
+        setattr(row, name, value)
+    row.version = new_version
+    review.pk = rows[0][0]
+    review._state.adding = False
+    review._state.db = DEFAULT_DB_ALIAS
+    return True
+
+
 # --- the queue's lookups -------------------------------------------------------------------------
 
 
@@ -313,15 +403,130 @@ def next_due(*, user: AbstractBaseUser, scope: Scope, now: datetime) -> datetime
     return py_dt(due)
 
 
+@dataclass(frozen=True)
+class QueueHeads:
+    """What the study queue needs of the learner's states, as `queue_heads` counts them.
+
+    `today`: (total, new, reviews) study answers since the day began, not undone;
+    `learning`: (state id, due) of the soonest learning and the soonest relearning card due by
+    the learn-ahead limit, soonest first; `learning_count`: how many such cards there are;
+    `review`: the most overdue review card's state id; `review_count`: how many review cards are
+    due, counted up to the cap asked for; `decks`: (id, imported_at) of every deck by title (the
+    order new cards come in across decks), or None when not asked for.
+    """
+
+    today: tuple[int, int, int]
+    learning: list[tuple[int, datetime]]
+    learning_count: int
+    review: int | None
+    review_count: int
+    decks: list[tuple[int, datetime | None]] | None
+
+
+def queue_heads(
+    *,
+    user: AbstractBaseUser,
+    scope: Scope,
+    now: datetime,
+    day_start: datetime,
+    learn_until: datetime,
+    reviews_before: datetime,
+    review_cap: int,
+    with_decks: bool,
+) -> QueueHeads:
+    """Today's answer counts, the learning and review cards due (the first of each and how many)
+    and the decks, in one statement: one round trip where the queue would otherwise make four.
+
+    Counting reads only the (user, state, due, ...) covering index; only the first card of each
+    kind is sent, not every id. Same conditions as `count_today`, `learning_due`, `reviews_due`
+    and `deck_stamps` (a test holds them equal).
+    """
+    where, params = available_where(user=user, scope=scope, now=now)
+    table, state, due = qn(_STATE), f"{qn(_STATE)}.{qn('state')}", f"{qn(_STATE)}.{qn('due')}"
+    learning_where = f"{where} AND {due} <= %s"
+    review_where = f"{where} AND {due} < %s AND {state} = %s"
+    before_state = _before_state()
+    parts = [
+        f"SELECT 't' AS kind, COUNT(*) AS a, COUNT(CASE WHEN {before_state} = %s THEN 1 END) AS b,"
+        f" COUNT(CASE WHEN {before_state} = %s THEN 1 END) AS c, NULL AS at FROM {qn(_REVIEW)}"
+        f" WHERE {qn('user_id')} = %s AND {qn('reviewed_at')} >= %s"
+        f" AND NOT {qn('undone')} AND {qn('source')} = %s",
+        # The soonest of each learning state: two range scans of the index (ORDER BY due over
+        # both states at once would have SQLite walk (user, due) through every overdue card).
+        *(
+            f"SELECT 'l', h.{qn('id')}, NULL, NULL, h.{qn('due')} FROM (SELECT {qn('id')},"
+            f" {qn('due')} FROM {table} WHERE {learning_where} AND {state} = %s"
+            f" ORDER BY {due} ASC LIMIT 1) h"
+            for _ in (LEARNING, RELEARNING)
+        ),
+        f"SELECT 'L', COUNT(*), NULL, NULL, NULL FROM {table}"
+        f" WHERE {learning_where} AND {state} IN (%s, %s)",
+        f"SELECT 'r', h.{qn('id')}, NULL, NULL, NULL FROM (SELECT {qn('id')} FROM {table}"
+        f" WHERE {review_where} ORDER BY {due} ASC LIMIT 1) h",
+        # Counted in due order, as they are shown: the index's own order, so every planner walks
+        # the index (PostgreSQL would otherwise scan the table until it has found the cap).
+        f"SELECT 'R', COUNT(*), NULL, NULL, NULL FROM (SELECT 1 AS one FROM {table}"
+        f" WHERE {review_where} ORDER BY {due} ASC LIMIT %s) h",
+    ]
+    until, before = sql_dt(learn_until), sql_dt(reviews_before)
+    args: list[Any] = [NEW, REVIEW, user.pk, sql_dt(day_start), "study"]
+    args += [*params, until, LEARNING, *params, until, RELEARNING]
+    args += [*params, until, LEARNING, RELEARNING]
+    args += [*params, before, REVIEW, *params, before, REVIEW, review_cap]
+    if with_decks:
+        parts.append(
+            f"SELECT 'd', {qn('id')}, ROW_NUMBER() OVER (ORDER BY {qn('title')} ASC), NULL,"
+            f" {qn('imported_at')} FROM {qn(_DECK)}"
+        )
+    today = (0, 0, 0)
+    learning: list[tuple[int, datetime]] = []
+    learning_count = review_count = 0
+    review = None
+    decks: list[tuple[int, int, datetime | None]] = []
+    for kind, a, b, c, at in fetch(" UNION ALL ".join(parts), args):
+        if kind == "t":
+            today = (a, b, c)
+        elif kind == "l":
+            learning.append((a, py_dt(at)))
+        elif kind == "L":
+            learning_count = a
+        elif kind == "r":
+            review = a
+        elif kind == "R":
+            review_count = a
+        else:
+            decks.append((b, a, _stamp(at)))
+    learning.sort(key=lambda head: head[1])
+    return QueueHeads(
+        today=today,
+        learning=learning,
+        learning_count=learning_count,
+        review=review,
+        review_count=review_count,
+        decks=[(pk, at) for _rank, pk, at in sorted(decks)] if with_decks else None,
+    )
+
+
+@functools.lru_cache(maxsize=1024)
+def _stamp(value: Any) -> datetime | None:
+    """A deck's import time as read (`py_dt`), remembered: every answer reads every deck's,
+    and they change only when a deck is imported."""
+    return py_dt(value)
+
+
+def _before_state() -> str:
+    """A review's state before the answer (`state_before`'s "state") as an SQL integer."""
+    if connection.vendor == "postgresql":
+        return f"({qn('state_before')} ->> 'state')::integer"
+    return f"JSON_EXTRACT({qn('state_before')}, '$.state')"
+
+
 def count_today(*, user: AbstractBaseUser, start: datetime) -> tuple[int, int, int] | None:
     """(total, new, reviews) study answers since `start`, not undone: a range of the
     (user, reviewed_at) index. None on a backend without a JSON operator written here."""
-    if connection.vendor == "sqlite":
-        before_state = f"JSON_EXTRACT({qn('state_before')}, '$.state')"
-    elif connection.vendor == "postgresql":
-        before_state = f"({qn('state_before')} ->> 'state')::integer"
-    else:
+    if connection.vendor not in ("sqlite", "postgresql"):
         return None
+    before_state = _before_state()
     ((total, new, reviews),) = fetch(
         f"SELECT COUNT(*), COUNT(CASE WHEN {before_state} = %s THEN 1 END),"
         f" COUNT(CASE WHEN {before_state} = %s THEN 1 END) FROM {qn(_REVIEW)}"

@@ -26,12 +26,21 @@ _NEW_SLACK = 10
 
 
 def first_new_cards(
-    *, user: AbstractBaseUser, scope: Scope, profile: StudyProfile, now: datetime, limit: int
+    *,
+    user: AbstractBaseUser,
+    scope: Scope,
+    profile: StudyProfile,
+    now: datetime,
+    limit: int,
+    decks: list[tuple[int, datetime | None]] | None = None,
 ) -> list[tuple[int, int]]:
-    """Up to `limit` new cards in notes order as (card id, state version or 0)."""
+    """Up to `limit` new cards in notes order as (card id, state version or 0).
+
+    `decks` may pass every deck's (id, imported_at) by title, as `fastsql.deck_stamps` reads
+    them, when the caller has them already."""
     if scope.deck is not None:
         decks = [(scope.deck.pk, scope.deck.imported_at)]
-    else:
+    elif decks is None:
         decks = fastsql.deck_stamps()
     cursors: dict[str, Any] = profile.new_cursors or {}
     changed = False

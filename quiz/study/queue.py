@@ -8,9 +8,10 @@ the chosen card.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import fsrs
 from django.contrib.auth.models import AbstractBaseUser
@@ -57,6 +58,33 @@ def today_counts(*, user: AbstractBaseUser, start: datetime) -> TodayCounts:
 # --- the rule (pure) -----------------------------------------------------------------------------
 
 
+class Counted(Sequence):
+    """An ordered list of which only the first items were read, and its full length.
+
+    The queue counts the cards due in the database and reads only the first of each kind: the
+    rule needs no more of a list than its length and its first item.
+    """
+
+    def __init__(self, items: Sequence[Any], length: int) -> None:
+        if length < len(items):
+            raise ValueError("a list is at least as long as its first items")
+        self._items = tuple(items)
+        self._length = length
+
+    def __len__(self) -> int:
+        return self._length
+
+    def __getitem__(self, index: Any) -> Any:
+        # Only what was read: an index past it raises IndexError, as past the end of a list.
+        return self._items[index]
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._items)
+
+    def __repr__(self) -> str:
+        return f"Counted({list(self._items)!r}, {self._length})"
+
+
 @dataclass(frozen=True)
 class Candidates:
     """What could be shown next, each list in the order it would be shown.
@@ -64,6 +92,7 @@ class Candidates:
     `learning`: (state id, due) of learning cards due within LEARN_AHEAD, soonest first;
     `reviews`: state ids of review cards due today, most overdue first;
     `new`: (card id, state version or 0) of new cards in notes order.
+    The rule reads each list's length and first item only, so a list may be `Counted`.
     """
 
     learning: Sequence[tuple[int, datetime]] = ()
@@ -90,9 +119,10 @@ def choose_next(
     reviews done, so both run out together. With neither left, a learning card due within the
     learn-ahead window is shown early.
     """
-    learning_now = [pk for pk, due in candidates.learning if due <= now]
-    if learning_now:
-        return Pick(state_id=learning_now[0])
+    learning = candidates.learning
+    if learning and learning[0][1] <= now:
+        # The soonest learning card is due: learning cards due now come first.
+        return Pick(state_id=learning[0][0])
     reviews, new = candidates.reviews, candidates.new
     if reviews and new:
         new_share = today.new / max(1, new_per_day)
@@ -170,24 +200,30 @@ def next_card(
 
         return custom.next_card(user=user, scope=scope, now=now, profile=profile)
     start, end = day_bounds(now=now, timezone=profile.timezone)
-    today = today_counts(user=user, start=start)
-
-    # Both lookups are range scans of the (user, state, due) index. Learning cards are few, so
-    # they are sorted here: with ORDER BY due, SQLite prefers walking (user, due) through every
-    # overdue review card instead.
-    learning = sorted(
-        fastsql.learning_due(user=user, scope=scope, now=now, until=now + LEARN_AHEAD),
-        key=lambda row: row[1],
+    # Today's counts, the learning and review cards due (counted, and the first of each) and
+    # the decks, in one statement: range scans of the covering (user, state, due, ...) index.
+    heads = fastsql.queue_heads(
+        user=user,
+        scope=scope,
+        now=now,
+        day_start=start,
+        learn_until=now + LEARN_AHEAD,
+        reviews_before=end,
+        review_cap=QUEUE_COUNT_CAP,
+        with_decks=scope.deck is None,
     )
+    total, new_today, reviews_today = heads.today
+    today = TodayCounts(new=new_today, reviews=reviews_today, total=total)
+    learning = Counted(heads.learning, heads.learning_count)
+    # Counted up to the cap, then cut to the room today's review limit leaves.
     review_room = min(QUEUE_COUNT_CAP, max(0, profile.max_reviews_per_day - today.reviews))
-    reviews = (
-        fastsql.reviews_due(user=user, scope=scope, now=now, before=end, limit=review_room)
-        if review_room
-        else []
-    )
+    reviews_left = min(heads.review_count, review_room)
+    reviews = Counted([heads.review] if reviews_left else [], reviews_left)
     new_room = min(QUEUE_COUNT_CAP, max(0, profile.new_per_day - today.new))
     new = (
-        first_new_cards(user=user, scope=scope, profile=profile, now=now, limit=new_room)
+        first_new_cards(
+            user=user, scope=scope, profile=profile, now=now, limit=new_room, decks=heads.decks
+        )
         if new_room
         else []
     )

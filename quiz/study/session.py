@@ -16,10 +16,9 @@ from quiz.study import fastsql
 from quiz.study.answering import (
     AnswerResult,
     answer_card,
-    duration_from_token,
     last_review,
+    read_token,
     stopwatch_token,
-    token_matches,
 )
 from quiz.study.profile import profile_for, scheduler_for
 from quiz.study.queue import Queue, Shown, next_card
@@ -105,11 +104,12 @@ def answer_and_next(
     there; a stale `version` records nothing (`result.recorded` is False).
     """
     scope = scope_from_key(scope_key)
-    card, state = fastsql.load_card_and_state(card_id, user=user)
+    card, state, profile = fastsql.load_for_answer(card_id, user=user)
     if card is None:
         raise Card.DoesNotExist(f"Card {card_id} does not exist")
-    profile = profile_for(user)
-    if token and not token_matches(token, card_id=card.pk, version=version):
+    profile = profile or profile_for(user)  # a learner's first visit creates it
+    shown = read_token(token, card_id=card.pk) if token else None  # verified once
+    if token and (shown is None or not shown.matches(version)):
         # The form and the card it showed disagree: answer nothing rather than guess.
         result = AnswerResult(recorded=False)
     else:
@@ -119,7 +119,7 @@ def answer_and_next(
             rating=rating,
             version=version,
             now=now,
-            duration_ms=duration_from_token(token, card_id=card.pk, now=now),
+            duration_ms=shown.duration_ms(now) if shown is not None else None,
             profile=profile,
             state=state,
         )

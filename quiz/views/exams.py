@@ -7,6 +7,7 @@ the templates check it, and the views never pass `correct` any other way.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -224,13 +225,43 @@ def exam_attempt(request: HttpRequest, attempt_id: int) -> HttpResponse:
     return redirect(_question_url(attempt, attempt.position))
 
 
+@dataclass(frozen=True)
+class PaletteEntry:
+    """One question's button in the palette: what it needs of the question, and no more."""
+
+    position: int
+    is_answered: bool
+    flagged: bool
+    current: bool
+
+    @property
+    def css(self) -> str:
+        names = ["current"] if self.current else []
+        names += ["answered"] if self.is_answered else []
+        names += ["flagged"] if self.flagged else []
+        return " ".join(names)
+
+    @property
+    def label(self) -> str:
+        answered = ", answered" if self.is_answered else ""
+        return f"Question {self.position}{answered}{', flagged' if self.flagged else ''}"
+
+
 def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) -> HttpResponse:
-    questions = list(attempt.questions.all())
-    for q in questions:
-        q.attempt = attempt
-    question = next((q for q in questions if q.position == position), None)
+    # The question on screen in full; of the others only what their palette buttons show
+    # (building every question with its options and explanations cost more than the page).
+    question = attempt.questions.filter(position=position).first()
     if question is None:
         raise Http404("No such question")
+    question.attempt = attempt
+    questions = [
+        PaletteEntry(
+            position=pos, is_answered=bool(chosen), flagged=flagged, current=pos == position
+        )
+        for pos, chosen, flagged in attempt.questions.order_by("position").values_list(
+            "position", "chosen", "flagged"
+        )
+    ]
     if attempt.position != position:
         ExamAttempt.objects.filter(pk=attempt.pk).update(position=position)
         attempt.position = position

@@ -20,6 +20,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
+from django.utils.html import format_html
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -228,6 +229,7 @@ def _card_context(
     context = {
         "shown": shown,
         "card": shown.card,
+        "card_fields": _card_fields(shown, scope=scope, since_ms=since_ms),
         "token": token,
         "urls": _urls(),
         "source_url": reverse("study_source", args=[shown.card.pk]),
@@ -246,6 +248,21 @@ def _card_context(
             for rating in RATINGS
         ]
     return context
+
+
+def _card_fields(shown: study.Shown, *, scope: study.Scope, since_ms: int) -> str:
+    """The hidden fields every card action carries (the version is the double-submit guard):
+    built once here, since up to three forms of one response carry them."""
+    return format_html(
+        '\n<input type="hidden" name="card" value="{}">'
+        '\n<input type="hidden" name="version" value="{}">'
+        '\n<input type="hidden" name="scope" value="{}">'
+        '\n<input type="hidden" name="since" value="{}">\n',
+        shown.card.pk,
+        shown.version,
+        scope.key,
+        since_ms,
+    )
 
 
 def _render_screen(

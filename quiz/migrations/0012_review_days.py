@@ -21,7 +21,7 @@ def backfill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('quiz', '0010_exam_readiness'),
+        ('quiz', '0011_deck_counts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
