@@ -17,14 +17,12 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
-    Count,
     Exists,
     F,
     FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
-    Window,
 )
 from django.db.models.expressions import RawSQL
 
@@ -219,89 +217,77 @@ def _filter_state(cards: QuerySet[Card], state: str, *, now: datetime) -> QueryS
 
 @dataclass
 class Page:
-    cards: list[Card]
+    rows: list[Row]
     number: int
     has_next: bool
-    # How many cards match, counted up to COUNT_CAP (then "1000+").
+    # How many cards match: exact when `capped` is False, else at least this many.
     count: int
+    capped: bool = False
 
     @property
     def count_text(self) -> str:
-        return f"{COUNT_CAP:,}+" if self.count > COUNT_CAP else f"{self.count:,}"
+        return f"{self.count:,}+" if self.capped else f"{self.count:,}"
 
     @property
     def first_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1 if self.cards else 0
+        return (self.number - 1) * PAGE_SIZE + 1 if self.rows else 0
 
     @property
     def last_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + len(self.cards)
+        return (self.number - 1) * PAGE_SIZE + len(self.rows)
 
 
-# What a results row shows: the card's long text and the topic's notes stay in the database.
-LIST_FIELDS = (
-    "deck_id",
-    "topic_id",
+def page_of(
+    cards: QuerySet[Card], number: int, *, user: AbstractBaseUser, now: datetime, timezone: str
+) -> Page:
+    """One page of `cards` as table rows, in two queries: the ids, then the page's values.
+
+    The first query reads the ids of up to COUNT_CAP matches from the page's start: the page is
+    the first PAGE_SIZE of them and the rest is the count (a search shows "1,000+" past that,
+    as Anki does not count either), so there is no separate counting query. Sorting only ids
+    keeps the sort's rows narrow: the learner's state and the topic are joined for the page's
+    rows only, by primary key, and read as plain values (no model instances).
+    """
+    start = (number - 1) * PAGE_SIZE
+    ids = list(cards.values_list("pk", flat=True)[start : start + COUNT_CAP + 1])
+    if ids or number == 1:
+        seen = len(ids)
+    else:
+        # A page past the end (an old link, a changed search): how many there are instead.
+        seen = cards.order_by().values("pk")[: COUNT_CAP + 1].count()
+        start = 0
+    capped = seen > COUNT_CAP
+    shown = ids[:PAGE_SIZE]
+    return Page(
+        rows=rows_of(_list_values(shown, user=user), now=now, timezone=timezone),
+        number=number,
+        has_next=len(ids) > PAGE_SIZE,
+        count=start + min(seen, COUNT_CAP),
+        capped=capped,
+    )
+
+
+# What a results row reads: the card's long text and the topic's notes stay in the database.
+_LIST_VALUES = (
+    "pk",
     "kind",
     "prompt_md",
     "tags",
     "status",
-    "order",
     "topic__title",
+    *(f"mine__{name}" for name in _STATE_FIELDS if name != "id"),
 )
 
 
-def page_of(
-    cards: QuerySet[Card], number: int, *, user: AbstractBaseUser, counted: bool = False
-) -> Page:
-    """One page of `cards`, in two steps: the page's ids first, then those cards' rows.
-
-    Sorting only ids lets the database skip the learner's state and the topic for every match
-    that is not on the page (SQLite drops a LEFT JOIN nothing reads), and keeps the sort's rows
-    narrow: a search matching thousands of cards reads their text only for the page.
-    `counted`: the query sorts every match anyway (a text search), so the count comes with it.
-    """
-    start = (number - 1) * PAGE_SIZE
-    end = start + PAGE_SIZE + 1
-    count: int | None = None
-    if counted:
-        # Every match is sorted for the page anyway: count them in the same pass.
-        rows = list(cards.annotate(total=Window(Count("pk"))).values_list("pk", "total")[start:end])
-        ids = [pk for pk, _total in rows]
-        count = rows[0][1] if rows else None
-    else:
-        ids = list(cards.values_list("pk", flat=True)[start:end])
-    if count is None:
-        if number == 1 and len(ids) <= PAGE_SIZE:
-            count = len(ids)  # the whole result is on this page: no counting query
-        else:
-            count = cards.order_by().values("pk")[: COUNT_CAP + 1].count()
-    shown = ids[:PAGE_SIZE]
-    # The rows by id alone (every filter was applied when the ids were chosen), and the
-    # learner's states of them as plain values: two short lookups by primary key and by the
-    # unique (user, card) index, cheaper to build than one join with a filtered relation.
-    cards_by_id = {
-        card.pk: card
-        for card in Card.objects.filter(pk__in=shown)
-        .select_related("topic")
-        .order_by()
-        .only(*LIST_FIELDS)
-    }
-    states = {
-        row["card_id"]: row
-        for row in CardState.objects.filter(user=user, card_id__in=shown).values(
-            "card_id", *_STATE_FIELDS
-        )
-    }
-    rows = []
-    for pk in shown:
-        card = cards_by_id.get(pk)
-        if card is not None:
-            state = states.get(pk, {})
-            for name in _STATE_FIELDS:
-                setattr(card, f"mine_{name}", state.get(name))
-            rows.append(card)
-    return Page(cards=rows, number=number, has_next=len(ids) > PAGE_SIZE, count=count)
+def _list_values(ids: list[int], *, user: AbstractBaseUser) -> list[dict[str, Any]]:
+    """The page's cards as dicts, in the order of `ids`."""
+    if not ids:
+        return []
+    values = (
+        Card.objects.filter(pk__in=ids).annotate(mine=_mine(user)).order_by().values(*_LIST_VALUES)
+    )
+    by_id = {row["pk"]: row for row in values}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 @dataclass(frozen=True)
@@ -331,43 +317,62 @@ def _day(value: datetime | None, tz: Any) -> str:
     return value.astimezone(tz).strftime("%Y-%m-%d") if value is not None else "—"
 
 
-def rows_of(cards: list[Card], *, now: datetime, timezone: str) -> list[Row]:
+def rows_of(values: list[dict[str, Any]], *, now: datetime, timezone: str) -> list[Row]:
+    """Table rows from `_list_values` dicts (`mine__*`: the learner's state, None if unstudied)."""
     tz = study.zone(timezone)
     rows = []
-    for card in cards:
-        studied = card.mine_state is not None and card.mine_state != NEW
-        prompt = " ".join(card.prompt_md.split())
+    for card in values:
+        state = card["mine__state"]
+        studied = state is not None and state != NEW
+        prompt = " ".join(card["prompt_md"].split())
         if len(prompt) > PROMPT_CHARS:
             prompt = prompt[: PROMPT_CHARS - 1].rstrip() + "…"
+        lapses, difficulty = card["mine__lapses"], card["mine__difficulty"]
+        stability = card["mine__stability"]
         rows.append(
             Row(
-                pk=card.pk,
+                pk=card["pk"],
                 prompt=prompt,
-                topic=card.topic.title,
-                kind=_KIND_LABELS.get(card.kind, card.kind),
-                tags=card.tags or [],
-                state=state_label(card, now=now),
-                is_leech=bool(card.mine_is_leech),
-                due=_day(card.mine_due, tz) if studied else "—",
-                lapses=str(card.mine_lapses) if card.mine_lapses is not None else "—",
-                difficulty=f"{card.mine_difficulty:.1f}" if card.mine_difficulty else "—",
-                stability=f"{card.mine_stability:.1f} d" if card.mine_stability else "—",
-                last=_day(card.mine_last_review, tz),
+                topic=card["topic__title"],
+                kind=_KIND_LABELS.get(card["kind"], card["kind"]),
+                tags=card["tags"] or [],
+                state=state_text(
+                    retired=card["status"] == Card.Status.RETIRED,
+                    state=state,
+                    suspended=bool(card["mine__suspended"]),
+                    buried_until=card["mine__buried_until"],
+                    now=now,
+                ),
+                is_leech=bool(card["mine__is_leech"]),
+                due=_day(card["mine__due"], tz) if studied else "—",
+                lapses=str(lapses) if lapses is not None else "—",
+                difficulty=f"{difficulty:.1f}" if difficulty else "—",
+                stability=f"{stability:.1f} d" if stability else "—",
+                last=_day(card["mine__last_review"], tz),
             )
         )
     return rows
 
 
-def state_label(card: Card, *, now: datetime) -> str:
-    """The learner's state of an annotated card (`search_cards`), as the browser shows it."""
-    if card.status == Card.Status.RETIRED:
+_STATE_NAMES = {NEW: "New", LEARNING: "Learning", REVIEW: "Review", RELEARNING: "Relearning"}
+
+
+def state_text(
+    *,
+    retired: bool,
+    state: int | None,
+    suspended: bool,
+    buried_until: datetime | None,
+    now: datetime,
+) -> str:
+    """The learner's state of a card as the browser shows it (`state` None: never studied)."""
+    if retired:
         return "Retired"
-    if card.mine_suspended:
+    if suspended:
         return "Suspended"
-    if card.mine_buried_until is not None and card.mine_buried_until > now:
+    if buried_until is not None and buried_until > now:
         return "Buried"
-    state = card.mine_state if card.mine_state is not None else NEW
-    return {NEW: "New", LEARNING: "Learning", REVIEW: "Review", RELEARNING: "Relearning"}[state]
+    return _STATE_NAMES[state if state is not None else NEW]
 
 
 # --- one card ------------------------------------------------------------------------------------

@@ -300,6 +300,27 @@ def test_results_are_paginated_with_a_count(client, user, bank, settings) -> Non
     assert client.get("/cards/", {"page": "0"}).status_code == 400
 
 
+def test_the_count_stops_at_its_cap_and_a_page_past_the_end_still_counts(
+    client, user, bank, monkeypatch
+) -> None:
+    login(client, user)
+    monkeypatch.setattr(browser, "COUNT_CAP", 7)
+    monkeypatch.setattr(browser, "PAGE_SIZE", 3)
+    topic = bank["shard"].topic
+    cards = [make_card(topic, f"Partition key number {i}?", "hash") for i in range(12)]
+    first = client.get("/cards/", {"q": "partition"})
+    page = first.context["page"]
+    assert (page.count, page.capped, page.count_text) == (7, True, "7+")
+    assert "<strong>7+</strong> cards · showing 1–3" in first.content.decode()
+    assert result_ids(first) == [card.pk for card in cards[:3]]
+    # From page 3 on, fewer than the cap are left: the count is exact again.
+    third = client.get("/cards/", {"q": "partition", "page": 3}).context["page"]
+    assert (third.count, third.capped, third.first_index, third.last_index) == (12, False, 7, 9)
+    past = client.get("/cards/", {"q": "partition", "page": 9})
+    assert result_ids(past) == [] and past.context["page"].count_text == "7+"
+    assert "Page 9 is past the last one" in past.content.decode()
+
+
 def test_htmx_gets_only_the_results_and_the_full_page_works_without_it(client, user, bank):
     login(client, user)
     partial = client.get("/cards/", {"q": "window"}, HTTP_HX_REQUEST="true")
