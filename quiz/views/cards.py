@@ -141,8 +141,13 @@ def _selects(form: CardSearchForm) -> list[dict[str, Any]]:
             choices = [("", field.empty_label), *field.queryset.values_list("pk", "title")]
         else:
             choices = list(field.choices)
-        options = [(value, text, str(value) == current) for value, text in choices]
-        selects.append({"name": name, "label": label, "options": options})
+        options = "".join(
+            f'<option value="{escape(value)}"{" selected" if str(value) == current else ""}>'
+            f"{escape(text)}</option>"
+            for value, text in choices
+        )
+        # Every value and text is escaped above.
+        selects.append({"name": name, "label": label, "options": mark_safe(options)})
     return selects
 
 
