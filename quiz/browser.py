@@ -8,6 +8,7 @@ joined to the cards by the unique (user, card) index.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
@@ -310,6 +311,8 @@ class Row:
 
 
 _KIND_LABELS = dict(Card.Kind.choices)
+# Markdown emphasis marks, which a one-line plain-text prompt shows better without.
+_EMPHASIS = re.compile(r"\*\*|__|==|`")
 PROMPT_CHARS = 140
 
 
@@ -324,7 +327,7 @@ def rows_of(values: list[dict[str, Any]], *, now: datetime, timezone: str) -> li
     for card in values:
         state = card["mine__state"]
         studied = state is not None and state != NEW
-        prompt = " ".join(card["prompt_md"].split())
+        prompt = " ".join(_EMPHASIS.sub("", card["prompt_md"]).split())
         if len(prompt) > PROMPT_CHARS:
             prompt = prompt[: PROMPT_CHARS - 1].rstrip() + "…"
         lapses, difficulty = card["mine__lapses"], card["mine__difficulty"]
