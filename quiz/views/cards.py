@@ -8,6 +8,7 @@ for htmx).
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,7 +19,6 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
@@ -33,9 +33,9 @@ MAX_SELECTION = 500
 
 class CardSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
-    deck = forms.ModelChoiceField(
-        queryset=Deck.objects.all(), required=False, empty_label="All decks"
-    )
+    # A deck id, not a ModelChoiceField: its queryset is copied with every form, and the
+    # drop-down is written by `_selects` from two columns of each deck.
+    deck = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     topic = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Card.Kind.choices])
     tag = forms.CharField(required=False, max_length=100)
@@ -51,6 +51,12 @@ class CardSearchForm(forms.Form):
     sort = forms.ChoiceField(required=False, choices=list(browser.SORTS.items()))
     dir = forms.ChoiceField(required=False, choices=[("asc", "Ascending"), ("desc", "Descending")])
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def clean_deck(self) -> int | None:
+        deck_id = self.cleaned_data.get("deck")
+        if deck_id is not None and not Deck.objects.filter(pk=deck_id).exists():
+            raise forms.ValidationError("No such deck.")
+        return deck_id
 
     def clean_topic(self) -> Topic | None:
         topic_id = self.cleaned_data.get("topic")
@@ -73,10 +79,9 @@ class CardSearchForm(forms.Form):
 
     def filters(self) -> browser.CardFilters:
         data = self.cleaned_data
-        deck = data.get("deck")
         return browser.CardFilters(
             q=data.get("q") or "",
-            deck_id=deck.pk if deck else None,
+            deck_id=data.get("deck"),
             topic=data.get("topic"),
             kind=data.get("kind") or "",
             tag=data.get("tag") or "",
@@ -135,14 +140,13 @@ def _selects(form: CardSearchForm) -> list[dict[str, Any]]:
     than the whole results table."""
     selects = []
     for name, label in _SELECTS:
-        field = form.fields[name]
         current = str(form.data.get(name, ""))
-        if isinstance(field, forms.ModelChoiceField):
-            choices = [("", field.empty_label), *field.queryset.values_list("pk", "title")]
+        if name == "deck":
+            choices = [("", "All decks"), *Deck.objects.values_list("pk", "title")]
         else:
-            choices = list(field.choices)
+            choices = list(form.fields[name].choices)
         options = "".join(
-            f'<option value="{escape(value)}"{" selected" if str(value) == current else ""}>'
+            f'<option value="{escape(str(value))}"{" selected" if str(value) == current else ""}>'
             f"{escape(text)}</option>"
             for value, text in choices
         )
