@@ -252,29 +252,29 @@ class Page:
 def page_of(
     cards: QuerySet[Card], number: int, *, user: AbstractBaseUser, now: datetime, timezone: str
 ) -> Page:
-    """One page of `cards` as table rows, in two queries: the ids, then the page's values.
+    """One page of `cards` as table rows: the page's ids, a bounded count only when more pages
+    follow, then the page's values.
 
-    The first query reads the ids of up to COUNT_CAP matches from the page's start: the page is
-    the first PAGE_SIZE of them and the rest is the count (a search shows "1,000+" past that,
-    as Anki does not count either), so there is no separate counting query. Sorting only ids
-    keeps the sort's rows narrow: the learner's state and the topic are joined for the page's
-    rows only, by primary key, and read as plain values (no model instances).
+    Sorting only ids keeps the sort's rows narrow: the learner's state and the topic are joined
+    for the page's rows only, by primary key, and read as plain values (no model instances).
+    The count stops at COUNT_CAP ("1,000+"), as counting every match of a broad search would
+    cost more than the page; a last page needs no counting query at all.
     """
     start = (number - 1) * PAGE_SIZE
-    ids = list(cards.values_list("pk", flat=True)[start : start + COUNT_CAP + 1])
-    if ids or number == 1:
-        seen = len(ids)
+    ids = list(cards.values_list("pk", flat=True)[start : start + PAGE_SIZE + 1])
+    has_next = len(ids) > PAGE_SIZE
+    if not has_next and (ids or number == 1):
+        count, capped = start + len(ids), False  # the last page: every match is on it or before
     else:
-        # A page past the end (an old link, a changed search): how many there are instead.
-        seen = cards.order_by().values("pk")[: COUNT_CAP + 1].count()
-        start = 0
-    capped = seen > COUNT_CAP
+        # More pages follow, or this one is past the end (an old link, a changed search).
+        counted = cards.order_by().values("pk")[: COUNT_CAP + 1].count()
+        count, capped = min(counted, COUNT_CAP), counted > COUNT_CAP
     shown = ids[:PAGE_SIZE]
     return Page(
         rows=rows_of(_list_values(shown, user=user), now=now, timezone=timezone),
         number=number,
-        has_next=len(ids) > PAGE_SIZE,
-        count=start + min(seen, COUNT_CAP),
+        has_next=has_next,
+        count=count,
         capped=capped,
     )
 

@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from quiz import browser, search_index, study
@@ -307,18 +308,24 @@ def test_the_count_stops_at_its_cap_and_a_page_past_the_end_still_counts(
     monkeypatch.setattr(browser, "COUNT_CAP", 7)
     monkeypatch.setattr(browser, "PAGE_SIZE", 3)
     topic = bank["shard"].topic
-    cards = [make_card(topic, f"Partition key number {i}?", "hash") for i in range(12)]
-    first = client.get("/cards/", {"q": "partition"})
+    cards = [make_card(topic, f"Zyxwv key number {i}?", "hash") for i in range(12)]
+    first = client.get("/cards/", {"q": "zyxwv"})
     page = first.context["page"]
     assert (page.count, page.capped, page.count_text) == (7, True, "7+")
     assert "<strong>7+</strong> cards · showing 1–3" in first.content.decode()
     assert result_ids(first) == [card.pk for card in cards[:3]]
-    # From page 3 on, fewer than the cap are left: the count is exact again.
-    third = client.get("/cards/", {"q": "partition", "page": 3}).context["page"]
-    assert (third.count, third.capped, third.first_index, third.last_index) == (12, False, 7, 9)
-    past = client.get("/cards/", {"q": "partition", "page": 9})
+    # The last page counts exactly what it and the pages before it hold.
+    last = client.get("/cards/", {"q": "zyxwv", "page": 4}).context["page"]
+    assert (last.count, last.capped, last.first_index, last.last_index) == (12, False, 10, 12)
+    assert not last.has_next
+    past = client.get("/cards/", {"q": "zyxwv", "page": 9})
     assert result_ids(past) == [] and past.context["page"].count_text == "7+"
     assert "Page 9 is past the last one" in past.content.decode()
+    # A search whose matches all fit on one page is counted without a counting query.
+    with CaptureQueriesContext(connection) as queries:
+        one = client.get("/cards/", {"q": "zyxwv", "deck": topic.deck_id, "kind": "definition"})
+    assert one.context["page"].count == 0
+    assert not [q for q in queries.captured_queries if "COUNT(" in q["sql"]]
 
 
 def test_htmx_gets_only_the_results_and_the_full_page_works_without_it(client, user, bank):
