@@ -387,3 +387,35 @@ def test_no_axe_violations_in_the_optimizer_as_it_runs(browser: Browser, live_se
         problems += [f"{scheme} optimizer done: {line}" for line in axe_violations(page)]
         context.close()
     assert not problems, "\n".join(problems)
+
+
+def test_the_exam_review_filters_by_keyboard_keep_focus(browser: Browser, live_server) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quiz import exams
+    from tests.factory import make_exam_bank
+
+    user = make_user()
+    bank = make_exam_bank()
+    now = timezone.now()
+    attempt = exams.start_attempt(user=user, deck=bank.deck, now=now, count=4, seed=3)
+    first = attempt.questions.order_by("position").first()
+    exams.answer_question(question=first, chosen=first.correct, now=now)
+    exams.submit_attempt(attempt=attempt, now=now + timedelta(minutes=1))
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "learner")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/exams/{attempt.pk}/results/")
+    page.focus("a[data-filter=unanswered]")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"\?show=unanswered$"))
+    expect(page.locator(".review-item")).to_have_count(3)
+    # The list was swapped with its filters; focus is back on the one chosen, now current.
+    expect(page.locator("a[data-filter=unanswered]")).to_have_attribute("aria-current", "true")
+    assert focused_name(page).startswith("A Unanswered")
+    assert page.evaluate(FOCUS_JS)["ring"]
+    page.context.close()
