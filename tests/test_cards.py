@@ -301,6 +301,42 @@ def test_results_are_paginated_with_a_count(client, user, bank, settings) -> Non
     assert client.get("/cards/", {"page": "0"}).status_code == 400
 
 
+def test_each_row_shows_the_learners_state_in_their_time_zone(client, user, bank) -> None:
+    from datetime import UTC, datetime
+
+    login(client, user)
+    StudyProfile.objects.create(user=user, timezone="Pacific/Auckland")
+    now = timezone.now()
+    # 23:30 UTC is already the next day in Auckland (UTC+12 or +13).
+    due = datetime(2030, 3, 4, 23, 30, tzinfo=UTC)
+    last = datetime(2025, 6, 1, 23, 30, tzinfo=UTC)
+    shard, sliding = bank["shard"], bank["sliding"]
+    Card.objects.filter(pk=shard.pk).update(tags=["aws", "<b>"], prompt_md="What **limits** it?")
+    CardState.objects.create(
+        user=user, card=shard, deck=shard.deck, topic=shard.topic, state=REVIEW, due=due,
+        last_review=last, stability=12.345, difficulty=6.78, lapses=3, is_leech=True,
+    )  # fmt: skip
+    CardState.objects.create(
+        user=user, card=sliding, deck=sliding.deck, topic=sliding.topic, state=REVIEW, due=due,
+        buried_until=now + timedelta(hours=3),
+    )  # fmt: skip
+    html = client.get("/cards/", {"deck": shard.deck_id}).content.decode()
+    rows = {
+        int(pk): row for pk, row in re.findall(r'<tr><td><input[^>]*value="(\d+)"(.*?)</tr>', html)
+    }
+    assert "What limits it?</a>" in rows[shard.pk]
+    assert "Kinesis · Question / answer" in rows[shard.pk]
+    assert '<span class="tag">#aws</span> <span class="tag">#&lt;b&gt;</span>' in rows[shard.pk]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[shard.pk])[1:]
+    assert cells == [
+        'Review <span class="tag leech">leech</span>', "2030-03-05", "3", "6.8", "12.3 d",
+        "2025-06-02",
+    ]  # fmt: skip
+    assert re.findall(r"<td[^>]*>(.*?)</td>", rows[sliding.pk])[1] == "Buried"
+    never = re.findall(r"<td[^>]*>(.*?)</td>", rows[bank["tumbling"].pk])[1:]
+    assert never == ["New", "—", "—", "—", "—", "—"]
+
+
 def test_the_count_stops_at_its_cap_and_a_page_past_the_end_still_counts(
     client, user, bank, monkeypatch
 ) -> None:
