@@ -251,21 +251,32 @@ class Page:
 
 
 def page_of(
-    cards: QuerySet[Card], number: int, *, user: AbstractBaseUser, now: datetime, timezone: str
+    cards: QuerySet[Card],
+    number: int,
+    *,
+    user: AbstractBaseUser,
+    now: datetime,
+    timezone: str,
+    sorts_every_match: bool = False,
 ) -> Page:
     """One page of `cards` as table rows: the page's ids, a bounded count only when more pages
     follow, then the page's values.
 
     Sorting only ids keeps the sort's rows narrow: the learner's state and the topic are joined
-    for the page's rows only, by primary key, and read as plain values (no model instances).
-    The count stops at COUNT_CAP ("1,000+"), as counting every match of a broad search would
-    cost more than the page; a last page needs no counting query at all.
+    for the page's rows only, by primary key. The count stops at COUNT_CAP ("1,000+"), as
+    counting every match of a broad search would cost more than the page; a last page needs no
+    counting. `sorts_every_match`: the database reads and sorts every match to find the page
+    anyway (a text search), so the same query returns up to COUNT_CAP ids from the page's
+    start and the count comes from them; otherwise the page is read straight from an index and
+    a second query counts, only when more pages follow.
     """
     start = (number - 1) * PAGE_SIZE
-    ids = list(cards.values_list("pk", flat=True)[start : start + PAGE_SIZE + 1])
+    limit = COUNT_CAP + 1 if sorts_every_match else PAGE_SIZE + 1
+    ids = list(cards.values_list("pk", flat=True)[start : start + limit])
     has_next = len(ids) > PAGE_SIZE
-    if not has_next and (ids or number == 1):
-        count, capped = start + len(ids), False  # the last page: every match is on it or before
+    if (sorts_every_match or not has_next) and (ids or number == 1):
+        # Every match from this page on is in `ids`, up to the cap.
+        count, capped = start + min(len(ids), COUNT_CAP), len(ids) > COUNT_CAP
     else:
         # More pages follow, or this one is past the end (an old link, a changed search).
         counted = cards.order_by().values("pk")[: COUNT_CAP + 1].count()

@@ -23,7 +23,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from quiz import browser, study
+from quiz import browser, search, study
 from quiz.models import Card, Deck, Topic
 
 TEMPLATE = "quiz/cards.html"
@@ -202,6 +202,7 @@ def card_list(request: HttpRequest) -> HttpResponse:
             user=request.user,
             now=now,
             timezone=profile.timezone,
+            sorts_every_match=bool(search.parse_query(filters.q)),
         )
         context.update(
             filters=filters,
