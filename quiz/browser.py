@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
@@ -337,8 +337,7 @@ def _aware(value: Any) -> datetime | None:
     return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
 
 
-@dataclass(frozen=True)
-class Row:
+class Row(NamedTuple):
     """One result as the table shows it, formatted here once: a page is 50 rows of ten cells,
     and formatting them in the template cost more than the search itself."""
 
@@ -363,7 +362,7 @@ PROMPT_CHARS = 140
 
 
 def _day(value: datetime | None, tz: Any) -> str:
-    return value.astimezone(tz).strftime("%Y-%m-%d") if value is not None else "—"
+    return value.astimezone(tz).date().isoformat() if value is not None else "—"
 
 
 def rows_of(values: list[tuple[Any, ...]], *, now: datetime, timezone: str) -> list[Row]:
