@@ -8,23 +8,23 @@ joined to the cards by the unique (user, card) index.
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
-from typing import Any
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, transaction
 from django.db.models import (
     BooleanField,
-    Count,
     Exists,
     F,
     FilteredRelation,
     OuterRef,
     Q,
     QuerySet,
-    Window,
 )
 from django.db.models.expressions import RawSQL
 
@@ -130,9 +130,12 @@ def tag_counts(*, deck_id: int | None = None) -> list[tuple[str, int]]:
 def search_cards(
     *, user: AbstractBaseUser, filters: CardFilters, now: datetime, profile: StudyProfile
 ) -> QuerySet[Card]:
-    """The cards matching `filters`, with this learner's state joined as `mine` (`page_of` reads
-    it as `mine_*` values for the page's rows only)."""
-    cards = Card.objects.annotate(mine=_mine(user)).select_related("topic")
+    """The cards matching `filters`, in the order asked for. The learner's state is joined (as
+    `mine`) only when a filter or the sort reads it: building that join is a good part of the
+    cost of a page, and notes order with no state filter does not need it."""
+    cards = Card.objects.all()
+    if _reads_state(filters):
+        cards = cards.annotate(mine=_mine(user))
     status = Card.Status.RETIRED if filters.state == "retired" else Card.Status.ACTIVE
     if filters.sort in _SORT_COLUMNS:
         cards = cards.filter(status=status)
@@ -182,19 +185,27 @@ def search_cards(
     return cards.order_by(*notes_order)
 
 
+def _reads_state(filters: CardFilters) -> bool:
+    return bool(
+        filters.sort in _SORT_COLUMNS
+        or (filters.state and filters.state != "retired")
+        or filters.due_from
+        or filters.due_until
+        or filters.min_lapses
+    )
+
+
 def _mine(user: AbstractBaseUser) -> FilteredRelation:
     return FilteredRelation("states", condition=Q(states__user=user))
 
 
-# The learner's state of each listed card, read into `mine_<name>` attributes.
+# The learner's state of each listed card, as the results table shows it.
 _STATE_FIELDS = (
-    "id",
     "state",
     "due",
     "stability",
     "difficulty",
     "lapses",
-    "reps",
     "last_review",
     "suspended",
     "buried_until",
@@ -219,93 +230,114 @@ def _filter_state(cards: QuerySet[Card], state: str, *, now: datetime) -> QueryS
 
 @dataclass
 class Page:
-    cards: list[Card]
+    rows: list[Row]
     number: int
     has_next: bool
-    # How many cards match, counted up to COUNT_CAP (then "1000+").
+    # How many cards match: exact when `capped` is False, else at least this many.
     count: int
+    capped: bool = False
 
     @property
     def count_text(self) -> str:
-        return f"{COUNT_CAP:,}+" if self.count > COUNT_CAP else f"{self.count:,}"
+        return f"{self.count:,}+" if self.capped else f"{self.count:,}"
 
     @property
     def first_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + 1 if self.cards else 0
+        return (self.number - 1) * PAGE_SIZE + 1 if self.rows else 0
 
     @property
     def last_index(self) -> int:
-        return (self.number - 1) * PAGE_SIZE + len(self.cards)
-
-
-# What a results row shows: the card's long text and the topic's notes stay in the database.
-LIST_FIELDS = (
-    "deck_id",
-    "topic_id",
-    "kind",
-    "prompt_md",
-    "tags",
-    "status",
-    "order",
-    "topic__title",
-)
+        return (self.number - 1) * PAGE_SIZE + len(self.rows)
 
 
 def page_of(
-    cards: QuerySet[Card], number: int, *, user: AbstractBaseUser, counted: bool = False
+    cards: QuerySet[Card],
+    number: int,
+    *,
+    user: AbstractBaseUser,
+    now: datetime,
+    timezone: str,
+    sorts_every_match: bool = False,
 ) -> Page:
-    """One page of `cards`, in two steps: the page's ids first, then those cards' rows.
+    """One page of `cards` as table rows: the page's ids, a bounded count only when more pages
+    follow, then the page's values.
 
-    Sorting only ids lets the database skip the learner's state and the topic for every match
-    that is not on the page (SQLite drops a LEFT JOIN nothing reads), and keeps the sort's rows
-    narrow: a search matching thousands of cards reads their text only for the page.
-    `counted`: the query sorts every match anyway (a text search), so the count comes with it.
+    Sorting only ids keeps the sort's rows narrow: the learner's state and the topic are joined
+    for the page's rows only, by primary key. The count stops at COUNT_CAP ("1,000+"), as
+    counting every match of a broad search would cost more than the page; a last page needs no
+    counting. `sorts_every_match`: the database reads and sorts every match to find the page
+    anyway (a text search), so the same query returns up to COUNT_CAP ids from the page's
+    start and the count comes from them; otherwise the page is read straight from an index and
+    a second query counts, only when more pages follow.
     """
     start = (number - 1) * PAGE_SIZE
-    end = start + PAGE_SIZE + 1
-    count: int | None = None
-    if counted:
-        # Every match is sorted for the page anyway: count them in the same pass.
-        rows = list(cards.annotate(total=Window(Count("pk"))).values_list("pk", "total")[start:end])
-        ids = [pk for pk, _total in rows]
-        count = rows[0][1] if rows else None
+    limit = COUNT_CAP + 1 if sorts_every_match else PAGE_SIZE + 1
+    ids = list(cards.values_list("pk", flat=True)[start : start + limit])
+    has_next = len(ids) > PAGE_SIZE
+    if (sorts_every_match or not has_next) and (ids or number == 1):
+        # Every match from this page on is in `ids`, up to the cap.
+        count, capped = start + min(len(ids), COUNT_CAP), len(ids) > COUNT_CAP
     else:
-        ids = list(cards.values_list("pk", flat=True)[start:end])
-    if count is None:
-        if number == 1 and len(ids) <= PAGE_SIZE:
-            count = len(ids)  # the whole result is on this page: no counting query
-        else:
-            count = cards.order_by().values("pk")[: COUNT_CAP + 1].count()
+        # More pages follow, or this one is past the end (an old link, a changed search).
+        counted = cards.order_by().values("pk")[: COUNT_CAP + 1].count()
+        count, capped = min(counted, COUNT_CAP), counted > COUNT_CAP
     shown = ids[:PAGE_SIZE]
-    # The rows by id alone (every filter was applied when the ids were chosen), and the
-    # learner's states of them as plain values: two short lookups by primary key and by the
-    # unique (user, card) index, cheaper to build than one join with a filtered relation.
-    cards_by_id = {
-        card.pk: card
-        for card in Card.objects.filter(pk__in=shown)
-        .select_related("topic")
-        .order_by()
-        .only(*LIST_FIELDS)
-    }
-    states = {
-        row["card_id"]: row
-        for row in CardState.objects.filter(user=user, card_id__in=shown).values(
-            "card_id", *_STATE_FIELDS
-        )
-    }
-    rows = []
-    for pk in shown:
-        card = cards_by_id.get(pk)
-        if card is not None:
-            state = states.get(pk, {})
-            for name in _STATE_FIELDS:
-                setattr(card, f"mine_{name}", state.get(name))
-            rows.append(card)
-    return Page(cards=rows, number=number, has_next=len(ids) > PAGE_SIZE, count=count)
+    return Page(
+        rows=rows_of(_list_values(shown, user=user), now=now, timezone=timezone),
+        number=number,
+        has_next=has_next,
+        count=count,
+        capped=capped,
+    )
 
 
-@dataclass(frozen=True)
-class Row:
+def _list_values(ids: list[int], *, user: AbstractBaseUser) -> list[tuple[Any, ...]]:
+    """The page's cards with their topic's title and the learner's state, in the order of
+    `ids`, as `_LIST_SQL` columns (the state's are None for a card never studied).
+
+    Written as SQL, like the study page's hot path (`quiz.study.fastsql`): building this join
+    as a queryset with a filtered relation, and converting its values, cost several times the
+    query itself, on a page whose database work is a few index lookups. The statement is the
+    one the ORM wrote (primary-key lookups and the unique (user, card) index on both engines).
+    """
+    if not ids:
+        return []
+    sql = _LIST_SQL.format(ids=", ".join(["%s"] * len(ids)))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, *ids])
+        fetched = cursor.fetchall()
+    by_id = {row[0]: row for row in fetched}
+    return [by_id[pk] for pk in ids if pk in by_id]
+
+
+def _list_sql() -> str:
+    qn = connection.ops.quote_name
+    card, topic, state = (qn(m._meta.db_table) for m in (Card, Topic, CardState))
+    card_cols = ", ".join(f"c.{qn(name)}" for name in ("id", "kind", "prompt_md", "tags", "status"))
+    state_cols = ", ".join(f"s.{qn(name)}" for name in _STATE_FIELDS)
+    return (
+        f"SELECT {card_cols}, t.{qn('title')}, {state_cols}"
+        f" FROM {card} c INNER JOIN {topic} t ON (t.{qn('id')} = c.{qn('topic_id')})"
+        f" LEFT OUTER JOIN {state} s"
+        f" ON (s.{qn('card_id')} = c.{qn('id')} AND s.{qn('user_id')} = %s)"
+        f" WHERE c.{qn('id')} IN ({{ids}})"
+    )
+
+
+_LIST_SQL = _list_sql()
+
+
+def _aware(value: Any) -> datetime | None:
+    """A DateTimeField read by a raw cursor, as the ORM returns it (aware, UTC): SQLite's driver
+    gives a naive UTC datetime (or the stored text), PostgreSQL's an aware one."""
+    if value is None:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+class Row(NamedTuple):
     """One result as the table shows it, formatted here once: a page is 50 rows of ten cells,
     and formatting them in the template cost more than the search itself."""
 
@@ -324,50 +356,71 @@ class Row:
 
 
 _KIND_LABELS = dict(Card.Kind.choices)
+# Markdown emphasis marks, which a one-line plain-text prompt shows better without.
+_EMPHASIS = re.compile(r"\*\*|__|==|`")
 PROMPT_CHARS = 140
 
 
 def _day(value: datetime | None, tz: Any) -> str:
-    return value.astimezone(tz).strftime("%Y-%m-%d") if value is not None else "—"
+    return value.astimezone(tz).date().isoformat() if value is not None else "—"
 
 
-def rows_of(cards: list[Card], *, now: datetime, timezone: str) -> list[Row]:
+def rows_of(values: list[tuple[Any, ...]], *, now: datetime, timezone: str) -> list[Row]:
+    """Table rows from `_list_values` tuples."""
     tz = study.zone(timezone)
     rows = []
-    for card in cards:
-        studied = card.mine_state is not None and card.mine_state != NEW
-        prompt = " ".join(card.prompt_md.split())
+    for pk, kind, prompt_md, tags, status, topic, *mine in values:
+        state, due, stability, difficulty, lapses, last, suspended, buried_until, leech = mine
+        studied = state is not None and state != NEW
+        prompt = " ".join(_EMPHASIS.sub("", prompt_md).split())
         if len(prompt) > PROMPT_CHARS:
             prompt = prompt[: PROMPT_CHARS - 1].rstrip() + "…"
+        if isinstance(tags, str):
+            tags = json.loads(tags)
         rows.append(
             Row(
-                pk=card.pk,
+                pk=pk,
                 prompt=prompt,
-                topic=card.topic.title,
-                kind=_KIND_LABELS.get(card.kind, card.kind),
-                tags=card.tags or [],
-                state=state_label(card, now=now),
-                is_leech=bool(card.mine_is_leech),
-                due=_day(card.mine_due, tz) if studied else "—",
-                lapses=str(card.mine_lapses) if card.mine_lapses is not None else "—",
-                difficulty=f"{card.mine_difficulty:.1f}" if card.mine_difficulty else "—",
-                stability=f"{card.mine_stability:.1f} d" if card.mine_stability else "—",
-                last=_day(card.mine_last_review, tz),
+                topic=topic,
+                kind=_KIND_LABELS.get(kind, kind),
+                tags=tags or [],
+                state=state_text(
+                    retired=status == Card.Status.RETIRED,
+                    state=state,
+                    suspended=bool(suspended),
+                    buried_until=_aware(buried_until),
+                    now=now,
+                ),
+                is_leech=bool(leech),
+                due=_day(_aware(due), tz) if studied else "—",
+                lapses=str(lapses) if lapses is not None else "—",
+                difficulty=f"{difficulty:.1f}" if difficulty else "—",
+                stability=f"{stability:.1f} d" if stability else "—",
+                last=_day(_aware(last), tz),
             )
         )
     return rows
 
 
-def state_label(card: Card, *, now: datetime) -> str:
-    """The learner's state of an annotated card (`search_cards`), as the browser shows it."""
-    if card.status == Card.Status.RETIRED:
+_STATE_NAMES = {NEW: "New", LEARNING: "Learning", REVIEW: "Review", RELEARNING: "Relearning"}
+
+
+def state_text(
+    *,
+    retired: bool,
+    state: int | None,
+    suspended: bool,
+    buried_until: datetime | None,
+    now: datetime,
+) -> str:
+    """The learner's state of a card as the browser shows it (`state` None: never studied)."""
+    if retired:
         return "Retired"
-    if card.mine_suspended:
+    if suspended:
         return "Suspended"
-    if card.mine_buried_until is not None and card.mine_buried_until > now:
+    if buried_until is not None and buried_until > now:
         return "Buried"
-    state = card.mine_state if card.mine_state is not None else NEW
-    return {NEW: "New", LEARNING: "Learning", REVIEW: "Review", RELEARNING: "Relearning"}[state]
+    return _STATE_NAMES[state if state is not None else NEW]
 
 
 # --- one card ------------------------------------------------------------------------------------

@@ -54,7 +54,9 @@ def bank(media_root) -> dict:
     assert sim_card is not None, "the project's notes embed simulations in cards"
     deck = Deck.objects.order_by("title").first()
     topic = Topic.objects.filter(deck=deck, parent__isnull=False).first() or deck.topics.first()
-    return {"deck": deck, "topic": topic, "sim_card": sim_card}
+    # A word of a card's prompt, to search the browser for.
+    word = max(re.findall(r"[A-Za-z]{5,}", sim_card.prompt_md), key=len)
+    return {"deck": deck, "topic": topic, "sim_card": sim_card, "word": word}
 
 
 def learner_pages(page: Page, base: str, bank: dict):
@@ -113,6 +115,30 @@ def learner_pages(page: Page, base: str, bank: dict):
     page.goto(f"{base}/study/leeches/")
     yield "leeches"
 
+    page.goto(f"{base}/cards/")
+    yield "card browser"
+    page.fill("#id_q", bank["word"])  # htmx swaps the results in as one types
+    expect(page.get_by_role("status")).to_contain_text("cards")
+    expect(page).to_have_url(re.compile(r"/cards/\?q="))
+    yield "card browser: search results"
+    page.locator(".card-link").first.click()
+    expect(page).to_have_url(re.compile(r"/cards/\d+/$"))
+    yield "card page"
+    page.goto(f"{base}/study/cram/?deck={bank['deck'].pk}")
+    expect(page.locator(".prompt")).to_be_visible()
+    yield "cram"
+    page.keyboard.press("Space")
+    expect(page.locator(".preview-answers")).to_be_visible()
+    yield "cram: answer"
+    page.goto(f"{base}/study/again-today/")
+    expect(page.get_by_test_id("summary")).to_be_visible()
+    yield "again today"
+    page.goto(f"{base}/study/ahead/?deck={bank['deck'].slug}&days=365")
+    yield "study ahead"
+    page.goto(f"{base}/study/chosen/?cards={bank['sim_card'].pk}")
+    expect(page.locator(".prompt")).to_be_visible()
+    yield "study chosen cards"
+
     page.goto(f"{base}/exams/")
     yield "exams"
     page.fill("input[name=count]", "5")
@@ -127,6 +153,9 @@ def learner_pages(page: Page, base: str, bank: dict):
     page.locator("form[action$='submit/'] button[type=submit]").first.click()
     expect(page).to_have_url(re.compile(r"/results/$"))
     yield "exam: results"
+    page.locator("a[data-filter=unanswered]").click()  # the review's filters swap the list
+    expect(page).to_have_url(re.compile(r"\?show=unanswered$"))
+    yield "exam: results, one filter"
 
     page.goto(f"{base}/labs/")
     yield "labs"
@@ -155,7 +184,7 @@ def test_no_axe_violations_on_any_learner_page(
         seen.append(name)
         problems += [f"{name}: {line}" for line in axe_violations(page)]
     context.close()
-    assert len(seen) == 18 + len(LABS), seen
+    assert len(seen) == 27 + len(LABS), seen
     assert not problems, "\n".join(problems)
 
 
@@ -209,6 +238,10 @@ def test_every_page_is_usable_by_keyboard_with_a_visible_focus_ring(
         "/stats/",
         "/exams/",
         "/study/settings/",
+        f"/cards/?q={bank['word']}",
+        f"/cards/{bank['sim_card'].pk}/",
+        f"/study/cram/?deck={bank['deck'].pk}",
+        f"/study/chosen/?cards={bank['sim_card'].pk}",
     ]
     for url in pages:
         page.goto(f"{live_server.url}{url}")
@@ -234,4 +267,155 @@ def test_every_page_is_usable_by_keyboard_with_a_visible_focus_ring(
     assert page.evaluate(FOCUS_JS)["ring"]
     page.keyboard.press("Enter")
     expect(page.locator(".ratings")).to_have_count(0)  # answered: the next question is up
+    page.context.close()
+
+
+def focused_name(page: Page) -> str:
+    focused = page.evaluate(FOCUS_JS)
+    return focused["name"] if focused else ""
+
+
+def test_the_card_browser_by_keyboard_with_a_screen_reader_in_mind(
+    browser: Browser, live_server, bank
+) -> None:
+    make_user()
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "learner")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/cards/")
+    # The search box has focus; typing updates the results and says so in one live region
+    # that htmx never replaces (a replaced live region is not announced).
+    assert page.evaluate("document.activeElement.id") == "id_q"
+    status = page.get_by_role("status")
+    expect(status).to_have_count(1)
+    page.evaluate("document.querySelector('[role=status]').dataset.kept = 'yes'")
+    page.keyboard.type(bank["word"])
+    expect(status).to_contain_text(re.compile(r"\d+ cards?"))
+    assert status.get_attribute("data-kept") == "yes"
+    assert page.locator("#results").get_attribute("aria-live") is None  # not the whole table
+    # Tab order: the search button, the filters, then the results.
+    page.keyboard.press("Tab")
+    assert focused_name(page).startswith("BUTTON Search")
+    names = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        names.append(focused_name(page))
+        if names[-1].startswith("A Due"):
+            break
+    assert names[-1].startswith("A Due"), names
+    filters = names[: names.index(next(n for n in names if n.startswith("SUMMARY")))]
+    # Five drop-downs, then the tag, two dates (a stop per part), the lapses and "today".
+    assert [n.split(" ")[0] for n in filters[:6]] == ["SELECT"] * 5 + ["INPUT"], filters
+    assert len(filters) >= 10 and all(n.startswith("INPUT") for n in filters[5:]), filters
+    # A sort header by Enter: the results come back sorted and focus stays on the header.
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"sort=due"))
+    expect(page.locator("th[aria-sort=descending], th[aria-sort=ascending]")).to_have_count(1)
+    expect(page.locator("th[aria-sort=ascending] a")).to_have_text("Due")
+    assert focused_name(page).startswith("A Due")
+    assert page.evaluate(FOCUS_JS)["ring"]
+    # Each row's box is named by its card, and Space ticks it.
+    box = page.locator("input[name=card]").first
+    box.focus()
+    name = box.evaluate("el => el.labels.length ? '' : el.getAttribute('aria-labelledby')")
+    label = page.evaluate(
+        "ids => ids.split(' ').map(id => document.getElementById(id).textContent).join(' ')", name
+    )
+    assert label.startswith("Select ") and len(label) > len("Select ") + 5, label
+    page.keyboard.press("Space")
+    expect(box).to_be_checked()
+    page.context.close()
+
+
+def test_a_preview_goes_on_by_enter_alone(browser: Browser, live_server, bank) -> None:
+    make_user()
+    page = browser.new_context(viewport=PHONE).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "learner")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/study/cram/?deck={bank['deck'].pk}")
+    for _ in range(30):
+        page.keyboard.press("Tab")
+        if focused_name(page).startswith("A Show answer"):
+            break
+    assert focused_name(page).startswith("A Show answer")
+    # Each step swaps the card; focus moves to the next step's button, not the top of the page.
+    page.keyboard.press("Enter")
+    expect(page.locator(".preview-answers")).to_be_visible()
+    assert focused_name(page).startswith("A Got it")
+    assert page.evaluate(FOCUS_JS)["ring"]
+    left = page.get_by_test_id("left").inner_text()
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("left")).not_to_have_text(left)
+    assert focused_name(page).startswith("A Show answer")
+    page.context.close()
+
+
+def test_no_axe_violations_in_the_optimizer_as_it_runs(browser: Browser, live_server) -> None:
+    from django.core.management import call_command
+
+    from tests.factory import make_exam_bank, store_review_log
+    from tests.reviewlog import generate_log
+
+    user = make_user()
+    make_exam_bank()
+    store_review_log(user, generate_log())
+    problems: list[str] = []
+    for scheme, viewport in [("light", DESKTOP), ("dark", PHONE)]:
+        context = browser.new_context(color_scheme=scheme, viewport=viewport)
+        page = context.new_page()
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.fill("#id_username", "learner")
+        page.fill("#id_password", PASSWORD)
+        page.click("main button[type=submit]")
+        page.goto(f"{live_server.url}/study/settings/")
+        expect(page.locator("#workload-charts svg")).to_have_count(4)
+        problems += [f"{scheme} settings: {line}" for line in axe_violations(page)]
+        status = page.get_by_role("status")
+        expect(status).to_have_count(1)
+        page.evaluate("document.querySelector('[role=status]').dataset.kept = 'yes'")
+        page.click("#optimize-button")
+        expect(status).to_contain_text("Waiting for the worker")
+        problems += [f"{scheme} optimizer queued: {line}" for line in axe_violations(page)]
+        call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
+        expect(status.locator(".optimizer-figures")).to_be_visible(timeout=10_000)
+        # The polled status was swapped in place: the live region is the same element.
+        assert status.get_attribute("data-kept") == "yes"
+        problems += [f"{scheme} optimizer done: {line}" for line in axe_violations(page)]
+        context.close()
+    assert not problems, "\n".join(problems)
+
+
+def test_the_exam_review_filters_by_keyboard_keep_focus(browser: Browser, live_server) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from quiz import exams
+    from tests.factory import make_exam_bank
+
+    user = make_user()
+    bank = make_exam_bank()
+    now = timezone.now()
+    attempt = exams.start_attempt(user=user, deck=bank.deck, now=now, count=4, seed=3)
+    first = attempt.questions.order_by("position").first()
+    exams.answer_question(question=first, chosen=first.correct, now=now)
+    exams.submit_attempt(attempt=attempt, now=now + timedelta(minutes=1))
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.fill("#id_username", "learner")
+    page.fill("#id_password", PASSWORD)
+    page.click("main button[type=submit]")
+    page.goto(f"{live_server.url}/exams/{attempt.pk}/results/")
+    page.focus("a[data-filter=unanswered]")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"\?show=unanswered$"))
+    expect(page.locator(".review-item")).to_have_count(3)
+    # The list was swapped with its filters; focus is back on the one chosen, now current.
+    expect(page.locator("a[data-filter=unanswered]")).to_have_attribute("aria-current", "true")
+    assert focused_name(page).startswith("A Unanswered")
+    assert page.evaluate(FOCUS_JS)["ring"]
     page.context.close()

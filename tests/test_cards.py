@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from quiz import browser, search_index, study
@@ -298,6 +299,76 @@ def test_results_are_paginated_with_a_count(client, user, bank, settings) -> Non
     assert len(result_ids(second)) == 5
     assert not set(result_ids(first)) & set(result_ids(second))
     assert client.get("/cards/", {"page": "0"}).status_code == 400
+
+
+def test_each_row_shows_the_learners_state_in_their_time_zone(client, user, bank) -> None:
+    from datetime import UTC, datetime
+
+    login(client, user)
+    StudyProfile.objects.create(user=user, timezone="Pacific/Auckland")
+    now = timezone.now()
+    # 23:30 UTC is already the next day in Auckland (UTC+12 or +13).
+    due = datetime(2030, 3, 4, 23, 30, tzinfo=UTC)
+    last = datetime(2025, 6, 1, 23, 30, tzinfo=UTC)
+    shard, sliding = bank["shard"], bank["sliding"]
+    Card.objects.filter(pk=shard.pk).update(tags=["aws", "<b>"], prompt_md="What **limits** it?")
+    CardState.objects.create(
+        user=user, card=shard, deck=shard.deck, topic=shard.topic, state=REVIEW, due=due,
+        last_review=last, stability=12.345, difficulty=6.78, lapses=3, is_leech=True,
+    )  # fmt: skip
+    CardState.objects.create(
+        user=user, card=sliding, deck=sliding.deck, topic=sliding.topic, state=REVIEW, due=due,
+        buried_until=now + timedelta(hours=3),
+    )  # fmt: skip
+    html = client.get("/cards/", {"deck": shard.deck_id}).content.decode()
+    rows = {
+        int(pk): row for pk, row in re.findall(r'<tr><td><input[^>]*value="(\d+)"(.*?)</tr>', html)
+    }
+    assert "What limits it?</a>" in rows[shard.pk]
+    assert "Kinesis · Question / answer" in rows[shard.pk]
+    assert '<span class="tag">#aws</span> <span class="tag">#&lt;b&gt;</span>' in rows[shard.pk]
+    cells = re.findall(r"<td[^>]*>(.*?)</td>", rows[shard.pk])[1:]
+    assert cells == [
+        'Review <span class="tag leech">leech</span>', "2030-03-05", "3", "6.8", "12.3 d",
+        "2025-06-02",
+    ]  # fmt: skip
+    assert re.findall(r"<td[^>]*>(.*?)</td>", rows[sliding.pk])[1] == "Buried"
+    never = re.findall(r"<td[^>]*>(.*?)</td>", rows[bank["tumbling"].pk])[1:]
+    assert never == ["New", "—", "—", "—", "—", "—"]
+
+
+def test_the_count_stops_at_its_cap_and_a_page_past_the_end_still_counts(
+    client, user, bank, monkeypatch
+) -> None:
+    login(client, user)
+    monkeypatch.setattr(browser, "COUNT_CAP", 7)
+    monkeypatch.setattr(browser, "PAGE_SIZE", 3)
+    topic = bank["shard"].topic
+    cards = [make_card(topic, f"Zyxwv key number {i}?", "hash") for i in range(12)]
+    first = client.get("/cards/", {"q": "zyxwv"})
+    page = first.context["page"]
+    assert (page.count, page.capped, page.count_text) == (7, True, "7+")
+    assert "<strong>7+</strong> cards · showing 1–3" in first.content.decode()
+    assert result_ids(first) == [card.pk for card in cards[:3]]
+    # The last page counts exactly what it and the pages before it hold.
+    last = client.get("/cards/", {"q": "zyxwv", "page": 4}).context["page"]
+    assert (last.count, last.capped, last.first_index, last.last_index) == (12, False, 10, 12)
+    assert not last.has_next
+    past = client.get("/cards/", {"q": "zyxwv", "page": 9})
+    assert result_ids(past) == [] and past.context["page"].count_text == "7+"
+    assert "Page 9 is past the last one" in past.content.decode()
+
+    # Counting queries: none for a text search (its one sorted query reads the ids to count)
+    # or for results that fit on one page; a bounded one when an index gives a full page.
+    def counts(params: dict) -> int:
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/cards/", params).status_code == 200
+        return len([q for q in queries.captured_queries if "COUNT(" in q["sql"]])
+
+    assert counts({"q": "zyxwv"}) == 0
+    assert counts({"q": "zyxwv", "deck": topic.deck_id, "kind": "definition"}) == 0
+    assert counts({"deck": topic.deck_id}) == 1
+    assert counts({"deck": bank["glacier"].deck_id}) == 0  # two cards: one page
 
 
 def test_htmx_gets_only_the_results_and_the_full_page_works_without_it(client, user, bank):

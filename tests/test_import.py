@@ -328,3 +328,26 @@ def test_shipped_content_imports_cleanly_with_every_card_kind(media_root: Path) 
     windows = Topic.objects.filter(deck__title__contains="Windowed", sims__isnull=False)
     kinds = {spec["kind"] for topic in windows for spec in topic.sims}
     assert {"tumbling", "sliding", "stagger"} <= kinds
+
+
+@pytest.mark.django_db
+def test_topic_page_shows_a_callout_as_a_titled_aside(tmp_path, media_root, login, user):
+    import_text(
+        tmp_path,
+        """
+        # Streaming
+
+        ## Kinesis
+
+        Shards hold the data.
+
+        > [!tip] Resharding
+        > Split a hot shard.
+        """,
+    )
+    topic = Topic.objects.get(title="Kinesis")
+    response = login(user).get(f"/topics/{topic.pk}/")
+    html = response.content.decode()
+    assert '<aside class="callout callout-tip" role="note">' in html
+    assert '<p class="callout-title">Resharding</p>' in html
+    assert "[!tip]" not in html

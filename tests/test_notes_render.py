@@ -200,3 +200,55 @@ def test_plain_text_shortcut_examples(text: str) -> None:
     from quiz.notes.render import _render_full
 
     assert render_markdown(text) == _render_full(text, None) == f"<p>{text}</p>"
+
+
+# --- Obsidian callouts ---------------------------------------------------------------------------
+
+
+def test_callout_is_an_aside_with_its_title_and_no_marker():
+    html = render_markdown("> [!note] Shard limits\n> Each shard takes **1 MB/s** in.")
+    assert html == (
+        '<aside class="callout callout-note" role="note">\n'
+        '<p class="callout-title">Shard limits</p>\n'
+        "<p>Each shard takes <strong>1 MB/s</strong> in.</p>\n"
+        "</aside>"
+    )
+
+
+def test_callout_without_a_title_is_titled_by_its_type():
+    html = render_markdown("> [!warning]\n> Mind the quota.")
+    assert '<p class="callout-title">Warning</p>' in html
+    assert "[!" not in html
+
+
+@pytest.mark.parametrize(
+    "marker, kind",
+    [("tip", "tip"), ("hint", "tip"), ("FAQ", "question"), ("error", "danger"), ("odd", "note")],
+)
+def test_callout_aliases_share_their_type_look(marker: str, kind: str):
+    html = render_markdown(f"> [!{marker}] Title\n> text")
+    assert f'class="callout callout-{kind}"' in html
+
+
+def test_folding_callout_keeps_its_list_under_the_title():
+    html = render_markdown("> [!tip]- Remember\n> - first\n> - second")
+    assert "[!" not in html and "]-" not in html
+    assert '<p class="callout-title">Remember</p>\n<ul>\n<li>first</li>' in html
+
+
+def test_plain_quote_stays_a_quote():
+    assert render_markdown("> just a quote") == "<blockquote>\n<p>just a quote</p>\n</blockquote>"
+
+
+def test_callout_content_is_sanitized():
+    html = render_markdown('> [!note] <img src=x onerror="alert(1)">\n> <script>bad()</script>')
+    assert "onerror" not in html and "script" not in html and "bad()" not in html
+    assert html.startswith('<aside class="callout callout-note" role="note">')
+
+
+def test_raw_html_cannot_borrow_other_classes_or_roles():
+    html = render_markdown(
+        '<aside class="callout evil" role="alert">x</aside>\n\n<p class="callout-title big">y</p>'
+    )
+    assert 'class="callout"' in html and "evil" not in html and "big" not in html
+    assert 'role="alert"' not in html and 'role="note"' in html

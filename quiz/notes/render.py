@@ -21,7 +21,7 @@ from markdown.treeprocessors import Treeprocessor
 from quiz.notes.syntax import TAB_LENGTH, NotesSyntaxExtension
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
+    "a", "abbr", "aside", "b", "blockquote", "br", "code", "dd", "del", "div", "dl", "dt", "em",
     "h1", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "kbd", "li", "mark", "ol", "p",
     "pre", "s", "span", "strong", "sub", "sup", "table", "tbody", "td", "tfoot", "th",
     "thead", "tr", "ul",
@@ -39,11 +39,37 @@ ALLOWED_ATTRIBUTES = {
 # Anything else (javascript:, data:, vbscript:) is dropped; relative URLs are kept.
 ALLOWED_URL_SCHEMES = {"http", "https"}
 
+# Obsidian callout types, each alias under the type whose look it shares (as Obsidian does);
+# an unknown type looks like a note.
+CALLOUT_TYPES = {
+    "note": "note",
+    "abstract": "abstract", "summary": "abstract", "tldr": "abstract",
+    "info": "info",
+    "todo": "todo",
+    "tip": "tip", "hint": "tip", "important": "tip",
+    "success": "success", "check": "success", "done": "success",
+    "question": "question", "help": "question", "faq": "question",
+    "warning": "warning", "caution": "warning", "attention": "warning",
+    "failure": "failure", "fail": "failure", "missing": "failure",
+    "danger": "danger", "error": "danger",
+    "bug": "bug",
+    "example": "example",
+    "quote": "quote", "cite": "quote",
+}  # fmt: skip
+# Only the callout classes survive on these tags, whoever wrote them (notes may hold raw HTML).
+ALLOWED_CLASSES = {
+    "aside": {"callout", *(f"callout-{kind}" for kind in set(CALLOUT_TYPES.values()))},
+    "p": {"callout-title"},
+}
+
 _CLEANER = nh3.Cleaner(
     tags=ALLOWED_TAGS,
     # Dropped with their content: script bodies and the like must not turn into text.
     clean_content_tags={"script", "style", "iframe", "svg", "math", "object", "template"},
     attributes=ALLOWED_ATTRIBUTES,
+    allowed_classes=ALLOWED_CLASSES,
+    # A callout is an aside to the text, not a landmark of the page.
+    set_tag_attribute_values={"aside": {"role": "note"}},
     url_schemes=ALLOWED_URL_SCHEMES,
     strip_comments=True,
     link_rel="noopener noreferrer",
@@ -127,9 +153,45 @@ class _ImageTreeprocessor(Treeprocessor):
             el.tail = tail
 
 
+# `[!type]`, then `+`/`-` (Obsidian's folding, which a printed page has no use for), then the title.
+_CALLOUT_RE = re.compile(r"\[!([\w-]+)\][+-]?[ \t]*(.*)$")
+
+
+class _CalloutTreeprocessor(Treeprocessor):
+    """`> [!note] Title` quotes become `<aside class="callout callout-note">` with the title
+    (the type's name when none is written) as their first paragraph, so no marker text shows.
+
+    Runs before inline processing: the title and the body are still Markdown source here.
+    """
+
+    def run(self, root: etree.Element) -> None:
+        # Collected first: nested quotes are turned over from the outside in.
+        for quote in list(root.iter("blockquote")):
+            if not len(quote) or quote[0].tag != "p":
+                continue
+            first = quote[0]
+            head, _, rest = (first.text or "").partition("\n")
+            match = _CALLOUT_RE.match(head.strip())
+            if match is None:
+                continue
+            kind = match.group(1).lower()
+            quote.tag = "aside"
+            quote.set("class", f"callout callout-{CALLOUT_TYPES.get(kind, 'note')}")
+            first.set("class", "callout-title")
+            first.text = match.group(2).strip() or kind.replace("-", " ").capitalize()
+            if rest.strip():
+                # Read again as blocks: a list right under the title line is still a list.
+                holder = etree.Element("div")
+                self.md.parser.parseChunk(holder, rest)
+                for offset, block in enumerate(holder, start=1):
+                    quote.insert(offset, block)
+
+
 class _NotesExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
         # ==mark== as in Obsidian; before emphasis (60) so **bold** inside it still works.
         md.inlinePatterns.register(SimpleTagInlineProcessor(_MARK_RE, "mark"), "notes_mark", 65)
         # After inline processing (priority 20), when <img> elements exist.
         md.treeprocessors.register(_ImageTreeprocessor(md), "notes_images", 5)
+        # Before inline processing (priority 20), while titles are still Markdown.
+        md.treeprocessors.register(_CalloutTreeprocessor(md), "notes_callouts", 25)

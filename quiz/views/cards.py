@@ -8,6 +8,7 @@ for htmx).
 
 from __future__ import annotations
 
+from html import escape
 from typing import Any
 from urllib.parse import urlencode
 
@@ -18,12 +19,11 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBadReque
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from quiz import browser, study
+from quiz import browser, search, study
 from quiz.models import Card, Deck, Topic
 
 TEMPLATE = "quiz/cards.html"
@@ -33,9 +33,9 @@ MAX_SELECTION = 500
 
 class CardSearchForm(forms.Form):
     q = forms.CharField(required=False, max_length=200, label="Search")
-    deck = forms.ModelChoiceField(
-        queryset=Deck.objects.all(), required=False, empty_label="All decks"
-    )
+    # A deck id, not a ModelChoiceField: its queryset is copied with every form, and the
+    # drop-down is written by `_selects` from two columns of each deck.
+    deck = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
     topic = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *Card.Kind.choices])
     tag = forms.CharField(required=False, max_length=100)
@@ -51,6 +51,12 @@ class CardSearchForm(forms.Form):
     sort = forms.ChoiceField(required=False, choices=list(browser.SORTS.items()))
     dir = forms.ChoiceField(required=False, choices=[("asc", "Ascending"), ("desc", "Descending")])
     page = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+
+    def clean_deck(self) -> int | None:
+        deck_id = self.cleaned_data.get("deck")
+        if deck_id is not None and not Deck.objects.filter(pk=deck_id).exists():
+            raise forms.ValidationError("No such deck.")
+        return deck_id
 
     def clean_topic(self) -> Topic | None:
         topic_id = self.cleaned_data.get("topic")
@@ -73,10 +79,9 @@ class CardSearchForm(forms.Form):
 
     def filters(self) -> browser.CardFilters:
         data = self.cleaned_data
-        deck = data.get("deck")
         return browser.CardFilters(
             q=data.get("q") or "",
-            deck_id=deck.pk if deck else None,
+            deck_id=data.get("deck"),
             topic=data.get("topic"),
             kind=data.get("kind") or "",
             tag=data.get("tag") or "",
@@ -135,14 +140,18 @@ def _selects(form: CardSearchForm) -> list[dict[str, Any]]:
     than the whole results table."""
     selects = []
     for name, label in _SELECTS:
-        field = form.fields[name]
         current = str(form.data.get(name, ""))
-        if isinstance(field, forms.ModelChoiceField):
-            choices = [("", field.empty_label), *((d.pk, d.title) for d in field.queryset)]
+        if name == "deck":
+            choices = [("", "All decks"), *Deck.objects.values_list("pk", "title")]
         else:
-            choices = list(field.choices)
-        options = [(value, text, str(value) == current) for value, text in choices]
-        selects.append({"name": name, "label": label, "options": options})
+            choices = list(form.fields[name].choices)
+        options = "".join(
+            f'<option value="{escape(str(value))}"{" selected" if str(value) == current else ""}>'
+            f"{escape(text)}</option>"
+            for value, text in choices
+        )
+        # Every value and text is escaped above.
+        selects.append({"name": name, "label": label, "options": mark_safe(options)})
     return selects
 
 
@@ -157,8 +166,8 @@ def _rows_html(rows: list[browser.Row]) -> SafeString:
         leech = ' <span class="tag leech">leech</span>' if row.is_leech else ""
         out.append(
             f'<tr><td><input type="checkbox" name="card" value="{row.pk}"'
-            f' aria-label="Select card {row.pk}"></td>'
-            f'<td class="card-cell"><a class="card-link" href="{base}{row.pk}/">'
+            f' aria-labelledby="sel c{row.pk}"></td>'
+            f'<td class="card-cell"><a class="card-link" id="c{row.pk}" href="{base}{row.pk}/">'
             f"{escape(row.prompt)}</a>"
             f' <span class="muted small">{escape(row.topic)} · {escape(row.kind)}{tags}</span></td>'
             f'<td>{escape(row.state)}{leech}</td><td class="num">{row.due}</td>'
@@ -173,20 +182,32 @@ def _rows_html(rows: list[browser.Row]) -> SafeString:
 def card_list(request: HttpRequest) -> HttpResponse:
     form = CardSearchForm(request.GET)
     now = timezone.now()
-    context: dict[str, Any] = {"form": form, "page": None, "now": now}
-    if not request.htmx or request.htmx.boosted:
+    partial = bool(request.htmx and not request.htmx.boosted)
+    context: dict[str, Any] = {
+        "form": form,
+        "page": None,
+        "now": now,
+        "htmx_partial": partial,
+        "status_text": "Those filters can’t be used.",
+    }
+    if not partial:
         context["selects"] = _selects(form)
     if form.is_valid():
         filters = form.filters()
         profile = study.profile_for(request.user)
         cards = browser.search_cards(user=request.user, filters=filters, now=now, profile=profile)
         page = browser.page_of(
-            cards, form.cleaned_data.get("page") or 1, user=request.user, counted=bool(filters.q)
+            cards,
+            form.cleaned_data.get("page") or 1,
+            user=request.user,
+            now=now,
+            timezone=profile.timezone,
+            sorts_every_match=bool(search.parse_query(filters.q)),
         )
         context.update(
             filters=filters,
             page=page,
-            rows_html=_rows_html(browser.rows_of(page.cards, now=now, timezone=profile.timezone)),
+            rows_html=_rows_html(page.rows),
             sort_links=_sort_links(request.GET, filters),
             prev_url="?" + _query(request.GET, page=page.number - 1) if page.number > 1 else "",
             next_url="?" + _query(request.GET, page=page.number + 1) if page.has_next else "",
@@ -194,9 +215,19 @@ def card_list(request: HttpRequest) -> HttpResponse:
             no_topic_url="?" + _query(request.GET, topic=None, page=None),
             here=request.get_full_path(),
             actions=browser.ACTIONS,
+            sort_label=browser.SORTS[filters.sort].lower(),
+            status_text=_status_text(page),
         )
-    template = f"{TEMPLATE}#results" if request.htmx and not request.htmx.boosted else TEMPLATE
+    template = f"{TEMPLATE}#results" if partial else TEMPLATE
     return render(request, template, context, status=200 if form.is_valid() else 400)
+
+
+def _status_text(page: browser.Page) -> str:
+    """What the live region says after the results change (the visible count, in words)."""
+    if not page.rows:
+        return "No cards on this page." if page.count else "No cards match."
+    noun = "card" if page.count == 1 and not page.capped else "cards"
+    return f"{page.count_text} {noun}, showing {page.first_index} to {page.last_index}."
 
 
 def _get_card(card_id: int) -> Card:
@@ -211,10 +242,17 @@ def card_detail(request: HttpRequest, card_id: int) -> HttpResponse:
     now = timezone.now()
     profile = study.profile_for(request.user)
     memory = browser.memory_facts(user=request.user, card=card, now=now, profile=profile)
+    state = memory.state
     context = {
         "card": card,
         "memory": memory,
-        "state_label": _state_label(card, memory, now),
+        "state_label": browser.state_text(
+            retired=card.status == Card.Status.RETIRED,
+            state=state.state if state else None,
+            suspended=state.suspended if state else False,
+            buried_until=state.buried_until if state else None,
+            now=now,
+        ),
         "history": browser.history(user=request.user, card=card),
         "exam_questions": browser.exam_questions(user=request.user, card=card),
         "actions": browser.ACTIONS,
@@ -222,14 +260,6 @@ def card_detail(request: HttpRequest, card_id: int) -> HttpResponse:
         "can_edit": _can_edit(request),
     }
     return render(request, "quiz/card_detail.html", context)
-
-
-def _state_label(card: Card, memory: browser.MemoryFacts, now: Any) -> str:
-    state = memory.state
-    card.mine_state = state.state if state else None
-    card.mine_suspended = state.suspended if state else False
-    card.mine_buried_until = state.buried_until if state else None
-    return browser.state_label(card, now=now)
 
 
 def _can_edit(request: HttpRequest) -> bool:
