@@ -69,9 +69,24 @@ def throwaway_database(name: str, *, urlconf: str | None = None) -> Iterator[Non
 
 def insert_many(table: str, columns: list[str], rows: list[tuple]) -> None:
     """One executemany INSERT of `rows` into `table` (the ORM's bulk_create is far slower at a
-    million rows)."""
+    million rows).
+
+    Columns the caller leaves out get their model field's default, so a field added later with
+    a default does not break the benches that predate it."""
+    from django.apps import apps
     from django.db import connection
 
+    model = next((m for m in apps.get_models() if m._meta.db_table == table), None)
+    if model is not None:
+        extra = [
+            f
+            for f in model._meta.concrete_fields
+            if f.column not in columns and f.has_default() and not f.primary_key
+        ]
+        if extra:
+            values = tuple(f.get_db_prep_save(f.get_default(), connection) for f in extra)
+            columns = [*columns, *(f.column for f in extra)]
+            rows = [(*row, *values) for row in rows]
     quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
     marks = ", ".join(["%s"] * len(columns))
     with connection.cursor() as cursor:

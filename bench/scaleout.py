@@ -59,6 +59,7 @@ http {{
     }}
     server {{
         listen 127.0.0.1:{port};
+        client_max_body_size 32m;
         location / {{
             proxy_pass http://notebank;
             proxy_http_version 1.1;
