@@ -426,7 +426,29 @@ class Review(models.Model):
         return f"{self.user} rated card {self.card_id} {self.get_rating_display()}"
 
 
-class ReviewTally(models.Model):
+class AnswerCounts(models.Model):
+    """A number of study answers, and the same split by the card's phase before the answer
+    (learning, young, mature) and the rating: the columns `quiz.tally.COUNTERS` names."""
+
+    answers = models.PositiveIntegerField(default=0)
+    learning_again = models.PositiveIntegerField(default=0)
+    learning_hard = models.PositiveIntegerField(default=0)
+    learning_good = models.PositiveIntegerField(default=0)
+    learning_easy = models.PositiveIntegerField(default=0)
+    young_again = models.PositiveIntegerField(default=0)
+    young_hard = models.PositiveIntegerField(default=0)
+    young_good = models.PositiveIntegerField(default=0)
+    young_easy = models.PositiveIntegerField(default=0)
+    mature_again = models.PositiveIntegerField(default=0)
+    mature_hard = models.PositiveIntegerField(default=0)
+    mature_good = models.PositiveIntegerField(default=0)
+    mature_easy = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        abstract = True
+
+
+class ReviewTally(AnswerCounts):
     """How many study answers a learner gave in one quarter of an hour (UTC), by rating and by
     the card's phase before the answer: the review log summed as it is written, so the
     statistics page reads a year of days from a few thousand small rows instead of the log.
@@ -444,19 +466,6 @@ class ReviewTally(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     quarter = models.BigIntegerField()  # whole quarter hours since 1970-01-01 00:00 UTC
-    answers = models.PositiveIntegerField(default=0)
-    learning_again = models.PositiveIntegerField(default=0)
-    learning_hard = models.PositiveIntegerField(default=0)
-    learning_good = models.PositiveIntegerField(default=0)
-    learning_easy = models.PositiveIntegerField(default=0)
-    young_again = models.PositiveIntegerField(default=0)
-    young_hard = models.PositiveIntegerField(default=0)
-    young_good = models.PositiveIntegerField(default=0)
-    young_easy = models.PositiveIntegerField(default=0)
-    mature_again = models.PositiveIntegerField(default=0)
-    mature_hard = models.PositiveIntegerField(default=0)
-    mature_good = models.PositiveIntegerField(default=0)
-    mature_easy = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -471,7 +480,7 @@ class ReviewTally(models.Model):
         return f"{self.user} · quarter {self.quarter}: {self.answers} answers"
 
 
-class ReviewDay(models.Model):
+class ReviewDay(AnswerCounts):
     """The quarter-hour tallies (`ReviewTally`) summed per local calendar day in the learner's
     zone (`StudyProfile.day_tally_zone`): a year of the statistics page is 365 small rows.
 
@@ -482,19 +491,6 @@ class ReviewDay(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
     )
     day = models.DateField()
-    answers = models.PositiveIntegerField(default=0)
-    learning_again = models.PositiveIntegerField(default=0)
-    learning_hard = models.PositiveIntegerField(default=0)
-    learning_good = models.PositiveIntegerField(default=0)
-    learning_easy = models.PositiveIntegerField(default=0)
-    young_again = models.PositiveIntegerField(default=0)
-    young_hard = models.PositiveIntegerField(default=0)
-    young_good = models.PositiveIntegerField(default=0)
-    young_easy = models.PositiveIntegerField(default=0)
-    mature_again = models.PositiveIntegerField(default=0)
-    mature_hard = models.PositiveIntegerField(default=0)
-    mature_good = models.PositiveIntegerField(default=0)
-    mature_easy = models.PositiveIntegerField(default=0)
 
     class Meta:
         constraints = [
