@@ -671,10 +671,12 @@ def readiness_by_deck(
     for deck in decks:
         if deck.exam_bank_at is None:
             refresh_eligibility(deck=deck, now=now)
-    stored = {
-        r.deck_id: r
-        for r in ExamReadiness.objects.filter(user=user, deck__in=[d.pk for d in decks])
-    }
+    # Plain rows, not model instances: building fifty of them (each handed the user) cost as
+    # much as the query.
+    rows = ExamReadiness.objects.filter(user=user, deck__in=[d.pk for d in decks]).values_list(
+        "deck_id", "readiness", "eligible", "computed_at", "bank_at", named=True
+    )
+    stored = {r.deck_id: r for r in rows}
     stale = {
         deck.pk
         for deck in decks

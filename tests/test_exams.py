@@ -631,3 +631,33 @@ def test_exam_partials_vary_on_hx_request_and_htmx_is_redirected_by_header(clien
     )
     assert response["HX-Redirect"] == f"/exams/{attempt.pk}/review/"
     assert response.status_code == 200  # htmx follows the header, not a 3xx it would swap in
+
+
+def test_home_submits_an_overdue_attempt_and_lists_it_as_finished() -> None:
+    user = make_user()
+    two_hours_ago = timezone.now() - timedelta(hours=2)
+    attempt = start(user, make_exam_bank(), now=two_hours_ago, time_limit_s=60)
+    home = logged_in(user).get("/exams/").content.decode()
+    attempt.refresh_from_db()
+    assert attempt.is_submitted and attempt.auto_submitted
+    assert "In progress" not in home
+    assert f'<a href="/exams/{attempt.pk}/results/">' in home
+    assert '<span class="badge fail">Fail</span>' in home
+
+
+def test_home_escapes_deck_and_topic_titles_in_the_rows_it_builds() -> None:
+    from tests.factory import make_deck, make_topic
+
+    user = make_user()
+    deck = make_deck("<b>Risky</b> & co")
+    make_topic(deck, "<i>Topic</i>")
+    deck.exam_blueprint = {"questions": 10, "minutes": 20, "domains": [["<s>Dom</s>", 1]]}
+    deck.save()
+    attempt = start(user, make_exam_bank(), now=timezone.now())
+    exams.submit_attempt(attempt=attempt, now=timezone.now())
+    home = logged_in(user).get(f"/exams/?deck={deck.slug}").content.decode()
+    assert "<b>Risky</b>" not in home and "<i>Topic</i>" not in home and "<s>Dom</s>" not in home
+    assert f'<option value="{deck.slug}" selected>&lt;b&gt;Risky&lt;/b&gt; &amp; co (' in home
+    assert "&lt;i&gt;Topic&lt;/i&gt;</label>" in home
+    assert "Blueprint: 10 questions in 20 minutes; &lt;s&gt;Dom&lt;/s&gt; 100%" in home
+    assert "<td>AWS Big Data</td>" in home and "<td>Mock exam</td>" in home

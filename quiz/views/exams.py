@@ -6,6 +6,7 @@ the templates check it, and the views never pass `correct` any other way.
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -18,7 +19,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.html import format_html
-from django.utils.safestring import mark_safe
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_POST
 from django_htmx.http import HttpResponseClientRedirect, push_url
 
@@ -90,9 +92,6 @@ def _question_url(attempt: ExamAttempt, position: int) -> str:
 @require_GET
 @login_required
 def exam_home(request: HttpRequest) -> HttpResponse:
-    now = timezone.now()
-    for attempt in ExamAttempt.objects.filter(user=request.user, submitted_at__isnull=True):
-        exams.close_if_overdue(attempt=attempt, now=now)
     form = StartExamForm(initial={"deck": request.GET.get("deck", "")})
     if request.htmx and "deck" in request.GET:
         # The topic picker for the deck just chosen (the page lists one deck's topics at once).
@@ -110,43 +109,131 @@ def _home_context(request: HttpRequest, form: StartExamForm) -> dict:
     now = timezone.now()
     # Only the columns the page shows: every deck's and attempt's JSON decoded for nothing
     # cost as much as the rest of the view.
-    attempts = list(
+    shown = (
         ExamAttempt.objects.filter(user=request.user)
         .select_related("deck")
         .only(*HOME_ATTEMPT_FIELDS, "deck__title")
     )
+    attempts = list(shown)
+    overdue = [a.pk for a in attempts if not a.is_submitted and a.is_overdue(now)]
+    if overdue:
+        # An attempt whose time ran out is submitted first, so the page lists it as finished.
+        for attempt in ExamAttempt.objects.filter(pk__in=overdue):
+            exams.close_if_overdue(attempt=attempt, now=now)
+        attempts = list(shown.all())
     all_decks = list(Deck.objects.only("title", "slug", "exam_blueprint", "exam_bank_at"))
-    results_url = url_for("exam_results", "909")
-    for attempt in attempts:
-        attempt.results_url = results_url(attempt.pk)
     figures = exams.readiness_by_deck(user=request.user, decks=all_decks, now=now)
-    decks = [
-        {
-            "deck": deck,
-            "readiness": figures[deck.pk][0],
-            "available": figures[deck.pk][1],
-            "blueprint": Blueprint.from_json(deck.exam_blueprint),
-        }
-        for deck in all_decks
-    ]
     submitted = [a for a in attempts if a.is_submitted]
     trend = [a for a in reversed(submitted) if a.is_exam][-HISTORY_LENGTH:]
     # The topic picker lists the chosen deck's topics only (an exam draws from one deck), so the
     # page stays small with many decks; choosing another deck fetches its list.
     chosen = form.data.get("deck") if form.is_bound else form.initial.get("deck")
     deck = next((d for d in all_decks if d.slug == chosen), all_decks[0] if all_decks else None)
+    history = submitted[:50]
     return {
         "form": form,
-        "decks": decks,
+        "decks": _deck_rows(all_decks, figures, deck) if all_decks else None,
         "chosen_deck": deck,
-        "topics": Topic.objects.filter(is_active=True, deck=deck)
-        .order_by("order")
-        .only("title", "level"),
+        "topics": _topic_checkboxes(deck),
         "open_attempts": [a for a in attempts if not a.is_submitted],
-        "history": submitted[:50],
+        "history": _history_rows(history) if history else None,
         "sparkline": _sparkline(trend),
         "model_exam": (exams.MODEL_EXAM_QUESTIONS, exams.MODEL_EXAM_MINUTES),
     }
+
+
+def _esc(value: object) -> str:
+    """HTML-escaped text, as the template's autoescaping gives (the standard library's escape,
+    which Django's wraps, without the lazy-string and SafeString checks a value)."""
+    return html.escape(str(value))
+
+
+def _pct(value: float | None) -> str:
+    """A fraction as a whole percentage, rounded as `{% widthratio value 1 100 %}` does."""
+    return "" if value is None else str(round(value * 100))
+
+
+def _deck_rows(
+    decks: list[Deck], figures: dict[int, tuple[float, int]], chosen: Deck | None
+) -> dict[str, SafeString]:
+    """The deck menu's options, the no-script deck links and the readiness table's rows, built
+    in one pass: three template loops over every deck, with a dozen nodes a row, cost more than
+    the rest of the page. Every value from the database goes through `_esc`."""
+    options: list[str] = []
+    links: list[str] = []
+    rows: list[str] = []
+    chosen_pk = chosen.pk if chosen is not None else None
+    for deck in decks:
+        readiness, available = figures[deck.pk]
+        slug, title = _esc(deck.slug), _esc(deck.title)
+        selected = " selected" if deck.pk == chosen_pk else ""
+        plural = "" if available == 1 else "s"
+        options.append(
+            f'<option value="{slug}"{selected}>{title} ({available} question{plural})</option>'
+        )
+        links.append(f'<a href="?deck={slug}">{title}</a>')
+        blueprint = Blueprint.from_json(deck.exam_blueprint)
+        detail = ""
+        if blueprint:
+            parts = []
+            if blueprint.questions:
+                parts.append(f"{_esc(blueprint.questions)} questions")
+            if blueprint.minutes:
+                parts.append(f" in {_esc(blueprint.minutes)} minutes")
+            if blueprint.domains:
+                shares = ", ".join(f"{_esc(t)} {_pct(share)}%" for t, share in blueprint.shares())
+                parts.append(f"; {shares}")
+            detail = f'<br><span class="muted small blueprint">Blueprint: {"".join(parts)}</span>'
+        rows.append(
+            f'<tr><td>{title}{detail}</td><td class="num">{available}</td>'
+            f'<td class="num">{_pct(readiness)}%</td></tr>'
+        )
+    return {
+        "options": mark_safe("".join(options)),  # noqa: S308 - escaped above
+        "links": mark_safe(" · ".join(links)),  # noqa: S308 - escaped above
+        "readiness_rows": mark_safe("".join(rows)),  # noqa: S308 - escaped above
+    }
+
+
+def _topic_checkboxes(deck: Deck | None) -> SafeString:
+    """A checkbox for each active topic of the deck, indented by its level (built here like the
+    deck rows: a deck can have hundreds of topics)."""
+    topics = (
+        Topic.objects.filter(is_active=True, deck=deck)
+        .order_by("order")
+        .values_list("pk", "title", "level")
+    )
+    return mark_safe(  # noqa: S308 - escaped
+        "".join(
+            f'<label class="check" style="margin-left: {_esc(level)}em"><input type="checkbox"'
+            f' name="topics" value="{pk}"> {_esc(title)}</label>'
+            for pk, title, level in topics
+        )
+    )
+
+
+def _history_rows(attempts: list[ExamAttempt]) -> SafeString:
+    """The history table's rows (one node in the template, not a dozen a row); every value from
+    the database goes through `_esc`."""
+    results_url = url_for("exam_results", "909")
+    modes = dict(ExamAttempt.Mode.choices)
+    rows = []
+    for a in attempts:
+        predicted = "–" if a.predicted_score is None else f"{_pct(a.predicted_score)}%"
+        deck = _esc((a.deck.title if a.deck else "") or "–")
+        badge = (
+            '<span class="badge pass">Pass</span>'
+            if a.passed
+            else '<span class="badge fail">Fail</span>'
+        )
+        rows.append(
+            f'<tr><td><a href="{_esc(results_url(a.pk))}">'
+            f"{localtime(a.started_at):%Y-%m-%d %H:%M}</a></td>"
+            f"<td>{_esc(modes.get(a.mode, a.mode))}</td><td>{deck}</td>"
+            f'<td class="num">{_pct(a.score)}%</td><td class="num">{predicted}</td>'
+            f"<td>{badge}</td></tr>"
+        )
+    return mark_safe("\n".join(rows))  # noqa: S308 - escaped above
 
 
 def _sparkline(attempts: list[ExamAttempt], width: int = 240, height: int = 48) -> dict | None:
