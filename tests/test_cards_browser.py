@@ -143,3 +143,22 @@ def test_e_opens_the_cards_admin_page_for_staff(page: Page, live_server) -> None
     admin.wait_for_load_state()
     assert admin.url.endswith(f"/admin/quiz/card/{cards[0].pk}/change/")
     expect(admin.locator("textarea[name=prompt_md]")).to_have_value("What is a shard?")
+
+
+def test_a_full_page_of_results_reads_with_the_page_not_in_a_box(page: Page, live_server) -> None:
+    # Fifty rows in a box a few rows tall, inside a scrolling page, hides most of a search.
+    deck = make_deck("Many cards")
+    topic = make_topic(deck, "All")
+    for n in range(50):
+        make_card(topic, f"Question number {n}?", f"Answer {n}")
+    make_user("reader")
+    page.set_viewport_size({"width": 1280, "height": 800})
+    log_in(page, live_server.url, "reader")
+    page.goto(f"{live_server.url}/cards/")
+    rows = page.locator("#results tbody tr")
+    expect(rows).to_have_count(50)
+    box = page.locator("#results .table-scroll")
+    assert box.evaluate("e => e.scrollHeight - e.clientHeight") == 0
+    rows.last.scroll_into_view_if_needed()
+    expect(rows.last).to_be_in_viewport()
+    assert page.evaluate("document.documentElement.scrollHeight") > 800
