@@ -105,38 +105,39 @@ def record(
     connection = connections[using or "default"]
     if zone is None:
         zone = day_tally_zone(user_id, using=using)
-    counter = column(rating=rating, before=before)
-    day = connection.ops.adapt_datefield_value(day_of(at, zone))
     with connection.cursor() as cursor:
+        if delta == 1:
+            for part in increments(
+                user_id=user_id,
+                at=at,
+                rating=rating,
+                before=before,
+                zone=zone,
+                quote=connection.ops.quote_name,
+                using=using,
+            ):
+                cursor.execute(*values_sql(part))
+            return
+        counter = column(rating=rating, before=before)
+        day = connection.ops.adapt_datefield_value(day_of(at, zone))
+        qn = connection.ops.quote_name
         for table, key, value in (
             (ReviewTally._meta.db_table, "quarter", quarter_of(at)),
             (ReviewDay._meta.db_table, "day", day),
         ):
-            sql, params = _count_sql(connection, table, key, value, user_id, counter, delta)
-            cursor.execute(sql, params)
+            cursor.execute(
+                f"UPDATE {qn(table)} SET {qn('answers')} = {qn('answers')} - 1,"
+                f" {qn(counter)} = {qn(counter)} - 1"
+                f" WHERE {qn('user_id')} = %s AND {qn(key)} = %s",
+                [user_id, value],
+            )
 
 
-def _count_sql(
-    connection: Any, table: str, key: str, value: Any, user_id: int, counter: str, delta: int
-) -> tuple[str, list[Any]]:
-    qn = connection.ops.quote_name
-    if delta == 1:
-        columns = ", ".join(qn(c) for c in ["user_id", key, "answers", *COUNTERS])
-        marks = ", ".join(["%s"] * (3 + len(COUNTERS)))
-        values = [1 if c == counter else 0 for c in COUNTERS]
-        return (
-            f"INSERT INTO {qn(table)} ({columns}) VALUES ({marks})"
-            f" ON CONFLICT ({qn('user_id')}, {qn(key)}) DO UPDATE SET"
-            f" {qn('answers')} = {qn(table)}.{qn('answers')} + 1,"
-            f" {qn(counter)} = {qn(table)}.{qn(counter)} + 1",
-            [user_id, value, 1, *values],
-        )
-    return (
-        f"UPDATE {qn(table)} SET {qn('answers')} = {qn('answers')} - 1,"
-        f" {qn(counter)} = {qn(counter)} - 1"
-        f" WHERE {qn('user_id')} = %s AND {qn(key)} = %s",
-        [user_id, value],
-    )
+def values_sql(part: tuple[str, str, list[Any], str]) -> tuple[str, list[Any]]:
+    """One of `increments`' upserts as a plain INSERT ... VALUES statement and its params."""
+    into, names, values, on_conflict = part
+    marks = ", ".join(["%s"] * len(values))
+    return f"INSERT INTO {into} ({names}) VALUES ({marks}) {on_conflict}", values
 
 
 def day_tally_zone(user_id: int, *, using: str | None = None) -> str:
@@ -152,16 +153,22 @@ def day_tally_zone(user_id: int, *, using: str | None = None) -> str:
 
 
 def increments(
-    *, user_id: int, at: datetime, rating: int, before: dict[str, Any], zone: str, quote: Any
+    *,
+    user_id: int,
+    at: datetime,
+    rating: int,
+    before: dict[str, Any],
+    zone: str,
+    quote: Any,
+    using: str | None = None,
 ) -> list[tuple[str, str, list[Any], str]]:
     """Counting one study answer as the parts of two upserts, its quarter hour's and its day's
     in `zone`: each (table, columns, values, ON CONFLICT clause), names quoted by `quote`. The
     study answer feeds them to its own statement (quiz.study.fastsql.record_answer), so on
     PostgreSQL the counts are written only if the answer is."""
-    from django.db import connection
-
     from quiz.models import ReviewDay, ReviewTally
 
+    connection = connections[using or "default"]
     counter = column(rating=rating, before=before)
     counts = [1 if c == counter else 0 for c in COUNTERS]
     parts = []

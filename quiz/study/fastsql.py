@@ -21,6 +21,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Model
 
+from quiz import tally
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW
 
@@ -291,11 +292,8 @@ def record_answer(
                 return False
             insert(review)
             with connection.cursor() as cursor:
-                for into, names, values, on_conflict in tally_rows:
-                    marks = ", ".join(["%s"] * len(values))
-                    cursor.execute(
-                        f"INSERT INTO {into} ({names}) VALUES ({marks}) {on_conflict}", values
-                    )
+                for part in tally_rows:
+                    cursor.execute(*tally.values_sql(part))
         return True
     new_version = row.version + 1
     values = {"version": new_version, **fields}
