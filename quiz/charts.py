@@ -110,12 +110,16 @@ class MonthSummary:
 
 
 def month_summaries(*, start: date, end: date, counts: dict[date, int]) -> list[MonthSummary]:
-    """The heatmap's days summed per calendar month, oldest first: its text alternative."""
+    """The heatmap's days summed per calendar month, oldest first: its text alternative. One
+    pass over the days (a year of daily study is 365 of them)."""
+    by_month: dict[date, list[tuple[date, int]]] = {}
+    for day, n in counts.items():
+        if start <= day <= end:
+            by_month.setdefault(day.replace(day=1), []).append((day, n))
     months: list[MonthSummary] = []
     first = start.replace(day=1)
     while first <= end:
-        following = (first + timedelta(days=32)).replace(day=1)
-        days = [(d, n) for d, n in counts.items() if first <= d < following and start <= d <= end]
+        days = by_month.get(first, [])
         top = max(days, key=lambda item: (item[1], -item[0].toordinal()), default=None)
         months.append(
             MonthSummary(
@@ -126,7 +130,7 @@ def month_summaries(*, start: date, end: date, counts: dict[date, int]) -> list[
                 busiest=top[1] if top else 0,
             )
         )
-        first = following
+        first = (first + timedelta(days=32)).replace(day=1)
     return months
 
 

@@ -339,7 +339,7 @@ class CardState(models.Model):
                 fields=["user", "due", "suspended", "state"], name="cardstate_user_due_open"
             ),
             # The statistics' card counts and per-topic mastery from the index alone
-            # (quiz.stats.cards_overview): every column that pass reads.
+            # (quiz.card_stats.compute): every column that pass reads.
             models.Index(
                 fields=[
                     "user",
@@ -692,6 +692,16 @@ class DeckCounts(models.Model):
     due = models.IntegerField(default=0)
     # Per topic id (as text): [active cards, new, learning, due], the topic's own cards only.
     topics = models.JSONField(default=dict, blank=True)
+    # The statistics page's figures of the deck (quiz.card_stats), kept the same way: current
+    # while `stats_computed` equals `generation`, `stats_key` (the retrievability curve and the
+    # zone) is the learner's, and `stats_valid_until` (the end of the study or calendar day,
+    # whichever is first) has not passed.
+    stats_computed = models.BigIntegerField(default=-1)
+    stats_valid_until = models.DateTimeField(null=True, blank=True)
+    stats_key = models.CharField(max_length=200, blank=True, default="")
+    # {"topics": {topic id: [cards, started, learning, review, relearning, suspended, leeches,
+    # studied, sum of R]}, "forecast": [due per local day, from the day computed]}.
+    stats = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [

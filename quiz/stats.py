@@ -3,8 +3,8 @@
 Keyword-only functions over the models; no review rows are loaded into Python (each query
 returns at most a row per day, per rating or per topic group). The answers' figures read the
 quarter-hour tallies kept beside the review log as answers are written (`quiz.tally`,
-`ReviewTally`), the card figures one covering index of the learner's states (`CardState.topic`
-denormalised). Definitions (also in docs/statistics.md):
+`ReviewTally`), the card figures the per-deck rows `quiz.card_stats` keeps. Definitions
+(also in docs/statistics.md):
 
 - Days are local calendar days (midnight to midnight) in the learner's time zone
   (`StudyProfile.timezone`). The study day that daily limits use starts at 4 am instead
@@ -20,18 +20,18 @@ denormalised). Definitions (also in docs/statistics.md):
   under 21 days, mature 21 days or more. FSRS schedules a card's interval to the day its recall
   falls to the desired retention, which at the default 0.9 is exactly its stability, and the
   stability is stored exactly in each answer's `state_before` snapshot.
-- Mastery of a topic: the mean FSRS retrievability now over the topic's own active cards, a card
+- Mastery of a topic: the mean FSRS retrievability over the topic's own active cards, a card
   this learner never studied counting 0, so mastery grows with coverage as well as memory.
-  Retrievability is computed in SQL with the FSRS-6 formula R = (1 + factor·t/S)^decay (t whole
-  days since the last review, S stability, factor and decay from the learner's scheduler), the
-  same formula fsrs's `Scheduler.get_card_retrievability` uses; a test checks they agree.
+  Retrievability is the FSRS-6 formula R = (1 + factor·t/S)^decay with t in whole study days
+  (`card_stats.study_days_since`), so it moves only when a card is answered or a study day
+  starts; that is what lets the card figures be stored per deck (`quiz.card_stats`).
 """
 
 from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -39,23 +39,13 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import connection, connections
 from django.db.models import (
     Count,
-    Expression,
-    F,
-    FloatField,
-    Func,
-    IntegerField,
-    Q,
     QuerySet,
     Sum,
-    Value,
 )
-from django.db.models.expressions import RawSQL
-from django.db.models.functions import Power, TruncDate
 
-from quiz import study, tally
+from quiz import card_stats, study, tally
+from quiz.card_stats import local_midnight
 from quiz.models import (
-    Card,
-    CardState,
     ExamAttempt,
     Review,
     ReviewDay,
@@ -63,7 +53,7 @@ from quiz.models import (
     StudyProfile,
     Topic,
 )
-from quiz.scheduling import EASY, GOOD, HARD, LEARNING, NEW, RATINGS, RELEARNING, REVIEW
+from quiz.scheduling import EASY, GOOD, HARD, RATINGS
 
 HEATMAP_DAYS = 365
 FORECAST_DAYS = 30
@@ -74,11 +64,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # --- local days in SQL -------------------------------------------------------------------------
-
-
-def local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    """The UTC instant a local calendar day starts (a DST gap at midnight moves it on)."""
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
 
 
 def day_starts(*, first: date, days: int, tz: ZoneInfo) -> list[datetime]:
@@ -137,74 +122,6 @@ def quarters(bounds: list[datetime]) -> list[int] | None:
     return found
 
 
-def retrievability(*, now: datetime, factor: float, decay: float) -> Expression:
-    """FSRS-6 R = (1 + factor·t/S)^decay as a SQL expression over CardState rows, t the whole
-    days from last_review to `now`. Only the whole days and the power function differ per
-    database (`_Pow`: native on both where SQLite has its math functions)."""
-    return _Pow(
-        Value(1.0) + Value(factor) * _ElapsedDays(F("last_review"), now=now) / F("stability"),
-        Value(decay),
-    )
-
-
-def _sqlite_has(connection: Any, sql: str) -> bool:
-    """Whether this SQLite library runs `sql` (asked once per process and function, on the raw
-    connection, so no query is logged)."""
-    key = (connection.Database.sqlite_version, sql)
-    if key not in _SQLITE_FEATURES:
-        connection.ensure_connection()
-        try:
-            connection.connection.execute(sql).fetchall()
-            _SQLITE_FEATURES[key] = True
-        except connection.Database.OperationalError:
-            _SQLITE_FEATURES[key] = False
-    return _SQLITE_FEATURES[key]
-
-
-_SQLITE_FEATURES: dict[tuple[str, str], bool] = {}
-
-
-class _Pow(Func):
-    """x^y. Django's `Power` is a Python callback on SQLite (about 1 µs a row); SQLite built with
-    its math functions (3.35+, the usual build) has a native `pow`, used when present."""
-
-    function = "POWER"
-    output_field = FloatField()
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        if _sqlite_has(connection, "SELECT pow(2.0, 0.5)"):
-            return self.as_sql(compiler, connection, function="pow", **extra)
-        return Power(*self.source_expressions, output_field=FloatField()).as_sqlite(
-            compiler, connection, **extra
-        )
-
-
-class _ElapsedDays(Func):
-    """Whole days from a datetime column to `now` (never negative), as fsrs counts them
-    (`timedelta.days`). Written for the two databases Notebank runs on; SQLite reads the stored
-    text with unixepoch() where it has it (3.38+, cheaper than strftime('%s')); both drop
-    fractions of a second, which only matters within a second of a whole day."""
-
-    output_field = IntegerField()
-
-    def __init__(self, expression: Expression, *, now: datetime):
-        super().__init__(expression)
-        self.now_s = int(now.timestamp())
-
-    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        column, params = compiler.compile(self.source_expressions[0])
-        if connection.Database.sqlite_version_info >= (3, 38):
-            seconds = f"unixepoch({column})"
-        else:
-            seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
-        return f"MAX(0, (%s - {seconds}) / 86400)", [self.now_s, *params]
-
-    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
-        column, params = compiler.compile(self.source_expressions[0])
-        sql = f"GREATEST(0, FLOOR((%s - EXTRACT(EPOCH FROM {column})) / 86400))"
-        return sql, [self.now_s, *params]
-
-
 # --- the figures -------------------------------------------------------------------------------
 
 
@@ -255,24 +172,21 @@ def due_forecast(
     """Cards falling due on each local day from today on; overdue cards count on today.
 
     Every studied card (not new) of an active card that is not suspended, learning cards
-    included: what the learner will have to answer.
+    included: what the learner will have to answer. Summed from the decks' stored figures
+    (`quiz.card_stats`), computed again for the decks written to since they were stored.
     """
-    open_states = CardState.objects.filter(user=user, suspended=False).exclude(state=NEW)
-    bounds = day_starts(first=today, days=days, tz=tz)
-    counts = counts_between(open_states, field="due", bounds=[_EPOCH, *bounds])
-    counts = [counts[0] + counts[1], *counts[2:]]
-    # counts_between cannot join, so the (few) states of retired cards come off afterwards:
-    # a join driven from the retired cards' partial index (a short list), not from every state.
-    retired = (
-        open_states.filter(card__status=Card.Status.RETIRED, due__lt=bounds[-1])
-        .annotate(day=TruncDate("due", tzinfo=tz))
-        .values_list("day")
-        .annotate(n=Count("id"))
-        .order_by()
-    )
-    for day, n in retired:
-        counts[max(0, (day - today).days)] -= n
-    return [(today + timedelta(days=i), n) for i, n in enumerate(counts)]
+    profile = StudyProfile.objects.filter(user=user).first() or StudyProfile(user=user)
+    now = datetime.now(UTC)
+    return _forecast(_figures(user=user, now=now, profile=profile, today=today, tz=tz), today)[
+        :days
+    ]
+
+
+def _forecast(decks: dict[int, card_stats.StoredFigures], today: date) -> list[tuple[date, int]]:
+    totals = [0] * card_stats.FORECAST_DAYS
+    for figures in decks.values():
+        totals = [a + b for a, b in zip(totals, figures.forecast, strict=True)]
+    return [(today + timedelta(days=i), n) for i, n in enumerate(totals)]
 
 
 @dataclass(frozen=True)
@@ -369,18 +283,29 @@ def days_overview(
         profile.day_tally_zone = profile.timezone
     start = today - timedelta(days=HEATMAP_DAYS - 1)
     window_start = today - timedelta(days=RETENTION_DAYS - 1)
-    rows = ReviewDay.objects.filter(user=user, day__gte=start, day__lte=today).values_list(
-        "day", "answers", *tally.COUNTERS
+    # One range of the learner's day rows on the cursor: a year of them is 365 rows of 15
+    # numbers, which the ORM's per-value conversion would take longer to hand over than the
+    # database takes to read them. SQLite gives the day as ISO text.
+    qn = connection.ops.quote_name
+    columns = ", ".join(qn(name) for name in ("day", "answers", *tally.COUNTERS))
+    sql = (
+        f"SELECT {columns} FROM {qn(ReviewDay._meta.db_table)}"
+        f" WHERE {qn('user_id')} = %s AND {qn('day')} >= %s AND {qn('day')} <= %s"
     )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, start, today])
+        rows = cursor.fetchall()
     counts: dict[date, int] = {}
     window = [0] * len(tally.COUNTERS)
+    window_text = window_start.isoformat()
     for day, n, *by_counter in rows:
+        in_window = day >= (window_text if isinstance(day, str) else window_start)
         if n:
-            counts[day] = n
-        if day >= window_start:
+            counts[date.fromisoformat(day) if isinstance(day, str) else day] = n
+        if in_window:
             window = [a + b for a, b in zip(window, by_counter, strict=True)]
-    found: dict[str, dict[int, int]] = {p: dict.fromkeys(RATINGS, 0) for p in tally.PHASES}
     sums = dict(zip(tally.COUNTERS, window, strict=True))
+    found: dict[str, dict[int, int]] = {p: dict.fromkeys(RATINGS, 0) for p in tally.PHASES}
     for phase in tally.PHASES:
         for rating, rating_name in tally.RATING_COLUMNS.items():
             found[phase][rating] = sums[f"{phase}_{rating_name}"]
@@ -451,118 +376,74 @@ class Cards:
 def cards_overview(
     *, user: AbstractBaseUser, now: datetime, profile: StudyProfile, limit: int = MASTERY_TOPICS
 ) -> Cards:
-    """Card counts by state and per-topic mastery from one grouped pass over the learner's
-    states, plus the active cards of the studied topics; mastery lists the topics the learner
-    has studied at least one card of, weakest first.
+    """Card counts by state and per-topic mastery, summed from every deck's stored figures
+    (`quiz.card_stats`; the decks written to since are computed again first). Mastery lists
+    the topics the learner has studied at least one card of, weakest first."""
+    tz = study.zone(profile.timezone)
+    today = now.astimezone(tz).date()
+    decks = _figures(user=user, now=now, profile=profile, today=today, tz=tz)
+    return _cards(decks, limit=limit)
 
-    The pass reads the covering index `cardstate_user_topic_stats` alone (the state's topic is
-    denormalised: no join to the cards) and groups by topic, state, suspended and leech, the
-    index's own order, so each row is counted once rather than tested against eight filters;
-    the figures are added up from those groups. States of retired cards are taken off after,
-    from a second pass driven from the few retired cards. A state whose denormalised topic is
-    missing is put under its card's topic."""
+
+def _figures(
+    *, user: AbstractBaseUser, now: datetime, profile: StudyProfile, today: date, tz: ZoneInfo
+) -> dict[int, card_stats.StoredFigures]:
     scheduler = study.scheduler_for(profile)
-    r = retrievability(now=now, factor=scheduler._FACTOR, decay=scheduler._DECAY)
-    states = CardState.objects.filter(user=user)
-    groups = _state_groups(states, "topic_id", r)
-    if any(group[0] is None for group in groups):
-        missing = states.filter(topic_id__isnull=True)
-        groups = [g for g in groups if g[0] is not None] + _state_groups(missing, "card__topic", r)
-    # The states of retired cards come off afterwards, driven from the few retired cards: much
-    # cheaper than testing every state against them (counts stay exact; a sum of R may differ
-    # from summing without them in the last bits of a float).
-    retired = _state_groups(states.filter(card__status=Card.Status.RETIRED), "card__topic", r)
-    tally_ = dict.fromkeys(
-        ("started", "learning", "review", "relearning", "suspended", "leeches"), 0
+    return card_stats.stored_figures(
+        user=user,
+        now=now,
+        profile=profile,
+        factor=scheduler._FACTOR,
+        decay=scheduler._DECAY,
+        today=today,
+        tz=tz,
     )
-    by_topic: dict[int, list[Any]] = {}
-    for sign, rows in ((1, groups), (-1, retired)):
-        for topic_id, state, is_suspended, is_leech, n, studied, r_sum in rows:
-            n, studied = sign * n, sign * studied
-            if is_suspended or state != NEW:
-                tally_["started"] += n
-            if is_suspended:
-                tally_["suspended"] += n
-            elif state in _STATE_NAMES:
-                tally_[_STATE_NAMES[state]] += n
-            if is_leech:
-                tally_["leeches"] += n
-            if state != NEW and studied:
-                topic = by_topic.setdefault(topic_id, [0, 0.0])
-                topic[0] += studied
-                topic[1] += sign * (r_sum or 0.0)
-    by_topic = {topic_id: sums for topic_id, sums in by_topic.items() if sums[0] > 0}
-    started = tally_.pop("started")
-    if not by_topic:
-        counts = StateCounts(new=_active_cards() - started, **tally_)
+
+
+def _cards(decks: dict[int, card_stats.StoredFigures], *, limit: int) -> Cards:
+    totals = [0] * card_stats.R_SUM
+    studied: dict[int, tuple[float, int, int]] = {}  # topic -> (mastery, studied, cards)
+    for figures in decks.values():
+        totals = [a + b for a, b in zip(totals, figures.totals, strict=True)]
+        for topic_id, cards, studied_cards, r_sum in figures.mastery:
+            studied[topic_id] = (r_sum / cards, studied_cards, cards)
+    counts = StateCounts(
+        new=totals[card_stats.CARDS] - totals[card_stats.STARTED],
+        learning=totals[card_stats.LEARNING_N],
+        review=totals[card_stats.REVIEW_N],
+        relearning=totals[card_stats.RELEARNING_N],
+        suspended=totals[card_stats.SUSPENDED],
+        leeches=totals[card_stats.LEECHES],
+    )
+    if not studied:
         return Cards(counts=counts, mastery=Mastery())
-    # Each studied topic's active cards (a short range of the (topic, status) index apiece),
-    # and on every row the number of active cards (all cards less the few retired ones: SQLite
-    # counts a whole table from its pages, the retired from their partial index).
+    # Weakest first, ties by path: only the topics up to the limit's mastery (and any tied with
+    # it) need their titles and paths read.
+    cutoff = sorted(m for m, _s, _c in studied.values())[:limit][-1]
+    shown = {topic_id: v for topic_id, v in studied.items() if v[0] <= cutoff}
     qn = connection.ops.quote_name
-    active = RawSQL(
-        f"(SELECT COUNT(*) FROM {qn(Card._meta.db_table)} c WHERE c.{qn('status')} = %s"
-        f" AND c.{qn('topic_id')} = {qn(Topic._meta.db_table)}.{qn('id')})",
-        [Card.Status.ACTIVE],
-        output_field=IntegerField(),
-    )
-    totals = list(
-        Topic.objects.filter(pk__in=by_topic)
-        .order_by()
-        .values_list("pk", "title", "path")
-        .annotate(n=active, all_active=RawSQL(*_active_cards_sql(), output_field=IntegerField()))
-    )
-    counts = StateCounts(new=(totals[0][4] if totals else _active_cards()) - started, **tally_)
+    marks = ", ".join(["%s"] * len(shown))
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT {qn('id')}, {qn('title')}, {qn('path')} FROM {qn(Topic._meta.db_table)}"
+            f" WHERE {qn('id')} IN ({marks})",
+            list(shown),
+        )
+        named = cursor.fetchall()
     topics = [
         TopicMastery(
             topic_id=topic_id,
             title=title,
             path=path,
-            cards=n,
-            studied=by_topic[topic_id][0],
-            mastery=by_topic[topic_id][1] / n,
+            cards=shown[topic_id][2],
+            studied=shown[topic_id][1],
+            mastery=shown[topic_id][0],
         )
-        for topic_id, title, path, n, _active in totals
-        if n
+        for topic_id, title, path in named
     ]
     topics.sort(key=lambda t: (t.mastery, t.path))
-    return Cards(counts=counts, mastery=Mastery(weakest=topics[:limit], studied_topics=len(topics)))
-
-
-_STATE_NAMES = {LEARNING: "learning", REVIEW: "review", RELEARNING: "relearning"}
-
-
-def _active_cards_sql() -> tuple[str, list[Any]]:
-    table = connection.ops.quote_name(Card._meta.db_table)
-    status = connection.ops.quote_name("status")
-    sql = f"(SELECT COUNT(*) FROM {table}) - (SELECT COUNT(*) FROM {table} WHERE {status} = %s)"
-    return sql, [Card.Status.RETIRED]
-
-
-def _active_cards() -> int:
-    """Active cards: all cards less the few retired ones."""
-    sql, params = _active_cards_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT {sql}", params)
-        return int(cursor.fetchone()[0])
-
-
-def _state_groups(states: QuerySet[CardState], topic: str, r: Expression) -> list[tuple[Any, ...]]:
-    """(topic, state, suspended, is_leech, states, studied states, sum of their R) groups.
-
-    Run on the cursor: thousands of small rows, and the ORM's per-value converters (booleans
-    on SQLite) would cost more than the callers' truthiness tests need."""
-    studied = Q(stability__isnull=False, last_review__isnull=False)
-    query = (
-        states.values_list(topic, "state", "suspended", "is_leech")
-        .annotate(n=Count("*"), studied=Count("pk", filter=studied), r=Sum(r, filter=studied))
-        .order_by()
-        .query
-    )
-    sql, params = query.sql_with_params()
-    with connections[states.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
+    mastery = Mastery(weakest=topics[:limit], studied_topics=len(studied))
+    return Cards(counts=counts, mastery=mastery)
 
 
 def card_counts(*, user: AbstractBaseUser) -> StateCounts:
@@ -576,20 +457,49 @@ def topic_mastery(
     return cards_overview(user=user, now=now, profile=profile, limit=limit).mastery
 
 
-def exam_trend(*, user: AbstractBaseUser, limit: int = EXAM_TREND_ATTEMPTS) -> list[ExamAttempt]:
+@dataclass(frozen=True)
+class ExamPoint:
+    """One submitted mock exam, as the trend shows it."""
+
+    pk: int
+    mode: str
+    submitted_at: datetime
+    score: float
+    pass_mark: float
+    correct_count: int
+    count: int
+
+    @property
+    def mode_label(self) -> str:
+        return str(ExamAttempt.Mode(self.mode).label)
+
+
+def exam_trend(*, user: AbstractBaseUser, limit: int = EXAM_TREND_ATTEMPTS) -> list[ExamPoint]:
     """The latest submitted mock exams, oldest first (practice runs are not exams: untimed,
     answers shown as you go, so their scores are left out as the exam history leaves them)."""
-    attempts = (
-        ExamAttempt.objects.filter(
-            user=user,
-            mode=ExamAttempt.Mode.EXAM,
-            submitted_at__isnull=False,
-            score__isnull=False,
-        )
-        .order_by("-submitted_at", "-pk")
-        .only("pk", "mode", "submitted_at", "score", "pass_mark", "correct_count", "count")[:limit]
+    # On the cursor: the ORM's model or value conversion costs more than this short read.
+    qn = connection.ops.quote_name
+    columns = ("id", "mode", "submitted_at", "score", "pass_mark", "correct_count", "count")
+    sql = (
+        f"SELECT {', '.join(qn(c) for c in columns)} FROM {qn(ExamAttempt._meta.db_table)}"
+        f" WHERE {qn('user_id')} = %s AND {qn('mode')} = %s AND {qn('submitted_at')} IS NOT NULL"
+        f" AND {qn('score')} IS NOT NULL ORDER BY {qn('submitted_at')} DESC, {qn('id')} DESC"
+        " LIMIT %s"
     )
-    return list(reversed(attempts))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, ExamAttempt.Mode.EXAM.value, limit])
+        rows = cursor.fetchall()
+    return [
+        ExamPoint(pk, mode, _utc(submitted), score, pass_mark, correct, count)
+        for pk, mode, submitted, score, pass_mark, correct, count in reversed(rows)
+    ]
+
+
+def _utc(value: datetime | str) -> datetime:
+    """A datetime column read on the cursor: SQLite gives the UTC text Django stored."""
+    if isinstance(value, str):
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
+    return value
 
 
 # --- everything for the page -------------------------------------------------------------------
@@ -605,7 +515,7 @@ class Overview:
     buttons: ButtonCounts
     counts: StateCounts
     mastery: Mastery
-    exams: list[ExamAttempt]
+    exams: list[ExamPoint]
     window_start: date
 
 
@@ -617,12 +527,13 @@ def overview(
     today = now.astimezone(tz).date()
     window_start = today - timedelta(days=RETENTION_DAYS - 1)
     heatmap, answers = days_overview(user=user, today=today, profile=profile, tz=tz)
-    cards = cards_overview(user=user, now=now, profile=profile)
+    decks = _figures(user=user, now=now, profile=profile, today=today, tz=tz)
+    cards = _cards(decks, limit=MASTERY_TOPICS)
     return Overview(
         today=today,
         timezone=tz.key,
         heatmap=heatmap,
-        forecast=due_forecast(user=user, today=today, tz=tz),
+        forecast=_forecast(decks, today),
         retention=answers.retention,
         buttons=answers.buttons,
         counts=cards.counts,

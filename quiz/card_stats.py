@@ -1,0 +1,369 @@
+"""The statistics page's card figures, stored per learner and deck beside the dashboard's counts.
+
+Card counts by state, each topic's mastery and the 30-day due forecast come from the learner's
+card states: 90,000 of them for a big bank, far too many to read on every visit. They change
+only when one of those states or one of the deck's cards is written (the `DeckCounts`
+triggers bump the row's `generation`, whoever writes), when the learner's scheduler or time
+zone changes, and when a day ends: the forecast's days are local calendar days, and mastery
+counts the days since a card's last review in whole study days (see `study_days_since`), so it
+moves only when a study day starts. The figures of a deck are therefore computed once and read
+until one of those happens; then that deck alone is computed again. After a study session only
+the decks studied are; the first visit of a day computes them all.
+
+Everything stored is exact: a deck's figures are its states' figures at the time the page is
+shown, never a snapshot that lags behind it.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import connection, connections, transaction
+from django.db.models import (
+    Case,
+    Count,
+    Expression,
+    F,
+    FloatField,
+    Func,
+    IntegerField,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Power
+
+from quiz.models import Card, CardState, Deck, DeckCounts, StudyProfile, Topic
+from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW
+from quiz.study.timing import day_bounds
+
+FORECAST_DAYS = 30
+# Up to this many decks to compute again, only their states are read (by their topics);
+# beyond it one pass over all of the learner's states is cheaper.
+FEW_DECKS = 8
+DAY_S = 86400
+
+# A topic's figures, stored as a list in this order (its own active cards and states only).
+CARDS, STARTED, LEARNING_N, REVIEW_N, RELEARNING_N, SUSPENDED, LEECHES, STUDIED, R_SUM = range(9)
+_BY_STATE = {LEARNING: LEARNING_N, REVIEW: REVIEW_N, RELEARNING: RELEARNING_N}
+
+
+def _empty() -> list[Any]:
+    return [0, 0, 0, 0, 0, 0, 0, 0, 0.0]
+
+
+@dataclass
+class DeckFigures:
+    """One deck's figures: per topic id, the list above; and the cards falling due on each local
+    day from the day they were computed (overdue ones on the first).
+
+    Stored compactly (`to_json`): the deck's totals of the counts, and only the topics with a
+    studied card, which are all that mastery lists."""
+
+    topics: dict[int, list[Any]] = field(default_factory=dict)
+    forecast: list[int] = field(default_factory=lambda: [0] * FORECAST_DAYS)
+
+    def to_json(self) -> dict[str, Any]:
+        totals = [0] * R_SUM
+        for row in self.topics.values():
+            totals = [a + b for a, b in zip(totals, row, strict=False)]
+        mastery = [
+            [topic_id, row[CARDS], row[STUDIED], row[R_SUM]]
+            for topic_id, row in self.topics.items()
+            if row[STUDIED] > 0 and row[CARDS] > 0
+        ]
+        return {"totals": totals, "mastery": mastery, "forecast": self.forecast}
+
+
+@dataclass
+class StoredFigures:
+    """A deck's figures as stored: `totals` in the order CARDS … LEECHES; `mastery` one
+    [topic id, active cards, studied cards, sum of R] per topic with a studied card."""
+
+    totals: list[int]
+    mastery: list[list[Any]]
+    forecast: list[int]
+
+    @classmethod
+    def of(cls, figures: DeckFigures) -> StoredFigures:
+        return cls(**figures.to_json())
+
+
+# --- retrievability in SQL ---------------------------------------------------------------------
+
+
+def study_days_since(when: datetime, *, day_start: datetime) -> int:
+    """Whole study days from `when` to the study day that starts at `day_start`: 0 for a review
+    made since that day started, else one more for each 24 hours, or part of them, between the
+    review and the start of the day. Days counted like Anki's "days elapsed", not the 24-hour
+    periods up to this instant, so a figure built on it only changes when a study day starts."""
+    if when >= day_start:
+        return 0
+    seconds = (day_start - when).total_seconds()
+    return int(-(-seconds // DAY_S))
+
+
+class _StudyDaysSince(Func):
+    """`study_days_since` in SQL over a datetime column (never negative)."""
+
+    output_field = IntegerField()
+
+    def __init__(self, expression: Expression, *, day_start: datetime):
+        super().__init__(expression)
+        self.start_s = int(day_start.timestamp())
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        column, params = compiler.compile(self.source_expressions[0])
+        if connection.Database.sqlite_version_info >= (3, 38):
+            seconds = f"unixepoch({column})"
+        else:
+            seconds = f"CAST(strftime('%%s', {column}) AS INTEGER)"
+        # unixepoch() drops fractions of a second, so a review half a second before the day
+        # starts still counts a day; integer division then rounds the rest up.
+        return f"MAX(0, (%s - {seconds} + {DAY_S - 1}) / {DAY_S})", [self.start_s, *params]
+
+    def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        column, params = compiler.compile(self.source_expressions[0])
+        sql = f"GREATEST(0, CEIL((%s - EXTRACT(EPOCH FROM {column})) / {DAY_S}))"
+        return sql, [self.start_s, *params]
+
+
+def _sqlite_has(connection: Any, sql: str) -> bool:
+    """Whether this SQLite library runs `sql` (asked once per process on the raw connection, so
+    no query is logged)."""
+    key = (connection.Database.sqlite_version, sql)
+    if key not in _SQLITE_FEATURES:
+        connection.ensure_connection()
+        try:
+            connection.connection.execute(sql).fetchall()
+            _SQLITE_FEATURES[key] = True
+        except connection.Database.OperationalError:
+            _SQLITE_FEATURES[key] = False
+    return _SQLITE_FEATURES[key]
+
+
+_SQLITE_FEATURES: dict[tuple[str, str], bool] = {}
+
+
+class _Pow(Func):
+    """x^y. Django's `Power` is a Python callback on SQLite (about 1 µs a row); SQLite built with
+    its math functions (3.35+, the usual build) has a native `pow`, used when present."""
+
+    function = "POWER"
+    output_field = FloatField()
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
+        if _sqlite_has(connection, "SELECT pow(2.0, 0.5)"):
+            return self.as_sql(compiler, connection, function="pow", **extra)
+        return Power(*self.source_expressions, output_field=FloatField()).as_sqlite(
+            compiler, connection, **extra
+        )
+
+
+def retrievability(*, day_start: datetime, factor: float, decay: float) -> Expression:
+    """FSRS-6 R = (1 + factor·t/S)^decay over CardState rows, t the whole study days since the
+    last review (`study_days_since`), S the stability; the formula fsrs's
+    `Scheduler.get_card_retrievability` evaluates."""
+    days = _StudyDaysSince(F("last_review"), day_start=day_start)
+    return _Pow(Value(1.0) + Value(factor) * days / F("stability"), Value(decay))
+
+
+# --- computing a deck's figures ----------------------------------------------------------------
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The UTC instant a local calendar day starts (a DST gap at midnight moves it on)."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def forecast_bounds(*, today: date, tz: ZoneInfo) -> list[datetime]:
+    """The UTC instants the forecast's local days end: tomorrow's midnight onwards."""
+    return [local_midnight(today + timedelta(days=i + 1), tz) for i in range(FORECAST_DAYS)]
+
+
+def compute(
+    *,
+    user: AbstractBaseUser,
+    deck_ids: list[int] | None,
+    day_start: datetime,
+    factor: float,
+    decay: float,
+    bounds: list[datetime],
+) -> dict[int, DeckFigures]:
+    """The figures of these decks (every deck for None), from scratch.
+
+    Active cards per topic from the cards' (topic, status) index; the states grouped by topic,
+    state, suspended and leech from the covering index `cardstate_user_topic_stats` (filtered
+    by the decks' topics, that index's second column, when only a few decks are computed), with
+    the states of retired cards left out through their partial index; and the forecast by local
+    day from the states due before its last day ends."""
+    result: dict[int, DeckFigures] = {}
+    topics = Topic.objects.all() if deck_ids is None else Topic.objects.filter(deck_id__in=deck_ids)
+    deck_of = dict(topics.order_by().values_list("pk", "deck_id"))
+    for deck_id in deck_ids if deck_ids is not None else set(deck_of.values()):
+        result[deck_id] = DeckFigures()
+    active = Card.objects.filter(status=Card.Status.ACTIVE)
+    if deck_ids is not None:
+        active = active.filter(topic_id__in=list(deck_of))
+    for topic_id, n in active.values_list("topic_id").annotate(n=Count("id")).order_by():
+        figures = _figures_of(result, deck_of, topic_id)
+        figures[CARDS] += n
+
+    retired = Card.objects.filter(status=Card.Status.RETIRED).values("pk")
+    states = CardState.objects.filter(user=user).exclude(card_id__in=retired)
+    r = retrievability(day_start=day_start, factor=factor, decay=decay)
+    with_topic = states.filter(topic_id__isnull=False)
+    if deck_ids is not None:
+        with_topic = with_topic.filter(topic_id__in=list(deck_of))
+    # A state whose denormalised topic is missing (written around the importer) is counted
+    # under its card's topic: a join for those few alone.
+    without_topic = states.filter(topic_id__isnull=True)
+    if deck_ids is not None:
+        without_topic = without_topic.filter(deck_id__in=deck_ids)
+    for rows in (_groups(with_topic, "topic_id", r), _groups(without_topic, "card__topic_id", r)):
+        for topic_id, state, is_suspended, is_leech, n, studied, r_sum in rows:
+            figures = _figures_of(result, deck_of, topic_id)
+            if is_suspended or state != NEW:
+                figures[STARTED] += n
+            if is_suspended:
+                figures[SUSPENDED] += n
+            elif state in _BY_STATE:
+                figures[_BY_STATE[state]] += n
+            if is_leech:
+                figures[LEECHES] += n
+            if state != NEW and studied:
+                figures[STUDIED] += studied
+                figures[R_SUM] += r_sum or 0.0
+
+    open_states = states.filter(suspended=False, due__lt=bounds[-1]).exclude(state=NEW)
+    if deck_ids is not None:
+        open_states = open_states.filter(deck_id__in=deck_ids)
+    # The day each state falls due on: the first bound it is before (overdue ones on today).
+    day = Case(
+        *(When(due__lt=bound, then=Value(i)) for i, bound in enumerate(bounds)),
+        output_field=IntegerField(),
+    )
+    due_days = (
+        open_states.annotate(day=day)
+        .values_list("deck_id", "day")
+        .annotate(n=Count("*"))
+        .order_by()
+    )
+    for deck_id, i, n in due_days:
+        if deck_id in result and i is not None:
+            result[deck_id].forecast[i] += n
+    return result
+
+
+def _figures_of(
+    result: dict[int, DeckFigures], deck_of: dict[int, int], topic_id: int
+) -> list[Any]:
+    deck = result.setdefault(deck_of[topic_id], DeckFigures())
+    return deck.topics.setdefault(topic_id, _empty())
+
+
+def _groups(states: Any, topic: str, r: Expression) -> list[tuple[Any, ...]]:
+    """(topic, state, suspended, is_leech, states, studied states, sum of their R) groups, run on
+    the cursor: thousands of small rows, and the ORM's per-value converters (booleans on SQLite)
+    would cost more than the callers' truthiness tests need."""
+    studied = Q(stability__isnull=False, last_review__isnull=False)
+    query = (
+        states.values_list(topic, "state", "suspended", "is_leech")
+        .annotate(n=Count("*"), studied=Count("pk", filter=studied), r=Sum(r, filter=studied))
+        .order_by()
+        .query
+    )
+    sql, params = query.sql_with_params()
+    with connections[states.db].cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+# --- stored rows -------------------------------------------------------------------------------
+
+
+def _rows(*, user: AbstractBaseUser, now: datetime, key: str) -> list[tuple[Any, ...]]:
+    """(deck id, generation, whether current, stored figures) for every deck, the generation
+    None where the learner has no row yet: one statement on the cursor, the test of currency
+    made by the database, so no stored date or JSON is converted that is not used."""
+    qn = connection.ops.quote_name
+    deck, counts = qn(Deck._meta.db_table), qn(DeckCounts._meta.db_table)
+    sql = (
+        f"SELECT d.id, c.generation,"
+        f" (c.stats_computed = c.generation AND c.stats_key = %s AND c.stats_valid_until > %s),"
+        f" c.stats FROM {deck} d LEFT JOIN {counts} c ON c.deck_id = d.id AND c.user_id = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [key, connection.ops.adapt_datetimefield_value(now), user.pk])
+        return cursor.fetchall()
+
+
+def stats_key(*, factor: float, decay: float, timezone: str) -> str:
+    """What the stored figures were computed under, besides the states themselves."""
+    return f"{factor!r}/{decay!r}/{timezone}"
+
+
+def stored_figures(
+    *,
+    user: AbstractBaseUser,
+    now: datetime,
+    profile: StudyProfile,
+    factor: float,
+    decay: float,
+    today: date,
+    tz: ZoneInfo,
+) -> dict[int, StoredFigures]:
+    """Every deck's figures, read from the stored rows where they are current and computed
+    (and stored) where not."""
+    day_start, day_end = day_bounds(now=now, timezone=profile.timezone)
+    bounds = forecast_bounds(today=today, tz=tz)
+    # Current until the study day ends (mastery's days) or the calendar day does (the
+    # forecast's), whichever comes first.
+    valid_until = min(day_end, bounds[0])
+    key = stats_key(factor=factor, decay=decay, timezone=profile.timezone)
+    result: dict[int, StoredFigures] = {}
+    stale: dict[int, int] = {}  # deck id -> the generation it is computed at
+    missing: list[int] = []
+    for deck_id, generation, current, data in _rows(user=user, now=now, key=key):
+        if generation is None:
+            missing.append(deck_id)
+        elif current:
+            result[deck_id] = StoredFigures(**(json.loads(data) if isinstance(data, str) else data))
+        else:
+            stale[deck_id] = generation
+    if missing:
+        # The row exists (committed) before the count starts, so a write to the deck while it is
+        # computed bumps its generation and what is computed below is stored as already stale.
+        DeckCounts.objects.bulk_create(
+            [DeckCounts(user=user, deck_id=deck_id) for deck_id in missing],
+            ignore_conflicts=True,
+        )
+        stale.update(
+            DeckCounts.objects.filter(user=user, deck_id__in=missing).values_list(
+                "deck_id", "generation"
+            )
+        )
+    if not stale:
+        return result
+    some = list(stale) if len(stale) <= FEW_DECKS else None
+    computed_now = compute(
+        user=user, deck_ids=some, day_start=day_start, factor=factor, decay=decay, bounds=bounds
+    )
+    with transaction.atomic():
+        for deck_id, generation in stale.items():
+            stored = computed_now.get(deck_id, DeckFigures()).to_json()
+            result[deck_id] = StoredFigures(**stored)
+            # Stored only if no write came since the generation was read.
+            DeckCounts.objects.filter(user=user, deck_id=deck_id, generation=generation).update(
+                stats_computed=generation,
+                stats_valid_until=valid_until,
+                stats_key=key,
+                stats=stored,
+            )
+    return result

@@ -1,0 +1,41 @@
+from importlib import import_module
+
+from django.db import migrations, models
+
+# Adding a column with a default makes Django rebuild the table on SQLite (a new table, copied,
+# renamed), and the DeckCounts triggers on the states and cards name it: they are dropped first
+# and created again after, exactly as migration 0011 made them.
+_deck_counts = import_module("quiz.migrations.0011_deck_counts")
+
+
+class Migration(migrations.Migration):
+    """The statistics page's per-deck figures, stored beside the dashboard's counts."""
+
+    dependencies = [
+        ("quiz", "0013_study_queue_covering_index"),
+    ]
+
+    operations = [
+        migrations.RunPython(_deck_counts.drop_triggers, _deck_counts.create_triggers),
+        migrations.AddField(
+            model_name="deckcounts",
+            name="stats",
+            field=models.JSONField(blank=True, default=dict),
+        ),
+        migrations.AddField(
+            model_name="deckcounts",
+            name="stats_computed",
+            field=models.BigIntegerField(default=-1),
+        ),
+        migrations.AddField(
+            model_name="deckcounts",
+            name="stats_key",
+            field=models.CharField(blank=True, default="", max_length=200),
+        ),
+        migrations.AddField(
+            model_name="deckcounts",
+            name="stats_valid_until",
+            field=models.DateTimeField(blank=True, null=True),
+        ),
+        migrations.RunPython(_deck_counts.create_triggers, _deck_counts.drop_triggers),
+    ]

@@ -1,0 +1,203 @@
+"""The statistics page's stored per-deck card figures: exact after every kind of write, computed
+again only for the decks written to, and mastery's days counted in study days."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from quiz import card_stats, stats, study
+from quiz.models import Card, CardState, DeckCounts, StudyProfile
+from quiz.scheduling import AGAIN, GOOD, REVIEW, Memory
+from quiz.scheduling import retrievability as fsrs_retrievability
+from tests.factory import answer, make_card, make_cards, make_deck, make_topic, make_user
+
+pytestmark = pytest.mark.django_db
+
+# 15:00 UTC; the learner's study day (UTC zone) started at 04:00.
+NOW = datetime(2026, 3, 2, 15, 0, tzinfo=UTC)
+DAY_START = datetime(2026, 3, 2, 4, 0, tzinfo=UTC)
+
+
+def test_study_days_count_from_the_start_of_the_study_day() -> None:
+    def days(when: datetime) -> int:
+        return card_stats.study_days_since(when, day_start=DAY_START)
+
+    assert days(NOW) == 0
+    assert days(DAY_START) == 0  # reviewed as the day began: today
+    assert days(DAY_START - timedelta(seconds=1)) == 1  # yesterday's study day
+    assert days(DAY_START - timedelta(hours=24)) == 1
+    assert days(DAY_START - timedelta(hours=24, seconds=1)) == 2
+    assert days(DAY_START - timedelta(days=10, hours=3)) == 11
+
+
+def _state(user: Any, card: Card, **fields: Any) -> CardState:
+    values: dict[str, Any] = {"state": REVIEW, "stability": 10.0, "difficulty": 5.0, "due": NOW}
+    values.update(fields)
+    return CardState.objects.create(user=user, card=card, deck=card.deck, **values)
+
+
+def test_sql_retrievability_is_fsrs_at_the_study_days_elapsed(user, topic) -> None:
+    """Each card's R from SQL equals fsrs's own R evaluated that many whole days after the
+    review, including reviews whose 24-hour periods and study days differ."""
+    profile = study.profile_for(user)
+    scheduler = study.scheduler_for(profile)
+    reviews = [
+        (2.0, NOW - timedelta(days=10, hours=5)),
+        (30.0, NOW - timedelta(hours=12)),  # 03:00 today: before the day began, so 1 day
+        (5.0, NOW - timedelta(hours=2)),  # today: 0 days, R = 1
+        (0.5, NOW - timedelta(days=400)),
+    ]
+    for stability, last_review in reviews:
+        topic_of_one = make_topic(topic.deck, f"S{stability}")
+        _state(user, make_card(topic_of_one), stability=stability, last_review=last_review)
+
+    mastery = stats.topic_mastery(user=user, now=NOW, profile=profile, limit=10)
+
+    found = {t.title: t.mastery for t in mastery.weakest}
+    for stability, last_review in reviews:
+        days = card_stats.study_days_since(last_review, day_start=DAY_START)
+        at = last_review + timedelta(days=days)
+        memory = Memory(state=REVIEW, stability=stability, last_review=last_review, due=NOW)
+        expected = fsrs_retrievability(memory, now=at, scheduler=scheduler)
+        assert found[f"S{stability}"] == pytest.approx(expected, rel=1e-9)
+    assert found["S5.0"] == pytest.approx(1.0)
+    assert found["S30.0"] < 1.0
+
+
+def _fresh(user: Any, now: datetime) -> stats.Cards:
+    """The figures computed from scratch, nothing stored read."""
+    profile = study.profile_for(user)
+    scheduler = study.scheduler_for(profile)
+    tz = study.zone(profile.timezone)
+    today = now.astimezone(tz).date()
+    start, _end = study.day_bounds(now=now, timezone=profile.timezone)
+    decks = card_stats.compute(
+        user=user,
+        deck_ids=None,
+        day_start=start,
+        factor=scheduler._FACTOR,
+        decay=scheduler._DECAY,
+        bounds=card_stats.forecast_bounds(today=today, tz=tz),
+    )
+    stored = {deck_id: card_stats.StoredFigures.of(figures) for deck_id, figures in decks.items()}
+    return stats._cards(stored, limit=stats.MASTERY_TOPICS), stats._forecast(stored, today)
+
+
+def _stored(user: Any, now: datetime) -> tuple[stats.Cards, list[Any]]:
+    view = stats.overview(user=user, now=now)
+    return stats.Cards(counts=view.counts, mastery=view.mastery), view.forecast
+
+
+def _computed_at(user: Any) -> dict[int, tuple[int, datetime]]:
+    """Per deck, the generation and the day its stored figures were computed at."""
+    rows = DeckCounts.objects.filter(user=user)
+    return {row.deck_id: (row.stats_computed, row.stats_valid_until) for row in rows}
+
+
+def test_stored_figures_follow_every_kind_of_write_and_recompute_only_that_deck(user) -> None:
+    first, second = make_deck("First"), make_deck("Second")
+    a, b = make_topic(first, "A"), make_topic(second, "B")
+    a_cards, b_cards = make_cards(a, 6), make_cards(b, 6)
+    now = NOW
+    for card in a_cards[:3] + b_cards[:3]:
+        answer(user, card, GOOD, now=now - timedelta(days=3))
+    other = make_user("other")
+
+    assert _stored(user, now) == _fresh(user, now)
+    before = _computed_at(user)
+
+    # Another learner's answers leave this learner's figures alone.
+    answer(other, a_cards[0], AGAIN, now=now)
+    assert _stored(user, now) == _fresh(user, now)
+    assert _computed_at(user) == before
+
+    writes = [
+        lambda: answer(user, a_cards[4], GOOD, now=now),  # a new card studied
+        lambda: answer(user, a_cards[0], AGAIN, now=now),  # a lapse
+        lambda: study.suspend_card(
+            user=user, card=a_cards[1], version=_version(user, a_cards[1]), now=now
+        ),
+        lambda: Card.objects.filter(pk=a_cards[2].pk).update(status=Card.Status.RETIRED),
+        lambda: make_card(a),  # a new card in the deck
+        lambda: CardState.objects.filter(user=user, card=a_cards[0]).update(is_leech=True),
+    ]
+    for write in writes:
+        write()
+        assert _stored(user, now) == _fresh(user, now)
+        after = _computed_at(user)
+        # Only the deck written to was computed again.
+        assert after[second.pk] == before[second.pk]
+        assert after[first.pk] != before[first.pk]
+        before = after
+
+    # A card moved into the other deck's topic: both decks change.
+    Card.objects.filter(pk=a_cards[3].pk).update(topic=b, deck=second)
+    CardState.sync_topics([a_cards[3].pk])
+    assert _stored(user, now) == _fresh(user, now)
+
+
+def _version(user: Any, card: Card) -> int:
+    return CardState.objects.get(user=user, card=card).version
+
+
+def test_a_new_study_day_a_new_zone_or_new_parameters_compute_everything_again(user, topic) -> None:
+    for card in make_cards(topic, 3):
+        answer(user, card, GOOD, now=NOW - timedelta(days=2))
+    first = _stored(user, NOW)
+    computed = _computed_at(user)
+    assert _stored(user, NOW + timedelta(hours=8)) == first  # 23:00: the same day
+    assert _computed_at(user) == computed
+    # 03:00 tomorrow: the same study day (mastery's) but the forecast's calendar day is new.
+    assert _stored(user, NOW + timedelta(hours=12)) == _fresh(user, NOW + timedelta(hours=12))
+    assert _computed_at(user) != computed
+
+    # 05:00 tomorrow: a new study day, so a new day for mastery.
+    tomorrow = NOW + timedelta(hours=14)
+    assert _stored(user, tomorrow) == _fresh(user, tomorrow)
+    assert _stored(user, tomorrow)[0].mastery != first[0].mastery
+    assert DeckCounts.objects.get(user=user).stats_valid_until > tomorrow
+
+    profile = StudyProfile.objects.get(user=user)
+    profile.timezone = "Asia/Tokyo"
+    profile.save()
+    key_before = DeckCounts.objects.get(user=user).stats_key
+    assert _stored(user, tomorrow) == _fresh(user, tomorrow)
+    assert DeckCounts.objects.get(user=user).stats_key != key_before
+
+    profile.fsrs_parameters = _other_parameters()
+    profile.save()
+    assert _stored(user, tomorrow) == _fresh(user, tomorrow)
+    assert "Asia/Tokyo" in DeckCounts.objects.get(user=user).stats_key
+
+
+def _other_parameters() -> list[float]:
+    """FSRS-6's defaults with a slower forgetting curve (a different decay)."""
+    import fsrs
+
+    parameters = list(fsrs.scheduler.DEFAULT_PARAMETERS)
+    parameters[20] = 0.3
+    return parameters
+
+
+def test_a_write_while_a_deck_is_computed_is_not_lost(user, topic, monkeypatch) -> None:
+    cards = make_cards(topic, 4)
+    answer(user, cards[0], GOOD, now=NOW)
+    compute = card_stats.compute
+
+    def racing(**kwargs: Any) -> dict[int, card_stats.DeckFigures]:
+        result = compute(**kwargs)
+        # An answer lands after the states were read but before the figures are stored.
+        answer(user, cards[1], GOOD, now=NOW)
+        return result
+
+    monkeypatch.setattr(card_stats, "compute", racing)
+    stats.overview(user=user, now=NOW)
+    monkeypatch.setattr(card_stats, "compute", compute)
+
+    row = DeckCounts.objects.get(user=user)
+    assert row.stats_computed != row.generation  # stored as already out of date
+    assert _stored(user, NOW) == _fresh(user, NOW)
+    assert _stored(user, NOW)[0].counts.learning + _stored(user, NOW)[0].counts.review == 2
