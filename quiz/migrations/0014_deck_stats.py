@@ -1,5 +1,6 @@
 from importlib import import_module
 
+from django.conf import settings
 from django.db import migrations, models
 
 # Adding a column with a default makes Django rebuild the table on SQLite (a new table, copied,
@@ -9,10 +10,12 @@ _deck_counts = import_module("quiz.migrations.0011_deck_counts")
 
 
 class Migration(migrations.Migration):
-    """The statistics page's per-deck figures, stored beside the dashboard's counts."""
+    """The statistics page's per-deck figures, stored beside the dashboard's counts; the
+    (user, deck, due) index also covers what the per-deck due forecast counts."""
 
     dependencies = [
         ("quiz", "0013_study_queue_covering_index"),
+        migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
@@ -38,4 +41,15 @@ class Migration(migrations.Migration):
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.RunPython(_deck_counts.create_triggers, _deck_counts.drop_triggers),
+        migrations.RemoveIndex(
+            model_name="cardstate",
+            name="cardstate_user_deck_due",
+        ),
+        migrations.AddIndex(
+            model_name="cardstate",
+            index=models.Index(
+                fields=["user", "deck", "due", "suspended", "state", "card"],
+                name="cardstate_user_deck_due",
+            ),
+        ),
     ]
