@@ -338,8 +338,8 @@ class CardState(models.Model):
                 condition=models.Q(is_leech=True) | models.Q(suspended=True),
                 name="cardstate_user_leeches",
             ),
-            # The statistics' due forecast counts a range of due dates per day from the index
-            # alone (quiz.stats.counts_between).
+            # Ranges of a learner's due dates that test suspended and state, from the index
+            # alone (once the statistics' forecast; that now reads `cardstate_user_deck_due`).
             models.Index(
                 fields=["user", "due", "suspended", "state"], name="cardstate_user_due_open"
             ),
