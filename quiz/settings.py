@@ -96,7 +96,9 @@ TEMPLATES = [
 DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0")),
+        # Kept connections in production: connecting costs more than an answer's statements
+        # (docs/deployment.md). 0 to connect per request, behind a transaction-mode pooler.
+        conn_max_age=int(os.environ.get("DB_CONN_MAX_AGE", "0" if DEBUG else "60")),
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):

@@ -56,6 +56,19 @@ def test_check_deploy_passes_with_the_documented_environment() -> None:
     assert "no issues" in result.stdout
 
 
+def test_production_keeps_database_connections_unless_told_otherwise() -> None:
+    code = "from django.conf import settings; print(settings.DATABASES['default']['CONN_MAX_AGE'])"
+
+    def conn_max_age(env: dict[str, str]) -> str:
+        result = manage("shell", "--no-imports", "-c", code, env=env)
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    assert conn_max_age(production_env()) == "60"
+    assert conn_max_age(production_env(DB_CONN_MAX_AGE="0")) == "0"
+    assert conn_max_age({**production_env(), "DEBUG": "1"}) == "0"
+
+
 def test_missing_secret_key_stops_start_up_with_a_clear_error() -> None:
     env = production_env()
     del env["SECRET_KEY"]
