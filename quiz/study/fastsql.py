@@ -61,12 +61,15 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 _LOADERS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-def _model_loader(model: type[Model]) -> tuple[list[str], list[tuple[list[Any], Any]]]:
+def _model_loader(
+    model: type[Model], only: tuple[str, ...] | None = None
+) -> tuple[list[str], list[tuple[list[Any], Any]]]:
     db = connections[DEFAULT_DB_ALIAS]
     per_model = _LOADERS.setdefault(db, {})
-    if model not in per_model:
+    key = (model, only)
+    if key not in per_model:
         attnames, converters = [], []
-        for field in model._meta.concrete_fields:
+        for field in _fields(model, only):
             column = field.get_col(model._meta.db_table)
             attnames.append(field.attname)
             # The converters the ORM's compiler applies to this column: the backend's, then
@@ -74,19 +77,29 @@ def _model_loader(model: type[Model]) -> tuple[list[str], list[tuple[list[Any], 
             converters.append(
                 (db.ops.get_db_converters(column) + column.get_db_converters(db), column)
             )
-        per_model[model] = (attnames, converters)
-    return per_model[model]
+        per_model[key] = (attnames, converters)
+    return per_model[key]
+
+
+def _fields(model: type[Model], only: tuple[str, ...] | None) -> list[Any]:
+    """The concrete fields of `model`, or those named (by attname) in `only`, in model order."""
+    fields = model._meta.concrete_fields
+    return list(fields) if only is None else [f for f in fields if f.attname in only]
 
 
 @functools.lru_cache(maxsize=64)
-def columns(model: type[Model], alias: str) -> str:
-    """SELECT list of every concrete field of `model` from the table aliased `alias`."""
-    return ", ".join(f"{alias}.{qn(f.column)}" for f in model._meta.concrete_fields)
+def columns(model: type[Model], alias: str, only: tuple[str, ...] | None = None) -> str:
+    """SELECT list of every concrete field of `model` (or those in `only`) from the table
+    aliased `alias`."""
+    return ", ".join(f"{alias}.{qn(f.column)}" for f in _fields(model, only))
 
 
-def instance(model: type[Model], row: tuple[Any, ...], start: int = 0) -> Any:
-    """The model instance the ORM would build from `row[start:]` (as listed by `columns`)."""
-    attnames, converters = _model_loader(model)
+def instance(
+    model: type[Model], row: tuple[Any, ...], start: int = 0, only: tuple[str, ...] | None = None
+) -> Any:
+    """The model instance the ORM would build from `row[start:]` (as listed by `columns`);
+    with `only`, the instance `.only(*only)` would build (other fields deferred)."""
+    attnames, converters = _model_loader(model, only)
     values = list(row[start : start + len(attnames)])
     for i, (funcs, column) in enumerate(converters):
         for func in funcs:
@@ -163,14 +176,20 @@ def load_card_and_state(
     return instance(Card, rows[0]), state
 
 
+# What answering reads of the card: whether it is active, and where a first answer's state row
+# goes. The rest (its text) is deferred.
+ANSWERED_CARD = ("id", "deck_id", "topic_id", "status", "order")
+
+
 def load_for_answer(
     card_id: int, *, user: AbstractBaseUser
 ) -> tuple[Card | None, CardState | None, StudyProfile | None]:
-    """What an answer reads before it writes, in one query: card `card_id` (without deck and
-    topic), this learner's state row for it and their study profile, each None when missing."""
+    """What an answer reads before it writes, in one query: card `card_id` (`ANSWERED_CARD`),
+    this learner's state row for it and their study profile, each None when missing."""
     profile_table = qn(StudyProfile._meta.db_table)
     rows = fetch(
-        f"SELECT {columns(Card, 'c')}, {columns(CardState, 's')}, {columns(StudyProfile, 'p')}"
+        f"SELECT {columns(Card, 'c', ANSWERED_CARD)}, {columns(CardState, 's')},"
+        f" {columns(StudyProfile, 'p')}"
         f" FROM {qn(_CARD)} c"
         f" LEFT OUTER JOIN {qn(_STATE)} s"
         f" ON (s.{qn('card_id')} = c.{qn('id')} AND s.{qn('user_id')} = %s)"
@@ -181,11 +200,11 @@ def load_for_answer(
     if not rows:
         return None, None, None
     row = rows[0]
-    at_state = len(Card._meta.concrete_fields)
+    at_state = len(ANSWERED_CARD)
     at_profile = at_state + len(CardState._meta.concrete_fields)
     state = instance(CardState, row, at_state) if row[at_state] is not None else None
     profile = instance(StudyProfile, row, at_profile) if row[at_profile] is not None else None
-    return instance(Card, row), state, profile
+    return instance(Card, row, 0, ANSWERED_CARD), state, profile
 
 
 def _card_from_row(row: tuple[Any, ...], start: int = 0) -> Card:
@@ -217,6 +236,55 @@ def load_state(
         raise CardState.DoesNotExist(f"CardState {pk} does not exist")
     state = instance(CardState, rows[0])
     state.card = _card_from_row(rows[0], len(CardState._meta.concrete_fields))
+    return state
+
+
+# What the study screen shows of a card (the question, the answer, its simulation and its
+# breadcrumb), and no more: the next card is read on every answer, and the full rows (the card's
+# notes and markdown, its topic's whole notes) cost more to read and convert than the rest of
+# the lookup. Any other field is deferred: the ORM reads it if something asks.
+SHOWN_CARD = ("id", "deck_id", "topic_id", "kind", "prompt_html", "answer_html", "sim", "status")
+SHOWN_TOPIC = ("id", "deck_id", "path")
+SHOWN_DECK = ("id", "title")
+
+
+@functools.cache
+def _shown_columns() -> str:
+    return (
+        f"{columns(Card, 'c', SHOWN_CARD)}, {columns(Topic, 't', SHOWN_TOPIC)},"
+        f" {columns(Deck, 'd', SHOWN_DECK)}"
+    )
+
+
+def _shown_from_row(row: tuple[Any, ...], start: int = 0) -> Card:
+    card = instance(Card, row, start, SHOWN_CARD)
+    start += len(SHOWN_CARD)
+    card.topic = instance(Topic, row, start, SHOWN_TOPIC)
+    card.deck = instance(Deck, row, start + len(SHOWN_TOPIC), SHOWN_DECK)
+    return card
+
+
+def load_shown_card(card_id: int) -> Card | None:
+    """Card `card_id` as the study screen shows it (`SHOWN_CARD`, with its topic and deck)."""
+    rows = fetch(
+        f"SELECT {_shown_columns()} FROM {qn(_CARD)} c{_card_joins()} WHERE c.{qn('id')} = %s",
+        [card_id],
+    )
+    return _shown_from_row(rows[0]) if rows else None
+
+
+def load_shown_state(pk: int) -> CardState:
+    """The state row `pk` with its card as the study screen shows it (`load_shown_card`)."""
+    rows = fetch(
+        f"SELECT {columns(CardState, 's')}, {_shown_columns()} FROM {qn(_STATE)} s"
+        f" INNER JOIN {qn(_CARD)} c ON (s.{qn('card_id')} = c.{qn('id')}){_card_joins()}"
+        f" WHERE s.{qn('id')} = %s",
+        [pk],
+    )
+    if not rows:
+        raise CardState.DoesNotExist(f"CardState {pk} does not exist")
+    state = instance(CardState, rows[0])
+    state.card = _shown_from_row(rows[0], len(CardState._meta.concrete_fields))
     return state
 
 

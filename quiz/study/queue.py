@@ -235,10 +235,10 @@ def next_card(
     )
     shown: Shown | None = None
     if pick is not None and pick.state_id is not None:
-        state = fastsql.load_state(pk=pick.state_id)
+        state = fastsql.load_shown_state(pick.state_id)
         shown = Shown.of_state(state, state.card)
     elif pick is not None:
-        card = fastsql.load_card(pick.card_id)
+        card = fastsql.load_shown_card(pick.card_id)
         if card is None:
             raise Card.DoesNotExist(f"Card {pick.card_id} does not exist")
         shown = Shown(card=card, memory=Memory(), reps=0, version=pick.version, is_new=True)
