@@ -219,29 +219,38 @@ ANSWERED_CARD = ("id", "deck_id", "topic_id", "status", "order")
 
 
 def load_for_answer(
-    card_id: int, *, user: AbstractBaseUser
-) -> tuple[Card | None, CardState | None, StudyProfile | None]:
+    card_id: int, *, user: AbstractBaseUser, deck_id: int | None = None
+) -> tuple[Card | None, CardState | None, StudyProfile | None, Deck | None]:
     """What an answer reads before it writes, in one query: card `card_id` (`ANSWERED_CARD`),
-    this learner's state row for it and their study profile, each None when missing."""
+    this learner's state row for it, their study profile and, given `deck_id`, the deck being
+    studied (the scope's); each None when missing."""
     profile_table = qn(StudyProfile._meta.db_table)
+    deck_columns = f", {columns(Deck, 'sd')}" if deck_id is not None else ""
+    deck_join = ""
+    if deck_id is not None:
+        deck_join = f" LEFT OUTER JOIN {qn(_DECK)} sd ON (sd.{qn('id')} = %s)"
     rows = fetch_planned(
         f"SELECT {columns(Card, 'c', ANSWERED_CARD)}, {columns(CardState, 's')},"
-        f" {columns(StudyProfile, 'p')}"
+        f" {columns(StudyProfile, 'p')}{deck_columns}"
         f" FROM {qn(_CARD)} c"
         f" LEFT OUTER JOIN {qn(_STATE)} s"
         f" ON (s.{qn('card_id')} = c.{qn('id')} AND s.{qn('user_id')} = %s)"
-        f" LEFT OUTER JOIN {profile_table} p ON (p.{qn('user_id')} = %s)"
+        f" LEFT OUTER JOIN {profile_table} p ON (p.{qn('user_id')} = %s){deck_join}"
         f" WHERE c.{qn('id')} = %s",
-        [user.pk, user.pk, card_id],
+        [user.pk, user.pk, *([deck_id] if deck_id is not None else []), card_id],
     )
     if not rows:
-        return None, None, None
+        return None, None, None, None
     row = rows[0]
     at_state = len(ANSWERED_CARD)
     at_profile = at_state + len(CardState._meta.concrete_fields)
+    at_deck = at_profile + len(StudyProfile._meta.concrete_fields)
     state = instance(CardState, row, at_state) if row[at_state] is not None else None
     profile = instance(StudyProfile, row, at_profile) if row[at_profile] is not None else None
-    return instance(Card, row, 0, ANSWERED_CARD), state, profile
+    deck = None
+    if deck_id is not None and row[at_deck] is not None:
+        deck = instance(Deck, row, at_deck)
+    return instance(Card, row, 0, ANSWERED_CARD), state, profile, deck
 
 
 def _card_from_row(row: tuple[Any, ...], start: int = 0) -> Card:
