@@ -95,17 +95,20 @@ def source_link(*, source_url: str, revealed: bool, oob: bool = False) -> SafeSt
     return mark_safe(_SOURCE_LINK.format(url=url, oob=' hx-swap-oob="true"' if oob else ""))
 
 
-def undo_form(context: dict[str, Any], csrf: str) -> str:
+def undo_form(context: dict[str, Any], csrf: str) -> SafeString:
+    """The Undo button's form, for the learner's latest answer (none without one)."""
     review = context.get("undo_review")
     if review is None:
-        return ""
+        return mark_safe("")
     urls = context["urls"]
-    return _UNDO.format(
-        undo=escape(urls["undo"]),
-        csrf=csrf,
-        review=review.pk,
-        scope=escape(context["scope"].key),
-        since=context["since_ms"],
+    return mark_safe(
+        _UNDO.format(
+            undo=escape(urls["undo"]),
+            csrf=csrf,
+            review=review.pk,
+            scope=escape(context["scope"].key),
+            since=context["since_ms"],
+        )
     )
 
 
