@@ -209,7 +209,8 @@ def next_card(
         day_start=start,
         learn_until=now + LEARN_AHEAD,
         reviews_before=end,
-        review_cap=QUEUE_COUNT_CAP,
+        # No more are shown today than the learner's daily review limit, so no more are counted.
+        review_cap=min(QUEUE_COUNT_CAP, profile.max_reviews_per_day),
         with_decks=scope.deck is None,
     )
     total, new_today, reviews_today = heads.today
