@@ -596,31 +596,22 @@ def queue_heads(
         f" WHERE {learning_where} AND {state} IN (%s, %s) ORDER BY {due} ASC, {qn('id')} ASC"
         f" LIMIT 1) h",
     ]
-    # Review cards are counted in due order, as they are shown: the index's own order, so every
-    # planner walks the index (PostgreSQL would otherwise scan the table until it has found the
-    # cap).
-    capped = f"SELECT {qn('id')}, {qn('due')} FROM {table} WHERE {review_where}"
-    capped += f" ORDER BY {due} ASC LIMIT %s"
+    # The most overdue review card, and how many are due: counted in due order, as they are
+    # shown, which is the index's own order, so every planner walks the index (PostgreSQL would
+    # otherwise scan the table until it has found the cap). The count reads only indexed
+    # columns (an index-only scan once the table is vacuumed); the head needs the row's id, so
+    # it is its own part rather than a window over the counted rows (which would read every
+    # counted row from the table).
+    parts += [
+        f"SELECT 'r', h.{qn('id')}, NULL, NULL, NULL FROM (SELECT {qn('id')} FROM {table}"
+        f" WHERE {review_where} ORDER BY {due} ASC LIMIT 1) h",
+        f"SELECT 'R', COUNT(*), NULL, NULL, NULL FROM (SELECT 1 AS one FROM {table}"
+        f" WHERE {review_where} ORDER BY {due} ASC LIMIT %s) h",
+    ]
     until, before = sql_dt(learn_until), sql_dt(reviews_before)
     args: list[Any] = [NEW, REVIEW, user.pk, sql_dt(day_start), "study"]
     args += [*params, until, LEARNING, RELEARNING]
-    if connection.vendor == "postgresql":
-        # The first and the count from the one capped scan: planning the second part cost
-        # PostgreSQL more than the window count over at most the cap's rows.
-        parts.append(
-            f"SELECT 'r', h.{qn('id')}, h.n, NULL, NULL FROM (SELECT c.{qn('id')},"
-            f" COUNT(*) OVER () AS n, c.{qn('due')} FROM ({capped}) c"
-            f" ORDER BY c.{qn('due')} ASC LIMIT 1) h"
-        )
-        args += [*params, before, REVIEW, review_cap]
-    else:
-        # SQLite counts the capped index range without building the window's table.
-        parts.append(
-            f"SELECT 'r', h.{qn('id')}, NULL, NULL, NULL FROM (SELECT {qn('id')} FROM {table}"
-            f" WHERE {review_where} ORDER BY {due} ASC LIMIT 1) h"
-        )
-        parts.append(f"SELECT 'R', COUNT(*), NULL, NULL, NULL FROM ({capped}) h")
-        args += [*params, before, REVIEW, *params, before, REVIEW, review_cap]
+    args += [*params, before, REVIEW, *params, before, REVIEW, review_cap]
     if with_decks:
         parts.append(
             f"SELECT 'd', {qn('id')}, ROW_NUMBER() OVER (ORDER BY {qn('title')} ASC), NULL,"
@@ -639,7 +630,6 @@ def queue_heads(
             learning_count = b
         elif kind == "r":
             review = a
-            review_count = b if b is not None else review_count
         elif kind == "R":
             review_count = a
         else:
