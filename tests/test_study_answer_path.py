@@ -224,3 +224,30 @@ def test_an_answer_in_a_subtopic_scope_and_everything_keeps_counts_right(
             queue.new, queue.learning, queue.reviews, queue.reviewed_today, queue.left
         )  # fmt: skip
     assert Review.objects.filter(user=user).count() == 2
+
+
+def test_postgresql_prepared_answers_write_what_plain_ones_do(user, topic, monkeypatch) -> None:
+    """The answer's one statement (and a first answer's INSERT), prepared: the same rows, the
+    same refusals of a stale version, the tallies counted once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's driver keeps its compiled statements itself")
+    from quiz.models import ReviewTally
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    cards = make_cards(topic, 3)
+    with CaptureQueriesContext(connection) as queries:
+        for i, card in enumerate(cards):
+            first = study.answer_card(user=user, card=card, rating=GOOD, version=0, now=NOW)
+            later = NOW + timedelta(minutes=10 + i)
+            second = study.answer_card(user=user, card=card, rating=GOOD, version=1, now=later)
+            stale = study.answer_card(user=user, card=card, rating=GOOD, version=1, now=later)
+            assert first.recorded and second.recorded and not stale.recorded
+            row = CardState.objects.get(user=user, card=card)
+            assert row.version == 2 and second.state.version == 2
+            assert Review.objects.get(pk=second.review.pk).state_after == study.snapshot(row)
+    executed = [q["sql"] for q in queries.captured_queries]
+    assert any(sql.startswith("EXECUTE") for sql in executed)
+    unprepared = ("WITH changed", 'INSERT INTO "quiz_cardstate"')
+    assert not any(sql.startswith(unprepared) for sql in executed)
+    assert Review.objects.filter(user=user).count() == 6
+    assert sum(ReviewTally.objects.filter(user=user).values_list("answers", flat=True)) == 6

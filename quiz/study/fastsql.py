@@ -369,7 +369,7 @@ def insert_first_state(obj: CardState) -> bool:
     names = ", ".join(qn(f.column) for f in fields)
     marks = ", ".join(["%s"] * len(fields))
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection) for f in fields]
-    rows = fetch(
+    rows = fetch_planned(
         f"INSERT INTO {qn(meta.db_table)} ({names}) VALUES ({marks})"
         f" ON CONFLICT ({qn('user_id')}, {qn('card_id')}) DO NOTHING RETURNING {qn('id')}",
         params,
@@ -422,7 +422,9 @@ def record_answer(
     On PostgreSQL this is one statement: the INSERTs select from the row the UPDATE returns
     (data-modifying CTEs), so they write only when it changed the row, and a statement is atomic
     without a transaction around it: one round trip where BEGIN, three statements and COMMIT
-    take five. Elsewhere the same statements run in one transaction.
+    take five (and, on a kept connection, parsed once: `fetch_planned`; its parameters' types
+    are the columns they are inserted into). Elsewhere the same statements run in one
+    transaction.
     """
     if connection.vendor != "postgresql":
         with transaction.atomic():
@@ -458,7 +460,7 @@ def record_answer(
             f" {on_conflict})"
         )
         params += tally_values
-    rows = fetch(f"{sql} SELECT {qn('id')} FROM logged", params)
+    rows = fetch_planned(f"{sql} SELECT {qn('id')} FROM logged", params)
     if not rows:
         return False
     for name, value in fields.items():
