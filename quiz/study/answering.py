@@ -62,7 +62,7 @@ def answer_card(
         return AnswerResult(recorded=False)
     profile = profile or profile_for(user)
     scheduler = scheduler_for(profile)
-    if state is not None and version != 0:
+    if state is not None:
         # Read by the caller: only this learner's row for this card, still at `version`.
         if state.user_id != user.pk or state.card_id != card.pk or state.version != version:
             state = None

@@ -143,7 +143,7 @@ def next_card(
 
 
 def _shown_state(state_id: int) -> Shown:
-    state = fastsql.load_state(pk=state_id)
+    state = fastsql.load_shown_state(state_id)
     return Shown.of_state(state, state.card)
 
 
@@ -264,7 +264,7 @@ def _next_tagged(
 
 def _shown_card(*, user: AbstractBaseUser, card_id: int) -> Shown:
     """A card as shown for its next answer, whether or not the learner has a state for it."""
-    card = fastsql.load_card(card_id)
+    card = fastsql.load_shown_card(card_id)
     return shown_for(user=user, card=card)
 
 

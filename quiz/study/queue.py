@@ -209,7 +209,8 @@ def next_card(
         day_start=start,
         learn_until=now + LEARN_AHEAD,
         reviews_before=end,
-        review_cap=QUEUE_COUNT_CAP,
+        # No more are shown today than the learner's daily review limit, so no more are counted.
+        review_cap=min(QUEUE_COUNT_CAP, profile.max_reviews_per_day),
         with_decks=scope.deck is None,
     )
     total, new_today, reviews_today = heads.today
@@ -235,10 +236,10 @@ def next_card(
     )
     shown: Shown | None = None
     if pick is not None and pick.state_id is not None:
-        state = fastsql.load_state(pk=pick.state_id)
+        state = fastsql.load_shown_state(pick.state_id)
         shown = Shown.of_state(state, state.card)
     elif pick is not None:
-        card = fastsql.load_card(pick.card_id)
+        card = fastsql.load_shown_card(pick.card_id)
         if card is None:
             raise Card.DoesNotExist(f"Card {pick.card_id} does not exist")
         shown = Shown(card=card, memory=Memory(), reps=0, version=pick.version, is_new=True)

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 
 from django.contrib.auth.models import AbstractBaseUser
 
-from quiz.models import Card, Review, StudyProfile
+from quiz.models import Card, Deck, Review, StudyProfile
 from quiz.study import fastsql
 from quiz.study.answering import (
     AnswerResult,
@@ -22,7 +22,7 @@ from quiz.study.answering import (
 )
 from quiz.study.profile import profile_for, scheduler_for
 from quiz.study.queue import Queue, Shown, next_card
-from quiz.study.scope import Scope, scope_from_key
+from quiz.study.scope import Scope, scope_for, scope_from_key
 from quiz.study.summary import SessionSummary, session_summary
 
 
@@ -79,6 +79,14 @@ def screen(
     )
 
 
+def _deck_of_key(scope_key: str) -> int | None:
+    """The deck id of a "deck:ID" scope key (as `scope_from_key` reads it), else None."""
+    kind, _, raw_id = scope_key.partition(":")
+    if kind != "deck":
+        return None
+    return int(raw_id)  # ValueError for a malformed key, as scope_from_key raises
+
+
 @dataclass
 class Answered:
     scope: Scope
@@ -103,8 +111,17 @@ def answer_and_next(
     Raises Card/Deck/Topic.DoesNotExist (or ValueError for a malformed scope) for what is not
     there; a stale `version` records nothing (`result.recorded` is False).
     """
-    scope = scope_from_key(scope_key)
-    card, state, profile = fastsql.load_for_answer(card_id, user=user)
+    # A deck being studied (the usual scope) is read with the card: one query fewer.
+    deck_id = _deck_of_key(scope_key)
+    if deck_id is not None and not 0 < deck_id < 2**63:
+        raise Deck.DoesNotExist(f"Deck {deck_id} does not exist")
+    card, state, profile, deck = fastsql.load_for_answer(card_id, user=user, deck_id=deck_id)
+    if deck_id is not None:
+        if deck is None:
+            raise Deck.DoesNotExist(f"Deck {deck_id} does not exist")
+        scope = scope_for(deck=deck)
+    else:
+        scope = scope_from_key(scope_key)
     if card is None:
         raise Card.DoesNotExist(f"Card {card_id} does not exist")
     profile = profile or profile_for(user)  # a learner's first visit creates it

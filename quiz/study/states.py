@@ -54,18 +54,16 @@ def state_at_version(
     Version 0 means "never changed": the row is created here if missing, by an INSERT that the
     unique (user, card) constraint turns into a no-op when the row exists (ON CONFLICT DO
     NOTHING: one statement where get_or_create takes a read, a savepoint, an insert and its
-    release). Of two concurrent first answers both then read the one row, and the conditional
-    UPDATE lets only one of them change it.
+    release). The row it inserts is the one returned; of two concurrent first answers the one
+    whose INSERT did nothing reads the row, and the conditional UPDATE lets only one of them
+    change it.
     """
     if version == 0:
-        CardState.objects.bulk_create(
-            [
-                CardState(
-                    user=user, card=card, deck_id=card.deck_id, topic_id=card.topic_id, due=now
-                )
-            ],
-            ignore_conflicts=True,
+        fresh = CardState(
+            user=user, card=card, deck_id=card.deck_id, topic_id=card.topic_id, due=now
         )
+        if fastsql.insert_first_state(fresh):
+            return fresh
     state = fastsql.load_state(user=user, card=card)
     if state is None or state.version != version:
         return None

@@ -6,6 +6,7 @@ partial of `quiz/study.html`. Without JavaScript the POSTs redirect back to the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -28,7 +29,7 @@ from django_htmx.http import reswap, retarget
 from quiz import source, study, tally, timezones
 from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
 from quiz.scheduling import RATING_NAMES, RATINGS, format_interval, parse_steps
-from quiz.views import optimizer
+from quiz.views import optimizer, study_html
 from quiz.views.links import url_for
 
 TEMPLATE = "quiz/study.html"
@@ -204,6 +205,17 @@ _URL_NAMES = {
 _urls_by_prefix: dict[str, dict[str, str]] = {}
 
 
+def _source_url(card_id: int) -> str:
+    """The "Show source" URL of a card, from the reversed study_source URL's two halves."""
+    prefix = get_script_prefix()
+    if prefix not in _source_by_prefix:
+        _source_by_prefix[prefix] = url_for("study_source", "909")
+    return _source_by_prefix[prefix](card_id)
+
+
+_source_by_prefix: dict[str, Callable[[int], str]] = {}
+
+
 def _urls() -> dict[str, str]:
     """The study page's fixed links, reversed once (per script prefix) instead of per render."""
     prefix = get_script_prefix()
@@ -232,12 +244,16 @@ def _card_context(
         "card_fields": _card_fields(shown, scope=scope, since_ms=since_ms),
         "token": token,
         "urls": _urls(),
-        "source_url": reverse("study_source", args=[shown.card.pk]),
+        "source_url": _source_url(shown.card.pk),
         "reveal_url": _study_url(
             scope, card=shown.card.pk, show="answer", since=since_ms, shown=token
         ),
     }
     if intervals is not None:
+        # Revealed in place, the source link is swapped for one that may show the answer.
+        context["source_link_oob"] = study_html.source_link(
+            source_url=context["source_url"], revealed=True, oob=True
+        )
         context["ratings"] = [
             {
                 "value": rating,
@@ -293,7 +309,13 @@ def _render_screen(
                 since=since,
             )
         )
-    return _render_partial(request, context, partial="session")
+    context["session_html"] = study_html.session_html(request, context)
+    if not request.htmx:
+        return _render_partial(request, context, partial="session")
+    # The fragment is the whole response: no template to render around it.
+    response = HttpResponse(context["session_html"])
+    patch_vary_headers(response, ["HX-Request"])
+    return response
 
 
 def _render_partial(request: HttpRequest, context: dict[str, Any], *, partial: str) -> HttpResponse:

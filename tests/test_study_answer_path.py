@@ -1,0 +1,253 @@
+"""The study answer's hot path: the session fragment written in Python, the rows it reads with
+only the fields it needs, the first answer's inserted state and the statements PostgreSQL
+prepares. Each is checked against what the slower, general way gives."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from quiz import study
+from quiz.models import Card, CardState, Deck, Review
+from quiz.scheduling import GOOD, NEW
+from quiz.study import fastsql
+from tests.factory import NOW, make_card, make_cards, make_deck, make_review_card, make_topic
+from tests.test_study_views import form_fields, reveal
+
+pytestmark = pytest.mark.django_db
+
+SESSION = re.compile(r'<section id="study-session".*?</section>', re.S)
+
+
+def _normalised(html: str) -> str:
+    """Without what differs between two renders of one screen: the CSRF token's mask and the
+    stopwatch token's time."""
+    html = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "CSRF", html)
+    html = re.sub(r"shown=[^\"&]*", "shown=TOKEN", html)
+    return html.strip()
+
+
+def _counts(html: str) -> tuple[int, int, int, int, int]:
+    def number(pattern: str) -> int:
+        return int(re.search(pattern, html)[1])
+
+    return (
+        number(r'count-new">(\d+) new'),
+        number(r'count-learning">(\d+) learning'),
+        number(r'count-due">(\d+) due'),
+        number(r'data-testid="reviewed-today">(\d+)<'),
+        number(r'data-testid="left">(\d+)<'),
+    )
+
+
+@pytest.mark.parametrize("staff", [False, True])
+def test_the_htmx_fragment_is_the_full_pages_session_section(
+    login, client, user, deck, topic, staff
+) -> None:
+    user.is_staff = staff
+    user.save()
+    cards = make_cards(topic, 3)
+    make_review_card(user, cards[0], due=datetime.now(UTC) - timedelta(hours=1))
+    client = login(user)
+    url = f"/study/deck/{deck.slug}/?since=1000"
+    page = client.get(url).content.decode()
+    fragment = client.get(url, HTTP_HX_REQUEST="true").content.decode()
+    assert "<html" in page and "<html" not in fragment
+    assert _normalised(SESSION.search(page)[0]) == _normalised(fragment)
+    # The Edit link (and its key) only for staff, in either.
+    assert ("admin/quiz/card/" in fragment) is staff
+    assert ("<kbd>E</kbd> edit" in fragment) is staff
+
+
+def test_an_answer_returns_the_next_card_with_the_queues_counts_and_every_forms_fields(
+    login, client, user, topic
+) -> None:
+    deck = Deck.objects.get(pk=topic.deck_id)
+    deck.title = "<b>Q&A</b>"
+    deck.save()
+    cards = make_cards(topic, 5)
+    for card in cards[:2]:
+        make_review_card(user, card, due=datetime.now(UTC) - timedelta(hours=1))
+    html = reveal(login(user), f"/study/deck/{deck.slug}/")
+    fields = {**form_fields(html), "rating": GOOD}
+    response = client.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200 and "HX-Request" in response["Vary"]
+    fragment = response.content.decode()
+    assert "<html" not in fragment and "&lt;b&gt;Q&amp;A&lt;/b&gt;" in fragment
+    assert "<b>Q&A</b>" not in fragment
+    # The counts shown are the queue's, computed anew here.
+    queue = study.next_card(user=user, scope=study.scope_for(deck=deck), now=datetime.now(UTC))
+    assert _counts(fragment) == (
+        queue.new, queue.learning, queue.reviews, queue.reviewed_today, queue.left
+    )  # fmt: skip
+    assert queue.reviewed_today == 1 and Review.objects.filter(user=user).count() == 1
+    # The next card, with its reveal link; bury, suspend and undo each carry a CSRF token.
+    assert f"card={queue.shown.card.pk}&amp;show=answer" in fragment
+    assert queue.shown.card.prompt_html in fragment
+    assert fragment.count('name="csrfmiddlewaretoken"') == 3
+    logged = Review.objects.get(user=user)
+    assert f'name="review" value="{logged.pk}"' in fragment
+    assert f'name="scope" value="deck:{deck.pk}"' in fragment
+    # Carried by the bury and suspend forms: the card shown and the version its action needs.
+    following = form_fields(fragment)
+    assert following["card"] == str(queue.shown.card.pk)
+    assert following["version"] == str(queue.shown.version)
+
+
+def test_the_last_answer_ends_the_session_with_its_summary_in_the_fragment(
+    login, client, user, deck, topic
+) -> None:
+    make_card(topic)
+    html = reveal(login(user), f"/study/deck/{deck.slug}/")
+    response = client.post(
+        "/study/answer/", {**form_fields(html), "rating": 4}, HTTP_HX_REQUEST="true"
+    )
+    fragment = response.content.decode()
+    assert 'data-testid="summary"' in fragment and "Session complete" in fragment
+    assert 'data-testid="session-answers">1<' in fragment
+    assert "Study everything due" in fragment  # a deck's session links to everything
+    assert 'name="review"' in fragment and fragment.count('name="csrfmiddlewaretoken"') == 1
+
+
+def test_an_answer_to_a_missing_deck_scope_is_a_404_and_records_nothing(
+    login, client, user, deck, topic
+) -> None:
+    make_card(topic)
+    html = reveal(login(user), f"/study/deck/{deck.slug}/")
+    fields = {**form_fields(html), "rating": GOOD}
+    for scope in ("deck:999999", "deck:0", "deck:x", "deck:"):
+        response = client.post("/study/answer/", {**fields, "scope": scope})
+        assert response.status_code == 404, scope
+    assert not Review.objects.exists()
+
+
+def test_the_rows_the_screen_shows_hold_what_it_reads_and_defer_the_rest(user, deck, topic) -> None:
+    card = make_card(topic)
+    Card.objects.filter(pk=card.pk).update(sim={"kind": "kpl", "n": [1, 2]})
+    state = make_review_card(user, card, due=NOW, stability=12.5)
+    loaded = fastsql.load_shown_state(state.pk)
+    orm = CardState.objects.select_related("card__topic", "card__deck").get(pk=state.pk)
+    for field in CardState._meta.concrete_fields:
+        assert getattr(loaded, field.attname) == getattr(orm, field.attname), field.name
+    for names, a, b in (
+        (fastsql.SHOWN_CARD, loaded.card, orm.card),
+        (fastsql.SHOWN_TOPIC, loaded.card.topic, orm.card.topic),
+        (fastsql.SHOWN_DECK, loaded.card.deck, orm.card.deck),
+    ):
+        for name in names:
+            assert getattr(a, name) == getattr(b, name), name
+    assert loaded.card.breadcrumb == orm.card.breadcrumb
+    assert "prompt_md" in loaded.card.get_deferred_fields()
+    assert "body_html" in loaded.card.topic.get_deferred_fields()
+    # Anything else asked for is still there, read when asked.
+    assert loaded.card.prompt_md == orm.card.prompt_md
+    assert loaded.card.topic.body_md == orm.card.topic.body_md
+    shown = fastsql.load_shown_card(card.pk)
+    assert shown.sim == {"kind": "kpl", "n": [1, 2]} and shown.deck.title == deck.title
+    assert fastsql.load_shown_card(10**9) is None
+    with pytest.raises(CardState.DoesNotExist):
+        fastsql.load_shown_state(10**9)
+
+
+def test_a_first_answer_keeps_the_row_it_inserted_or_answers_one_made_meanwhile(
+    user, topic
+) -> None:
+    card, other = make_cards(topic, 2)
+    result = study.answer_card(user=user, card=card, rating=GOOD, version=0, now=NOW)
+    assert result.recorded
+    stored = CardState.objects.get(user=user, card=card)
+    for field in CardState._meta.concrete_fields:
+        assert getattr(result.state, field.attname) == getattr(stored, field.attname), field.name
+    assert result.review.state_before["state"] == NEW and stored.version == 1
+    # The same first answer again (a double click) finds the row changed: nothing recorded.
+    again = study.answer_card(user=user, card=card, rating=GOOD, version=0, now=NOW)
+    assert not again.recorded and Review.objects.filter(card=card).count() == 1
+    # A row created meanwhile (another tab's first answer, not yet applied) is answered.
+    CardState.objects.create(user=user, card=other, deck_id=other.deck_id, due=NOW)
+    assert study.answer_card(user=user, card=other, rating=GOOD, version=0, now=NOW).recorded
+    assert CardState.objects.get(user=user, card=other).version == 1
+
+
+def _next(user, scope) -> tuple:
+    queue = study.next_card(user=user, scope=scope, now=NOW)
+    return (queue.shown.card.pk, queue.shown.version, queue.new, queue.learning, queue.reviews)
+
+
+def test_postgresql_prepares_the_hot_lookups_once_per_kept_connection(
+    user, deck, topic, monkeypatch
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's driver keeps its compiled statements itself")
+    cards = make_cards(topic, 8)
+    for i, card in enumerate(cards[:4]):
+        make_review_card(user, card, due=NOW - timedelta(hours=i + 1))
+    scopes = [study.Scope(), study.scope_for(deck=deck), study.scope_for(topic=topic)]
+    plain = [_next(user, scope) for scope in scopes]
+    with CaptureQueriesContext(connection) as unprepared:
+        _next(user, scopes[0])
+    assert not any("PREPARE" in q["sql"] for q in unprepared.captured_queries)
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    with CaptureQueriesContext(connection) as first:
+        prepared = [_next(user, scope) for scope in scopes]
+    with CaptureQueriesContext(connection) as second:
+        again = [_next(user, scope) for scope in scopes]
+    assert prepared == again == plain
+    assert any(q["sql"].startswith("PREPARE") for q in first.captured_queries)
+    assert not any(q["sql"].startswith("PREPARE") for q in second.captured_queries)
+    assert any(q["sql"].startswith("EXECUTE") for q in second.captured_queries)
+    # Once prepared, as many statements as the plain path: each EXECUTE replaces one.
+    assert len(second.captured_queries) == len(unprepared.captured_queries) * len(scopes)
+
+
+def test_an_answer_in_a_subtopic_scope_and_everything_keeps_counts_right(
+    login, client, user, deck, topic
+) -> None:
+    sub = make_topic(deck, "Shards", parent=topic)
+    make_cards(sub, 3)
+    other = make_deck("Other")
+    make_cards(make_topic(other, "Elsewhere"), 2)
+    client = login(user)
+    for url, scope in (
+        (f"/study/topic/{topic.pk}/", study.scope_for(topic=topic)),
+        ("/study/", study.Scope()),
+    ):
+        html = reveal(client, url)
+        response = client.post(
+            "/study/answer/", {**form_fields(html), "rating": GOOD}, HTTP_HX_REQUEST="true"
+        )
+        queue = study.next_card(user=user, scope=scope, now=datetime.now(UTC))
+        assert _counts(response.content.decode()) == (
+            queue.new, queue.learning, queue.reviews, queue.reviewed_today, queue.left
+        )  # fmt: skip
+    assert Review.objects.filter(user=user).count() == 2
+
+
+def test_postgresql_prepared_answers_write_what_plain_ones_do(user, topic, monkeypatch) -> None:
+    """The answer's one statement (and a first answer's INSERT), prepared: the same rows, the
+    same refusals of a stale version, the tallies counted once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's driver keeps its compiled statements itself")
+    from quiz.models import ReviewTally
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    cards = make_cards(topic, 3)
+    with CaptureQueriesContext(connection) as queries:
+        for i, card in enumerate(cards):
+            first = study.answer_card(user=user, card=card, rating=GOOD, version=0, now=NOW)
+            later = NOW + timedelta(minutes=10 + i)
+            second = study.answer_card(user=user, card=card, rating=GOOD, version=1, now=later)
+            stale = study.answer_card(user=user, card=card, rating=GOOD, version=1, now=later)
+            assert first.recorded and second.recorded and not stale.recorded
+            row = CardState.objects.get(user=user, card=card)
+            assert row.version == 2 and second.state.version == 2
+            assert Review.objects.get(pk=second.review.pk).state_after == study.snapshot(row)
+    executed = [q["sql"] for q in queries.captured_queries]
+    assert any(sql.startswith("EXECUTE") for sql in executed)
+    unprepared = ("WITH changed", 'INSERT INTO "quiz_cardstate"')
+    assert not any(sql.startswith(unprepared) for sql in executed)
+    assert Review.objects.filter(user=user).count() == 6
+    assert sum(ReviewTally.objects.filter(user=user).values_list("answers", flat=True)) == 6
