@@ -9,6 +9,19 @@ from django.db import migrations, models
 _deck_counts = import_module("quiz.migrations.0011_deck_counts")
 
 
+def analyze_index(apps, schema_editor) -> None:
+    """Where SQLite's planner has statistics (someone ran ANALYZE), give the rebuilt index its
+    own: an index without them looks more selective than any other, and SQLite would prefer it
+    even for a learner's states in due order, which it would then sort."""
+    connection = schema_editor.connection
+    if connection.vendor != "sqlite":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1 FROM sqlite_master WHERE name = 'sqlite_stat1'")
+        if cursor.fetchone():
+            cursor.execute('ANALYZE "cardstate_user_deck_due"')
+
+
 class Migration(migrations.Migration):
     """The statistics page's per-deck figures, stored beside the dashboard's counts; the
     (user, deck, due) index also covers what the per-deck due forecast counts."""
@@ -52,4 +65,5 @@ class Migration(migrations.Migration):
                 name="cardstate_user_deck_due",
             ),
         ),
+        migrations.RunPython(analyze_index, migrations.RunPython.noop),
     ]
