@@ -17,7 +17,7 @@ from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from quiz import scheduling, study
@@ -534,6 +534,10 @@ def submit_attempt(*, attempt: ExamAttempt, now: datetime, auto: bool = False) -
         locked.score = correct / len(questions) if questions else 0.0
         locked.submitted_at = now
         locked.auto_submitted = auto
+        # The answers are final from here on, so each domain's score is too: kept for the trend.
+        locked.domain_scores = domain_tally(
+            (q.position, q.domain_title, q.is_correct) for q in questions
+        )
         locked.save()
         if locked.mode == ExamAttempt.Mode.EXAM:
             for q in questions:
@@ -545,7 +549,7 @@ def submit_attempt(*, attempt: ExamAttempt, now: datetime, auto: bool = False) -
 
 def _copy(source: ExamAttempt, target: ExamAttempt) -> None:
     if source is not target:
-        for name in ("correct_count", "score", "submitted_at", "auto_submitted"):
+        for name in ("correct_count", "score", "submitted_at", "auto_submitted", "domain_scores"):
             setattr(target, name, getattr(source, name))
 
 
@@ -563,7 +567,37 @@ class Counts:
         return self.total - self.answered
 
 
-def counts(questions: Sequence[ExamQuestion]) -> Counts:
+@dataclass(frozen=True, slots=True)
+class QuestionOutcome:
+    """What a submitted attempt's results need of each question (its filters' counts, the
+    breakdown by domain, which questions a page of the review shows): no stem, options or
+    explanations, and no model instance."""
+
+    pk: int
+    position: int
+    domain_id: int | None
+    domain_title: str
+    is_answered: bool
+    flagged: bool
+    is_correct: bool | None
+
+
+def question_outcomes(*, attempt: ExamAttempt) -> list[QuestionOutcome]:
+    """Every question of `attempt` in order, as plain outcomes (one narrow query)."""
+    rows = (
+        ExamQuestion.objects.filter(attempt=attempt)
+        .order_by("position")
+        .values_list(
+            "pk", "position", "domain_id", "domain_title", "chosen", "flagged", "is_correct"
+        )
+    )
+    return [
+        QuestionOutcome(pk, position, domain_id, domain_title, bool(chosen), flagged, is_correct)
+        for pk, position, domain_id, domain_title, chosen, flagged, is_correct in rows
+    ]
+
+
+def counts(questions: Sequence[ExamQuestion | QuestionOutcome]) -> Counts:
     return Counts(
         total=len(questions),
         answered=sum(1 for q in questions if q.is_answered),
@@ -586,11 +620,11 @@ class DomainScore:
 
 
 def breakdown(
-    questions: Sequence[ExamQuestion], blueprint: dict | None = None
+    questions: Sequence[ExamQuestion | QuestionOutcome], blueprint: dict | None = None
 ) -> list[DomainScore]:
     """Score per domain: the blueprint's domains first, in its order and with their weights
     (a domain with no question shows too), then any other domain in order of appearance."""
-    groups: dict[str, tuple[int | None, str, list[ExamQuestion]]] = {}
+    groups: dict[str, tuple[int | None, str, list[ExamQuestion | QuestionOutcome]]] = {}
     for q in sorted(questions, key=lambda q: q.position):
         title = q.domain_title or "Other"
         groups.setdefault(title_key(title), (q.domain_id, title, []))[2].append(q)
@@ -722,11 +756,68 @@ def readiness_by_deck(
     return result
 
 
+def domain_tally(rows: Iterable[tuple[int, str, bool | None]]) -> list[list]:
+    """One attempt's score per domain from its questions' (position, domain title, is_correct):
+    [[domain title, right, asked], ...], a row for each distinct title (as stored, "" for none)
+    in the order the titles first come up. What `ExamAttempt.domain_scores` holds."""
+    tally: dict[str, list] = {}
+    for _position, title, is_correct in sorted(rows, key=lambda row: row[0]):
+        entry = tally.setdefault(title, [title, 0, 0])
+        entry[1] += 1 if is_correct else 0
+        entry[2] += 1
+    return list(tally.values())
+
+
+def tallies_from_questions(
+    *, question_model: type[ExamQuestion], attempt_ids: Sequence[int], using: str = "default"
+) -> dict[int, list[list]]:
+    """`domain_tally` of each of these attempts, worked out from their questions (an attempt
+    without questions gets an empty list). `question_model` and `using` let a migration pass
+    its historical model and database."""
+    rows: dict[int, list[tuple[int, str, bool | None]]] = {pk: [] for pk in attempt_ids}
+    questions = (
+        question_model.objects.using(using)
+        .filter(attempt_id__in=list(attempt_ids))
+        .values_list("attempt_id", "position", "domain_title", "is_correct")
+    )
+    for attempt_id, position, title, is_correct in questions:
+        rows[attempt_id].append((position, title, is_correct))
+    return {pk: domain_tally(found) for pk, found in rows.items()}
+
+
+def backfill_domain_scores(
+    *, attempt_model: type[ExamAttempt], question_model: type[ExamQuestion], using: str = "default"
+) -> int:
+    """Store `domain_scores` on every submitted attempt that has none (attempts submitted before
+    the scores were kept); how many were written."""
+    pending = list(
+        attempt_model.objects.using(using)
+        .filter(submitted_at__isnull=False, domain_scores__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(pending), 500):
+        batch = pending[start : start + 500]
+        tallies = tallies_from_questions(
+            question_model=question_model, attempt_ids=batch, using=using
+        )
+        attempt_model.objects.using(using).bulk_update(
+            [attempt_model(pk=pk, domain_scores=tallies[pk]) for pk in batch], ["domain_scores"]
+        )
+    return len(pending)
+
+
+@dataclass(frozen=True, slots=True)
+class TrendAttempt:
+    pk: int
+    submitted_at: datetime
+
+
 @dataclass(frozen=True)
 class DomainTrend:
     """Per-domain scores across a learner's submitted mock exams on one deck (oldest first)."""
 
-    attempts: list[ExamAttempt]
+    attempts: list[TrendAttempt]
     # domain title → one fraction per attempt (None where the attempt asked nothing there)
     domains: dict[str, list[float | None]]
 
@@ -734,36 +825,39 @@ class DomainTrend:
 def domain_trend(
     *, user: AbstractBaseUser, deck: Deck | None, limit: int = 20, blueprint: dict | None = None
 ) -> DomainTrend:
-    attempts = list(
+    """The blueprint's domains first (in its order), then any other domain in the order it first
+    came up, attempt by attempt; titles that differ only in case, spacing or a trailing colon
+    count as one (`title_key`).
+
+    Reads each attempt's stored `domain_scores` (one row an attempt): grouping every question of
+    twenty attempts was most of the results page's time."""
+    rows = list(
         ExamAttempt.objects.filter(
             user=user, deck=deck, mode=ExamAttempt.Mode.EXAM, submitted_at__isnull=False
         )
         .order_by("-submitted_at", "-id")
-        .only("pk", "submitted_at")[:limit]
+        .values_list("pk", "submitted_at", "domain_scores")[:limit]
     )[::-1]
-    index = {a.pk: i for i, a in enumerate(attempts)}
+    missing = [pk for pk, _at, scores in rows if scores is None]
+    # An attempt marked submitted without going through `submit_attempt` has no stored scores.
+    computed = (
+        tallies_from_questions(question_model=ExamQuestion, attempt_ids=missing) if missing else {}
+    )
+    index = {pk: i for i, (pk, _at, _scores) in enumerate(rows)}
     tallies: dict[str, list[list[int]]] = {}
     plan = Blueprint.from_json(blueprint)
     for title, _share in plan.shares() if plan else []:
-        tallies.setdefault(title, [[0, 0] for _ in attempts])
+        tallies.setdefault(title, [[0, 0] for _ in rows])
     keys = {title_key(t): t for t in tallies}
-    # Counted per attempt and domain by the database: a row a domain, not a row a question.
-    rows = (
-        ExamQuestion.objects.filter(attempt__in=[a.pk for a in attempts])
-        .values_list("attempt_id", "domain_title")
-        .annotate(
-            right=Count("pk", filter=Q(is_correct=True)), asked=Count("pk"), first=Min("position")
-        )
-        # Domains in the order they first appear, attempt by attempt, as the questions ran.
-        .order_by("attempt_id", "first")
-    )
-    for attempt_id, title, right, asked, _first in rows:
-        name = keys.setdefault(title_key(title or "Other"), title or "Other")
-        counts = tallies.setdefault(name, [[0, 0] for _ in attempts])[index[attempt_id]]
-        counts[0] += right
-        counts[1] += asked
+    # Attempt by attempt in the order they were made (by id), each one's domains as they came.
+    for pk, _at, scores in sorted(rows, key=lambda row: row[0]):
+        for title, right, asked in scores if scores is not None else computed[pk]:
+            name = keys.setdefault(title_key(title or "Other"), title or "Other")
+            counts = tallies.setdefault(name, [[0, 0] for _ in rows])[index[pk]]
+            counts[0] += right
+            counts[1] += asked
     domains = {
         title: [right / asked if asked else None for right, asked in counts]
         for title, counts in tallies.items()
     }
-    return DomainTrend(attempts, domains)
+    return DomainTrend([TrendAttempt(pk, at) for pk, at, _scores in rows], domains)

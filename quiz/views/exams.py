@@ -9,12 +9,14 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Protocol
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
@@ -28,6 +30,7 @@ from quiz import charts, exams
 from quiz.blueprint import Blueprint
 from quiz.models import Deck, ExamAttempt, ExamQuestion, Topic
 from quiz.questions import KIND_LABELS
+from quiz.templatetags.notes import notes_markdown
 from quiz.views.links import url_for
 
 HISTORY_LENGTH = 20
@@ -506,10 +509,10 @@ REVIEW_FILTERS = {
 }
 
 
-# What the review list draws of each question on the page.
+# What the review list draws of each question on the page (plain rows: no model instances).
 _REVIEW_FIELDS = (
-    "pk", "attempt_id", "position", "topic_id", "domain_title", "kind", "stem", "options",
-    "correct", "chosen", "flagged", "is_correct", "explanation_html", "option_explanations",
+    "position", "topic_id", "domain_title", "kind", "stem", "options", "correct", "chosen",
+    "flagged", "is_correct", "explanation_html", "option_explanations", "topic__path",
 )  # fmt: skip
 
 # Questions drawn per page of the review list: a long exam's review (each question with its
@@ -517,7 +520,25 @@ _REVIEW_FIELDS = (
 REVIEW_PAGE = 25
 
 
-def _options_html(question: ExamQuestion, topic_url: Callable[[int | None], str | None]) -> str:
+class ReviewedQuestion(Protocol):
+    """What the review list reads of a question (a row of `_REVIEW_FIELDS`)."""
+
+    position: int
+    topic_id: int | None
+    domain_title: str
+    kind: str
+    stem: str
+    options: list[str]
+    correct: list[int]
+    chosen: list[int]
+    flagged: bool
+    is_correct: bool | None
+    explanation_html: str
+    option_explanations: list[dict] | None
+    topic__path: str | None
+
+
+def _options_html(question: ReviewedQuestion, topic_url: Callable[[int | None], str | None]) -> str:
     """A reviewed question's options, each marked chosen or right and with why it is right or
     wrong (its source card, linked to its notes). Built here rather than by a template loop:
     a page of 25 questions has a hundred options, each a dozen template nodes. Every piece of
@@ -555,7 +576,46 @@ def _options_html(question: ExamQuestion, topic_url: Callable[[int | None], str 
             )
         parts.append("</li>")
         items.append("".join(parts))
-    return mark_safe('<ul class="options-review">' + "".join(items) + "</ul>")  # noqa: S308
+    return '<ul class="options-review">' + "".join(items) + "</ul>"
+
+
+def _review_items(
+    shown: list[ReviewedQuestion], topic_url: Callable[[int | None], str | None]
+) -> SafeString:
+    """The review list's items for the questions on the page: the verdict, the stem, the options
+    and the explanation from the notes. Built here for the same reason as the options (a
+    template loop over 25 questions cost a third of the page). The right answer is in it, so
+    the view calls this for a submitted attempt only; every value from the database is escaped
+    (explanation_html is the notes' own HTML, sanitized at import)."""
+    items = []
+    for q in shown:
+        answered = bool(q.chosen)
+        verdict = "✓ Right" if q.is_correct else "✗ Wrong" if answered else "– Unanswered"
+        if q.flagged:
+            verdict += " · ⚑ flagged"
+        if q.domain_title:
+            verdict += f" · {_esc(q.domain_title)}"
+        if q.kind == "exercise":
+            stem = f'<div class="stem prose">{notes_markdown(q.stem)}</div>'
+        else:
+            stem = f'<p class="stem">{linebreaksbr(q.stem, autoescape=True)}</p>'
+        source = ""
+        if q.topic_id:
+            source = (
+                f'<p class="small"><a href="{_esc(topic_url(q.topic_id))}">'
+                f"{_esc(q.topic__path)}</a></p>"
+            )
+        items.append(
+            f'\n    <li value="{q.position}" class="card-box review-item '
+            f'{"good" if q.is_correct else "bad"}" id="q{q.position}">\n'
+            f'      <p class="muted small">{verdict}</p>\n'
+            f"      {stem}\n"
+            f"      {_options_html(q, topic_url)}\n"
+            "      <details><summary>Explanation from your notes</summary>"
+            f'<div class="prose">{q.explanation_html}</div>{source}</details>\n'
+            "    </li>\n  "
+        )
+    return mark_safe("".join(items))  # noqa: S308 - escaped above
 
 
 @require_GET
@@ -564,14 +624,9 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
     if not attempt.is_submitted:
         return redirect(attempt)
-    # Every question's outcome (the filters' counts, the breakdown, the retake count) from the
-    # few columns they need; the full rows (options, explanations) only for the page shown.
-    questions = list(
-        attempt.questions.only(
-            "pk", "attempt_id", "position", "domain_id", "domain_title", "chosen", "flagged",
-            "is_correct",
-        )
-    )  # fmt: skip
+    # Every question's outcome (the filters' counts, the breakdown, the retake count) as plain
+    # values; the stems, options and explanations only for the page shown.
+    questions = exams.question_outcomes(attempt=attempt)
     # Reversed once per topic, not once per option (a 65-question review links hundreds).
     topic_urls: dict[int, str] = {}
 
@@ -592,21 +647,16 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
         page = min(pages, max(1, int(request.GET.get("page", "1"))))
     except ValueError:
         page = 1
-    on_page = {q.pk for q in chosen[(page - 1) * REVIEW_PAGE : page * REVIEW_PAGE]}
-    for q in questions:
-        q.attempt = attempt
-    shown = list(
-        attempt.questions.filter(pk__in=on_page)
-        .select_related("topic")
-        .only(*_REVIEW_FIELDS, "topic__id", "topic__path")
-        .order_by("position")
+    on_page = [q.pk for q in chosen[(page - 1) * REVIEW_PAGE : page * REVIEW_PAGE]]
+    shown = (
+        list(
+            attempt.questions.filter(pk__in=on_page)
+            .order_by("position")
+            .values_list(*_REVIEW_FIELDS, named=True)
+        )
+        if on_page
+        else []
     )
-    for q in shown:
-        q.attempt = attempt
-    # Only the questions on this page are drawn with their options and explanations.
-    for q in shown:
-        q.topic_href = topic_url(q.topic_id)
-        q.options_html = _options_html(q, topic_url)
     filters = [
         {
             "key": key,
@@ -619,8 +669,8 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
     breakdown = exams.breakdown(questions, attempt.blueprint)
     context = {
         "attempt": attempt,
-        "questions": questions,
-        "shown": shown,
+        "review_items": _review_items(shown, topic_url),
+        "shown_count": len(shown),
         "show": show,
         "page": page,
         "pages": pages,
