@@ -7,6 +7,7 @@ closes the loop with study: a question missed in a submitted exam is a lapse for
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import secrets
@@ -17,7 +18,8 @@ from pathlib import Path
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Count, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from quiz import scheduling, study
@@ -568,36 +570,92 @@ class Counts:
 
 
 @dataclass(frozen=True, slots=True)
-class QuestionOutcome:
-    """What a submitted attempt's results need of each question (its filters' counts, the
-    breakdown by domain, which questions a page of the review shows): no stem, options or
-    explanations, and no model instance."""
+class ReviewedQuestion:
+    """A question as the results page's review list draws it, with its right answer: only for
+    a submitted attempt."""
+
+    position: int
+    topic_id: int | None
+    topic_path: str | None
+    domain_title: str
+    kind: str
+    stem: str
+    explanation_html: str
+    options: list[str]
+    correct: list[int]
+    chosen: list[int]
+    flagged: bool
+    is_correct: bool | None
+    option_explanations: list[dict]
+
+
+@dataclass(frozen=True, slots=True)
+class ResultQuestion:
+    """One question of a submitted attempt as its results page reads it: what the filters'
+    counts, the breakdown and the paging need as plain values, and the rest of what the review
+    list draws with the options and their explanations still the database's JSON text, decoded
+    (`reviewed`) only for the questions on the page shown."""
 
     pk: int
     position: int
     domain_id: int | None
     domain_title: str
-    is_answered: bool
+    chosen: list[int]
     flagged: bool
     is_correct: bool | None
+    topic_id: int | None
+    topic_path: str | None
+    kind: str
+    stem: str
+    explanation_html: str
+    options_json: str
+    correct_json: str
+    explanations_json: str | None
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.chosen)
+
+    def reviewed(self) -> ReviewedQuestion:
+        return ReviewedQuestion(
+            position=self.position,
+            topic_id=self.topic_id,
+            topic_path=self.topic_path,
+            domain_title=self.domain_title,
+            kind=self.kind,
+            stem=self.stem,
+            explanation_html=self.explanation_html,
+            options=json.loads(self.options_json),
+            correct=json.loads(self.correct_json),
+            chosen=self.chosen,
+            flagged=self.flagged,
+            is_correct=self.is_correct,
+            option_explanations=json.loads(self.explanations_json or "null") or [],
+        )
 
 
-def question_outcomes(*, attempt: ExamAttempt) -> list[QuestionOutcome]:
-    """Every question of `attempt` in order, as plain outcomes (one narrow query)."""
+def result_questions(*, attempt: ExamAttempt) -> list[ResultQuestion]:
+    """Every question of `attempt`, in order, in one query and without a model instance. The
+    options and explanations come as text (a cast the database does for nothing): decoding them
+    for every question, when a page of the review shows 25, cost more than the query."""
+    as_text = {
+        "options_json": Cast("options", TextField()),
+        "correct_json": Cast("correct", TextField()),
+        "explanations_json": Cast("option_explanations", TextField()),
+    }
     rows = (
         ExamQuestion.objects.filter(attempt=attempt)
         .order_by("position")
+        .annotate(**as_text)
         .values_list(
-            "pk", "position", "domain_id", "domain_title", "chosen", "flagged", "is_correct"
+            "pk", "position", "domain_id", "domain_title", "chosen", "flagged", "is_correct",
+            "topic_id", "topic__path", "kind", "stem", "explanation_html", *as_text,
         )
-    )
-    return [
-        QuestionOutcome(pk, position, domain_id, domain_title, bool(chosen), flagged, is_correct)
-        for pk, position, domain_id, domain_title, chosen, flagged, is_correct in rows
-    ]
+    )  # fmt: skip
+    return [ResultQuestion(*row) for row in rows]
 
 
-def counts(questions: Sequence[ExamQuestion | QuestionOutcome]) -> Counts:
+def counts(questions: Sequence[ExamQuestion | ResultQuestion]) -> Counts:
     return Counts(
         total=len(questions),
         answered=sum(1 for q in questions if q.is_answered),
@@ -620,11 +678,11 @@ class DomainScore:
 
 
 def breakdown(
-    questions: Sequence[ExamQuestion | QuestionOutcome], blueprint: dict | None = None
+    questions: Sequence[ExamQuestion | ResultQuestion], blueprint: dict | None = None
 ) -> list[DomainScore]:
     """Score per domain: the blueprint's domains first, in its order and with their weights
     (a domain with no question shows too), then any other domain in order of appearance."""
-    groups: dict[str, tuple[int | None, str, list[ExamQuestion | QuestionOutcome]]] = {}
+    groups: dict[str, tuple[int | None, str, list[ExamQuestion | ResultQuestion]]] = {}
     for q in sorted(questions, key=lambda q: q.position):
         title = q.domain_title or "Other"
         groups.setdefault(title_key(title), (q.domain_id, title, []))[2].append(q)

@@ -9,7 +9,6 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
 
 from django import forms
 from django.contrib import messages
@@ -508,36 +507,12 @@ REVIEW_FILTERS = {
 }
 
 
-# What the review list draws of each question on the page (plain rows: no model instances).
-_REVIEW_FIELDS = (
-    "position", "topic_id", "domain_title", "kind", "stem", "options", "correct", "chosen",
-    "flagged", "is_correct", "explanation_html", "option_explanations", "topic__path",
-)  # fmt: skip
-
 # Questions drawn per page of the review list: a long exam's review (each question with its
 # options and why each is right or wrong) is paged rather than sent whole.
 REVIEW_PAGE = 25
 
 
-class ReviewedQuestion(Protocol):
-    """What the review list reads of a question (a row of `_REVIEW_FIELDS`)."""
-
-    position: int
-    topic_id: int | None
-    domain_title: str
-    kind: str
-    stem: str
-    options: list[str]
-    correct: list[int]
-    chosen: list[int]
-    flagged: bool
-    is_correct: bool | None
-    explanation_html: str
-    option_explanations: list[dict] | None
-    topic__path: str | None
-
-
-def _options_html(question: ReviewedQuestion, topic_url: Callable[[int], str]) -> str:
+def _options_html(question: exams.ReviewedQuestion, topic_url: Callable[[int], str]) -> str:
     """A reviewed question's options, each marked chosen or right and with why it is right or
     wrong (its source card, linked to its notes). Built here rather than by a template loop:
     a page of 25 questions has a hundred options, each a dozen template nodes. Every piece of
@@ -571,7 +546,7 @@ def _options_html(question: ReviewedQuestion, topic_url: Callable[[int], str]) -
     return '<ul class="options-review">' + "".join(items) + "</ul>"
 
 
-def _review_items(shown: list[ReviewedQuestion]) -> SafeString:
+def _review_items(shown: list[exams.ReviewedQuestion]) -> SafeString:
     """The review list's items for the questions on the page: the verdict, the stem, the options
     and the explanation from the notes. Built here for the same reason as the options (a
     template loop over 25 questions cost a third of the page). The right answer is in it, so
@@ -595,7 +570,7 @@ def _review_items(shown: list[ReviewedQuestion]) -> SafeString:
         if q.topic_id:
             source = (
                 f'<p class="small"><a href="{_esc(topic_url(q.topic_id))}">'
-                f"{_esc(q.topic__path)}</a></p>"
+                f"{_esc(q.topic_path)}</a></p>"
             )
         items.append(
             f'\n    <li value="{q.position}" class="card-box review-item '
@@ -617,8 +592,8 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
     if not attempt.is_submitted:
         return redirect(attempt)
     # Every question's outcome (the filters' counts, the breakdown, the retake count) as plain
-    # values; the stems, options and explanations only for the page shown.
-    questions = exams.question_outcomes(attempt=attempt)
+    # values; the options and explanations decoded only for the page shown.
+    questions = exams.result_questions(attempt=attempt)
     show = request.GET.get("show", "all")
     if show not in REVIEW_FILTERS:
         show = "all"
@@ -629,16 +604,7 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
         page = min(pages, max(1, int(request.GET.get("page", "1"))))
     except ValueError:
         page = 1
-    on_page = [q.pk for q in chosen[(page - 1) * REVIEW_PAGE : page * REVIEW_PAGE]]
-    shown = (
-        list(
-            attempt.questions.filter(pk__in=on_page)
-            .order_by("position")
-            .values_list(*_REVIEW_FIELDS, named=True)
-        )
-        if on_page
-        else []
-    )
+    shown = [q.reviewed() for q in chosen[(page - 1) * REVIEW_PAGE : page * REVIEW_PAGE]]
     filters = [
         {
             "key": key,
@@ -707,8 +673,23 @@ def _trend_chart(request: HttpRequest, attempt: ExamAttempt) -> dict | None:
         marker_label="This attempt",
         dots=True,
     )
-    rows = [{"title": title, "cells": values} for title, values in trend.domains.items()]
-    return {"svg": mark_safe(svg), "labels": labels, "rows": rows}  # noqa: S308 - escaped
+    # The table under the chart: a cell per domain and attempt (twenty attempts of six domains
+    # are 120 cells), built here like the review list; every title is escaped.
+    head = "".join(f'<th class="num">{_esc(label)}</th>' for label in labels)
+    body = "".join(
+        f"\n        <tr><td>{_esc(title)}</td>"
+        + "".join(
+            f'<td class="num">{"–" if value is None else f"{_pct(value)}%"}</td>'
+            for value in values
+        )
+        + "</tr>\n      "
+        for title, values in trend.domains.items()
+    )
+    return {
+        "svg": mark_safe(svg),  # noqa: S308 - escaped
+        "head": mark_safe(head),  # noqa: S308 - escaped
+        "body": mark_safe(body),  # noqa: S308 - escaped
+    }
 
 
 @require_POST
