@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
@@ -589,12 +590,12 @@ class ReviewedQuestion:
     option_explanations: list[dict]
 
 
-@dataclass(frozen=True, slots=True)
-class ResultQuestion:
+class ResultQuestion(NamedTuple):
     """One question of a submitted attempt as its results page reads it: what the filters'
     counts, the breakdown and the paging need as plain values, and the rest of what the review
     list draws with the options and their explanations still the database's JSON text, decoded
-    (`reviewed`) only for the questions on the page shown."""
+    (`reviewed`) only for the questions on the page shown. A tuple, made straight from the
+    query's row (a frozen dataclass's constructor cost more than the row)."""
 
     pk: int
     position: int
@@ -652,7 +653,7 @@ def result_questions(*, attempt: ExamAttempt) -> list[ResultQuestion]:
             "topic_id", "topic__path", "kind", "stem", "explanation_html", *as_text,
         )
     )  # fmt: skip
-    return [ResultQuestion(*row) for row in rows]
+    return [ResultQuestion._make(row) for row in rows]
 
 
 def counts(questions: Sequence[ExamQuestion | ResultQuestion]) -> Counts:

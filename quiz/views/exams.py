@@ -611,8 +611,11 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
     show = request.GET.get("show", "all")
     if show not in REVIEW_FILTERS:
         show = "all"
-    keep = REVIEW_FILTERS[show][1]
-    chosen = [q for q in questions if keep(q)]
+    # Each filter's questions, once: the active one is paged, the others are counted.
+    matching = {
+        key: [q for q in questions if keep(q)] for key, (_label, keep) in REVIEW_FILTERS.items()
+    }
+    chosen = matching[show]
     pages = max(1, -(-len(chosen) // REVIEW_PAGE))
     try:
         page = min(pages, max(1, int(request.GET.get("page", "1"))))
@@ -620,13 +623,8 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
         page = 1
     shown = [q.reviewed() for q in chosen[(page - 1) * REVIEW_PAGE : page * REVIEW_PAGE]]
     filters = [
-        {
-            "key": key,
-            "label": label,
-            "count": sum(1 for q in questions if keep(q)),
-            "active": key == show,
-        }
-        for key, (label, keep) in REVIEW_FILTERS.items()
+        {"key": key, "label": label, "count": len(matching[key]), "active": key == show}
+        for key, (label, _keep) in REVIEW_FILTERS.items()
     ]
     breakdown = exams.breakdown(questions, attempt.blueprint)
     context = {
@@ -665,7 +663,8 @@ def _trend_chart(request: HttpRequest, attempt: ExamAttempt) -> dict | None:
     trend = exams.domain_trend(user=request.user, deck=attempt.deck, blueprint=attempt.blueprint)
     if len(trend.attempts) < 2:
         return None
-    labels = [timezone.localtime(a.submitted_at).strftime("%-d %b") for a in trend.attempts]
+    zone = timezone.get_current_timezone()
+    labels = [a.submitted_at.astimezone(zone).strftime("%-d %b") for a in trend.attempts]
     # The most-asked domains get a line each (six colours); the table has them all.
     asked = sorted(trend.domains, key=lambda t: -sum(1 for v in trend.domains[t] if v is not None))[
         : len(charts.LINE_CLASSES)
