@@ -570,8 +570,7 @@ class Counts:
         return self.total - self.answered
 
 
-@dataclass(frozen=True, slots=True)
-class ReviewedQuestion:
+class ReviewedQuestion(NamedTuple):
     """A question as the results page's review list draws it, with its right answer: only for
     a submitted attempt."""
 
@@ -645,7 +644,7 @@ def result_questions(*, attempt: ExamAttempt) -> list[ResultQuestion]:
         "explanations_json": Cast("option_explanations", TextField()),
     }
     rows = (
-        ExamQuestion.objects.filter(attempt=attempt)
+        ExamQuestion.objects.filter(attempt_id=attempt.pk)
         .order_by("position")
         .annotate(**as_text)
         .values_list(
@@ -866,8 +865,7 @@ def backfill_domain_scores(
     return len(pending)
 
 
-@dataclass(frozen=True, slots=True)
-class TrendAttempt:
+class TrendAttempt(NamedTuple):
     pk: int
     submitted_at: datetime
 
