@@ -210,6 +210,11 @@ def test_the_results_page_reads_a_fixed_number_of_queries(django_assert_max_num_
     assert len(re.findall(r'class="card-box review-item', page)) == 10
     with django_assert_max_num_queries(5):
         client.get(f"/exams/{last.pk}/results/?show=incorrect&page=2")
+    # A filter or page swapped in by htmx is the list alone: no trend, so no trend query.
+    with django_assert_max_num_queries(4):
+        part = client.get(f"/exams/{last.pk}/results/?show=all", HTTP_HX_REQUEST="true").text
+    assert part.lstrip().startswith('<div id="review-list">') and "domain-trend" not in part
+    assert len(re.findall(r'class="card-box review-item', part)) == 10
 
 
 @pytest.mark.django_db

@@ -655,8 +655,6 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
         {"key": key, "label": label, "count": len(matching[key]), "active": key == show}
         for key, (label, _keep) in REVIEW_FILTERS.items()
     ]
-    breakdown = exams.breakdown(questions, attempt.blueprint)
-    weighted = any(row.weight is not None for row in breakdown)
     context = {
         "attempt": attempt,
         "review_items": _review_items(shown),
@@ -668,19 +666,25 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "last_shown": (page - 1) * REVIEW_PAGE + len(shown),
         "chosen_count": len(chosen),
         "filters": filters,
-        "retake_count": len([q for q in questions if not q.is_correct or q.flagged]),
-        "counts": exams.counts(questions),
-        "breakdown_rows": _breakdown_rows(
-            breakdown, weighted=weighted, pass_mark=attempt.pass_mark
-        ),
-        "weighted": weighted,
-        "trend": _trend_chart(request, attempt),
-        "time_used": _clock(attempt.time_used_s),
-        "time_limit": _clock(attempt.time_limit_s),
     }
     if request.htmx and request.GET.get("show"):
+        # A filter or a page of the list swapped in: the list alone, without the summary, the
+        # breakdown and the trend around it (so without the trend's query either).
         response = render(request, "quiz/exam_results.html#review", context)
     else:
+        breakdown = exams.breakdown(questions, attempt.blueprint)
+        weighted = any(row.weight is not None for row in breakdown)
+        context |= {
+            "retake_count": len([q for q in questions if not q.is_correct or q.flagged]),
+            "counts": exams.counts(questions),
+            "breakdown_rows": _breakdown_rows(
+                breakdown, weighted=weighted, pass_mark=attempt.pass_mark
+            ),
+            "weighted": weighted,
+            "trend": _trend_chart(request, attempt),
+            "time_used": _clock(attempt.time_used_s),
+            "time_limit": _clock(attempt.time_limit_s),
+        }
         response = render(request, "quiz/exam_results.html", context)
     # The same URL answers with the page or the list alone: no cache may swap one for the other.
     patch_vary_headers(response, ["HX-Request"])
