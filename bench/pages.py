@@ -58,7 +58,7 @@ EXAMS = 20
 EXAM_QUESTIONS = 65
 BATCH = 50_000
 # Bump when the data the builder makes changes, so a cached database is not reused.
-BUILD_VERSION = 6
+BUILD_VERSION = 7
 TARGET_PAGE = 5.0
 TARGET_ANSWER = 2.0
 TARGET_STATS_VS_ANSWER = 5.0
@@ -360,7 +360,11 @@ def build(now: datetime) -> None:
         if done:
             attempt.correct_count = right
             attempt.score = right / EXAM_QUESTIONS
-            attempt.save(update_fields=["correct_count", "score"])
+            # What submitting stores: each domain's score, read by the results page's trend.
+            attempt.domain_scores = exams.domain_tally(
+                (q.position, q.domain_title, q.is_correct) for q in questions
+            )
+            attempt.save(update_fields=["correct_count", "score", "domain_scores"])
     # What the first visit to the exams page after an import works out: which cards can be
     # asked in an exam (stored per deck).
     for deck in decks:

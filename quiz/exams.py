@@ -7,6 +7,7 @@ closes the loop with study: a question missed in a submitted exam is a lapse for
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import secrets
@@ -14,10 +15,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
-from django.db.models import Count, Min, Q
+from django.db.models import Count, TextField
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from quiz import scheduling, study
@@ -534,6 +537,10 @@ def submit_attempt(*, attempt: ExamAttempt, now: datetime, auto: bool = False) -
         locked.score = correct / len(questions) if questions else 0.0
         locked.submitted_at = now
         locked.auto_submitted = auto
+        # The answers are final from here on, so each domain's score is too: kept for the trend.
+        locked.domain_scores = domain_tally(
+            (q.position, q.domain_title, q.is_correct) for q in questions
+        )
         locked.save()
         if locked.mode == ExamAttempt.Mode.EXAM:
             for q in questions:
@@ -545,7 +552,7 @@ def submit_attempt(*, attempt: ExamAttempt, now: datetime, auto: bool = False) -
 
 def _copy(source: ExamAttempt, target: ExamAttempt) -> None:
     if source is not target:
-        for name in ("correct_count", "score", "submitted_at", "auto_submitted"):
+        for name in ("correct_count", "score", "submitted_at", "auto_submitted", "domain_scores"):
             setattr(target, name, getattr(source, name))
 
 
@@ -563,7 +570,92 @@ class Counts:
         return self.total - self.answered
 
 
-def counts(questions: Sequence[ExamQuestion]) -> Counts:
+class ReviewedQuestion(NamedTuple):
+    """A question as the results page's review list draws it, with its right answer: only for
+    a submitted attempt."""
+
+    position: int
+    topic_id: int | None
+    topic_path: str | None
+    domain_title: str
+    kind: str
+    stem: str
+    explanation_html: str
+    options: list[str]
+    correct: list[int]
+    chosen: list[int]
+    flagged: bool
+    is_correct: bool | None
+    option_explanations: list[dict]
+
+
+class ResultQuestion(NamedTuple):
+    """One question of a submitted attempt as its results page reads it: what the filters'
+    counts, the breakdown and the paging need as plain values, and the rest of what the review
+    list draws with the options and their explanations still the database's JSON text, decoded
+    (`reviewed`) only for the questions on the page shown. A tuple, made straight from the
+    query's row (a frozen dataclass's constructor cost more than the row)."""
+
+    pk: int
+    position: int
+    domain_id: int | None
+    domain_title: str
+    chosen: list[int]
+    flagged: bool
+    is_correct: bool | None
+    topic_id: int | None
+    topic_path: str | None
+    kind: str
+    stem: str
+    explanation_html: str
+    options_json: str
+    correct_json: str
+    explanations_json: str | None
+
+    @property
+    def is_answered(self) -> bool:
+        return bool(self.chosen)
+
+    def reviewed(self) -> ReviewedQuestion:
+        return ReviewedQuestion(
+            position=self.position,
+            topic_id=self.topic_id,
+            topic_path=self.topic_path,
+            domain_title=self.domain_title,
+            kind=self.kind,
+            stem=self.stem,
+            explanation_html=self.explanation_html,
+            options=json.loads(self.options_json),
+            correct=json.loads(self.correct_json),
+            chosen=self.chosen,
+            flagged=self.flagged,
+            is_correct=self.is_correct,
+            option_explanations=json.loads(self.explanations_json or "null") or [],
+        )
+
+
+def result_questions(*, attempt: ExamAttempt) -> list[ResultQuestion]:
+    """Every question of `attempt`, in order, in one query and without a model instance. The
+    options and explanations come as text (a cast the database does for nothing): decoding them
+    for every question, when a page of the review shows 25, cost more than the query."""
+    as_text = {
+        "options_json": Cast("options", TextField()),
+        "correct_json": Cast("correct", TextField()),
+        "explanations_json": Cast("option_explanations", TextField()),
+    }
+    rows = (
+        ExamQuestion.objects.filter(attempt_id=attempt.pk)
+        .order_by("position")
+        .annotate(**as_text)
+        .values_list(
+            "pk", "position", "domain_id", "domain_title", "chosen", "flagged", "is_correct",
+            "topic_id", "topic__path", "kind", "stem", "explanation_html", *as_text,
+        )
+    )  # fmt: skip
+    return [ResultQuestion._make(row) for row in rows]
+
+
+def counts(questions: Sequence[ExamQuestion | ResultQuestion]) -> Counts:
     return Counts(
         total=len(questions),
         answered=sum(1 for q in questions if q.is_answered),
@@ -586,11 +678,11 @@ class DomainScore:
 
 
 def breakdown(
-    questions: Sequence[ExamQuestion], blueprint: dict | None = None
+    questions: Sequence[ExamQuestion | ResultQuestion], blueprint: dict | None = None
 ) -> list[DomainScore]:
     """Score per domain: the blueprint's domains first, in its order and with their weights
     (a domain with no question shows too), then any other domain in order of appearance."""
-    groups: dict[str, tuple[int | None, str, list[ExamQuestion]]] = {}
+    groups: dict[str, tuple[int | None, str, list[ExamQuestion | ResultQuestion]]] = {}
     for q in sorted(questions, key=lambda q: q.position):
         title = q.domain_title or "Other"
         groups.setdefault(title_key(title), (q.domain_id, title, []))[2].append(q)
@@ -722,11 +814,67 @@ def readiness_by_deck(
     return result
 
 
+def domain_tally(rows: Iterable[tuple[int, str, bool | None]]) -> list[list]:
+    """One attempt's score per domain from its questions' (position, domain title, is_correct):
+    [[domain title, right, asked], ...], a row for each distinct title (as stored, "" for none)
+    in the order the titles first come up. What `ExamAttempt.domain_scores` holds."""
+    tally: dict[str, list] = {}
+    for _position, title, is_correct in sorted(rows, key=lambda row: row[0]):
+        entry = tally.setdefault(title, [title, 0, 0])
+        entry[1] += 1 if is_correct else 0
+        entry[2] += 1
+    return list(tally.values())
+
+
+def tallies_from_questions(
+    *, question_model: type[ExamQuestion], attempt_ids: Sequence[int], using: str = "default"
+) -> dict[int, list[list]]:
+    """`domain_tally` of each of these attempts, worked out from their questions (an attempt
+    without questions gets an empty list). `question_model` and `using` let a migration pass
+    its historical model and database."""
+    rows: dict[int, list[tuple[int, str, bool | None]]] = {pk: [] for pk in attempt_ids}
+    questions = (
+        question_model.objects.using(using)
+        .filter(attempt_id__in=list(attempt_ids))
+        .values_list("attempt_id", "position", "domain_title", "is_correct")
+    )
+    for attempt_id, position, title, is_correct in questions:
+        rows[attempt_id].append((position, title, is_correct))
+    return {pk: domain_tally(found) for pk, found in rows.items()}
+
+
+def backfill_domain_scores(
+    *, attempt_model: type[ExamAttempt], question_model: type[ExamQuestion], using: str = "default"
+) -> int:
+    """Store `domain_scores` on every submitted attempt that has none (attempts submitted before
+    the scores were kept); how many were written."""
+    pending = list(
+        attempt_model.objects.using(using)
+        .filter(submitted_at__isnull=False, domain_scores__isnull=True)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    for start in range(0, len(pending), 500):
+        batch = pending[start : start + 500]
+        tallies = tallies_from_questions(
+            question_model=question_model, attempt_ids=batch, using=using
+        )
+        attempt_model.objects.using(using).bulk_update(
+            [attempt_model(pk=pk, domain_scores=tallies[pk]) for pk in batch], ["domain_scores"]
+        )
+    return len(pending)
+
+
+class TrendAttempt(NamedTuple):
+    pk: int
+    submitted_at: datetime
+
+
 @dataclass(frozen=True)
 class DomainTrend:
     """Per-domain scores across a learner's submitted mock exams on one deck (oldest first)."""
 
-    attempts: list[ExamAttempt]
+    attempts: list[TrendAttempt]
     # domain title → one fraction per attempt (None where the attempt asked nothing there)
     domains: dict[str, list[float | None]]
 
@@ -734,36 +882,39 @@ class DomainTrend:
 def domain_trend(
     *, user: AbstractBaseUser, deck: Deck | None, limit: int = 20, blueprint: dict | None = None
 ) -> DomainTrend:
-    attempts = list(
+    """The blueprint's domains first (in its order), then any other domain in the order it first
+    came up, attempt by attempt; titles that differ only in case, spacing or a trailing colon
+    count as one (`title_key`).
+
+    Reads each attempt's stored `domain_scores` (one row an attempt): grouping every question of
+    twenty attempts was most of the results page's time."""
+    rows = list(
         ExamAttempt.objects.filter(
             user=user, deck=deck, mode=ExamAttempt.Mode.EXAM, submitted_at__isnull=False
         )
         .order_by("-submitted_at", "-id")
-        .only("pk", "submitted_at")[:limit]
+        .values_list("pk", "submitted_at", "domain_scores")[:limit]
     )[::-1]
-    index = {a.pk: i for i, a in enumerate(attempts)}
+    missing = [pk for pk, _at, scores in rows if scores is None]
+    # An attempt marked submitted without going through `submit_attempt` has no stored scores.
+    computed = (
+        tallies_from_questions(question_model=ExamQuestion, attempt_ids=missing) if missing else {}
+    )
+    index = {pk: i for i, (pk, _at, _scores) in enumerate(rows)}
     tallies: dict[str, list[list[int]]] = {}
     plan = Blueprint.from_json(blueprint)
     for title, _share in plan.shares() if plan else []:
-        tallies.setdefault(title, [[0, 0] for _ in attempts])
+        tallies.setdefault(title, [[0, 0] for _ in rows])
     keys = {title_key(t): t for t in tallies}
-    # Counted per attempt and domain by the database: a row a domain, not a row a question.
-    rows = (
-        ExamQuestion.objects.filter(attempt__in=[a.pk for a in attempts])
-        .values_list("attempt_id", "domain_title")
-        .annotate(
-            right=Count("pk", filter=Q(is_correct=True)), asked=Count("pk"), first=Min("position")
-        )
-        # Domains in the order they first appear, attempt by attempt, as the questions ran.
-        .order_by("attempt_id", "first")
-    )
-    for attempt_id, title, right, asked, _first in rows:
-        name = keys.setdefault(title_key(title or "Other"), title or "Other")
-        counts = tallies.setdefault(name, [[0, 0] for _ in attempts])[index[attempt_id]]
-        counts[0] += right
-        counts[1] += asked
+    # Attempt by attempt in the order they were made (by id), each one's domains as they came.
+    for pk, _at, scores in sorted(rows, key=lambda row: row[0]):
+        for title, right, asked in scores if scores is not None else computed[pk]:
+            name = keys.setdefault(title_key(title or "Other"), title or "Other")
+            counts = tallies.setdefault(name, [[0, 0] for _ in rows])[index[pk]]
+            counts[0] += right
+            counts[1] += asked
     domains = {
         title: [right / asked if asked else None for right, asked in counts]
         for title, counts in tallies.items()
     }
-    return DomainTrend(attempts, domains)
+    return DomainTrend([TrendAttempt(pk, at) for pk, at, _scores in rows], domains)

@@ -547,6 +547,11 @@ class ExamAttempt(models.Model):
     retake_of = models.ForeignKey(
         "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="retakes"
     )
+    # Each domain's score in this attempt, written when it is submitted (its answers are final
+    # then): [[domain title, right, asked], ...] in the order the domains first came up
+    # (`quiz.exams.domain_tally`). None before submission. The results page's trend across
+    # twenty attempts reads these instead of grouping every question of every attempt.
+    domain_scores = models.JSONField(null=True, blank=True, default=None)
 
     class Meta:
         ordering = ["-started_at", "-id"]

@@ -15,10 +15,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import linebreaksbr
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_GET, require_POST
@@ -28,6 +28,7 @@ from quiz import charts, exams
 from quiz.blueprint import Blueprint
 from quiz.models import Deck, ExamAttempt, ExamQuestion, Topic
 from quiz.questions import KIND_LABELS
+from quiz.templatetags.notes import notes_markdown
 from quiz.views.links import url_for
 
 HISTORY_LENGTH = 20
@@ -334,6 +335,20 @@ class PaletteEntry:
         return f"Question {self.position}{answered}{', flagged' if self.flagged else ''}"
 
 
+def _palette_html(entries: list[PaletteEntry]) -> SafeString:
+    """The palette's buttons, one a question (65 in a model exam), built here: a template loop
+    of a dozen nodes a button cost a third of the page. Nothing in them comes from the learner
+    or the notes (positions and fixed words), so there is nothing to escape."""
+    current = ' aria-current="step"'
+    return mark_safe(  # noqa: S308 - no text from the database
+        "".join(
+            f'\n      <button type="submit" name="go" value="{e.position}" class="{e.css}"'
+            f'{current if e.current else ""} aria-label="{e.label}">{e.position}</button>'
+            for e in entries
+        )
+    )
+
+
 def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) -> HttpResponse:
     # The question on screen in full; of the others only what their palette buttons show
     # (building every question with its options and explanations cost more than the page).
@@ -370,7 +385,7 @@ def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) 
         "attempt": attempt,
         "question": question,
         "options": options,
-        "questions": questions,
+        "palette": _palette_html(questions),
         "counts": exams.counts(questions),
         "kind_label": KIND_LABELS.get(question.kind, ""),
         "seconds_left": seconds_left,
@@ -506,31 +521,22 @@ REVIEW_FILTERS = {
 }
 
 
-# What the review list draws of each question on the page.
-_REVIEW_FIELDS = (
-    "pk", "attempt_id", "position", "topic_id", "domain_title", "kind", "stem", "options",
-    "correct", "chosen", "flagged", "is_correct", "explanation_html", "option_explanations",
-)  # fmt: skip
-
 # Questions drawn per page of the review list: a long exam's review (each question with its
 # options and why each is right or wrong) is paged rather than sent whole.
 REVIEW_PAGE = 25
 
 
-def _options_html(question: ExamQuestion, topic_url: Callable[[int | None], str | None]) -> str:
+def _options_html(question: exams.ReviewedQuestion, topic_url: Callable[[int], str]) -> str:
     """A reviewed question's options, each marked chosen or right and with why it is right or
     wrong (its source card, linked to its notes). Built here rather than by a template loop:
     a page of 25 questions has a hundred options, each a dozen template nodes. Every piece of
-    text is escaped (`format_html`)."""
+    text is escaped (`_esc`: `format_html`'s lazy-string checks cost more than the escaping)."""
     explained = question.option_explanations or []
     items = []
     for i, text in enumerate(question.options):
         right, chosen = i in question.correct, i in question.chosen
         css = ' class="is-right"' if right else ' class="is-wrong"' if chosen else ""
-        parts = [
-            f"<li{css}>",
-            format_html('<span class="option-text">{}. {}</span>', chr(65 + i), text),
-        ]
+        parts = [f'<li{css}><span class="option-text">{chr(65 + i)}. {_esc(text)}</span>']
         if chosen:
             parts.append(' <span class="verdict">your answer</span>')
         if right:
@@ -538,24 +544,88 @@ def _options_html(question: ExamQuestion, topic_url: Callable[[int | None], str 
         why = explained[i] if i < len(explained) else None
         if why:
             title = why.get("title") or ""
-            href = topic_url(why.get("topic"))
-            if title and href:
-                title_html = format_html('<em><a href="{}">{}</a></em>', href, title)
+            topic = why.get("topic")
+            if title and topic:
+                title_html = f'<em><a href="{_esc(topic_url(topic))}">{_esc(title)}</a></em>'
             elif title:
-                title_html = format_html("<em>{}</em>", title)
+                title_html = f"<em>{_esc(title)}</em>"
             else:
                 title_html = ""
             parts.append(
-                format_html(
-                    '<p class="why small">{}{}{}</p>',
-                    why.get("lead", ""),
-                    title_html,
-                    why.get("detail", ""),
-                )
+                f'<p class="why small">{_esc(why.get("lead", ""))}{title_html}'
+                f"{_esc(why.get('detail', ''))}</p>"
             )
         parts.append("</li>")
         items.append("".join(parts))
-    return mark_safe('<ul class="options-review">' + "".join(items) + "</ul>")  # noqa: S308
+    return '<ul class="options-review">' + "".join(items) + "</ul>"
+
+
+def _review_items(shown: list[exams.ReviewedQuestion]) -> SafeString:
+    """The review list's items for the questions on the page: the verdict, the stem, the options
+    and the explanation from the notes. Built here for the same reason as the options (a
+    template loop over 25 questions cost a third of the page). The right answer is in it, so
+    the view calls this for a submitted attempt only; every value from the database is escaped
+    (explanation_html is the notes' own HTML, sanitized at import)."""
+    # One reverse() for every topic link (a page's options link dozens).
+    topic_url = url_for("topic_detail", "909")
+    items = []
+    for q in shown:
+        answered = bool(q.chosen)
+        verdict = "✓ Right" if q.is_correct else "✗ Wrong" if answered else "– Unanswered"
+        if q.flagged:
+            verdict += " · ⚑ flagged"
+        if q.domain_title:
+            verdict += f" · {_esc(q.domain_title)}"
+        if q.kind == "exercise":
+            stem = f'<div class="stem prose">{notes_markdown(q.stem)}</div>'
+        else:
+            stem = f'<p class="stem">{linebreaksbr(q.stem, autoescape=True)}</p>'
+        source = ""
+        if q.topic_id:
+            source = (
+                f'<p class="small"><a href="{_esc(topic_url(q.topic_id))}">'
+                f"{_esc(q.topic_path)}</a></p>"
+            )
+        items.append(
+            f'\n    <li value="{q.position}" class="card-box review-item '
+            f'{"good" if q.is_correct else "bad"}" id="q{q.position}">\n'
+            f'      <p class="muted small">{verdict}</p>\n'
+            f"      {stem}\n"
+            f"      {_options_html(q, topic_url)}\n"
+            "      <details><summary>Explanation from your notes</summary>"
+            f'<div class="prose">{q.explanation_html}</div>{source}</details>\n'
+            "    </li>\n  "
+        )
+    return mark_safe("".join(items))  # noqa: S308 - escaped above
+
+
+def _breakdown_rows(
+    breakdown: list[exams.DomainScore], *, weighted: bool, pass_mark: float
+) -> SafeString:
+    """The by-domain table's rows, built here like the review list (a dozen template nodes a
+    domain); every title is escaped."""
+    topic_url = url_for("topic_detail", "909")
+    rows = []
+    for row in breakdown:
+        title = _esc(row.title)
+        if row.topic_id:
+            title = f'<a href="{_esc(topic_url(row.topic_id))}">{title}</a>'
+        shares = ""
+        if weighted:
+            weight = "–" if row.weight is None else f"{_pct(row.weight)}%"
+            shares = (
+                f'<td class="num weight">{weight}</td>'
+                f'<td class="num asked">{_pct(row.asked_share)}%</td>'
+            )
+        score = f"{_pct(row.fraction)}%" if row.total else "–"
+        ok = " ok" if row.fraction >= pass_mark else ""
+        rows.append(
+            f"\n    <tr><td>{title}</td>{shares}"
+            f'<td class="num">{row.correct}/{row.total}</td><td class="num">{score}</td>'
+            f'<td class="bar-cell"><span class="bar-track"><span class="bar{ok}" '
+            f'style="width: {_pct(row.fraction)}%"></span></span></td></tr>'
+        )
+    return mark_safe("".join(rows))  # noqa: S308 - escaped above
 
 
 @require_GET
@@ -564,63 +634,31 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
     attempt = _get_attempt_for_user(request, attempt_id)
     if not attempt.is_submitted:
         return redirect(attempt)
-    # Every question's outcome (the filters' counts, the breakdown, the retake count) from the
-    # few columns they need; the full rows (options, explanations) only for the page shown.
-    questions = list(
-        attempt.questions.only(
-            "pk", "attempt_id", "position", "domain_id", "domain_title", "chosen", "flagged",
-            "is_correct",
-        )
-    )  # fmt: skip
-    # Reversed once per topic, not once per option (a 65-question review links hundreds).
-    topic_urls: dict[int, str] = {}
-
-    def topic_url(topic_id: int | None) -> str | None:
-        if not topic_id:
-            return None
-        if topic_id not in topic_urls:
-            topic_urls[topic_id] = reverse("topic_detail", args=[topic_id])
-        return topic_urls[topic_id]
-
+    # Every question's outcome (the filters' counts, the breakdown, the retake count) as plain
+    # values; the options and explanations decoded only for the page shown.
+    questions = exams.result_questions(attempt=attempt)
     show = request.GET.get("show", "all")
     if show not in REVIEW_FILTERS:
         show = "all"
-    keep = REVIEW_FILTERS[show][1]
-    chosen = [q for q in questions if keep(q)]
+    # Each filter's questions, once: the active one is paged, the others are counted.
+    matching = {
+        key: [q for q in questions if keep(q)] for key, (_label, keep) in REVIEW_FILTERS.items()
+    }
+    chosen = matching[show]
     pages = max(1, -(-len(chosen) // REVIEW_PAGE))
     try:
         page = min(pages, max(1, int(request.GET.get("page", "1"))))
     except ValueError:
         page = 1
-    on_page = {q.pk for q in chosen[(page - 1) * REVIEW_PAGE : page * REVIEW_PAGE]}
-    for q in questions:
-        q.attempt = attempt
-    shown = list(
-        attempt.questions.filter(pk__in=on_page)
-        .select_related("topic")
-        .only(*_REVIEW_FIELDS, "topic__id", "topic__path")
-        .order_by("position")
-    )
-    for q in shown:
-        q.attempt = attempt
-    # Only the questions on this page are drawn with their options and explanations.
-    for q in shown:
-        q.topic_href = topic_url(q.topic_id)
-        q.options_html = _options_html(q, topic_url)
+    shown = [q.reviewed() for q in chosen[(page - 1) * REVIEW_PAGE : page * REVIEW_PAGE]]
     filters = [
-        {
-            "key": key,
-            "label": label,
-            "count": sum(1 for q in questions if keep(q)),
-            "active": key == show,
-        }
-        for key, (label, keep) in REVIEW_FILTERS.items()
+        {"key": key, "label": label, "count": len(matching[key]), "active": key == show}
+        for key, (label, _keep) in REVIEW_FILTERS.items()
     ]
-    breakdown = exams.breakdown(questions, attempt.blueprint)
     context = {
         "attempt": attempt,
-        "questions": questions,
-        "shown": shown,
+        "review_items": _review_items(shown),
+        "shown_count": len(shown),
         "show": show,
         "page": page,
         "pages": pages,
@@ -628,17 +666,25 @@ def exam_results(request: HttpRequest, attempt_id: int) -> HttpResponse:
         "last_shown": (page - 1) * REVIEW_PAGE + len(shown),
         "chosen_count": len(chosen),
         "filters": filters,
-        "retake_count": len([q for q in questions if not q.is_correct or q.flagged]),
-        "counts": exams.counts(questions),
-        "breakdown": breakdown,
-        "weighted": any(row.weight is not None for row in breakdown),
-        "trend": _trend_chart(request, attempt),
-        "time_used": _clock(attempt.time_used_s),
-        "time_limit": _clock(attempt.time_limit_s),
     }
     if request.htmx and request.GET.get("show"):
+        # A filter or a page of the list swapped in: the list alone, without the summary, the
+        # breakdown and the trend around it (so without the trend's query either).
         response = render(request, "quiz/exam_results.html#review", context)
     else:
+        breakdown = exams.breakdown(questions, attempt.blueprint)
+        weighted = any(row.weight is not None for row in breakdown)
+        context |= {
+            "retake_count": len([q for q in questions if not q.is_correct or q.flagged]),
+            "counts": exams.counts(questions),
+            "breakdown_rows": _breakdown_rows(
+                breakdown, weighted=weighted, pass_mark=attempt.pass_mark
+            ),
+            "weighted": weighted,
+            "trend": _trend_chart(request, attempt),
+            "time_used": _clock(attempt.time_used_s),
+            "time_limit": _clock(attempt.time_limit_s),
+        }
         response = render(request, "quiz/exam_results.html", context)
     # The same URL answers with the page or the list alone: no cache may swap one for the other.
     patch_vary_headers(response, ["HX-Request"])
@@ -653,7 +699,8 @@ def _trend_chart(request: HttpRequest, attempt: ExamAttempt) -> dict | None:
     trend = exams.domain_trend(user=request.user, deck=attempt.deck, blueprint=attempt.blueprint)
     if len(trend.attempts) < 2:
         return None
-    labels = [timezone.localtime(a.submitted_at).strftime("%-d %b") for a in trend.attempts]
+    zone = timezone.get_current_timezone()
+    labels = [a.submitted_at.astimezone(zone).strftime("%-d %b") for a in trend.attempts]
     # The most-asked domains get a line each (six colours); the table has them all.
     asked = sorted(trend.domains, key=lambda t: -sum(1 for v in trend.domains[t] if v is not None))[
         : len(charts.LINE_CLASSES)
@@ -675,8 +722,23 @@ def _trend_chart(request: HttpRequest, attempt: ExamAttempt) -> dict | None:
         marker_label="This attempt",
         dots=True,
     )
-    rows = [{"title": title, "cells": values} for title, values in trend.domains.items()]
-    return {"svg": mark_safe(svg), "labels": labels, "rows": rows}  # noqa: S308 - escaped
+    # The table under the chart: a cell per domain and attempt (twenty attempts of six domains
+    # are 120 cells), built here like the review list; every title is escaped.
+    head = "".join(f'<th class="num">{_esc(label)}</th>' for label in labels)
+    body = "".join(
+        f"\n        <tr><td>{_esc(title)}</td>"
+        + "".join(
+            f'<td class="num">{"–" if value is None else f"{_pct(value)}%"}</td>'
+            for value in values
+        )
+        + "</tr>\n      "
+        for title, values in trend.domains.items()
+    )
+    return {
+        "svg": mark_safe(svg),  # noqa: S308 - escaped
+        "head": mark_safe(head),  # noqa: S308 - escaped
+        "body": mark_safe(body),  # noqa: S308 - escaped
+    }
 
 
 @require_POST
