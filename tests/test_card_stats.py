@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 
 from quiz import card_stats, stats, study
 from quiz.models import Card, CardState, DeckCounts, StudyProfile
@@ -201,3 +203,45 @@ def test_a_write_while_a_deck_is_computed_is_not_lost(user, topic, monkeypatch) 
     assert row.stats_computed != row.generation  # stored as already out of date
     assert _stored(user, NOW) == _fresh(user, NOW)
     assert _stored(user, NOW)[0].counts.learning + _stored(user, NOW)[0].counts.review == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_rebuilt_due_index_gets_planner_statistics_where_sqlite_keeps_them() -> None:
+    """An install that once ran ANALYZE keeps statistics for every index; the migration that
+    rebuilds (user, deck, due) gives it its own, or SQLite would take the statistics-less index
+    for a learner's states in due order and sort them all."""
+    if connection.vendor != "sqlite":
+        pytest.skip("planner statistics per index are SQLite's")
+    before, after = ("quiz", "0014_exam_domain_scores"), ("quiz", "0015_deck_stats")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    learner = old.get_model("auth", "User").objects.create(username="analysed")
+    deck = old.get_model("quiz", "Deck").objects.create(title="D", slug="d", source_path="/d.md")
+    topic = old.get_model("quiz", "Topic").objects.create(
+        deck=deck, title="T", path="T", level=1, order=0
+    )
+    card_model, state_model = old.get_model("quiz", "Card"), old.get_model("quiz", "CardState")
+    for n in range(40):
+        card = card_model.objects.create(deck=deck, topic=topic, key=f"k{n}", order=n)
+        state_model.objects.create(
+            user=learner, card=card, deck=deck, topic=topic, due=NOW + timedelta(hours=n)
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'cardstate_user_deck_due'")
+        assert cursor.fetchone() is not None
+        cursor.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM quiz_cardstate WHERE user_id = %s"
+            " ORDER BY due LIMIT 1",
+            [learner.pk],
+        )
+        plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+    assert "TEMP B-TREE" not in plan, plan

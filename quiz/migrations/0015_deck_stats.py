@@ -27,7 +27,7 @@ class Migration(migrations.Migration):
     (user, deck, due) index also covers what the per-deck due forecast counts."""
 
     dependencies = [
-        ("quiz", "0013_study_queue_covering_index"),
+        ("quiz", "0014_exam_domain_scores"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
