@@ -193,3 +193,23 @@ def test_show_source_hides_what_the_answer_hides_until_revealed(
         expect(page.locator(".ratings")).to_have_count(0)
     assert {"cloze", "qa"} <= kinds
     expect(page.get_by_test_id("summary")).to_be_visible()
+
+
+def test_unsuspend_on_the_leeches_page_lets_that_card_alone_back(page: Page, live_server) -> None:
+    """Every row's button posts to its own card (one form, each button its own formaction)."""
+    user = make_user()
+    topic = make_topic(make_deck("Leechy"), "Hard bits")
+    cards = [make_card(topic, f"Stubborn {n}?") for n in range(3)]
+    for n, card in enumerate(cards):
+        CardState.objects.create(
+            user=user, card=card, deck=card.deck, state=REVIEW, due=card.deck.imported_at,
+            stability=1.0, difficulty=9.0, lapses=8 + n, suspended=True, is_leech=True,
+        )  # fmt: skip
+    log_in(page, live_server.url)
+    page.goto(f"{live_server.url}/study/leeches/")
+    row = page.get_by_role("row").filter(has_text="Stubborn 1?")
+    row.get_by_role("button", name="Unsuspend").click()
+    expect(page.get_by_text("Card unsuspended")).to_be_visible()
+    suspended = dict(CardState.objects.values_list("card__prompt_md", "suspended"))
+    assert suspended == {"Stubborn 0?": True, "Stubborn 1?": False, "Stubborn 2?": True}
+    expect(page.get_by_role("button", name="Unsuspend")).to_have_count(2)

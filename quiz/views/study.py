@@ -549,17 +549,17 @@ def leech_list(request: HttpRequest) -> HttpResponse:
     ordered = study.leeches(user=request.user).values_list("pk", flat=True)
     page = Paginator(ordered, LEECHES_PER_PAGE).get_page(request.GET.get("page"))
     ids = list(page.object_list)
-    rows = CardState.objects.filter(pk__in=ids).select_related("card__topic", "card__deck")
-    rows = rows.only(
-        "card_id", "lapses", "is_leech", "suspended", "card__prompt_html", "card__topic_id",
-        "card__deck_id", "card__topic__title", "card__deck__title",
+    # Plain rows, not model instances: a page is 50 states with their card, topic and deck.
+    rows = CardState.objects.filter(pk__in=ids).values(
+        "pk", "card_id", "lapses", "is_leech", "suspended", "card__prompt_html",
+        "card__topic_id", "card__topic__title", "card__deck__title",
     )  # fmt: skip
-    by_id = {state.pk: state for state in rows}
+    by_id = {row["pk"]: row for row in rows}
     leeches = [by_id[pk] for pk in ids if pk in by_id]
     topic_url, unsuspend_url = url_for("topic_detail", "909"), url_for("leech_unsuspend", "909")
-    for state in leeches:
-        state.topic_url = topic_url(state.card.topic_id)
-        state.unsuspend_url = unsuspend_url(state.card_id)
+    for row in leeches:
+        row["topic_url"] = topic_url(row["card__topic_id"])
+        row["unsuspend_url"] = unsuspend_url(row["card_id"])
     return render(request, "quiz/leeches.html", {"leeches": leeches, "page": page})
 
 
