@@ -661,3 +661,35 @@ def test_home_escapes_deck_and_topic_titles_in_the_rows_it_builds() -> None:
     assert "&lt;i&gt;Topic&lt;/i&gt;</label>" in home
     assert "Blueprint: 10 questions in 20 minutes; &lt;s&gt;Dom&lt;/s&gt; 100%" in home
     assert "<td>AWS Big Data</td>" in home and "<td>Mock exam</td>" in home
+
+
+def test_home_shows_the_latest_history_and_exams_trend_of_a_long_history() -> None:
+    """The page shows the open attempts, the 50 latest finished ones and the latest exams'
+    trend, also when the history is longer than the table (the page reads the latest 500)."""
+    user = make_user()
+    deck = make_exam_bank().deck
+    start_at = timezone.now() - timedelta(days=100)
+
+    def attempt(n: int, **fields) -> ExamAttempt:
+        at = start_at + timedelta(hours=n)
+        return ExamAttempt.objects.create(
+            user=user, deck=deck, seed=n, count=10, started_at=at, **fields
+        )
+
+    exams_done = [
+        attempt(n, mode=ExamAttempt.Mode.EXAM, submitted_at=start_at, score=n / 100)
+        for n in range(1, 19)
+    ]
+    practice = [
+        attempt(n, mode=ExamAttempt.Mode.PRACTICE, submitted_at=start_at, score=0.5)
+        for n in range(19, 74)
+    ]
+    still_open = attempt(80, mode=ExamAttempt.Mode.PRACTICE)
+
+    response = logged_in(user).get("/exams/")
+
+    html = response.content.decode()
+    listed = [int(pk) for pk in re.findall(r'<a href="/exams/(\d+)/results/">', html)]
+    assert listed == [a.pk for a in reversed(practice)][:50]
+    assert response.context["sparkline"]["scores"] == [a.score for a in exams_done]
+    assert [a.pk for a in response.context["open_attempts"]] == [still_open.pk]

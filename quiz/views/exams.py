@@ -32,6 +32,10 @@ from quiz.templatetags.notes import notes_markdown
 from quiz.views.links import url_for
 
 HISTORY_LENGTH = 20
+# Finished attempts listed in the exams home's history table, and how many of the latest
+# attempts it reads at most.
+HISTORY_ROWS = 50
+HOME_ATTEMPTS_READ = 500
 
 
 class StartExamForm(forms.Form):
@@ -115,13 +119,17 @@ def _home_context(request: HttpRequest, form: StartExamForm) -> dict:
         .select_related("deck")
         .only(*HOME_ATTEMPT_FIELDS, "deck__title")
     )
-    attempts = list(shown)
+    # The latest attempts only, so the page's cost stops growing with a long history: the page
+    # shows the open ones, the latest finished ones and the latest exams' trend, all among these
+    # unless hundreds of practice runs came after the last exams. (Selecting exactly those rows
+    # took three subqueries, which cost more than reading a typical history whole.)
+    attempts = list(shown[:HOME_ATTEMPTS_READ])
     overdue = [a.pk for a in attempts if not a.is_submitted and a.is_overdue(now)]
     if overdue:
         # An attempt whose time ran out is submitted first, so the page lists it as finished.
         for attempt in ExamAttempt.objects.filter(pk__in=overdue):
             exams.close_if_overdue(attempt=attempt, now=now)
-        attempts = list(shown.all())
+        attempts = list(shown.all()[:HOME_ATTEMPTS_READ])
     all_decks = list(Deck.objects.only("title", "slug", "exam_blueprint", "exam_bank_at"))
     figures = exams.readiness_by_deck(user=request.user, decks=all_decks, now=now)
     submitted = [a for a in attempts if a.is_submitted]
@@ -130,7 +138,7 @@ def _home_context(request: HttpRequest, form: StartExamForm) -> dict:
     # page stays small with many decks; choosing another deck fetches its list.
     chosen = form.data.get("deck") if form.is_bound else form.initial.get("deck")
     deck = next((d for d in all_decks if d.slug == chosen), all_decks[0] if all_decks else None)
-    history = submitted[:50]
+    history = submitted[:HISTORY_ROWS]
     return {
         "form": form,
         "decks": _deck_rows(all_decks, figures, deck) if all_decks else None,
