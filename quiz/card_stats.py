@@ -37,7 +37,7 @@ from django.db.models import (
 )
 from django.db.models.functions import Power
 
-from quiz.models import Card, CardState, Deck, DeckCounts, StudyProfile, Topic
+from quiz.models import Card, CardState, Deck, DeckCounts, StudyProfile, Topic, TopicStamp
 from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW
 from quiz.study.timing import day_bounds
 
@@ -194,8 +194,10 @@ def compute(
     factor: float,
     decay: float,
     bounds: list[datetime],
+    topic_ids: list[int] | None = None,
 ) -> dict[int, DeckFigures]:
-    """The figures of these decks (every deck for None), from scratch.
+    """The figures of these decks (every deck for None), from scratch; with `topic_ids`, only
+    those topics' own figures (and the decks' whole forecast).
 
     Active cards per topic from the cards' (topic, status) index; the states grouped by topic,
     state, suspended and leech from the covering index `cardstate_user_topic_stats` (filtered
@@ -204,6 +206,8 @@ def compute(
     day from the states due before its last day ends."""
     result: dict[int, DeckFigures] = {}
     topics = Topic.objects.all() if deck_ids is None else Topic.objects.filter(deck_id__in=deck_ids)
+    if topic_ids is not None:
+        topics = topics.filter(pk__in=topic_ids)
     deck_of = dict(topics.order_by().values_list("pk", "deck_id"))
     for deck_id in deck_ids if deck_ids is not None else set(deck_of.values()):
         result[deck_id] = DeckFigures()
@@ -225,6 +229,8 @@ def compute(
     without_topic = states.filter(topic_id__isnull=True)
     if deck_ids is not None:
         without_topic = without_topic.filter(deck_id__in=deck_ids)
+    if topic_ids is not None:
+        without_topic = without_topic.filter(card__topic_id__in=list(deck_of))
     for rows in (_groups(with_topic, "topic_id", r), _groups(without_topic, "card__topic_id", r)):
         for topic_id, state, is_suspended, is_leech, n, studied, r_sum in rows:
             figures = _figures_of(result, deck_of, topic_id)
@@ -326,19 +332,56 @@ def _groups(states: Any, topic: str, r: Expression) -> list[tuple[Any, ...]]:
 
 
 def _rows(*, user: AbstractBaseUser, now: datetime, key: str) -> list[tuple[Any, ...]]:
-    """(deck id, generation, whether current, stored figures) for every deck, the generation
-    None where the learner has no row yet: one statement on the cursor, the test of currency
-    made by the database, so no stored date or JSON is converted that is not used."""
+    """(deck id, generation, the generation computed at, whether computed under this key and
+    still in its day, stored figures) for every deck, the generation None where the learner has
+    no row yet: one statement on the cursor, the tests made by the database, so no stored date
+    or JSON is converted that is not used."""
     qn = connection.ops.quote_name
     deck, counts = qn(Deck._meta.db_table), qn(DeckCounts._meta.db_table)
     sql = (
-        f"SELECT d.id, c.generation,"
-        f" (c.stats_computed = c.generation AND c.stats_key = %s AND c.stats_valid_until > %s),"
+        f"SELECT d.id, c.generation, c.stats_computed,"
+        f" (c.stats_key = %s AND c.stats_valid_until > %s),"
         f" c.stats FROM {deck} d LEFT JOIN {counts} c ON c.deck_id = d.id AND c.user_id = %s"
     )
     with connection.cursor() as cursor:
         cursor.execute(sql, [key, connection.ops.adapt_datetimefield_value(now), user.pk])
         return cursor.fetchall()
+
+
+def _json(data: Any) -> Any:
+    """A JSON column read on the cursor (text on SQLite; PostgreSQL's driver may decode it)."""
+    return json.loads(data) if isinstance(data, str) else data
+
+
+def _stamps(
+    *, user: AbstractBaseUser, deck_ids: list[int] | None
+) -> tuple[dict[int, dict[int, int]], dict[int, int]]:
+    """The learner's topic stamps in these decks (every deck for None) by deck, created (at 0)
+    for the topics that have none yet, so that from now on a write to them moves their stamp;
+    and each of those topics' deck."""
+    topics = Topic.objects.all() if deck_ids is None else Topic.objects.filter(deck_id__in=deck_ids)
+    deck_of = dict(topics.order_by().values_list("pk", "deck_id"))
+    topic_ids = set(deck_of)
+    stamps = TopicStamp.objects.filter(user=user)
+    if deck_ids is not None:
+        stamps = stamps.filter(topic__deck_id__in=deck_ids)
+    found = dict(stamps.order_by().values_list("topic_id", "generation"))
+    missing = topic_ids - set(found)
+    if missing:
+        TopicStamp.objects.bulk_create(
+            [TopicStamp(user=user, topic_id=topic_id) for topic_id in missing],
+            ignore_conflicts=True,
+        )
+        found.update(
+            TopicStamp.objects.filter(user=user, topic_id__in=missing).values_list(
+                "topic_id", "generation"
+            )
+        )
+    by_deck: dict[int, dict[int, int]] = {}
+    for topic_id, generation in found.items():
+        if topic_id in deck_of:
+            by_deck.setdefault(deck_of[topic_id], {})[topic_id] = generation
+    return by_deck, deck_of
 
 
 def stats_key(*, factor: float, decay: float, timezone: str) -> str:
@@ -365,15 +408,20 @@ def stored_figures(
     valid_until = min(day_end, bounds[0])
     key = stats_key(factor=factor, decay=decay, timezone=profile.timezone)
     result: dict[int, StoredFigures] = {}
-    stale: dict[int, int] = {}  # deck id -> the generation it is computed at
+    whole: dict[int, int] = {}  # deck id -> the generation it is computed at, all of it
+    partly: dict[int, int] = {}  # the same, for decks whose written topics alone are redone
     missing: list[int] = []
-    for deck_id, generation, current, data in _rows(user=user, now=now, key=key):
+    for deck_id, generation, computed, same_day_and_key, data in _rows(user=user, now=now, key=key):
         if generation is None:
             missing.append(deck_id)
-        elif current:
-            result[deck_id] = StoredFigures(**(json.loads(data) if isinstance(data, str) else data))
+        elif same_day_and_key and computed == generation:
+            result[deck_id] = StoredFigures(**_json(data))
+        elif same_day_and_key and computed is not None and computed >= 0:
+            # Only states were written since (a card change or a state without a topic sets
+            # the computed generation to -1): the topics whose stamps moved are redone.
+            partly[deck_id] = generation
         else:
-            stale[deck_id] = generation
+            whole[deck_id] = generation
     if missing:
         # The row exists (committed) before the count starts, so a write to the deck while it is
         # computed bumps its generation and what is computed below is stored as already stale.
@@ -381,27 +429,71 @@ def stored_figures(
             [DeckCounts(user=user, deck_id=deck_id) for deck_id in missing],
             ignore_conflicts=True,
         )
-        stale.update(
+        whole.update(
             DeckCounts.objects.filter(user=user, deck_id__in=missing).values_list(
                 "deck_id", "generation"
             )
         )
-    if not stale:
+    if not whole and not partly:
         return result
-    some = list(stale) if len(stale) <= FEW_DECKS else None
-    computed_now = compute(
-        user=user, deck_ids=some, day_start=day_start, factor=factor, decay=decay, bounds=bounds
-    )
+    computed_now: dict[int, tuple[dict[int, list[Any]], dict[int, int], list[int]]] = {}
+    common = {"user": user, "day_start": day_start, "factor": factor, "decay": decay}
+    if partly:
+        stored = dict(
+            DeckCounts.objects.filter(user=user, deck_id__in=list(partly)).values_list(
+                "deck_id", "stats_topics"
+            )
+        )
+        stamps, deck_of = _stamps(user=user, deck_ids=list(partly))
+        dirty: list[int] = []
+        for deck_id in list(partly):
+            kept = stored.get(deck_id) or {}
+            kept_stamps = {int(k): v for k, v in kept.get("stamps", {}).items()}
+            now_stamps = stamps.get(deck_id, {})
+            changed = [t for t, g in now_stamps.items() if kept_stamps.get(t) != g]
+            if not kept or not changed:
+                # Nothing to go on (or no topic moved, so the write came from elsewhere): redo
+                # the deck whole.
+                whole[deck_id] = partly.pop(deck_id)
+                continue
+            dirty += changed
+        if partly:
+            fresh = compute(**common, deck_ids=list(partly), bounds=bounds, topic_ids=dirty)
+            for deck_id in partly:
+                kept = stored[deck_id]
+                topics = {int(k): v for k, v in kept.get("topics", {}).items()}
+                figures = fresh.get(deck_id, DeckFigures())
+                for topic_id in dirty:
+                    if deck_of.get(topic_id) == deck_id:
+                        topics.pop(topic_id, None)
+                topics.update(figures.topics)
+                computed_now[deck_id] = (topics, stamps.get(deck_id, {}), figures.forecast)
+    if whole:
+        some = list(whole) if len(whole) <= FEW_DECKS else None
+        # Stamps read before the states are, so a write in between moves the deck's generation
+        # and what is computed is not stored.
+        stamps, _deck_of = _stamps(user=user, deck_ids=some)
+        fresh = compute(**common, deck_ids=some, bounds=bounds)
+        for deck_id in whole:
+            figures = fresh.get(deck_id, DeckFigures())
+            computed_now[deck_id] = (figures.topics, stamps.get(deck_id, {}), figures.forecast)
     with transaction.atomic():
         # In deck order, so two visits storing at once take the rows' locks in one order.
-        for deck_id, generation in sorted(stale.items()):
-            stored = computed_now.get(deck_id, DeckFigures()).to_json()
-            result[deck_id] = StoredFigures(**stored)
+        for deck_id in sorted(computed_now):
+            generation = whole.get(deck_id, partly.get(deck_id))
+            topics, deck_stamps, forecast = computed_now[deck_id]
+            figures = DeckFigures(topics=topics, forecast=forecast)
+            compact = figures.to_json()
+            result[deck_id] = StoredFigures(**compact)
             # Stored only if no write came since the generation was read.
             DeckCounts.objects.filter(user=user, deck_id=deck_id, generation=generation).update(
                 stats_computed=generation,
                 stats_valid_until=valid_until,
                 stats_key=key,
-                stats=stored,
+                stats=compact,
+                stats_topics={
+                    "topics": {str(t): v for t, v in topics.items()},
+                    "stamps": {str(t): g for t, g in deck_stamps.items()},
+                },
             )
     return result

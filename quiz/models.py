@@ -709,9 +709,13 @@ class DeckCounts(models.Model):
     stats_computed = models.BigIntegerField(default=-1)
     stats_valid_until = models.DateTimeField(null=True, blank=True)
     stats_key = models.CharField(max_length=200, blank=True, default="")
-    # {"topics": {topic id: [cards, started, learning, review, relearning, suspended, leeches,
-    # studied, sum of R]}, "forecast": [due per local day, from the day computed]}.
+    # What the page reads: {"totals": [cards, started, learning, review, relearning,
+    # suspended, leeches], "mastery": [[topic id, cards, studied, sum of R], ...], "forecast":
+    # [due per local day, from the day computed]}.
     stats = models.JSONField(default=dict, blank=True)
+    # What computing the deck again reads, to redo only the topics written to since:
+    # {"topics": {topic id: [the nine figures]}, "stamps": {topic id: its TopicStamp}}.
+    stats_topics = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -720,3 +724,24 @@ class DeckCounts(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · deck {self.deck_id}: {self.new}/{self.learning}/{self.due}"
+
+
+class TopicStamp(models.Model):
+    """How many times one learner's states in one topic have been written, bumped by database
+    triggers (migration 0016) on every insert, update or delete of such a state. The
+    statistics' stored figures of a deck remember each topic's stamp, so when the deck was
+    written to only the topics whose stamp moved are computed again (`quiz.card_stats`)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    generation = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="topicstamp_unique_user_topic")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · topic {self.topic_id}: {self.generation}"

@@ -11,7 +11,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from quiz import card_stats, stats, study
-from quiz.models import Card, CardState, DeckCounts, StudyProfile
+from quiz.models import Card, CardState, DeckCounts, StudyProfile, TopicStamp
 from quiz.scheduling import AGAIN, GOOD, REVIEW, Memory
 from quiz.scheduling import retrievability as fsrs_retrievability
 from tests.factory import answer, make_card, make_cards, make_deck, make_topic, make_user
@@ -245,3 +245,71 @@ def test_the_rebuilt_due_index_gets_planner_statistics_where_sqlite_keeps_them()
         )
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "TEMP B-TREE" not in plan, plan
+
+
+def test_a_deck_written_to_redoes_only_the_topics_whose_states_were_written(
+    user, monkeypatch
+) -> None:
+    deck = make_deck("One big deck")
+    a, b, c = (make_topic(deck, title) for title in ("A", "B", "C"))
+    cards = {topic.title: make_cards(topic, 4) for topic in (a, b, c)}
+    for topic_cards in cards.values():
+        answer(user, topic_cards[0], GOOD, now=NOW - timedelta(days=3))
+    assert _stored(user, NOW) == _fresh(user, NOW)
+    calls: list[list[int] | None] = []
+    compute = card_stats.compute
+
+    def recording(**kwargs: Any) -> dict[int, card_stats.DeckFigures]:
+        calls.append(None if kwargs.get("topic_ids") is None else sorted(kwargs["topic_ids"]))
+        return compute(**kwargs)
+
+    def redone() -> list[list[int] | None]:
+        """What the page computed again on its visit; then its figures against a fresh count."""
+        calls.clear()
+        monkeypatch.setattr(card_stats, "compute", recording)
+        stored = _stored(user, NOW)
+        monkeypatch.setattr(card_stats, "compute", compute)
+        assert stored == _fresh(user, NOW)
+        return list(calls)
+
+    answer(user, cards["B"][1], GOOD, now=NOW)  # a new card studied in B
+    assert redone() == [[b.pk]]
+
+    state = CardState.objects.get(user=user, card=cards["A"][0])
+    study.suspend_card(user=user, card=cards["A"][0], version=state.version, now=NOW)
+    CardState.objects.filter(user=user, card=cards["C"][0]).update(is_leech=True)
+    assert redone() == [sorted([a.pk, c.pk])]
+    assert redone() == []  # nothing written since
+
+    # A card moved to another topic changes the deck for every learner: redone whole; its
+    # state following it then moves both topics' stamps.
+    Card.objects.filter(pk=cards["C"][0].pk).update(topic=a)
+    assert redone() == [None]
+    CardState.sync_topics([cards["C"][0].pk])
+    assert redone() == [sorted([a.pk, c.pk])]
+
+    # A state without its topic cannot say which topic changed: the deck is redone whole.
+    CardState.objects.filter(user=user, card=cards["B"][0]).update(topic=None)
+    assert redone() == [None]
+
+
+def test_topic_stamps_move_with_every_write_to_the_learners_states(user, topic) -> None:
+    other_topic = make_topic(topic.deck, "Other")
+    card = make_card(topic)
+    stats.overview(user=user, now=NOW)  # the page creates the stamps it reads
+    stamp = TopicStamp.objects.get(user=user, topic=topic)
+    assert stamp.generation == 0
+    answer(user, card, GOOD, now=NOW)  # the state's INSERT and its answer
+    answer(user, card, AGAIN, now=NOW + timedelta(minutes=1))
+    stamp.refresh_from_db()
+    assert stamp.generation >= 2
+    before = stamp.generation
+    answer(make_user("someone"), card, GOOD, now=NOW)  # another learner's state
+    stamp.refresh_from_db()
+    assert stamp.generation == before
+    CardState.objects.filter(user=user, card=card).update(topic=other_topic)
+    stamp.refresh_from_db()
+    assert stamp.generation == before + 1
+    assert TopicStamp.objects.get(user=user, topic=other_topic).generation == 1
+    CardState.objects.filter(user=user, card=card).delete()
+    assert TopicStamp.objects.get(user=user, topic=other_topic).generation == 2

@@ -377,7 +377,7 @@ def test_stats_page_shows_every_chart_with_a_title_and_data(
 
     # The first visit computes the deck's card figures and stores them: a fixed number of
     # queries whatever the history's size.
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(25):
         first = client.get("/stats/")
     # Later ones read them. Session, user, profile; days 1 (the heatmap and the answers); the
     # decks with their stored figures 1; the shown topics' titles 1; exams 1.
