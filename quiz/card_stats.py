@@ -7,8 +7,10 @@ triggers bump the row's `generation`, whoever writes), when the learner's schedu
 zone changes, and when a day ends: the forecast's days are local calendar days, and mastery
 counts the days since a card's last review in whole study days (see `study_days_since`), so it
 moves only when a study day starts. The figures of a deck are therefore computed once and read
-until one of those happens; then that deck alone is computed again. After a study session only
-the decks studied are; the first visit of a day computes them all.
+until one of those happens; then that deck alone is computed again, and within it only the
+topics whose states were written (each learner's per-topic `TopicStamp`, kept by triggers, moved
+since the deck's figures remembered it), unless a card of the deck changed. After a study
+session only the topics studied are; the first visit of a day computes every deck.
 
 Everything stored is exact: a deck's figures are its states' figures at the time the page is
 shown, never a snapshot that lags behind it.
