@@ -433,9 +433,12 @@ class Review(models.Model):
 
 class AnswerCounts(models.Model):
     """A number of study answers, and the same split by the card's phase before the answer
-    (learning, young, mature) and the rating: the columns `quiz.tally.COUNTERS` names."""
+    (learning, young, mature) and the rating: the columns `quiz.tally.COUNTERS` names; and how
+    many of them were a card's first (new before the answer: the study queue's daily new-card
+    limit counts these)."""
 
     answers = models.PositiveIntegerField(default=0)
+    new_cards = models.PositiveIntegerField(default=0)
     learning_again = models.PositiveIntegerField(default=0)
     learning_hard = models.PositiveIntegerField(default=0)
     learning_good = models.PositiveIntegerField(default=0)

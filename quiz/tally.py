@@ -33,7 +33,7 @@ from django.db.models import (
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast
 
-from quiz.scheduling import REVIEW
+from quiz.scheduling import NEW, REVIEW
 
 QUARTER_S = 900
 # A card in Review state is "mature" from this stability (days) on, else "young"; a card not in
@@ -42,6 +42,11 @@ MATURE_DAYS = 21
 PHASES = ("learning", "young", "mature")
 RATING_COLUMNS = {1: "again", 2: "hard", 3: "good", 4: "easy"}
 COUNTERS = [f"{phase}_{name}" for phase in PHASES for name in RATING_COLUMNS.values()]
+# The answers to cards in the Review state (young and mature): the queue's reviews done today.
+REVIEW_COUNTERS = [c for c in COUNTERS if not c.startswith("learning_")]
+# Beside the split above (which adds up to `answers`): the answers that were a card's first, the
+# new cards introduced, which the study queue's daily new-card limit counts.
+NEW_CARDS = "new_cards"
 
 
 def quarter_of(at: datetime) -> int:
@@ -59,6 +64,12 @@ def phase_of(before: dict[str, Any]) -> str:
 
 def column(*, rating: int, before: dict[str, Any]) -> str:
     return f"{phase_of(before)}_{RATING_COLUMNS[rating]}"
+
+
+def is_new(before: dict[str, Any]) -> bool:
+    """Whether an answer introduced a new card (its state before was New), as the review log
+    says it: the queue counted exactly these answers from `state_before`."""
+    return before.get("state") == NEW
 
 
 def with_phase(reviews: QuerySet) -> QuerySet:
@@ -121,15 +132,17 @@ def record(
         counter = column(rating=rating, before=before)
         day = connection.ops.adapt_datefield_value(day_of(at, zone))
         qn = connection.ops.quote_name
+        new = int(is_new(before))
         for table, key, value in (
             (ReviewTally._meta.db_table, "quarter", quarter_of(at)),
             (ReviewDay._meta.db_table, "day", day),
         ):
             cursor.execute(
                 f"UPDATE {qn(table)} SET {qn('answers')} = {qn('answers')} - 1,"
-                f" {qn(counter)} = {qn(counter)} - 1"
+                f" {qn(counter)} = {qn(counter)} - 1,"
+                f" {qn(NEW_CARDS)} = {qn(NEW_CARDS)} - %s"
                 f" WHERE {qn('user_id')} = %s AND {qn(key)} = %s",
-                [user_id, value],
+                [new, user_id, value],
             )
 
 
@@ -171,19 +184,22 @@ def increments(
     connection = connections[using or "default"]
     counter = column(rating=rating, before=before)
     counts = [1 if c == counter else 0 for c in COUNTERS]
+    new = int(is_new(before))
     parts = []
     for model, key, value in (
         (ReviewTally, "quarter", quarter_of(at)),
         (ReviewDay, "day", connection.ops.adapt_datefield_value(day_of(at, zone))),
     ):
         table = quote(model._meta.db_table)
-        columns = ", ".join(quote(c) for c in ["user_id", key, "answers", *COUNTERS])
+        columns = ", ".join(quote(c) for c in ["user_id", key, "answers", *COUNTERS, NEW_CARDS])
         on_conflict = (
             f"ON CONFLICT ({quote('user_id')}, {quote(key)}) DO UPDATE SET"
             f" {quote('answers')} = {table}.{quote('answers')} + 1,"
-            f" {quote(counter)} = {table}.{quote(counter)} + 1"
+            f" {quote(counter)} = {table}.{quote(counter)} + 1,"
+            # The inserted row's value (0 or 1), so the statement's text is one per counter.
+            f" {quote(NEW_CARDS)} = {table}.{quote(NEW_CARDS)} + excluded.{quote(NEW_CARDS)}"
         )
-        parts.append((table, columns, [user_id, value, 1, *counts], on_conflict))
+        parts.append((table, columns, [user_id, value, 1, *counts, new], on_conflict))
     return parts
 
 
@@ -199,6 +215,13 @@ class QuarterOf(Func):
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:
         column, params = compiler.compile(self.source_expressions[0])
         return f"CAST(FLOOR(EXTRACT(EPOCH FROM {column}) / {QUARTER_S}) AS BIGINT)", list(params)
+
+
+def stored_counters(model: type[Model]) -> list[str]:
+    """The counter columns `model` has besides `answers`: a migration's historical model from
+    before the new-card counter was added has only `COUNTERS`."""
+    fields = {f.name for f in model._meta.concrete_fields}
+    return [*COUNTERS, NEW_CARDS] if NEW_CARDS in fields else list(COUNTERS)
 
 
 def rebuild(
@@ -222,21 +245,31 @@ def rebuild(
     if user_ids is not None:
         reviews = reviews.filter(user_id__in=user_ids)
         tallies = tallies.filter(user_id__in=user_ids)
+    first = Case(When(state_b=NEW, then=Value(1)), default=Value(0))
     rows = (
         with_phase(reviews)
-        .annotate(quarter=QuarterOf(F("reviewed_at")))
-        .values_list("user_id", "quarter", "phase", "rating")
+        .annotate(quarter=QuarterOf(F("reviewed_at")), first=first)
+        .values_list("user_id", "quarter", "phase", "rating", "first")
         .annotate(n=Count("id"))
         .order_by()
     )
-    found: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
-    for user_id, quarter, phase, rating, n in rows.iterator(chunk_size=10_000):
-        found[(user_id, quarter)][f"{phase}_{RATING_COLUMNS[rating]}"] += n
+    names = stored_counters(tally_model)
+    found: dict[tuple[int, int], dict[str, int]] = defaultdict(lambda: dict.fromkeys(names, 0))
+    for user_id, quarter, phase, rating, new, n in rows.iterator(chunk_size=10_000):
+        counts = found[(user_id, quarter)]
+        counts[f"{phase}_{RATING_COLUMNS[rating]}"] += n
+        if new and NEW_CARDS in counts:
+            counts[NEW_CARDS] += n
     with transaction.atomic(using=using):
         tallies.delete()
         tally_model._default_manager.using(using).bulk_create(
             (
-                tally_model(user_id=user_id, quarter=quarter, answers=sum(c.values()), **c)
+                tally_model(
+                    user_id=user_id,
+                    quarter=quarter,
+                    answers=sum(c[name] for name in COUNTERS),
+                    **c,
+                )
                 for (user_id, quarter), c in found.items()
             ),
             batch_size=batch_size,
@@ -273,8 +306,9 @@ def rebuild_days(
         profiles = profiles.filter(user_id__in=user_ids)
     zones = dict(profiles.values_list("user_id", "timezone"))
     found: dict[tuple[int, date], list[int]] = {}
-    width = 1 + len(COUNTERS)
-    rows = tallies.order_by().values_list("user_id", "quarter", "answers", *COUNTERS)
+    names = stored_counters(tally_model)
+    width = 1 + len(names)
+    rows = tallies.order_by().values_list("user_id", "quarter", "answers", *names)
     for user_id, quarter, *counts in rows.iterator(chunk_size=10_000):
         at = datetime.fromtimestamp(quarter * QUARTER_S, UTC)
         sums = found.setdefault((user_id, day_of(at, zones.get(user_id, "UTC"))), [0] * width)
@@ -288,7 +322,7 @@ def rebuild_days(
                     user_id=user_id,
                     day=day,
                     answers=sums[0],
-                    **dict(zip(COUNTERS, sums[1:], strict=True)),
+                    **dict(zip(names, sums[1:], strict=True)),
                 )
                 for (user_id, day), sums in found.items()
                 if sums[0]

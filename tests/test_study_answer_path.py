@@ -8,7 +8,7 @@ import re
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from quiz import study
@@ -251,3 +251,72 @@ def test_postgresql_prepared_answers_write_what_plain_ones_do(user, topic, monke
     assert not any(sql.startswith(unprepared) for sql in executed)
     assert Review.objects.filter(user=user).count() == 6
     assert sum(ReviewTally.objects.filter(user=user).values_list("answers", flat=True)) == 6
+
+
+def test_postgresql_generic_plans_show_the_same_cards_and_counts(
+    user, deck, topic, monkeypatch
+) -> None:
+    """Kept connections run the prepared statements with one generic plan each: the queue's
+    statements, written for it, pick the same cards and count the same in every scope."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite plans each statement once itself")
+    sub = make_topic(deck, "Shards", parent=topic)
+    cards = make_cards(topic, 6) + make_cards(sub, 4)
+    for i, card in enumerate(cards[:5]):
+        make_review_card(user, card, due=NOW - timedelta(hours=i + 1))
+    study.answer_card(user=user, card=cards[6], rating=GOOD, version=0, now=NOW)
+    Card.objects.filter(pk=cards[1].pk).update(status=Card.Status.RETIRED)
+    scopes = [study.Scope(), study.scope_for(deck=deck), study.scope_for(topic=sub)]
+    scopes.append(study.scope_for(topic=topic))
+    plain = [_next(user, scope) for scope in scopes]
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    with connection.cursor() as cursor:
+        # Inside the test's transaction, as fetch_planned does outside one.
+        cursor.execute("SET plan_cache_mode = force_generic_plan")
+    _next(user, scopes[0])  # each statement prepared (on this test's connection) ...
+    before = _plans()
+    for _ in range(7):  # ... then past the five custom plans PostgreSQL would otherwise try
+        assert [_next(user, scope) for scope in scopes] == plain
+    generic, custom = (after - then for after, then in zip(_plans(), before, strict=True))
+    assert generic > 0 and custom == 0
+
+
+def _plans() -> tuple[int, int]:
+    """Generic and custom plans made so far for this session's prepared study statements."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT COALESCE(SUM(generic_plans), 0), COALESCE(SUM(custom_plans), 0)"
+            " FROM pg_prepared_statements WHERE name LIKE 'notebank_study_%%'"
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_postgresql_a_kept_connection_is_set_to_generic_plans_outside_a_transaction(
+    monkeypatch,
+) -> None:
+    if connection.vendor != "postgresql":
+        pytest.skip("PostgreSQL's plan cache only")
+
+    def mode() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW plan_cache_mode")
+            return cursor.fetchone()[0]
+
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 0)
+    connection.close()
+    assert fastsql.fetch_planned("SELECT 1", []) == [(1,)]
+    assert mode() == "auto"  # a connection per request prepares nothing
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", 60)
+    try:
+        with transaction.atomic():
+            assert fastsql.fetch_planned("SELECT 2", []) == [(2,)]
+            assert mode() == "auto"  # not set where a rollback would undo it
+        assert fastsql.fetch_planned("SELECT 3", []) == [(3,)]
+        assert mode() == "force_generic_plan"
+        with transaction.atomic():
+            fastsql.fetch_planned("SELECT 4", [])
+            transaction.set_rollback(True)
+        assert mode() == "force_generic_plan"
+    finally:
+        connection.close()

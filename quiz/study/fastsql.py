@@ -23,7 +23,7 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections, transaction
 from django.db.models import Model
 
 from quiz import tally
-from quiz.models import Card, CardState, Deck, Review, StudyProfile, Topic
+from quiz.models import Card, CardState, Deck, Review, ReviewTally, StudyProfile, Topic
 from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW
 
 if TYPE_CHECKING:
@@ -64,6 +64,8 @@ _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 # Distinct statements prepared per connection at most (the queue's differ by the scope's shape).
 _PREPARED_MAX = 64
 _MARK = re.compile("%s")
+# The kept PostgreSQL connections told to run their prepared statements with one generic plan.
+_GENERIC: weakref.WeakSet = weakref.WeakSet()
 
 
 def fetch_planned(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
@@ -75,10 +77,23 @@ def fetch_planned(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     after. A connection made per request (as behind a transaction-mode pooler such as PgBouncer,
     which would hand the next transaction another session) would gain nothing and runs the plain
     statement; so does SQLite, whose driver keeps its compiled statements already.
+
+    Left to itself PostgreSQL still planned the queue's statement and the new-card window on
+    every EXECUTE (a custom plan for the values given: it judged them to depend on the values),
+    so such a session runs every prepared statement with its one generic plan
+    (`plan_cache_mode`). The statements here are written for that plan: the constants that
+    choose a partial index are in the text, and the only open-ended range is bounded. Only
+    statements prepared on the session are affected: Django binds its own parameters on the
+    client. Set outside a transaction, where it is committed at once (a SET is undone with a
+    rolled-back transaction; this one would then be tried again later).
     """
     if connection.vendor != "postgresql" or connection.settings_dict.get("CONN_MAX_AGE") == 0:
         return fetch(sql, params)
     connection.ensure_connection()
+    if connection.connection not in _GENERIC and not connection.in_atomic_block:
+        with connection.cursor() as cursor:
+            cursor.execute("SET plan_cache_mode = force_generic_plan")
+        _GENERIC.add(connection.connection)
     prepared = _PREPARED.setdefault(connection.connection, {})
     name = prepared.get(sql)
     if name is None and len(prepared) >= _PREPARED_MAX:
@@ -475,6 +490,14 @@ def record_answer(
 # --- the queue's lookups -------------------------------------------------------------------------
 
 
+# The retired status written into the statement, not passed: the retired ids come from a partial
+# index (status = 'retired'), which a plan made for any status (PostgreSQL's generic plan of a
+# prepared statement) could not use. A fixed word of the model's, never input.
+if not Card.Status.RETIRED.value.isidentifier():
+    raise ValueError("the retired status is written into SQL as a plain word")
+_RETIRED = f"'{Card.Status.RETIRED.value}'"
+
+
 def available_where(
     *, user: AbstractBaseUser, scope: Scope, now: datetime
 ) -> tuple[str, list[Any]]:
@@ -487,11 +510,11 @@ def available_where(
     sql = (
         f"NOT {qn(_STATE)}.{qn('suspended')} AND {qn(_STATE)}.{qn('user_id')} = %s"
         f" AND NOT ({qn(_STATE)}.{qn('card_id')} IN"
-        f" (SELECT U0.{qn('id')} FROM {qn(_CARD)} U0 WHERE U0.{qn('status')} = %s))"
+        f" (SELECT U0.{qn('id')} FROM {qn(_CARD)} U0 WHERE U0.{qn('status')} = {_RETIRED}))"
         f" AND ({qn(_STATE)}.{qn('buried_until')} IS NULL"
         f" OR {qn(_STATE)}.{qn('buried_until')} <= %s)"
     )
-    params: list[Any] = [user.pk, Card.Status.RETIRED.value, sql_dt(now)]
+    params: list[Any] = [user.pk, sql_dt(now)]
     if scope.topic is not None:
         marks = ", ".join(["%s"] * len(scope.topic_ids))
         sql += (
@@ -582,20 +605,18 @@ def queue_heads(
     where, params = available_where(user=user, scope=scope, now=now)
     table, state, due = qn(_STATE), f"{qn(_STATE)}.{qn('state')}", f"{qn(_STATE)}.{qn('due')}"
     learning_where = f"{where} AND {due} <= %s"
-    review_where = f"{where} AND {due} < %s AND {state} = %s"
-    before_state = _before_state()
+    review_where = f"{where} AND {due} < %s AND {state} = {REVIEW:d}"
+    today, today_args = _today_part(user=user, day_start=day_start)
     parts = [
-        f"SELECT 't' AS kind, COUNT(*) AS a, COUNT(CASE WHEN {before_state} = %s THEN 1 END) AS b,"
-        f" COUNT(CASE WHEN {before_state} = %s THEN 1 END) AS c, NULL AS at FROM {qn(_REVIEW)}"
-        f" WHERE {qn('user_id')} = %s AND {qn('reviewed_at')} >= %s"
-        f" AND NOT {qn('undone')} AND {qn('source')} = %s",
+        today,
         # The soonest learning card and how many there are, from one scan: counting reads the
         # whole (small) set anyway, so the window count costs no second scan, and sorting it is
         # cheaper than planning separate lookups (PostgreSQL plans each part anew every time).
         # The set is two range scans of the (user, state, due, ...) index, one per state.
         f"SELECT 'l', h.{qn('id')}, h.n, NULL, h.{qn('due')} FROM (SELECT {qn('id')},"
         f" {qn('due')}, COUNT(*) OVER () AS n FROM {table}"
-        f" WHERE {learning_where} AND {state} IN (%s, %s) ORDER BY {due} ASC, {qn('id')} ASC"
+        f" WHERE {learning_where} AND {state} IN ({LEARNING:d}, {RELEARNING:d})"
+        f" ORDER BY {due} ASC, {qn('id')} ASC"
         f" LIMIT 1) h",
     ]
     # The most overdue review card, and how many are due: counted in due order, as they are
@@ -611,9 +632,8 @@ def queue_heads(
         f" WHERE {review_where} ORDER BY {due} ASC LIMIT %s) h",
     ]
     until, before = sql_dt(learn_until), sql_dt(reviews_before)
-    args: list[Any] = [NEW, REVIEW, user.pk, sql_dt(day_start), "study"]
-    args += [*params, until, LEARNING, RELEARNING]
-    args += [*params, before, REVIEW, *params, before, REVIEW, review_cap]
+    args: list[Any] = [*today_args, *params, until]
+    args += [*params, before, *params, before, review_cap]
     if with_decks:
         parts.append(
             f"SELECT 'd', {qn('id')}, ROW_NUMBER() OVER (ORDER BY {qn('title')} ASC), NULL,"
@@ -643,6 +663,44 @@ def queue_heads(
         review=review,
         review_count=review_count,
         decks=[(pk, at) for _rank, pk, at in sorted(decks)] if with_decks else None,
+    )
+
+
+# Past any quarter hour a review can have (a BIGINT column's range, year 10^14 or so).
+_NO_QUARTER = 2**62
+
+
+def _today_part(*, user: AbstractBaseUser, day_start: datetime) -> tuple[str, list[Any]]:
+    """The queue's 't' part, (total, new, reviews) study answers since `day_start` not undone,
+    and its parameters.
+
+    Summed from the learner's quarter-hour tallies (`ReviewTally`, kept in each answer's
+    transaction and by undo) when the day starts on a quarter hour, as a 4 am in every zone in
+    use does: at most a day's hundred small rows of the (user, quarter) index, where counting
+    the log read every one of the day's answers and parsed its `state_before` (the counted
+    answers are the same: a review's quarter is at or after the day's first exactly when the
+    review is at or after its start). Otherwise counted from the log, as `count_today` does.
+    """
+    start = int(day_start.timestamp())
+    if start % tally.QUARTER_S == 0:
+        reviews = " + ".join(qn(name) for name in tally.REVIEW_COUNTERS)
+        return (
+            f"SELECT 't' AS kind, COALESCE(SUM({qn('answers')}), 0) AS a,"
+            f" COALESCE(SUM({qn(tally.NEW_CARDS)}), 0) AS b, COALESCE(SUM({reviews}), 0) AS c,"
+            f" NULL AS at FROM {qn(ReviewTally._meta.db_table)}"
+            # Bounded above by no real quarter: the same rows as `>=` alone, but a plan made
+            # for any bounds (PostgreSQL's generic plan of the prepared queue) then expects a
+            # narrow range and reads the (user, quarter) index instead of the whole table.
+            f" WHERE {qn('user_id')} = %s AND {qn('quarter')} BETWEEN %s AND %s",
+            [user.pk, start // tally.QUARTER_S, _NO_QUARTER],
+        )
+    before_state = _before_state()
+    return (
+        f"SELECT 't' AS kind, COUNT(*) AS a, COUNT(CASE WHEN {before_state} = %s THEN 1 END) AS b,"
+        f" COUNT(CASE WHEN {before_state} = %s THEN 1 END) AS c, NULL AS at FROM {qn(_REVIEW)}"
+        f" WHERE {qn('user_id')} = %s AND {qn('reviewed_at')} >= %s"
+        f" AND NOT {qn('undone')} AND {qn('source')} = %s",
+        [NEW, REVIEW, user.pk, sql_dt(day_start), "study"],
     )
 
 
