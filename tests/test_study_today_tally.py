@@ -138,7 +138,7 @@ def test_the_migration_fills_the_new_card_counter_from_the_log(user, topic) -> N
     # As an install from before the counter had it: every count zero.
     ReviewTally.objects.update(new_cards=0)
     ReviewDay.objects.update(new_cards=0)
-    migration = importlib.import_module("quiz.migrations.0016_tally_new_cards")
+    migration = importlib.import_module("quiz.migrations.0017_tally_new_cards")
     migration.backfill(apps, SimpleNamespace(connection=connection))
     assert _stored_new_cards(user) == expected
     assert _heads_today(user, NOW - timedelta(hours=11)) == (4, 3, 0)

@@ -22,7 +22,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("quiz", "0015_deck_stats"),
+        ("quiz", "0016_topic_stamps"),
     ]
 
     operations = [
