@@ -10,6 +10,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from django import forms
 from django.contrib import messages
@@ -176,17 +177,29 @@ def _home_context(request: HttpRequest, form: StartExamForm) -> dict:
     }
 
 
-def _open_attempts(attempts: list[tuple]) -> list[dict]:
-    """What the "In progress" list shows of each unsubmitted attempt (named rows)."""
+class OpenAttempt(NamedTuple):
+    """What the "In progress" list shows of an unsubmitted attempt."""
+
+    pk: int
+    url: str
+    mode: str
+    deck_title: str | None
+    count: int
+    started_at: datetime
+
+
+def _open_attempts(attempts: list[tuple]) -> list[OpenAttempt]:
+    """The "In progress" list's entries, from named rows of `HOME_ATTEMPT_FIELDS`."""
     modes = dict(ExamAttempt.Mode.choices)
     return [
-        {
-            "url": reverse("exam_attempt", args=[a.pk]),
-            "mode": modes.get(a.mode, a.mode),
-            "deck_title": a.deck__title if a.deck_id is not None else None,
-            "count": a.count,
-            "started_at": a.started_at,
-        }
+        OpenAttempt(
+            pk=a.pk,
+            url=reverse("exam_attempt", args=[a.pk]),
+            mode=modes.get(a.mode, a.mode),
+            deck_title=a.deck__title if a.deck_id is not None else None,
+            count=a.count,
+            started_at=a.started_at,
+        )
         for a in attempts
     ]
 
