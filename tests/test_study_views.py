@@ -553,3 +553,33 @@ def test_the_topic_page_reads_its_cards_in_one_query(
     with django_assert_max_num_queries(12):
         html = client.get(f"/topics/{topic.pk}/").content.decode()
     assert html.count('<details class="card-box">') == 30
+
+
+def test_the_topic_page_lists_its_active_cards_in_order_each_with_its_own_simulation(
+    login, client, user, topic
+) -> None:
+    """The card blocks the view builds: active cards only, in the notes' order, the stored
+    prompt and answer HTML as they are, and a card's own simulation under its answer."""
+    own = {"kind": "tumbling", "size": "60s", "keys": ["ticker"], "events": []}
+    make_card(topic, prompt="<b>Second</b>?", answer="<em>B</em>", order=2)
+    first = make_card(topic, prompt="First?", answer="<code>A</code>", order=1, sim=own)
+    make_card(topic, prompt="Gone?", order=3, status="retired")
+    html = login(user).get(f"/topics/{topic.pk}/").content.decode()
+    listed = html.split("<h2>Cards from this section</h2>\n", 1)[1].split("\n\n<section", 1)[0]
+    sim = (
+        f'<details class="card-sim" data-open-wide>\n  <summary class="card-sim-head"><strong>'
+        f"Simulation: Tumbling windows (60s)</strong></summary>\n"
+        f'  <p class="small"><a href="/labs/tumbling/?preset=csv&amp;csv=%0A&amp;size=60s&amp;'
+        f'keys=ticker&amp;aggregates=count">Open in Labs</a> to change its parameters.</p>\n'
+        f'  <div hx-get="/labs/card/{first.pk}/" hx-trigger="intersect once" hx-target="this"'
+        f' hx-swap="outerHTML">\n    <a href="/labs/card/{first.pk}/">Show the simulation</a>\n'
+        f"  </div>\n</details>\n"
+    )
+    assert listed == (
+        '\n<details class="card-box">\n  <summary class="prose card-summary"><p>First?</p>'
+        '</summary>\n  <div class="prose"><p><code>A</code></p></div>\n  \n\n\n'
+        f"{sim}\n\n</details>\n"
+        '\n<details class="card-box">\n  <summary class="prose card-summary"><p><b>Second</b>?'
+        '</p></summary>\n  <div class="prose"><p><em>B</em></p></div>\n  \n</details>\n\n'
+    )
+    assert "Gone?" not in html
