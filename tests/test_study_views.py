@@ -583,3 +583,36 @@ def test_the_topic_page_lists_its_active_cards_in_order_each_with_its_own_simula
         '</p></summary>\n  <div class="prose"><p><em>B</em></p></div>\n  \n</details>\n\n'
     )
     assert "Gone?" not in html
+
+
+def test_the_dashboard_folds_many_decks_with_their_counts_and_titles_escaped(
+    login, client, user
+) -> None:
+    """Past `INLINE_TREES` decks the page builds each deck's box itself: its title escaped,
+    its counts, its links, and a folded topic tree fetched when opened."""
+    from django.urls import reverse
+
+    from quiz.views.decks import INLINE_TREES
+
+    risky = make_deck("<b>Risky</b> & co")
+    for n in range(INLINE_TREES):
+        make_deck(f"Other {n}")
+    make_cards(make_topic(risky, "Basics"), 2)
+    html = login(user).get("/").content.decode()
+    url = reverse("deck_detail", args=[risky.slug])
+    title = "&lt;b&gt;Risky&lt;/b&gt; &amp; co"
+    assert "<b>Risky</b>" not in html
+    assert html.count('<article class="card-box deck">') == INLINE_TREES + 1
+    assert (
+        f'\n<article class="card-box deck">\n  <div class="row spread">\n'
+        f'    <h2><a href="{url}">{title}</a></h2>\n'
+        '    <span class="counts"><span class="count-new" title="New">2</span>'
+        '<span class="count-learning" title="Learning">0</span>'
+        '<span class="count-due" title="Due today">0</span></span>\n'
+        f'    <a class="button primary" href="{reverse("study_deck", args=[risky.slug])}">'
+        "Study this deck</a>\n  </div>\n  \n"
+        f'  <details hx-get="{url}" hx-trigger="toggle once" hx-target="find .tree-slot">\n'
+        "    <summary>Topics</summary>\n"
+        f'    <div class="tree-slot"><a href="{url}">Open the topics of {title}</a></div>\n'
+        "  </details>\n  \n</article>\n"
+    ) in html
