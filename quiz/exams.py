@@ -775,11 +775,12 @@ def readiness_of_banks(
     that lists every deck need not build a model instance for each), whose eligibility is
     already worked out: `exam_bank_at` is set (`refresh_eligibility`)."""
     # Plain rows, not model instances: building fifty of them (each handed the user) cost as
-    # much as the query.
-    rows = ExamReadiness.objects.filter(user=user, deck__in=list(banks)).values_list(
+    # much as the query. All the learner's rows (one a deck at most), not a list of the decks
+    # asked for: a fifty-id IN list cost more to build than the rows it would leave out.
+    rows = ExamReadiness.objects.filter(user=user).values_list(
         "deck_id", "readiness", "eligible", "computed_at", "bank_at", named=True
     )
-    stored = {r.deck_id: r for r in rows}
+    stored = {r.deck_id: r for r in rows if r.deck_id in banks}
     oldest = now - READINESS_MAX_AGE
     stale = {
         deck_id
