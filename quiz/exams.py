@@ -11,7 +11,7 @@ import json
 import math
 import random
 import secrets
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -763,20 +763,33 @@ def readiness_by_deck(
     for deck in decks:
         if deck.exam_bank_at is None:
             refresh_eligibility(deck=deck, now=now)
+    return readiness_of_banks(
+        user=user, banks={deck.pk: deck.exam_bank_at for deck in decks}, now=now
+    )
+
+
+def readiness_of_banks(
+    *, user: AbstractBaseUser, banks: Mapping[int, datetime | None], now: datetime
+) -> dict[int, tuple[float, int]]:
+    """`readiness_by_deck` for decks given as {deck id: `exam_bank_at`} (plain rows, so a page
+    that lists every deck need not build a model instance for each), whose eligibility is
+    already worked out: `exam_bank_at` is set (`refresh_eligibility`)."""
     # Plain rows, not model instances: building fifty of them (each handed the user) cost as
-    # much as the query.
-    rows = ExamReadiness.objects.filter(user=user, deck__in=[d.pk for d in decks]).values_list(
+    # much as the query. All the learner's rows (one a deck at most), not a list of the decks
+    # asked for: a fifty-id IN list cost more to build than the rows it would leave out.
+    rows = ExamReadiness.objects.filter(user=user).values_list(
         "deck_id", "readiness", "eligible", "computed_at", "bank_at", named=True
     )
-    stored = {r.deck_id: r for r in rows}
+    stored = {r.deck_id: r for r in rows if r.deck_id in banks}
+    oldest = now - READINESS_MAX_AGE
     stale = {
-        deck.pk
-        for deck in decks
-        if deck.pk not in stored
-        or stored[deck.pk].bank_at != deck.exam_bank_at
-        or stored[deck.pk].computed_at <= now - READINESS_MAX_AGE
+        deck_id
+        for deck_id, bank_at in banks.items()
+        if deck_id not in stored
+        or stored[deck_id].bank_at != bank_at
+        or stored[deck_id].computed_at <= oldest
     }
-    current = [stored[d.pk] for d in decks if d.pk not in stale]
+    current = [stored[deck_id] for deck_id in banks if deck_id not in stale]
     if current:
         # Answers since the oldest current figure make the decks they touched stale. A plain
         # range of the (user, reviewed_at) index: no join to the cards and no GROUP BY, either
@@ -798,7 +811,6 @@ def readiness_by_deck(
     result = {r.deck_id: (r.readiness, r.eligible) for r in current if r.deck_id not in stale}
     if stale:
         fresh = _compute_readiness(user=user, deck_ids=sorted(stale), now=now)
-        banks = {d.pk: d.exam_bank_at for d in decks}
         for deck_id, (readiness, eligible) in fresh.items():
             ExamReadiness.objects.update_or_create(
                 user=user,

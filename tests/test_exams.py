@@ -693,3 +693,76 @@ def test_home_shows_the_latest_history_and_exams_trend_of_a_long_history() -> No
     assert listed == [a.pk for a in reversed(practice)][:50]
     assert response.context["sparkline"]["scores"] == [a.score for a in exams_done]
     assert [a.pk for a in response.context["open_attempts"]] == [still_open.pk]
+
+
+def test_home_lists_open_and_finished_attempts_escaped_and_without_a_deck() -> None:
+    """The rows the view builds from plain rows: a deck title escaped, an attempt whose deck
+    was deleted without " on …" (open) or with "–" (finished), pass when the score reaches
+    the pass mark."""
+    from tests.factory import make_deck
+
+    user = make_user()
+    deck = make_deck("<b>Risky</b> & co")
+    now = timezone.now()
+    on_deck = ExamAttempt.objects.create(
+        user=user, deck=deck, seed=1, count=1, started_at=now, mode=ExamAttempt.Mode.EXAM
+    )
+    no_deck = ExamAttempt.objects.create(
+        user=user, deck=None, seed=2, count=3, started_at=now, mode=ExamAttempt.Mode.PRACTICE
+    )
+    finished = ExamAttempt.objects.create(
+        user=user, deck=None, seed=3, count=3, started_at=now - timedelta(days=1),
+        mode=ExamAttempt.Mode.PRACTICE, submitted_at=now, score=0.5, pass_mark=0.5,
+    )  # fmt: skip
+
+    html = logged_in(user).get("/exams/").content.decode()
+
+    assert "<b>Risky</b>" not in html
+    assert (
+        f'<li><a href="/exams/{on_deck.pk}/">Resume mock exam on &lt;b&gt;Risky&lt;/b&gt; &amp;'
+        ' co</a>\n      <span class="muted small">· 1 question · started 0\xa0minutes ago'
+    ) in html
+    assert f'<li><a href="/exams/{no_deck.pk}/">Resume practice</a>' in html
+    assert "· 3 questions ·" in html
+    assert (
+        f'<a href="/exams/{finished.pk}/results/">'
+        f"{timezone.localtime(finished.started_at):%Y-%m-%d %H:%M}</a></td><td>Practice</td>"
+        '<td>–</td><td class="num">50%</td><td class="num">–</td>'
+        '<td><span class="badge pass">Pass</span></td>'
+    ) in html
+
+
+def test_home_queries_do_not_grow_with_decks_or_attempts() -> None:
+    """The page reads every deck and the latest attempts in a query each (plus the stored
+    readiness and the answers since), so more decks and attempts cost no more queries once
+    their figures are stored; a deck whose bank is unknown gets its eligibility first."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from quiz.models import Deck
+    from tests.factory import make_deck, make_topic
+
+    user, bank = make_user(), make_exam_bank()
+    client = logged_in(user)
+    assert Deck.objects.get(pk=bank.deck.pk).exam_bank_at is None
+    first = client.get("/exams/").content.decode()
+    assert Deck.objects.get(pk=bank.deck.pk).exam_bank_at is not None
+    eligible = exams.readiness_by_deck(user=user, now=timezone.now())[bank.deck.pk][1]
+    assert f"{bank.deck.title} ({eligible} questions)</option>" in first
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/exams/").status_code == 200
+        return len(captured)
+
+    few = queries()
+    for n in range(6):
+        make_topic(make_deck(f"Deck {n}"), f"Topic {n}")
+    now = timezone.now()
+    for n in range(12):
+        ExamAttempt.objects.create(
+            user=user, deck=bank.deck, seed=n, count=5, started_at=now - timedelta(hours=n),
+            mode=ExamAttempt.Mode.EXAM, submitted_at=None if n < 2 else now, score=0.8,
+        )  # fmt: skip
+    client.get("/exams/")  # the new decks' eligibility and readiness, worked out and stored
+    assert queries() == few <= 7

@@ -553,3 +553,66 @@ def test_the_topic_page_reads_its_cards_in_one_query(
     with django_assert_max_num_queries(12):
         html = client.get(f"/topics/{topic.pk}/").content.decode()
     assert html.count('<details class="card-box">') == 30
+
+
+def test_the_topic_page_lists_its_active_cards_in_order_each_with_its_own_simulation(
+    login, client, user, topic
+) -> None:
+    """The card blocks the view builds: active cards only, in the notes' order, the stored
+    prompt and answer HTML as they are, and a card's own simulation under its answer."""
+    own = {"kind": "tumbling", "size": "60s", "keys": ["ticker"], "events": []}
+    make_card(topic, prompt="<b>Second</b>?", answer="<em>B</em>", order=2)
+    first = make_card(topic, prompt="First?", answer="<code>A</code>", order=1, sim=own)
+    make_card(topic, prompt="Gone?", order=3, status="retired")
+    html = login(user).get(f"/topics/{topic.pk}/").content.decode()
+    listed = html.split("<h2>Cards from this section</h2>\n", 1)[1].split("\n\n<section", 1)[0]
+    sim = (
+        f'<details class="card-sim" data-open-wide>\n  <summary class="card-sim-head"><strong>'
+        f"Simulation: Tumbling windows (60s)</strong></summary>\n"
+        f'  <p class="small"><a href="/labs/tumbling/?preset=csv&amp;csv=%0A&amp;size=60s&amp;'
+        f'keys=ticker&amp;aggregates=count">Open in Labs</a> to change its parameters.</p>\n'
+        f'  <div hx-get="/labs/card/{first.pk}/" hx-trigger="intersect once" hx-target="this"'
+        f' hx-swap="outerHTML">\n    <a href="/labs/card/{first.pk}/">Show the simulation</a>\n'
+        f"  </div>\n</details>\n"
+    )
+    assert listed == (
+        '\n<details class="card-box">\n  <summary class="prose card-summary"><p>First?</p>'
+        '</summary>\n  <div class="prose"><p><code>A</code></p></div>\n  \n\n\n'
+        f"{sim}\n\n</details>\n"
+        '\n<details class="card-box">\n  <summary class="prose card-summary"><p><b>Second</b>?'
+        '</p></summary>\n  <div class="prose"><p><em>B</em></p></div>\n  \n</details>\n\n'
+    )
+    assert "Gone?" not in html
+
+
+def test_the_dashboard_folds_many_decks_with_their_counts_and_titles_escaped(
+    login, client, user
+) -> None:
+    """Past `INLINE_TREES` decks the page builds each deck's box itself: its title escaped,
+    its counts, its links, and a folded topic tree fetched when opened."""
+    from django.urls import reverse
+
+    from quiz.views.decks import INLINE_TREES
+
+    risky = make_deck("<b>Risky</b> & co")
+    for n in range(INLINE_TREES):
+        make_deck(f"Other {n}")
+    make_cards(make_topic(risky, "Basics"), 2)
+    html = login(user).get("/").content.decode()
+    url = reverse("deck_detail", args=[risky.slug])
+    title = "&lt;b&gt;Risky&lt;/b&gt; &amp; co"
+    assert "<b>Risky</b>" not in html
+    assert html.count('<article class="card-box deck">') == INLINE_TREES + 1
+    assert (
+        f'\n<article class="card-box deck">\n  <div class="row spread">\n'
+        f'    <h2><a href="{url}">{title}</a></h2>\n'
+        '    <span class="counts"><span class="count-new" title="New">2</span>'
+        '<span class="count-learning" title="Learning">0</span>'
+        '<span class="count-due" title="Due today">0</span></span>\n'
+        f'    <a class="button primary" href="{reverse("study_deck", args=[risky.slug])}">'
+        "Study this deck</a>\n  </div>\n  \n"
+        f'  <details hx-get="{url}" hx-trigger="toggle once" hx-target="find .tree-slot">\n'
+        "    <summary>Topics</summary>\n"
+        f'    <div class="tree-slot"><a href="{url}">Open the topics of {title}</a></div>\n'
+        "  </details>\n  \n</article>\n"
+    ) in html

@@ -9,10 +9,13 @@ from __future__ import annotations
 import html
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
+from typing import NamedTuple
 
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import linebreaksbr
@@ -104,36 +107,59 @@ def exam_home(request: HttpRequest) -> HttpResponse:
     return render(request, "quiz/exams.html", _home_context(request, form))
 
 
+# The columns the exams home reads of each attempt, as plain rows: model instances (with their
+# decks joined) cost more than the rest of the view.
 HOME_ATTEMPT_FIELDS = (
-    "mode", "deck", "count", "started_at", "deadline", "submitted_at", "score", "pass_mark",
-    "predicted_score",
+    "pk", "mode", "deck_id", "deck__title", "count", "started_at", "deadline", "submitted_at",
+    "score", "pass_mark", "predicted_score",
 )  # fmt: skip
+HOME_DECK_FIELDS = ("pk", "title", "slug", "exam_blueprint", "exam_bank_at")
+
+
+def _home_attempts(user: object) -> list[tuple]:
+    """The learner's latest attempts, newest first, as named rows of `HOME_ATTEMPT_FIELDS`."""
+    return list(
+        ExamAttempt.objects.filter(user=user).values_list(*HOME_ATTEMPT_FIELDS, named=True)[
+            :HOME_ATTEMPTS_READ
+        ]
+    )
+
+
+def _home_decks(now: datetime) -> list[tuple]:
+    """Every deck as a named row of `HOME_DECK_FIELDS`, its exam eligibility worked out first
+    where an import or an edit cleared it (rare: the deck instances are built only then)."""
+    decks = list(Deck.objects.values_list(*HOME_DECK_FIELDS, named=True))
+    unknown = [d.pk for d in decks if d.exam_bank_at is None]
+    if unknown:
+        for deck in Deck.objects.filter(pk__in=unknown):
+            exams.refresh_eligibility(deck=deck, now=now)
+        decks = list(Deck.objects.values_list(*HOME_DECK_FIELDS, named=True))
+    return decks
 
 
 def _home_context(request: HttpRequest, form: StartExamForm) -> dict:
     now = timezone.now()
-    # Only the columns the page shows: every deck's and attempt's JSON decoded for nothing
-    # cost as much as the rest of the view.
-    shown = (
-        ExamAttempt.objects.filter(user=request.user)
-        .select_related("deck")
-        .only(*HOME_ATTEMPT_FIELDS, "deck__title")
-    )
     # The latest attempts only, so the page's cost stops growing with a long history: the page
     # shows the open ones, the latest finished ones and the latest exams' trend, all among these
     # unless hundreds of practice runs came after the last exams. (Selecting exactly those rows
     # took three subqueries, which cost more than reading a typical history whole.)
-    attempts = list(shown[:HOME_ATTEMPTS_READ])
-    overdue = [a.pk for a in attempts if not a.is_submitted and a.is_overdue(now)]
+    attempts = _home_attempts(request.user)
+    overdue = [
+        a.pk
+        for a in attempts
+        if a.submitted_at is None and a.deadline is not None and now >= a.deadline
+    ]
     if overdue:
         # An attempt whose time ran out is submitted first, so the page lists it as finished.
         for attempt in ExamAttempt.objects.filter(pk__in=overdue):
             exams.close_if_overdue(attempt=attempt, now=now)
-        attempts = list(shown.all()[:HOME_ATTEMPTS_READ])
-    all_decks = list(Deck.objects.only("title", "slug", "exam_blueprint", "exam_bank_at"))
-    figures = exams.readiness_by_deck(user=request.user, decks=all_decks, now=now)
-    submitted = [a for a in attempts if a.is_submitted]
-    trend = [a for a in reversed(submitted) if a.is_exam][-HISTORY_LENGTH:]
+        attempts = _home_attempts(request.user)
+    all_decks = _home_decks(now)
+    figures = exams.readiness_of_banks(
+        user=request.user, banks={d.pk: d.exam_bank_at for d in all_decks}, now=now
+    )
+    submitted = [a for a in attempts if a.submitted_at is not None]
+    trend = [a for a in reversed(submitted) if a.mode == ExamAttempt.Mode.EXAM][-HISTORY_LENGTH:]
     # The topic picker lists the chosen deck's topics only (an exam draws from one deck), so the
     # page stays small with many decks; choosing another deck fetches its list.
     chosen = form.data.get("deck") if form.is_bound else form.initial.get("deck")
@@ -143,12 +169,39 @@ def _home_context(request: HttpRequest, form: StartExamForm) -> dict:
         "form": form,
         "decks": _deck_rows(all_decks, figures, deck) if all_decks else None,
         "chosen_deck": deck,
-        "topics": _topic_checkboxes(deck),
-        "open_attempts": [a for a in attempts if not a.is_submitted],
+        "topics": _topic_checkboxes(deck.pk if deck is not None else None),
+        "open_attempts": _open_attempts([a for a in attempts if a.submitted_at is None]),
         "history": _history_rows(history) if history else None,
         "sparkline": _sparkline(trend),
         "model_exam": (exams.MODEL_EXAM_QUESTIONS, exams.MODEL_EXAM_MINUTES),
     }
+
+
+class OpenAttempt(NamedTuple):
+    """What the "In progress" list shows of an unsubmitted attempt."""
+
+    pk: int
+    url: str
+    mode: str
+    deck_title: str | None
+    count: int
+    started_at: datetime
+
+
+def _open_attempts(attempts: list[tuple]) -> list[OpenAttempt]:
+    """The "In progress" list's entries, from named rows of `HOME_ATTEMPT_FIELDS`."""
+    modes = dict(ExamAttempt.Mode.choices)
+    return [
+        OpenAttempt(
+            pk=a.pk,
+            url=reverse("exam_attempt", args=[a.pk]),
+            mode=modes.get(a.mode, a.mode),
+            deck_title=a.deck__title if a.deck_id is not None else None,
+            count=a.count,
+            started_at=a.started_at,
+        )
+        for a in attempts
+    ]
 
 
 def _esc(value: object) -> str:
@@ -163,7 +216,7 @@ def _pct(value: float | None) -> str:
 
 
 def _deck_rows(
-    decks: list[Deck], figures: dict[int, tuple[float, int]], chosen: Deck | None
+    decks: list[tuple], figures: dict[int, tuple[float, int]], chosen: tuple | None
 ) -> dict[str, SafeString]:
     """The deck menu's options, the no-script deck links and the readiness table's rows, built
     in one pass: three template loops over every deck, with a dozen nodes a row, cost more than
@@ -204,14 +257,18 @@ def _deck_rows(
     }
 
 
-def _topic_checkboxes(deck: Deck | None) -> SafeString:
+def _topic_checkboxes(deck_id: int | None) -> SafeString:
     """A checkbox for each active topic of the deck, indented by its level (built here like the
     deck rows: a deck can have hundreds of topics)."""
-    topics = (
-        Topic.objects.filter(is_active=True, deck=deck)
-        .order_by("order")
-        .values_list("pk", "title", "level")
-    )
+    # One plain query, written out: the ORM's building of it cost more than running it.
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, title, level FROM {quote(Topic._meta.db_table)}"
+            f" WHERE deck_id = %s AND is_active ORDER BY {quote('order')}",
+            [deck_id],
+        )
+        topics = cursor.fetchall()
     return mark_safe(  # noqa: S308 - escaped
         "".join(
             f'<label class="check" style="margin-left: {_esc(level)}em"><input type="checkbox"'
@@ -221,18 +278,18 @@ def _topic_checkboxes(deck: Deck | None) -> SafeString:
     )
 
 
-def _history_rows(attempts: list[ExamAttempt]) -> SafeString:
-    """The history table's rows (one node in the template, not a dozen a row); every value from
-    the database goes through `_esc`."""
+def _history_rows(attempts: list[tuple]) -> SafeString:
+    """The history table's rows (one node in the template, not a dozen a row), from named rows
+    of `HOME_ATTEMPT_FIELDS`; every value from the database goes through `_esc`."""
     results_url = url_for("exam_results", "909")
     modes = dict(ExamAttempt.Mode.choices)
     rows = []
     for a in attempts:
         predicted = "–" if a.predicted_score is None else f"{_pct(a.predicted_score)}%"
-        deck = _esc((a.deck.title if a.deck else "") or "–")
+        deck = _esc((a.deck__title if a.deck_id is not None else "") or "–")
         badge = (
             '<span class="badge pass">Pass</span>'
-            if a.passed
+            if a.score is not None and a.score >= a.pass_mark
             else '<span class="badge fail">Fail</span>'
         )
         rows.append(
@@ -245,7 +302,7 @@ def _history_rows(attempts: list[ExamAttempt]) -> SafeString:
     return mark_safe("\n".join(rows))  # noqa: S308 - escaped above
 
 
-def _sparkline(attempts: list[ExamAttempt], width: int = 240, height: int = 48) -> dict | None:
+def _sparkline(attempts: list[tuple], width: int = 240, height: int = 48) -> dict | None:
     """Points for a server-rendered SVG polyline of exam scores (oldest first)."""
     if not attempts:
         return None
