@@ -283,28 +283,24 @@ def days_overview(
         profile.day_tally_zone = profile.timezone
     start = today - timedelta(days=HEATMAP_DAYS - 1)
     window_start = today - timedelta(days=RETENTION_DAYS - 1)
-    # One range of the learner's day rows on the cursor: a year of them is 365 rows of 15
-    # numbers, which the ORM's per-value conversion would take longer to hand over than the
-    # database takes to read them. SQLite gives the day as ISO text.
+    # Two reads of the learner's day rows on the cursor: the year's days with answers (two
+    # columns each), and the window's counters summed by the database. The ORM's per-value
+    # conversion of a year of every counter took longer than the database took to read them.
+    # SQLite gives the day as ISO text.
     qn = connection.ops.quote_name
-    columns = ", ".join(qn(name) for name in ("day", "answers", *tally.COUNTERS))
-    sql = (
-        f"SELECT {columns} FROM {qn(ReviewDay._meta.db_table)}"
-        f" WHERE {qn('user_id')} = %s AND {qn('day')} >= %s AND {qn('day')} <= %s"
-    )
+    table, user_id, day = qn(ReviewDay._meta.db_table), qn("user_id"), qn("day")
+    where = f"WHERE {user_id} = %s AND {day} >= %s AND {day} <= %s"
+    sums_sql = ", ".join(f"SUM({qn(name)})" for name in tally.COUNTERS)
     with connection.cursor() as cursor:
-        cursor.execute(sql, [user.pk, start, today])
+        cursor.execute(
+            f"SELECT {day}, {qn('answers')} FROM {table} {where} AND {qn('answers')} > 0",
+            [user.pk, start, today],
+        )
         rows = cursor.fetchall()
-    counts: dict[date, int] = {}
-    window = [0] * len(tally.COUNTERS)
-    window_text = window_start.isoformat()
-    for day, n, *by_counter in rows:
-        in_window = day >= (window_text if isinstance(day, str) else window_start)
-        if n:
-            counts[date.fromisoformat(day) if isinstance(day, str) else day] = n
-        if in_window:
-            window = [a + b for a, b in zip(window, by_counter, strict=True)]
-    sums = dict(zip(tally.COUNTERS, window, strict=True))
+        cursor.execute(f"SELECT {sums_sql} FROM {table} {where}", [user.pk, window_start, today])
+        window = cursor.fetchone()
+    counts = {(date.fromisoformat(day_) if isinstance(day_, str) else day_): n for day_, n in rows}
+    sums = {name: int(n or 0) for name, n in zip(tally.COUNTERS, window, strict=True)}
     found: dict[str, dict[int, int]] = {p: dict.fromkeys(RATINGS, 0) for p in tally.PHASES}
     for phase in tally.PHASES:
         for rating, rating_name in tally.RATING_COLUMNS.items():

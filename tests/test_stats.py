@@ -379,9 +379,9 @@ def test_stats_page_shows_every_chart_with_a_title_and_data(
     # queries whatever the history's size.
     with django_assert_max_num_queries(25):
         first = client.get("/stats/")
-    # Later ones read them. Session, user, profile; days 1 (the heatmap and the answers); the
-    # decks with their stored figures 1; the shown topics' titles 1; exams 1.
-    with django_assert_max_num_queries(7):
+    # Later ones read them. Session, user, profile; days 2 (the heatmap, the window's answers);
+    # the decks with their stored figures 1; the shown topics' titles 1; exams 1.
+    with django_assert_max_num_queries(8):
         response = client.get("/stats/")
 
     # Identical but for the CSRF token, which is masked afresh on every response.
