@@ -41,6 +41,7 @@ from django.db.models.functions import Power
 
 from quiz.models import Card, CardState, Deck, DeckCounts, StudyProfile, Topic, TopicStamp
 from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW
+from quiz.study.counts import create_rows
 from quiz.study.timing import day_bounds
 
 FORECAST_DAYS = 30
@@ -425,17 +426,7 @@ def stored_figures(
         else:
             whole[deck_id] = generation
     if missing:
-        # The row exists (committed) before the count starts, so a write to the deck while it is
-        # computed bumps its generation and what is computed below is stored as already stale.
-        DeckCounts.objects.bulk_create(
-            [DeckCounts(user=user, deck_id=deck_id) for deck_id in missing],
-            ignore_conflicts=True,
-        )
-        whole.update(
-            DeckCounts.objects.filter(user=user, deck_id__in=missing).values_list(
-                "deck_id", "generation"
-            )
-        )
+        whole.update(create_rows(user=user, deck_ids=missing))
     if not whole and not partly:
         return result
     computed_now: dict[int, tuple[dict[int, list[Any]], dict[int, int], list[int]]] = {}

@@ -104,6 +104,21 @@ def count_decks(
     return dict(result)
 
 
+def create_rows(*, user: AbstractBaseUser, deck_ids: list[int]) -> dict[int, int]:
+    """Create the learner's `DeckCounts` rows of these decks (one a concurrent request created
+    first is kept) and return each row's generation. The row exists (committed) before its deck
+    is counted, so a write to the deck meanwhile bumps the generation, and what the caller then
+    stores under the generation read here is already stale, as it should be."""
+    DeckCounts.objects.bulk_create(
+        [DeckCounts(user=user, deck_id=deck_id) for deck_id in deck_ids], ignore_conflicts=True
+    )
+    return dict(
+        DeckCounts.objects.filter(user=user, deck_id__in=deck_ids).values_list(
+            "deck_id", "generation"
+        )
+    )
+
+
 def stored_counts(
     *,
     user: AbstractBaseUser,
@@ -146,17 +161,7 @@ def stored_counts(
         result[deck_id] = tally
     missing = [deck_id for deck_id in deck_ids if deck_id not in rows]
     if missing:
-        # The row exists (committed) before the count starts, so a write to the deck while it
-        # is counted bumps its generation and the count below is stored as already stale.
-        DeckCounts.objects.bulk_create(
-            [DeckCounts(user=user, deck_id=deck_id) for deck_id in missing],
-            ignore_conflicts=True,
-        )
-        stale.update(
-            DeckCounts.objects.filter(user=user, deck_id__in=missing).values_list(
-                "deck_id", "generation"
-            )
-        )
+        stale.update(create_rows(user=user, deck_ids=missing))
     if not stale:
         return result
     # Many decks (the first visit of a study day): one pass over all of the learner's states,
