@@ -60,7 +60,6 @@ FORECAST_DAYS = 30
 RETENTION_DAYS = 30
 MASTERY_TOPICS = 20
 EXAM_TREND_ATTEMPTS = 30
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 # --- local days in SQL -------------------------------------------------------------------------

@@ -117,17 +117,12 @@ POSTGRES_DROP = [
 ]
 
 
-def _run(schema_editor, statements: dict[str, list[str]]) -> None:
-    for statement in statements.get(schema_editor.connection.vendor, []):
-        schema_editor.execute(statement, params=None)
-
-
 def create_triggers(apps, schema_editor) -> None:
-    _run(schema_editor, {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS})
+    _deck_counts._run(schema_editor, {"sqlite": SQLITE_TRIGGERS, "postgresql": POSTGRES_TRIGGERS})
 
 
 def drop_triggers(apps, schema_editor) -> None:
-    _run(schema_editor, {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP})
+    _deck_counts._run(schema_editor, {"sqlite": SQLITE_DROP, "postgresql": POSTGRES_DROP})
 
 
 class Migration(migrations.Migration):
