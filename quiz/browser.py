@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any, NamedTuple
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -32,6 +32,7 @@ from quiz import search, search_index, study
 from quiz.models import Card, CardState, ExamQuestion, Review, StudyProfile, Topic
 from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW, format_interval, retrievability
 from quiz.study.new_cards import rewind_new_cursor
+from quiz.study.timing import local_midnight
 
 STATES = {
     "new": "New",
@@ -83,10 +84,6 @@ class CardFilters:
     descending: bool = False
     # A fixed set of cards (the "study these now" selection), on top of everything else.
     card_ids: tuple[int, ...] = field(default=())
-
-
-def _local_midnight(day: date, timezone: str) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=study.zone(timezone))
 
 
 def text_match(q: str) -> RawSQL | None:
@@ -158,11 +155,10 @@ def search_cards(
         cards = cards.filter(tags__has_tag=filters.tag)
     cards = _filter_state(cards, filters.state, now=now)
     if filters.due_from is not None:
-        cards = cards.filter(
-            mine__due__gte=_local_midnight(filters.due_from, profile.timezone), mine__state__gt=NEW
-        )
+        start = local_midnight(filters.due_from, study.zone(profile.timezone))
+        cards = cards.filter(mine__due__gte=start, mine__state__gt=NEW)
     if filters.due_until is not None:
-        end = _local_midnight(filters.due_until + timedelta(days=1), profile.timezone)
+        end = local_midnight(filters.due_until + timedelta(days=1), study.zone(profile.timezone))
         cards = cards.filter(mine__due__lt=end, mine__state__gt=NEW)
     if filters.min_lapses:
         cards = cards.filter(mine__lapses__gte=filters.min_lapses)

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,7 +42,7 @@ from django.db.models.functions import Power
 from quiz.models import Card, CardState, Deck, DeckCounts, StudyProfile, Topic, TopicStamp
 from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW
 from quiz.study.counts import create_rows
-from quiz.study.timing import day_bounds
+from quiz.study.timing import day_bounds, day_starts
 
 FORECAST_DAYS = 30
 # Up to this many decks to compute again, only their states are read (by their topics);
@@ -179,14 +179,9 @@ def retrievability(*, day_start: datetime, factor: float, decay: float) -> Expre
 # --- computing a deck's figures ----------------------------------------------------------------
 
 
-def local_midnight(day: date, tz: ZoneInfo) -> datetime:
-    """The UTC instant a local calendar day starts (a DST gap at midnight moves it on)."""
-    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
-
-
 def forecast_bounds(*, today: date, tz: ZoneInfo) -> list[datetime]:
     """The UTC instants the forecast's local days end: tomorrow's midnight onwards."""
-    return [local_midnight(today + timedelta(days=i + 1), tz) for i in range(FORECAST_DAYS)]
+    return day_starts(first=today + timedelta(days=1), days=FORECAST_DAYS - 1, tz=tz)
 
 
 def compute(

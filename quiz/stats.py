@@ -44,7 +44,6 @@ from django.db.models import (
 )
 
 from quiz import card_stats, study, tally
-from quiz.card_stats import local_midnight
 from quiz.models import (
     ExamAttempt,
     Review,
@@ -54,6 +53,7 @@ from quiz.models import (
     Topic,
 )
 from quiz.scheduling import EASY, GOOD, HARD, RATINGS
+from quiz.study.timing import day_starts
 
 HEATMAP_DAYS = 365
 FORECAST_DAYS = 30
@@ -63,11 +63,6 @@ EXAM_TREND_ATTEMPTS = 30
 
 
 # --- local days in SQL -------------------------------------------------------------------------
-
-
-def day_starts(*, first: date, days: int, tz: ZoneInfo) -> list[datetime]:
-    """The UTC instants local days `first` … `first + days` start: `days` days' bounds."""
-    return [local_midnight(first + timedelta(days=i), tz) for i in range(days + 1)]
 
 
 def counts_between(queryset: QuerySet[Any], *, field: str, bounds: list[datetime]) -> list[int]:

@@ -22,6 +22,7 @@ from quiz.models import (
 )
 from quiz.scheduling import AGAIN, EASY, GOOD, HARD, LEARNING, NEW, RELEARNING, REVIEW, Memory
 from quiz.scheduling import retrievability as fsrs_retrievability
+from quiz.study.timing import local_midnight
 from tests.factory import make_card, make_cards, make_topic, make_user
 
 pytestmark = pytest.mark.django_db
@@ -512,7 +513,7 @@ def test_tallies_kept_by_answers_and_undo_match_the_review_log(user, topic) -> N
 
     tz = BERLIN
     today = (NOW + timedelta(days=4)).astimezone(tz).date()
-    since = stats.local_midnight(today - timedelta(days=29), tz)
+    since = local_midnight(today - timedelta(days=29), tz)
     heat, answers = _log_figures(user, since=since, today=today, tz=tz)
     heatmap = stats.review_heatmap(user=user, today=today, tz=tz)
     assert [n for _day, n in sorted(heatmap.counts.items())] == heat
@@ -531,7 +532,7 @@ def _days_match_the_log(user, *, today: date) -> stats.Heatmap:
     profile = StudyProfile.objects.get(user=user)
     tz = study.zone(profile.timezone)
     heatmap, answers = stats.days_overview(user=user, today=today, profile=profile, tz=tz)
-    since = stats.local_midnight(today - timedelta(days=29), tz)
+    since = local_midnight(today - timedelta(days=29), tz)
     heat, from_log = _log_figures(user, since=since, today=today, tz=tz)
     assert [n for _day, n in sorted(heatmap.counts.items())] == heat
     assert heatmap == stats.review_heatmap(user=user, today=today, tz=tz)

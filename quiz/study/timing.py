@@ -3,7 +3,7 @@ that runs past midnight still counts toward the evening it started in."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 DAY_START_HOUR = 4
@@ -24,3 +24,13 @@ def day_bounds(*, now: datetime, timezone: str) -> tuple[datetime, datetime]:
     start = datetime.combine(day, time(DAY_START_HOUR), tzinfo=tz)
     end = datetime.combine(day + timedelta(days=1), time(DAY_START_HOUR), tzinfo=tz)
     return start.astimezone(UTC), end.astimezone(UTC)
+
+
+def local_midnight(day: date, tz: ZoneInfo) -> datetime:
+    """The UTC instant a local calendar day starts (a DST gap at midnight moves it on)."""
+    return datetime.combine(day, time(0), tzinfo=tz).astimezone(UTC)
+
+
+def day_starts(*, first: date, days: int, tz: ZoneInfo) -> list[datetime]:
+    """The UTC instants local days `first` … `first + days` start: `days` days' bounds."""
+    return [local_midnight(first + timedelta(days=i), tz) for i in range(days + 1)]
