@@ -14,6 +14,7 @@ from __future__ import annotations
 import functools
 import re
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -287,8 +288,18 @@ def load_state(
             [user.pk, card.pk],
         )
         return instance(CardState, rows[0]) if rows else None
-    rows = fetch(
-        f"SELECT {columns(CardState, 's')}, {_card_columns()} FROM {qn(_STATE)} s"
+    return _state_with_card(pk, _card_columns(), _card_from_row, fetch)
+
+
+def _state_with_card(
+    pk: int,
+    card_columns: str,
+    card_from_row: Callable[[tuple[Any, ...], int], Card],
+    run: Callable[[str, list[Any]], list[tuple[Any, ...]]],
+) -> CardState:
+    """State row `pk` joined to its card (these columns, made a Card by `card_from_row`)."""
+    rows = run(
+        f"SELECT {columns(CardState, 's')}, {card_columns} FROM {qn(_STATE)} s"
         f" INNER JOIN {qn(_CARD)} c ON (s.{qn('card_id')} = c.{qn('id')}){_card_joins()}"
         f" WHERE s.{qn('id')} = %s",
         [pk],
@@ -296,7 +307,7 @@ def load_state(
     if not rows:
         raise CardState.DoesNotExist(f"CardState {pk} does not exist")
     state = instance(CardState, rows[0])
-    state.card = _card_from_row(rows[0], len(CardState._meta.concrete_fields))
+    state.card = card_from_row(rows[0], len(CardState._meta.concrete_fields))
     return state
 
 
@@ -336,17 +347,7 @@ def load_shown_card(card_id: int) -> Card | None:
 
 def load_shown_state(pk: int) -> CardState:
     """The state row `pk` with its card as the study screen shows it (`load_shown_card`)."""
-    rows = fetch_planned(
-        f"SELECT {columns(CardState, 's')}, {_shown_columns()} FROM {qn(_STATE)} s"
-        f" INNER JOIN {qn(_CARD)} c ON (s.{qn('card_id')} = c.{qn('id')}){_card_joins()}"
-        f" WHERE s.{qn('id')} = %s",
-        [pk],
-    )
-    if not rows:
-        raise CardState.DoesNotExist(f"CardState {pk} does not exist")
-    state = instance(CardState, rows[0])
-    state.card = _shown_from_row(rows[0], len(CardState._meta.concrete_fields))
-    return state
+    return _state_with_card(pk, _shown_columns(), _shown_from_row, fetch_planned)
 
 
 # --- writing rows --------------------------------------------------------------------------------
