@@ -15,8 +15,8 @@ import functools
 import re
 import weakref
 from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth.models import AbstractBaseUser
@@ -583,6 +583,19 @@ class QueueHeads:
     review: int | None
     review_count: int
     decks: list[tuple[int, datetime | None]] | None
+    # The two heads' rows (state, card, topic, deck: `_head_columns`) by state id, read in the
+    # same statement so the card the queue picks needs no lookup of its own (`head_state`).
+    head_rows: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+
+    def head_state(self, state_id: int) -> CardState | None:
+        """The head `state_id` with its card as the study screen shows it (`load_shown_state`),
+        if it is one of the two heads read."""
+        row = self.head_rows.get(state_id)
+        if row is None:
+            return None
+        state = instance(CardState, row)
+        state.card = _shown_from_row(row, len(CardState._meta.concrete_fields))
+        return state
 
 
 def queue_heads(
@@ -607,18 +620,26 @@ def queue_heads(
     table, state, due = qn(_STATE), f"{qn(_STATE)}.{qn('state')}", f"{qn(_STATE)}.{qn('due')}"
     learning_where = f"{where} AND {due} <= %s"
     review_where = f"{where} AND {due} < %s AND {state} = {REVIEW:d}"
-    today, today_args = _today_part(user=user, day_start=day_start)
+    # Each head comes with its row as the study screen shows it (`head_state`): the card picked
+    # next is nearly always one of the two, and reading both here costs less than a statement
+    # of its own for the one picked. The other parts leave those columns empty.
+    pad, heads = _head_padding(), f"{_head_columns()} FROM"
+    today, today_args = _today_part(user=user, day_start=day_start, extra=f", NULL, {pad}")
+    joined = (
+        f" h INNER JOIN {table} s ON (s.{qn('id')} = h.{qn('id')})"
+        f" INNER JOIN {qn(_CARD)} c ON (s.{qn('card_id')} = c.{qn('id')}){_card_joins()}"
+    )
     parts = [
         today,
         # The soonest learning card and how many there are, from one scan: counting reads the
         # whole (small) set anyway, so the window count costs no second scan, and sorting it is
         # cheaper than planning separate lookups (PostgreSQL plans each part anew every time).
         # The set is two range scans of the (user, state, due, ...) index, one per state.
-        f"SELECT 'l', h.{qn('id')}, h.n, NULL, h.{qn('due')} FROM (SELECT {qn('id')},"
+        f"SELECT 'l', h.{qn('id')}, h.n, NULL, h.{qn('due')}, NULL, {heads} (SELECT {qn('id')},"
         f" {qn('due')}, COUNT(*) OVER () AS n FROM {table}"
         f" WHERE {learning_where} AND {state} IN ({LEARNING:d}, {RELEARNING:d})"
         f" ORDER BY {due} ASC, {qn('id')} ASC"
-        f" LIMIT 1) h",
+        f" LIMIT 1){joined}",
     ]
     # The most overdue review card, and how many are due: counted in due order, as they are
     # shown, which is the index's own order, so every planner walks the index (PostgreSQL would
@@ -627,53 +648,98 @@ def queue_heads(
     # it is its own part rather than a window over the counted rows (which would read every
     # counted row from the table).
     parts += [
-        f"SELECT 'r', h.{qn('id')}, NULL, NULL, NULL FROM (SELECT {qn('id')} FROM {table}"
-        f" WHERE {review_where} ORDER BY {due} ASC LIMIT 1) h",
-        f"SELECT 'R', COUNT(*), NULL, NULL, NULL FROM (SELECT 1 AS one FROM {table}"
+        f"SELECT 'r', h.{qn('id')}, NULL, NULL, NULL, NULL, {heads} (SELECT {qn('id')} FROM {table}"
+        f" WHERE {review_where} ORDER BY {due} ASC LIMIT 1){joined}",
+        f"SELECT 'R', COUNT(*), NULL, NULL, NULL, NULL, {pad} FROM (SELECT 1 AS one FROM {table}"
         f" WHERE {review_where} ORDER BY {due} ASC LIMIT %s) h",
     ]
     until, before = sql_dt(learn_until), sql_dt(reviews_before)
     args: list[Any] = [*today_args, *params, until]
     args += [*params, before, *params, before, review_cap]
     if with_decks:
-        parts.append(
-            f"SELECT 'd', {qn('id')}, ROW_NUMBER() OVER (ORDER BY {qn('title')} ASC), NULL,"
-            f" {qn('imported_at')} FROM {qn(_DECK)}"
-        )
+        parts.append(f"SELECT 'd', NULL, NULL, NULL, NULL, {_decks_list()}, {pad}")
     today = (0, 0, 0)
     learning: list[tuple[int, datetime]] = []
     learning_count = review_count = 0
     review = None
-    decks: list[tuple[int, int, datetime | None]] = []
-    for kind, a, b, c, at in fetch_planned(" UNION ALL ".join(parts), args):
+    decks: list[tuple[int, datetime | None]] | None = None
+    head_rows: dict[int, tuple[Any, ...]] = {}
+    for row in fetch_planned(" UNION ALL ".join(parts), args):
+        kind, a, b, c, at, info = row[:6]
         if kind == "t":
             today = (a, b, c)
         elif kind == "l":
             learning.append((a, py_dt(at)))
             learning_count = b
+            head_rows[a] = row[6:]
         elif kind == "r":
             review = a
+            head_rows[a] = row[6:]
         elif kind == "R":
             review_count = a
         else:
-            decks.append((b, a, _stamp(at)))
+            decks = _parse_decks(info)
     return QueueHeads(
         today=today,
         learning=learning,
         learning_count=learning_count,
         review=review,
         review_count=review_count,
-        decks=[(pk, at) for _rank, pk, at in sorted(decks)] if with_decks else None,
+        decks=decks,
+        head_rows=head_rows,
     )
+
+
+@functools.cache
+def _head_columns() -> str:
+    """A head's state row and its card as the study screen shows it (`load_shown_state`)."""
+    return f"{columns(CardState, 's')}, {_shown_columns()}"
+
+
+@functools.cache
+def _head_padding() -> str:
+    """As many empty columns as `_head_columns`, for the queue's parts without a row."""
+    width = len(CardState._meta.concrete_fields) + len(SHOWN_CARD + SHOWN_TOPIC + SHOWN_DECK)
+    return ", ".join(["NULL"] * width)
+
+
+def _decks_list() -> str:
+    """Every deck's id and import time, as one text value (`_parse_decks`): fifty rows cost the
+    queue more to fetch and convert than the rest of its statement. PostgreSQL sorts by title
+    in its own collation, as `ORDER BY title` does; SQLite (no ordered aggregates before 3.44)
+    sends each title as hex, whose order is the bytes' order, which is SQLite's own (BINARY)."""
+    deck, stamp = qn(_DECK), qn("imported_at")
+    if connection.vendor == "postgresql":
+        at = f"to_char({stamp} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US')"
+        return (
+            f"(SELECT string_agg({qn('id')}::text || '|' || COALESCE({at}, ''), ','"
+            f" ORDER BY {qn('title')} ASC, {qn('id')} ASC) FROM {deck})"
+        )
+    return (
+        f"(SELECT group_concat({qn('id')} || '|' || COALESCE({stamp}, '') || '|'"
+        f" || hex({qn('title')}), ',') FROM {deck})"
+    )
+
+
+def _parse_decks(text: str | None) -> list[tuple[int, datetime | None]]:
+    """`_decks_list`'s value as `deck_stamps` returns it: (id, imported_at) by title, then id."""
+    if not text:
+        return []
+    items = [item.split("|") for item in text.split(",")]
+    if connection.vendor != "postgresql":
+        items.sort(key=lambda item: (item[2], int(item[0])))
+    return [(int(item[0]), _stamp(item[1]) if item[1] else None) for item in items]
 
 
 # Past any quarter hour a review can have (a BIGINT column's range, year 10^14 or so).
 _NO_QUARTER = 2**62
 
 
-def _today_part(*, user: AbstractBaseUser, day_start: datetime) -> tuple[str, list[Any]]:
+def _today_part(
+    *, user: AbstractBaseUser, day_start: datetime, extra: str = ""
+) -> tuple[str, list[Any]]:
     """The queue's 't' part, (total, new, reviews) study answers since `day_start` not undone,
-    and its parameters.
+    and its parameters; `extra` ends its columns.
 
     Summed from the learner's quarter-hour tallies (`ReviewTally`, kept in each answer's
     transaction and by undo) when the day starts on a quarter hour, as a 4 am in every zone in
@@ -688,7 +754,7 @@ def _today_part(*, user: AbstractBaseUser, day_start: datetime) -> tuple[str, li
         return (
             f"SELECT 't' AS kind, COALESCE(SUM({qn('answers')}), 0) AS a,"
             f" COALESCE(SUM({qn(tally.NEW_CARDS)}), 0) AS b, COALESCE(SUM({reviews}), 0) AS c,"
-            f" NULL AS at FROM {qn(ReviewTally._meta.db_table)}"
+            f" NULL AS at{extra} FROM {qn(ReviewTally._meta.db_table)}"
             # Bounded above by no real quarter: the same rows as `>=` alone, but a plan made
             # for any bounds (PostgreSQL's generic plan of the prepared queue) then expects a
             # narrow range and reads the (user, quarter) index instead of the whole table.
@@ -698,7 +764,8 @@ def _today_part(*, user: AbstractBaseUser, day_start: datetime) -> tuple[str, li
     before_state = _before_state()
     return (
         f"SELECT 't' AS kind, COUNT(*) AS a, COUNT(CASE WHEN {before_state} = %s THEN 1 END) AS b,"
-        f" COUNT(CASE WHEN {before_state} = %s THEN 1 END) AS c, NULL AS at FROM {qn(_REVIEW)}"
+        f" COUNT(CASE WHEN {before_state} = %s THEN 1 END) AS c, NULL AS at{extra}"
+        f" FROM {qn(_REVIEW)}"
         f" WHERE {qn('user_id')} = %s AND {qn('reviewed_at')} >= %s"
         f" AND NOT {qn('undone')} AND {qn('source')} = %s",
         [NEW, REVIEW, user.pk, sql_dt(day_start), "study"],
@@ -706,9 +773,12 @@ def _today_part(*, user: AbstractBaseUser, day_start: datetime) -> tuple[str, li
 
 
 @functools.lru_cache(maxsize=1024)
-def _stamp(value: Any) -> datetime | None:
-    """A deck's import time as read (`py_dt`), remembered: every answer reads every deck's,
-    and they change only when a deck is imported."""
+def _stamp(value: str) -> datetime:
+    """A deck's import time as `_decks_list` sends it, as the ORM reads it (aware, UTC),
+    remembered: every answer reads every deck's, and they change only when a deck is imported.
+    """
+    if connection.vendor == "postgresql":
+        return datetime.fromisoformat(value).replace(tzinfo=UTC)
     return py_dt(value)
 
 
@@ -740,7 +810,8 @@ def deck_stamps() -> list[tuple[int, datetime | None]]:
     return [
         (pk, py_dt(imported_at))
         for pk, imported_at in fetch(
-            f"SELECT {qn('id')}, {qn('imported_at')} FROM {qn(_DECK)} ORDER BY {qn('title')} ASC",
+            f"SELECT {qn('id')}, {qn('imported_at')} FROM {qn(_DECK)}"
+            f" ORDER BY {qn('title')} ASC, {qn('id')} ASC",
             [],
         )
     ]

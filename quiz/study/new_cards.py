@@ -95,7 +95,10 @@ def _walk_new(
 
     Returns (order of the first unstudied card met, order of the last card seen).
     """
-    window = max(64, 2 * (needed + _NEW_SLACK))
+    # Sized for the usual case, a cursor on the first unstudied card: every row from there is a
+    # new card but for the few suspended or buried ones. Each answer reads this window, so it
+    # is no bigger than that; a walk that meets studied cards takes bigger steps below.
+    window = needed + _NEW_SLACK
     goal = len(found) + needed
     first_unstudied: int | None = None
     last: tuple[int, int] | None = None

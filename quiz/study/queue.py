@@ -236,7 +236,7 @@ def next_card(
     )
     shown: Shown | None = None
     if pick is not None and pick.state_id is not None:
-        state = fastsql.load_shown_state(pick.state_id)
+        state = heads.head_state(pick.state_id) or fastsql.load_shown_state(pick.state_id)
         shown = Shown.of_state(state, state.card)
     elif pick is not None:
         card = fastsql.load_shown_card(pick.card_id)
