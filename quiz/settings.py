@@ -102,6 +102,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"].endswith("sqlite3"):
+    # Django's SQLite backend, converting each statement's placeholders once (quiz.backends).
+    DATABASES["default"]["ENGINE"] = "quiz.backends.sqlite3"
     # Write-ahead log: readers do not block the writer, and a commit does not wait for fsync
     # (durable at the next checkpoint). Without it every study answer waits ~10-20 ms for the disk.
     DATABASES["default"].setdefault("OPTIONS", {})["init_command"] = (
