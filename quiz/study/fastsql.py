@@ -28,6 +28,8 @@ from quiz.models import Card, CardState, Deck, Review, ReviewTally, StudyProfile
 from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW
 
 if TYPE_CHECKING:
+    from django.db.backends.base.base import BaseDatabaseWrapper
+
     from quiz.study.scope import Scope
 
 # Quoting is a pure function of the backend; the hot path quotes the same few names each time.
@@ -41,20 +43,30 @@ _STATE, _CARD, _REVIEW, _DECK, _TOPIC = (
 )
 
 
-def sql_dt(value: datetime) -> Any:
+def _db() -> BaseDatabaseWrapper:
+    """This thread's database wrapper. `django.db.connection` is a proxy that looks the wrapper
+    up again on every attribute it is asked for (a few µs each: dozens per answer), so the hot
+    path looks it up once per call and uses the wrapper itself."""
+    return connections[DEFAULT_DB_ALIAS]
+
+
+def sql_dt(value: datetime, db: BaseDatabaseWrapper | None = None) -> Any:
     """A datetime as the backend stores it (what the ORM passes for a DateTimeField)."""
-    return connection.ops.adapt_datetimefield_value(value)
+    return (db or _db()).ops.adapt_datetimefield_value(value)
 
 
-def py_dt(value: Any) -> datetime | None:
+def py_dt(value: Any, db: BaseDatabaseWrapper | None = None) -> datetime | None:
     """A DateTimeField value read by a raw cursor as the ORM would return it (aware, UTC)."""
-    if value is None or connection.vendor != "sqlite":
+    if value is None:
         return value
-    return connection.ops.convert_datetimefield_value(value, None, connection)
+    db = db or _db()
+    if db.vendor != "sqlite":
+        return value
+    return db.ops.convert_datetimefield_value(value, None, db)
 
 
 def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
-    with connection.cursor() as cursor:
+    with _db().cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
 
@@ -88,6 +100,7 @@ def fetch_planned(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     client. Set outside a transaction, where it is committed at once (a SET is undone with a
     rolled-back transaction; this one would then be tried again later).
     """
+    connection = _db()  # the wrapper itself, not the proxy
     if connection.vendor != "postgresql" or connection.settings_dict.get("CONN_MAX_AGE") == 0:
         return fetch(sql, params)
     connection.ensure_connection()
@@ -154,9 +167,10 @@ def instance(
     with `only`, the instance `.only(*only)` would build (other fields deferred)."""
     attnames, converters = _model_loader(model, only)
     values = list(row[start : start + len(attnames)])
+    db = _db()
     for i, (funcs, column) in enumerate(converters):
         for func in funcs:
-            values[i] = func(values[i], column, connection)
+            values[i] = func(values[i], column, db)
     return model.from_db(DEFAULT_DB_ALIAS, attnames, values)
 
 
@@ -356,6 +370,7 @@ def load_shown_state(pk: int) -> CardState:
 def insert(obj: Model) -> None:
     """`obj.save()` for a new row of a model without save hooks: the INSERT the ORM would run,
     each value prepared by its field (`get_db_prep_save`), the new id read back."""
+    connection = _db()  # the wrapper itself, not the proxy: each field asks it
     meta = obj._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
     names = ", ".join(qn(f.column) for f in fields)
@@ -380,6 +395,7 @@ def insert_first_state(obj: CardState) -> bool:
 
     One statement where `bulk_create(..., ignore_conflicts=True)` and a read back took two (and
     the ORM's Python): whoever inserts knows the row is what it inserted."""
+    connection = _db()  # the wrapper itself, not the proxy: each field asks it
     meta = obj._meta
     fields = [f for f in meta.concrete_fields if f is not meta.pk]
     names = ", ".join(qn(f.column) for f in fields)
@@ -404,6 +420,7 @@ def conditional_update(row: CardState, /, **fields: Any) -> bool:
     What `CardState.objects.filter(pk=..., version=...).update(...)` runs, without building the
     queryset; each value is prepared by its model field, as update() does.
     """
+    connection = _db()  # the wrapper itself, not the proxy: each field asks it
     new_version = row.version + 1
     values = {"version": new_version, **fields}
     meta = CardState._meta
@@ -442,6 +459,7 @@ def record_answer(
     are the columns they are inserted into). Elsewhere the same statements run in one
     transaction.
     """
+    connection = _db()  # the wrapper itself, not the proxy: each field asks it
     if connection.vendor != "postgresql":
         with transaction.atomic():
             if not conditional_update(row, **fields):
