@@ -350,3 +350,55 @@ def test_postgresql_a_kept_connection_is_set_to_generic_plans_outside_a_transact
         assert mode() == "force_generic_plan"
     finally:
         connection.close()
+
+
+@pytest.mark.parametrize("kept", [0, 60])
+def test_postgresql_sends_the_next_screens_reads_with_the_answer(
+    user, deck, topic, monkeypatch, kept
+) -> None:
+    """On PostgreSQL the answer's write and the next screen's reads (the queue's heads and the
+    first new-card window) go out as one query: the screen is what reading afresh gives, in
+    every scope, on kept connections (prepared) and new ones alike, and a stale answer writes
+    nothing but still gets the screen as it stands."""
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite's driver runs one statement per call")
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", kept)
+    sub = make_topic(deck, "Shards", parent=topic)
+    cards = make_cards(topic, 6) + make_cards(sub, 4)
+    make_cards(make_topic(make_deck("Other"), "Elsewhere"), 3)
+    for i, card in enumerate(cards[:4]):
+        make_review_card(user, card, due=NOW - timedelta(hours=i + 1))
+    scopes = {
+        "all": study.Scope(),
+        f"deck:{deck.pk}": study.scope_for(deck=deck),
+        f"topic:{topic.pk}": study.scope_for(topic=topic),
+    }
+    for key, scope in scopes.items():
+        for rating in (GOOD, 1, GOOD, 4):
+            shown = study.next_card(user=user, scope=scope, now=NOW).shown
+            with CaptureQueriesContext(connection) as queries:
+                answered = study.answer_and_next(
+                    user=user, scope_key=key, card_id=shown.card.pk, rating=rating,
+                    version=shown.version, token="", since=NOW, now=NOW,
+                )  # fmt: skip
+            assert answered.result.recorded
+            fresh = study.next_card(user=user, scope=scope, now=NOW)
+            assert _queue(answered.screen.queue) == _queue(fresh), (key, rating)
+            together = [q["sql"] for q in queries.captured_queries if "; " in q["sql"]]
+            # One query holds the write (the review's snapshot is among its values) and reads.
+            assert len(together) == 1 and '"stability"' in together[0], key
+        stale = study.answer_and_next(
+            user=user, scope_key=key, card_id=shown.card.pk, rating=GOOD,
+            version=shown.version, token="", since=NOW, now=NOW,
+        )  # fmt: skip
+        assert not stale.result.recorded
+        assert _queue(stale.screen.queue) == _queue(
+            study.next_card(user=user, scope=scope, now=NOW)
+        )
+    assert Review.objects.filter(user=user).count() == 12
+
+
+def _queue(queue: study.Queue) -> tuple:
+    shown = queue.shown
+    card = (shown.card.pk, shown.version, shown.is_new) if shown else None
+    return (card, queue.new, queue.learning, queue.reviews, queue.reviewed_today)

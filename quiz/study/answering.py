@@ -37,6 +37,8 @@ class AnswerResult:
     review: Review | None = None
     state: CardState | None = None
     became_leech: bool = False
+    # The rows of the `then` statements sent with the write (`fastsql.record_answer`), if sent.
+    then_rows: list[list[tuple[Any, ...]]] | None = None
 
 
 def answer_card(
@@ -50,11 +52,14 @@ def answer_card(
     source: str = "study",
     profile: StudyProfile | None = None,
     state: CardState | None = None,
+    then: list[tuple[str, list[Any]]] | None = None,
 ) -> AnswerResult:
     """Record one answer. A stale `version` (or a retired card) records nothing.
 
     `state` may pass the learner's state row for `card` as already read (`load_card_and_state`)
     to save reading it again; the conditional UPDATE still refuses it if it changed meanwhile.
+    `then`: statements to send with the write where that saves a round trip (their rows in
+    `then_rows`; `fastsql.record_answer`).
     """
     if rating not in RATINGS:
         raise ValueError(f"rating must be 1-4, not {rating!r}")
@@ -122,9 +127,12 @@ def answer_card(
     # The conditional UPDATE, the review and its tally: all or none. Nothing above needs a
     # transaction: creating the first state row is idempotent, and the UPDATE refuses a row
     # that changed since it was read.
-    if not fastsql.record_answer(state, fields, logged, counted):
-        return AnswerResult(recorded=False)
-    return AnswerResult(recorded=True, review=logged, state=state, became_leech=became_leech)
+    recorded, then_rows = fastsql.record_answer(state, fields, logged, counted, then)
+    if not recorded:
+        return AnswerResult(recorded=False, then_rows=then_rows)
+    return AnswerResult(
+        recorded=True, review=logged, state=state, became_leech=became_leech, then_rows=then_rows
+    )
 
 
 def _counters(fields: dict[str, Any], version: int) -> dict[str, Any]:

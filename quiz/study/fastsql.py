@@ -103,6 +103,52 @@ def fetch_planned(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     connection = _db()  # the wrapper itself, not the proxy
     if connection.vendor != "postgresql" or connection.settings_dict.get("CONN_MAX_AGE") == 0:
         return fetch(sql, params)
+    name = _prepared_name(connection, sql, params)
+    if name is None:
+        return fetch(sql, params)
+    with connection.cursor() as cursor:
+        marks = ", ".join(["%s"] * len(params))
+        cursor.execute(f"EXECUTE {name} ({marks})" if params else f"EXECUTE {name}", params)
+        return cursor.fetchall()
+
+
+def sends_reads_with_writes() -> bool:
+    """Whether `record_answer` sends the next screen's reads with its write (`fetch_batch`)."""
+    return _db().vendor == "postgresql"
+
+
+def fetch_batch(statements: list[tuple[str, list[Any]]]) -> list[list[tuple[Any, ...]]]:
+    """Each statement's rows, the statements sent to PostgreSQL in one round trip: one query
+    string, so they run in order as one transaction (each sees what those before it wrote) and
+    commit together. An answer's write and the reads of the screen that follows cost a round
+    trip each otherwise, and on PostgreSQL a round trip through the driver and Django costs
+    about as much as running a small statement. Prepared as `fetch_planned` prepares them, on a
+    kept connection. Only for PostgreSQL: SQLite's driver runs one statement per call."""
+    connection = _db()
+    if connection.vendor != "postgresql":
+        raise ValueError("one round trip for several statements is PostgreSQL's")
+    kept = connection.settings_dict.get("CONN_MAX_AGE") != 0
+    texts, params = [], []
+    for sql, args in statements:
+        name = _prepared_name(connection, sql, args) if kept else None
+        if name is None:
+            texts.append(sql)
+        else:
+            marks = ", ".join(["%s"] * len(args))
+            texts.append(f"EXECUTE {name} ({marks})" if args else f"EXECUTE {name}")
+        params += args
+    results = []
+    with connection.cursor() as cursor:
+        cursor.execute("; ".join(texts), params)
+        results.append(cursor.fetchall())
+        while cursor.nextset():
+            results.append(cursor.fetchall())
+    return results
+
+
+def _prepared_name(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> str | None:
+    """The name `sql` is prepared under on this PostgreSQL connection, preparing it (and setting
+    the session's generic plans) the first time; None once the connection holds its limit."""
     connection.ensure_connection()
     if connection.connection not in _GENERIC and not connection.in_atomic_block:
         with connection.cursor() as cursor:
@@ -110,17 +156,13 @@ def fetch_planned(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
         _GENERIC.add(connection.connection)
     prepared = _PREPARED.setdefault(connection.connection, {})
     name = prepared.get(sql)
-    if name is None and len(prepared) >= _PREPARED_MAX:
-        return fetch(sql, params)
-    with connection.cursor() as cursor:
-        if name is None:
-            name = f"notebank_study_{len(prepared)}"
-            count = iter(range(1, len(params) + 1))
+    if name is None and len(prepared) < _PREPARED_MAX:
+        name = f"notebank_study_{len(prepared)}"
+        count = iter(range(1, len(params) + 1))
+        with connection.cursor() as cursor:
             cursor.execute(f"PREPARE {name} AS {_MARK.sub(lambda _: f'${next(count)}', sql)}")
-            prepared[sql] = name
-        marks = ", ".join(["%s"] * len(params))
-        cursor.execute(f"EXECUTE {name} ({marks})" if params else f"EXECUTE {name}", params)
-        return cursor.fetchall()
+        prepared[sql] = name
+    return name
 
 
 # Per database connection: each model's (attnames, [(converters, column)]) for `instance`.
@@ -249,13 +291,16 @@ ANSWERED_CARD = ("id", "deck_id", "topic_id", "status", "order")
 
 
 def load_for_answer(
-    card_id: int, *, user: AbstractBaseUser, deck_id: int | None = None
-) -> tuple[Card | None, CardState | None, StudyProfile | None, Deck | None]:
+    card_id: int, *, user: AbstractBaseUser, deck_id: int | None = None, with_decks: bool = False
+) -> tuple[Card | None, CardState | None, StudyProfile | None, Deck | None, list[Any] | None]:
     """What an answer reads before it writes, in one query: card `card_id` (`ANSWERED_CARD`),
-    this learner's state row for it, their study profile and, given `deck_id`, the deck being
-    studied (the scope's); each None when missing."""
+    this learner's state row for it, their study profile, given `deck_id` the deck being
+    studied (the scope's), and `with_decks` every deck by title (as `deck_stamps`); each None
+    when missing or not asked for."""
     profile_table = qn(StudyProfile._meta.db_table)
     deck_columns = f", {columns(Deck, 'sd')}" if deck_id is not None else ""
+    if with_decks:
+        deck_columns += f", {_decks_list()}"
     deck_join = ""
     if deck_id is not None:
         deck_join = f" LEFT OUTER JOIN {qn(_DECK)} sd ON (sd.{qn('id')} = %s)"
@@ -270,7 +315,7 @@ def load_for_answer(
         [user.pk, user.pk, *([deck_id] if deck_id is not None else []), card_id],
     )
     if not rows:
-        return None, None, None, None
+        return None, None, None, None, None
     row = rows[0]
     at_state = len(ANSWERED_CARD)
     at_profile = at_state + len(CardState._meta.concrete_fields)
@@ -280,7 +325,8 @@ def load_for_answer(
     deck = None
     if deck_id is not None and row[at_deck] is not None:
         deck = instance(Deck, row, at_deck)
-    return instance(Card, row, 0, ANSWERED_CARD), state, profile, deck
+    decks = _parse_decks(row[-1]) if with_decks else None
+    return instance(Card, row, 0, ANSWERED_CARD), state, profile, deck, decks
 
 
 def _card_from_row(row: tuple[Any, ...], start: int = 0) -> Card:
@@ -447,7 +493,8 @@ def record_answer(
     fields: dict[str, Any],
     review: Review,
     tally_rows: list[tuple[str, str, list[Any], str]],
-) -> bool:
+    then: list[tuple[str, list[Any]]] | None = None,
+) -> tuple[bool, list[list[tuple[Any, ...]]] | None]:
     """An answer's writes, all or none: the state's conditional UPDATE (`conditional_update`),
     then the review's INSERT (`insert`) and the tallies' upserts, given as their parts
     (`quiz.tally.increments`). False, and nothing written, if the row changed since it was read.
@@ -458,17 +505,21 @@ def record_answer(
     take five (and, on a kept connection, parsed once: `fetch_planned`; its parameters' types
     are the columns they are inserted into). Elsewhere the same statements run in one
     transaction.
+
+    Returns whether it wrote, and the rows of the statements `then` (the reads of the screen
+    that follows, which see the write), sent in the same round trip on PostgreSQL
+    (`fetch_batch`); elsewhere None: they are no cheaper together, and the caller runs them.
     """
     connection = _db()  # the wrapper itself, not the proxy: each field asks it
     if connection.vendor != "postgresql":
         with transaction.atomic():
             if not conditional_update(row, **fields):
-                return False
+                return False, None
             insert(review)
             with connection.cursor() as cursor:
                 for part in tally_rows:
                     cursor.execute(*tally.values_sql(part))
-        return True
+        return True, None
     new_version = row.version + 1
     values = {"version": new_version, **fields}
     meta = CardState._meta
@@ -494,16 +545,20 @@ def record_answer(
             f" {on_conflict})"
         )
         params += tally_values
-    rows = fetch_planned(f"{sql} SELECT {qn('id')} FROM logged", params)
+    statement = (f"{sql} SELECT {qn('id')} FROM logged", params)
+    if then:
+        rows, *after = fetch_batch([statement, *then])
+    else:
+        rows, after = fetch_planned(*statement), None
     if not rows:
-        return False
+        return False, after
     for name, value in fields.items():
         setattr(row, name, value)
     row.version = new_version
     review.pk = rows[0][0]
     review._state.adding = False
     review._state.db = DEFAULT_DB_ALIAS
-    return True
+    return True, after
 
 
 # --- the queue's lookups -------------------------------------------------------------------------
@@ -616,7 +671,18 @@ class QueueHeads:
         return state
 
 
-def queue_heads(
+def queue_heads(**kwargs: Any) -> QueueHeads:
+    """Today's answer counts, the learning and review cards due (the first of each and how many)
+    and the decks, in one statement: one round trip where the queue would otherwise make four.
+
+    Counting reads only the (user, state, due, ...) covering index; only the first card of each
+    kind is sent, not every id. Same conditions as `count_today`, `learning_due`, `reviews_due`
+    and `deck_stamps` (a test holds them equal). Arguments as `queue_heads_statement`'s.
+    """
+    return parse_queue_heads(fetch_planned(*queue_heads_statement(**kwargs)))
+
+
+def queue_heads_statement(
     *,
     user: AbstractBaseUser,
     scope: Scope,
@@ -626,14 +692,8 @@ def queue_heads(
     reviews_before: datetime,
     review_cap: int,
     with_decks: bool,
-) -> QueueHeads:
-    """Today's answer counts, the learning and review cards due (the first of each and how many)
-    and the decks, in one statement: one round trip where the queue would otherwise make four.
-
-    Counting reads only the (user, state, due, ...) covering index; only the first card of each
-    kind is sent, not every id. Same conditions as `count_today`, `learning_due`, `reviews_due`
-    and `deck_stamps` (a test holds them equal).
-    """
+) -> tuple[str, list[Any]]:
+    """`queue_heads`' statement and its parameters, for `parse_queue_heads` to read."""
     where, params = available_where(user=user, scope=scope, now=now)
     table, state, due = qn(_STATE), f"{qn(_STATE)}.{qn('state')}", f"{qn(_STATE)}.{qn('due')}"
     learning_where = f"{where} AND {due} <= %s"
@@ -676,13 +736,18 @@ def queue_heads(
     args += [*params, before, *params, before, review_cap]
     if with_decks:
         parts.append(f"SELECT 'd', NULL, NULL, NULL, NULL, {_decks_list()}, {pad}")
+    return " UNION ALL ".join(parts), args
+
+
+def parse_queue_heads(rows: list[tuple[Any, ...]]) -> QueueHeads:
+    """`queue_heads_statement`'s rows as `QueueHeads` (`decks` None when it read none)."""
     today = (0, 0, 0)
     learning: list[tuple[int, datetime]] = []
     learning_count = review_count = 0
     review = None
     decks: list[tuple[int, datetime | None]] | None = None
     head_rows: dict[int, tuple[Any, ...]] = {}
-    for row in fetch_planned(" UNION ALL ".join(parts), args):
+    for row in rows:
         kind, a, b, c, at, info = row[:6]
         if kind == "t":
             today = (a, b, c)
@@ -835,7 +900,24 @@ def deck_stamps() -> list[tuple[int, datetime | None]]:
     ]
 
 
-def new_card_window(
+NewCardRow = tuple[int, int, int | None, bool | None, Any, int | None]
+
+
+def new_card_window(**kwargs: Any) -> list[NewCardRow]:
+    """The next `size` active cards of a deck in notes order, as `new_card_window_statement`
+    reads them (its arguments), each (id, order, state, suspended, buried_until, version)."""
+    return parse_new_card_window(fetch_planned(*new_card_window_statement(**kwargs)))
+
+
+def parse_new_card_window(rows: list[tuple[Any, ...]]) -> list[NewCardRow]:
+    db = _db()
+    return [
+        (pk, order_value, state, suspended, py_dt(buried, db), version)
+        for pk, order_value, state, suspended, buried, version in rows
+    ]
+
+
+def new_card_window_statement(
     *,
     user: AbstractBaseUser,
     deck_id: int,
@@ -843,7 +925,7 @@ def new_card_window(
     position: int,
     after: tuple[int, int] | None,
     size: int,
-) -> list[tuple[int, int, int | None, bool | None, Any, int | None]]:
+) -> tuple[str, list[Any]]:
     """The next `size` active cards of a deck in notes order (from `position`, or after the
     (order, id) `after`), each with this learner's (state, suspended, buried_until, version).
 
@@ -863,7 +945,7 @@ def new_card_window(
     else:
         where += f" AND (U0.{order} > %s OR (U0.{order} = %s AND U0.{qn('id')} > %s))"
         params += [after[0], after[0], after[1]]
-    rows = fetch_planned(
+    return (
         f"SELECT c.{qn('id')}, c.{order}, mine.{qn('state')}, mine.{qn('suspended')},"
         f" mine.{qn('buried_until')}, mine.{qn('version')}"
         f" FROM {qn(_CARD)} c LEFT OUTER JOIN {qn(_STATE)} mine"
@@ -873,10 +955,6 @@ def new_card_window(
         f" ORDER BY c.{order} ASC, c.{qn('id')} ASC",
         [*params, size],
     )
-    return [
-        (pk, order_value, state, suspended, py_dt(buried), version)
-        for pk, order_value, state, suspended, buried, version in rows
-    ]
 
 
 # --- exam readiness ----------------------------------------------------------------------------

@@ -33,11 +33,13 @@ def first_new_cards(
     now: datetime,
     limit: int,
     decks: list[tuple[int, datetime | None]] | None = None,
+    prefetched: Windows | None = None,
 ) -> list[tuple[int, int]]:
     """Up to `limit` new cards in notes order as (card id, state version or 0).
 
     `decks` may pass every deck's (id, imported_at) by title, as `fastsql.deck_stamps` reads
-    them, when the caller has them already."""
+    them, when the caller has them already; `prefetched`, windows already read (`first_walk`).
+    """
     if scope.deck is not None:
         decks = [(scope.deck.pk, scope.deck.imported_at)]
     elif decks is None:
@@ -61,6 +63,7 @@ def first_new_cards(
             now=now,
             needed=needed,
             found=found,
+            prefetched=prefetched,
         )
         if scope.topic is None:
             # The first unstudied card in notes order, blocked or not, is where the walk resumes;
@@ -80,6 +83,37 @@ def first_new_cards(
     return found[:limit]
 
 
+# Windows read ahead: (deck id, topic ids, position) -> (size asked, the rows read).
+Windows = dict[tuple[int, tuple[int, ...] | None, int], tuple[int, list[fastsql.NewCardRow]]]
+
+
+def first_walk(
+    *,
+    scope: Scope,
+    profile: StudyProfile,
+    limit: int,
+    decks: list[tuple[int, datetime | None]],
+) -> tuple[tuple[int, tuple[int, ...] | None, int], int] | None:
+    """Where `first_new_cards` (with these arguments, `decks` by title) reads its first window,
+    and at least how big it is: ((deck id, topic ids, position), size), or None when it reads
+    none. The walk may read further, from there, for what the window did not hold."""
+    if limit <= 0:
+        return None
+    if scope.deck is not None:
+        decks = [(scope.deck.pk, scope.deck.imported_at)]
+    cursors: dict[str, Any] = profile.new_cursors or {}
+    for deck_id, imported_at in decks:
+        stamp = imported_at.isoformat() if imported_at else None
+        position, cursor_stamp, exhausted = cursors.get(str(deck_id), (0, None, False))
+        if cursor_stamp != stamp:
+            position, exhausted = 0, False
+        if exhausted and scope.topic is None:
+            continue
+        topic_ids = scope.topic_ids if scope.topic is not None else None
+        return (deck_id, topic_ids, position), limit + _NEW_SLACK
+    return None
+
+
 def _walk_new(
     *,
     user: AbstractBaseUser,
@@ -89,6 +123,7 @@ def _walk_new(
     now: datetime,
     needed: int,
     found: list[tuple[int, int]],
+    prefetched: Windows | None = None,
 ) -> tuple[int | None, int | None]:
     """Walk a deck's active cards in notes order from `position`, a window at a time, appending
     available new cards to `found` until `needed` more are found or the deck ends.
@@ -103,14 +138,20 @@ def _walk_new(
     first_unstudied: int | None = None
     last: tuple[int, int] | None = None
     while True:
-        rows = fastsql.new_card_window(
-            user=user,
-            deck_id=deck_id,
-            topic_ids=topic_ids,
-            position=position,
-            after=last,
-            size=window,
-        )
+        read = (prefetched or {}).get((deck_id, topic_ids, position)) if last is None else None
+        if read is not None and read[0] >= window:
+            # The same cards the statement below would read: a window at least this big, read
+            # from the same place in the same order, cut to this size.
+            rows = read[1][:window]
+        else:
+            rows = fastsql.new_card_window(
+                user=user,
+                deck_id=deck_id,
+                topic_ids=topic_ids,
+                position=position,
+                after=last,
+                size=window,
+            )
         for pk, order_value, state, suspended, buried, version in rows:
             if (state is not None and state != NEW) or suspended:
                 continue  # studied, or suspended (unsuspending a new card rewinds the cursor)

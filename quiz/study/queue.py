@@ -20,7 +20,7 @@ from django.db.models import Count, Q
 from quiz.models import Card, CardState, Review, StudyProfile
 from quiz.scheduling import NEW, REVIEW, Memory, preview
 from quiz.study import fastsql
-from quiz.study.new_cards import first_new_cards
+from quiz.study.new_cards import Windows, first_new_cards, first_walk
 from quiz.study.profile import profile_for
 from quiz.study.scope import Scope
 from quiz.study.states import fuzz_seed, memory_of
@@ -190,29 +190,113 @@ def shown_for(*, user: AbstractBaseUser, card: Card) -> Shown:
     return Shown.of_state(state, card)
 
 
+@dataclass(frozen=True)
+class Prefetched:
+    """`next_card`'s first reads, already made (`QueueReads.read`): the heads, the decks by
+    title and the first new-card window."""
+
+    heads: fastsql.QueueHeads
+    decks: list[tuple[int, datetime | None]] | None
+    windows: Windows
+
+
+@dataclass(frozen=True)
+class QueueReads:
+    """`next_card`'s first reads as statements, built before they run: sent with an answer's
+    write, they cost no round trip of their own (`answer_card`'s `then`). They are what
+    `next_card` would run itself at `now`: the heads, and the first new-card window sized for
+    today's whole new-card limit (the walk cuts it to what is left)."""
+
+    heads: tuple[str, list[Any]]
+    decks: list[tuple[int, datetime | None]] | None
+    window: tuple[tuple[int, tuple[int, ...] | None, int], int, tuple[str, list[Any]]] | None
+
+    @property
+    def statements(self) -> list[tuple[str, list[Any]]]:
+        return [self.heads, *([self.window[2]] if self.window else [])]
+
+    def read(self, rows: list[list[tuple[Any, ...]]]) -> Prefetched:
+        """The statements' rows, in order, as `next_card` takes them."""
+        windows: Windows = {}
+        if self.window is not None:
+            key, size, _statement = self.window
+            windows[key] = (size, fastsql.parse_new_card_window(rows[1]))
+        return Prefetched(fastsql.parse_queue_heads(rows[0]), self.decks, windows)
+
+
+# Read ahead only for a daily new-card limit up to this: a bigger window costs more to send than
+# a round trip, on the days its limit is reached.
+PREFETCH_NEW_MAX = 100
+
+
+def queue_reads(
+    *,
+    user: AbstractBaseUser,
+    scope: Scope,
+    now: datetime,
+    profile: StudyProfile,
+    decks: list[tuple[int, datetime | None]] | None,
+) -> QueueReads | None:
+    """`next_card`'s first statements for these arguments (`decks`: every deck by title, needed
+    when the scope is not one deck); None for a custom scope, which reads its own way."""
+    if scope.is_custom or (scope.deck is None and decks is None):
+        return None
+    heads = fastsql.queue_heads_statement(
+        **_heads_arguments(scope, now, profile, user), with_decks=False
+    )
+    window = None
+    limit = min(QUEUE_COUNT_CAP, profile.new_per_day)
+    walk = first_walk(scope=scope, profile=profile, limit=limit, decks=decks or [])
+    if walk is not None and limit <= PREFETCH_NEW_MAX:
+        (deck_id, topic_ids, position), size = walk
+        statement = fastsql.new_card_window_statement(
+            user=user, deck_id=deck_id, topic_ids=topic_ids, position=position, after=None,
+            size=size,
+        )  # fmt: skip
+        window = ((deck_id, topic_ids, position), size, statement)
+    return QueueReads(heads=heads, decks=decks, window=window)
+
+
+def _heads_arguments(
+    scope: Scope, now: datetime, profile: StudyProfile, user: AbstractBaseUser
+) -> dict[str, Any]:
+    start, end = day_bounds(now=now, timezone=profile.timezone)
+    return {
+        "user": user,
+        "scope": scope,
+        "now": now,
+        "day_start": start,
+        "learn_until": now + LEARN_AHEAD,
+        "reviews_before": end,
+        # No more are shown today than the learner's daily review limit, so no more are counted.
+        "review_cap": min(QUEUE_COUNT_CAP, profile.max_reviews_per_day),
+    }
+
+
 def next_card(
-    *, user: AbstractBaseUser, scope: Scope, now: datetime, profile: StudyProfile | None = None
+    *,
+    user: AbstractBaseUser,
+    scope: Scope,
+    now: datetime,
+    profile: StudyProfile | None = None,
+    prefetched: Prefetched | None = None,
 ) -> Queue:
-    """The card to show next (`choose_next`) and how many of each sort are left."""
+    """The card to show next (`choose_next`) and how many of each sort are left; `prefetched`,
+    its first reads already made (`queue_reads`)."""
     profile = profile or profile_for(user)
     if scope.is_custom:
         from quiz.study import custom  # custom builds on this module
 
         return custom.next_card(user=user, scope=scope, now=now, profile=profile)
-    start, end = day_bounds(now=now, timezone=profile.timezone)
     # Today's counts, the learning and review cards due (counted, and the first of each) and
     # the decks, in one statement: range scans of the covering (user, state, due, ...) index.
-    heads = fastsql.queue_heads(
-        user=user,
-        scope=scope,
-        now=now,
-        day_start=start,
-        learn_until=now + LEARN_AHEAD,
-        reviews_before=end,
-        # No more are shown today than the learner's daily review limit, so no more are counted.
-        review_cap=min(QUEUE_COUNT_CAP, profile.max_reviews_per_day),
-        with_decks=scope.deck is None,
-    )
+    if prefetched is not None:
+        heads, decks, windows = prefetched.heads, prefetched.decks, prefetched.windows
+    else:
+        heads = fastsql.queue_heads(
+            **_heads_arguments(scope, now, profile, user), with_decks=scope.deck is None
+        )
+        decks, windows = heads.decks, None
     total, new_today, reviews_today = heads.today
     today = TodayCounts(new=new_today, reviews=reviews_today, total=total)
     learning = Counted(heads.learning, heads.learning_count)
@@ -223,7 +307,13 @@ def next_card(
     new_room = min(QUEUE_COUNT_CAP, max(0, profile.new_per_day - today.new))
     new = (
         first_new_cards(
-            user=user, scope=scope, profile=profile, now=now, limit=new_room, decks=heads.decks
+            user=user,
+            scope=scope,
+            profile=profile,
+            now=now,
+            limit=new_room,
+            decks=decks,
+            prefetched=windows,
         )
         if new_room
         else []

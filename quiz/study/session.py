@@ -21,7 +21,7 @@ from quiz.study.answering import (
     stopwatch_token,
 )
 from quiz.study.profile import profile_for, scheduler_for
-from quiz.study.queue import Queue, Shown, next_card
+from quiz.study.queue import Prefetched, Queue, Shown, next_card, queue_reads
 from quiz.study.scope import Scope, scope_for, scope_from_key
 from quiz.study.summary import SessionSummary, session_summary
 
@@ -56,10 +56,12 @@ def screen(
     revealed: bool = False,
     token: str | None = None,
     undo_review: Review | None = None,
+    prefetched: Prefetched | None = None,
 ) -> Screen:
-    """The study page now: `shown` (a card asked for) or the queue's next card, or the summary."""
+    """The study page now: `shown` (a card asked for) or the queue's next card, or the summary;
+    `prefetched`, the queue's first reads already made (`queue_reads`)."""
     profile = profile or profile_for(user)
-    queue = next_card(user=user, scope=scope, now=now, profile=profile)
+    queue = next_card(user=user, scope=scope, now=now, profile=profile, prefetched=prefetched)
     shown = shown or queue.shown
     summary = intervals = None
     if shown is not None:
@@ -115,7 +117,12 @@ def answer_and_next(
     deck_id = _deck_of_key(scope_key)
     if deck_id is not None and not 0 < deck_id < 2**63:
         raise Deck.DoesNotExist(f"Deck {deck_id} does not exist")
-    card, state, profile, deck = fastsql.load_for_answer(card_id, user=user, deck_id=deck_id)
+    # Where the next screen's reads go out with the write (PostgreSQL), studying everything
+    # needs the decks by title first: read with the card.
+    batched = with_screen and fastsql.sends_reads_with_writes()
+    card, state, profile, deck, decks = fastsql.load_for_answer(
+        card_id, user=user, deck_id=deck_id, with_decks=batched and scope_key in ("", "all")
+    )
     if deck_id is not None:
         if deck is None:
             raise Deck.DoesNotExist(f"Deck {deck_id} does not exist")
@@ -126,10 +133,13 @@ def answer_and_next(
         raise Card.DoesNotExist(f"Card {card_id} does not exist")
     profile = profile or profile_for(user)  # a learner's first visit creates it
     shown = read_token(token, card_id=card.pk) if token else None  # verified once
+    reads = None
     if token and (shown is None or not shown.matches(version)):
         # The form and the card it showed disagree: answer nothing rather than guess.
         result = AnswerResult(recorded=False)
     else:
+        if batched:
+            reads = queue_reads(user=user, scope=scope, now=now, profile=profile, decks=decks)
         result = answer_card(
             user=user,
             card=card,
@@ -139,10 +149,20 @@ def answer_and_next(
             duration_ms=shown.duration_ms(now) if shown is not None else None,
             profile=profile,
             state=state,
+            then=reads.statements if reads is not None else None,
         )
+    prefetched = None
+    if reads is not None and result.then_rows is not None:
+        prefetched = reads.read(result.then_rows)
     after = (
         screen(
-            user=user, scope=scope, since=since, now=now, profile=profile, undo_review=result.review
+            user=user,
+            scope=scope,
+            since=since,
+            now=now,
+            profile=profile,
+            undo_review=result.review,
+            prefetched=prefetched,
         )
         if with_screen
         else None
