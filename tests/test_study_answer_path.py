@@ -402,3 +402,56 @@ def _queue(queue: study.Queue) -> tuple:
     shown = queue.shown
     card = (shown.card.pk, shown.version, shown.is_new) if shown else None
     return (card, queue.new, queue.learning, queue.reviews, queue.reviewed_today)
+
+
+def test_rows_become_the_instances_the_orm_builds_and_init_listeners_still_hear(
+    user, deck, topic
+) -> None:
+    """`fastsql.instance` builds model instances without `Model.__init__`: the same field
+    values (aware datetimes, booleans, JSON, None), the same deferred fields, a saved instance
+    of the right database; and with an init signal listened to, `from_db` as the ORM does."""
+    from django.db.models.signals import post_init
+
+    from quiz.models import StudyProfile
+
+    card = make_card(topic)
+    state = make_review_card(user, card, due=NOW - timedelta(hours=2))
+    CardState.objects.filter(pk=state.pk).update(buried_until=NOW, suspended=True)
+    StudyProfile.objects.create(user=user, new_cursors={str(deck.pk): [3, None, False]})
+    cases = [
+        (CardState, CardState.objects.get(pk=state.pk), None),
+        (StudyProfile, StudyProfile.objects.get(user=user), None),
+        (Card, Card.objects.only(*fastsql.SHOWN_CARD).get(pk=card.pk), fastsql.SHOWN_CARD),
+    ]
+    for model, orm, only in cases:
+        row = fastsql.fetch(
+            f"SELECT {fastsql.columns(model, 'x', only)} FROM {model._meta.db_table} x"
+            " WHERE x.id = %s",
+            [orm.pk],
+        )[0]
+        ours = fastsql.instance(model, row, 0, only)
+        assert type(ours) is model and not ours._state.adding and ours._state.db == "default"
+        assert ours.get_deferred_fields() == orm.get_deferred_fields()
+        for field in model._meta.concrete_fields:
+            if field.attname not in orm.get_deferred_fields():
+                assert getattr(ours, field.attname) == getattr(orm, field.attname), field.name
+    ours = fastsql.instance(CardState, fastsql.fetch(
+        f"SELECT {fastsql.columns(CardState, 's')} FROM quiz_cardstate s WHERE s.id = %s",
+        [state.pk],
+    )[0])  # fmt: skip
+    assert ours.due.tzinfo is not None and ours.buried_until == NOW and ours.suspended is True
+    assert ours.card == card  # a relation not read is fetched on first use, as deferred
+    heard = []
+
+    def listener(sender, instance, **kwargs) -> None:
+        heard.append(instance)
+
+    post_init.connect(listener, sender=CardState)
+    try:
+        row = fastsql.fetch(
+            f"SELECT {fastsql.columns(CardState, 's')} FROM quiz_cardstate s WHERE s.id = %s",
+            [state.pk],
+        )[0]
+        assert fastsql.instance(CardState, row) is heard[-1]
+    finally:
+        post_init.disconnect(listener, sender=CardState)
