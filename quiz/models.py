@@ -282,8 +282,13 @@ class CardState(models.Model):
         REVIEW = 2, "Review"
         RELEARNING = 3, "Relearning"
 
+    # No index of its own: every index of the table starts with the learner (the unique
+    # (user, card) one first), and each index costs every answer's write one more entry.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="card_states"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="card_states",
+        db_index=False,
     )
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="states")
     # Denormalised from the card so "what is due" is one index range scan per user.
@@ -315,7 +320,6 @@ class CardState(models.Model):
             models.UniqueConstraint(fields=["user", "card"], name="cardstate_unique_user_card"),
         ]
         indexes = [
-            models.Index(fields=["user", "due"], name="cardstate_user_due"),
             # Also covering what the statistics' per-deck due forecast counts by range of due
             # dates (quiz.card_stats), so it reads no row.
             models.Index(
@@ -339,7 +343,9 @@ class CardState(models.Model):
                 name="cardstate_user_leeches",
             ),
             # Ranges of a learner's due dates that test suspended and state, from the index
-            # alone (once the statistics' forecast; that now reads `cardstate_user_deck_due`).
+            # alone (once the statistics' forecast; that now reads `cardstate_user_deck_due`);
+            # and a learner's states in due order, which a (user, due) index served before
+            # this one made it redundant.
             models.Index(
                 fields=["user", "due", "suspended", "state"], name="cardstate_user_due_open"
             ),
@@ -403,8 +409,10 @@ class Review(models.Model):
         GOOD = 3, "Good"
         EASY = 4, "Easy"
 
+    # No index of its own: the (user, reviewed_at, ...) and (user, card, ...) indexes start with
+    # the learner, and each index costs every answer's insert one more entry.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews"
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reviews", db_index=False
     )
     card = models.ForeignKey(Card, on_delete=models.CASCADE, related_name="reviews")
     rating = models.PositiveSmallIntegerField(choices=Rating.choices)
@@ -418,10 +426,10 @@ class Review(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["user", "reviewed_at"], name="review_user_time"),
             models.Index(fields=["user", "card", "reviewed_at"], name="review_user_card_time"),
             # The statistics' heatmap counts a year of answers per day from the index alone:
-            # source and undone ride along so no log row (with its JSON) is read.
+            # source and undone ride along so no log row (with its JSON) is read. Also a
+            # learner's log by time (a (user, reviewed_at) index was its redundant prefix).
             models.Index(
                 fields=["user", "reviewed_at", "source", "undone"], name="review_user_time_kind"
             ),
