@@ -844,12 +844,18 @@ def _decks_list() -> str:
 
 def _parse_decks(text: str | None) -> list[tuple[int, datetime | None]]:
     """`_decks_list`'s value as `deck_stamps` returns it: (id, imported_at) by title, then id."""
+    return list(_decks_of(text or "", _db().vendor))
+
+
+@functools.lru_cache(maxsize=16)
+def _decks_of(text: str, vendor: str) -> tuple[tuple[int, datetime | None], ...]:
+    """`_parse_decks`, remembered: the text is the same on every answer until a deck changes."""
     if not text:
-        return []
+        return ()
     items = [item.split("|") for item in text.split(",")]
-    if connection.vendor != "postgresql":
+    if vendor != "postgresql":
         items.sort(key=lambda item: (item[2], int(item[0])))
-    return [(int(item[0]), _stamp(item[1]) if item[1] else None) for item in items]
+    return tuple((int(item[0]), _stamp(item[1]) if item[1] else None) for item in items)
 
 
 # Past any quarter hour a review can have (a BIGINT column's range, year 10^14 or so).
