@@ -6,6 +6,7 @@ partial of `quiz/study.html`. Without JavaScript the POSTs redirect back to the 
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -181,13 +182,20 @@ def _study_url(scope: study.Scope, **params: Any) -> str:
 
         return custom_url(scope, **params)
     if scope.topic is not None:
-        url = reverse("study_topic", args=[scope.topic.pk])
+        url = _reversed(get_script_prefix(), "study_topic", scope.topic.pk)
     elif scope.deck is not None:
-        url = reverse("study_deck", args=[scope.deck.slug])
+        url = _reversed(get_script_prefix(), "study_deck", scope.deck.slug)
     else:
-        url = reverse("study")
+        url = _reversed(get_script_prefix(), "study", None)
     params = {k: v for k, v in params.items() if v not in (None, "")}
     return f"{url}?{urlencode(params)}" if params else url
+
+
+@functools.lru_cache(maxsize=1024)
+def _reversed(prefix: str, name: str, arg: Any) -> str:
+    """`reverse(name, args=[arg])` under the script prefix `prefix`, remembered: the study URL
+    goes into every answer's fragment, and its parts change only with the deck's slug."""
+    return reverse(name, args=[] if arg is None else [arg])
 
 
 # --- rendering ---------------------------------------------------------------------------------
