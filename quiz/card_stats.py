@@ -101,26 +101,69 @@ class DeckFigures:
         totals = [0] * R_SUM
         for row in self.topics.values():
             totals = [a + b for a, b in zip(totals, row, strict=False)]
-        mastery = [
-            [topic_id, row[CARDS], row[STUDIED], row[R_SUM]]
+        studied = [
+            _mastery_entry(topic_id, row)
             for topic_id, row in self.topics.items()
             if row[STUDIED] > 0 and row[CARDS] > 0
         ]
-        return {"totals": totals, "mastery": mastery, "forecast": self.forecast}
+        return {
+            "totals": totals,
+            "studied_topics": len(studied),
+            "mastery": _weakest(studied),
+            "forecast": self.forecast,
+        }
 
 
 @dataclass
 class StoredFigures:
-    """A deck's figures as stored: `totals` in the order CARDS … LEECHES; `mastery` one
-    [topic id, active cards, studied cards, sum of R] per topic with a studied card."""
+    """A deck's figures as stored: `totals` in the order CARDS … STUDIED; `studied_topics`, how
+    many of its topics have a studied card; `mastery` one [topic id, active cards, studied
+    cards, sum of R] for each of its weakest such topics (`_weakest`: every one when there are
+    few); `forecast` the cards due per local day."""
 
     totals: list[int]
+    studied_topics: int
     mastery: list[list[Any]]
     forecast: list[int]
 
     @classmethod
     def of(cls, figures: DeckFigures) -> StoredFigures:
         return cls(**figures.to_json())
+
+
+# --- the weakest topics ------------------------------------------------------------------------
+#
+# Mastery lists the learner's weakest topics, at most MASTERY_TOPICS of them. A deck stores only
+# its own weakest (up to WEAKEST_KEPT, and any tied with the last), not every studied topic: the
+# page's weakest over all decks are among the decks' weakest, as long as each deck's list holds
+# every topic of the deck at or below its highest mastery and at least MASTERY_TOPICS topics (or
+# all the deck has). A visit after an answer then reads and writes a short list instead of one
+# entry per topic. The list keeps that property when a few topics change: a changed topic at or
+# below the list's highest mastery joins it, one above it leaves (every topic not in the list is
+# above it); when fewer than MASTERY_TOPICS remain of a deck with more, the deck's topic rows
+# are read to fill it again (`_deck_mastery`), about once in WEAKEST_KEPT - MASTERY_TOPICS
+# answers on its weakest topics.
+
+MASTERY_TOPICS = 20
+WEAKEST_KEPT = 2 * MASTERY_TOPICS
+
+
+def _mastery_entry(topic_id: int, figures: list[Any]) -> list[Any]:
+    return [topic_id, figures[CARDS], figures[STUDIED], figures[R_SUM]]
+
+
+def _mastery(entry: list[Any]) -> float:
+    """A topic's mastery: the mean R over its active cards (a card never studied counts 0)."""
+    return entry[3] / entry[1]
+
+
+def _weakest(entries: list[list[Any]]) -> list[list[Any]]:
+    """The WEAKEST_KEPT entries of least mastery and any tied with the last of them."""
+    if len(entries) <= WEAKEST_KEPT:
+        return entries
+    ordered = sorted(entries, key=_mastery)
+    highest = _mastery(ordered[WEAKEST_KEPT - 1])
+    return [entry for entry in ordered if _mastery(entry) <= highest]
 
 
 # --- retrievability in SQL ---------------------------------------------------------------------
@@ -665,31 +708,89 @@ def _redo_topics(
     for deck_id, (generation, computed, data) in partly.items():
         old = _json(data)
         totals, forecast = list(old["totals"]), list(old["forecast"])
-        mastery = {row[0]: row for row in old["mastery"]}
         figures = fresh.get(deck_id, DeckFigures())
-        rows = []
+        rows, studied_topics = [], old["studied_topics"]
         for topic_id, stamp, old_figures, old_forecast in changed[deck_id]:
             new_figures = figures.topics.get(topic_id) or _empty()
             new_forecast = figures.forecasts.get(topic_id) or _no_days()
             if old_figures is not None:
                 old_figures = _json(old_figures)
                 totals = [a - b for a, b in zip(totals, old_figures, strict=False)]
-                old_forecast = _json(old_forecast)
-                forecast = [a - b for a, b in zip(forecast, old_forecast, strict=True)]
+                forecast = [a - b for a, b in zip(forecast, _json(old_forecast), strict=True)]
+                studied_topics -= _is_studied(old_figures)
             totals = [a + b for a, b in zip(totals, new_figures, strict=False)]
             forecast = [a + b for a, b in zip(forecast, new_forecast, strict=True)]
-            mastery.pop(topic_id, None)
-            if new_figures[STUDIED] > 0 and new_figures[CARDS] > 0:
-                mastery[topic_id] = [
-                    topic_id,
-                    new_figures[CARDS],
-                    new_figures[STUDIED],
-                    new_figures[R_SUM],
-                ]
+            studied_topics += _is_studied(new_figures)
             rows.append((topic_id, stamp, new_figures, new_forecast))
-        stats = {"totals": totals, "mastery": list(mastery.values()), "forecast": forecast}
+        now = {topic_id: new for topic_id, _stamp, new, _days in rows}
+        mastery = _merged_weakest(
+            old["mastery"],
+            old_studied_topics=old["studied_topics"],
+            studied_topics=studied_topics,
+            changed=now,
+        )
+        if mastery is None:
+            mastery = _deck_mastery(user=user, deck_id=deck_id, changed=now)
+        stats = {
+            "totals": totals,
+            "studied_topics": studied_topics,
+            "mastery": mastery,
+            "forecast": forecast,
+        }
         updates.append(_Update(deck_id, generation, computed, stats, rows))
     return updates
+
+
+def _is_studied(figures: list[Any]) -> bool:
+    """Whether mastery lists the topic: it has active cards and a studied one."""
+    return figures[STUDIED] > 0 and figures[CARDS] > 0
+
+
+def _merged_weakest(
+    kept: list[list[Any]],
+    *,
+    old_studied_topics: int,
+    studied_topics: int,
+    changed: dict[int, list[Any]],
+) -> list[list[Any]] | None:
+    """A deck's weakest topics after `changed` topics got these figures, from the list kept
+    before (see above), or None if too few remain and the deck's rows must be read."""
+    complete = len(kept) == old_studied_topics
+    highest = max((_mastery(entry) for entry in kept), default=0.0)
+    merged = [entry for entry in kept if entry[0] not in changed]
+    for topic_id, figures in changed.items():
+        if _is_studied(figures):
+            entry = _mastery_entry(topic_id, figures)
+            # Every topic not in the list is above its highest mastery, so one that changed to
+            # at most that belongs in it, and one above it need not be.
+            if complete or _mastery(entry) <= highest:
+                merged.append(entry)
+    if len(merged) < min(MASTERY_TOPICS, studied_topics):
+        return None
+    return _weakest(merged)
+
+
+def _deck_mastery(
+    *, user: AbstractBaseUser, deck_id: int, changed: dict[int, list[Any]]
+) -> list[list[Any]]:
+    """A deck's weakest topics from all its topics' rows, with these topics' new figures."""
+    qn = connection.ops.quote_name
+    sql = (
+        f"SELECT f.{qn('topic_id')}, f.{qn('figures')} FROM {qn(TopicFigures._meta.db_table)} f"
+        f" INNER JOIN {qn(Topic._meta.db_table)} t ON t.{qn('id')} = f.{qn('topic_id')}"
+        f" WHERE f.{qn('user_id')} = %s AND t.{qn('deck_id')} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk, deck_id])
+        figures_of = {topic_id: _json(figures) for topic_id, figures in cursor.fetchall()}
+    figures_of.update(changed)
+    return _weakest(
+        [
+            _mastery_entry(topic_id, figures)
+            for topic_id, figures in figures_of.items()
+            if _is_studied(figures)
+        ]
+    )
 
 
 def _changed_topics(*, user: AbstractBaseUser, deck_ids: list[int]) -> list[tuple[Any, ...]]:
