@@ -420,11 +420,13 @@ def _forecasts(
                     days[day] = below - before
                     before = below
         # States written without their topic (around the importer) are put under their
-        # card's topic, read one by one: a few at most.
+        # card's topic, read one by one: a few at most. CROSS JOIN keeps SQLite from starting
+        # at the topics' cards (it would look each one's state up) rather than at the index
+        # range of states without a topic, nearly always empty; PostgreSQL plans it as a join.
         sql = (
             f"SELECT s.{qn('deck_id')}, c.{qn('topic_id')}, s.{qn('due')} FROM {states} s"
-            f" INNER JOIN {cards} c ON c.{qn('id')} = s.{qn('card_id')}"
-            f" WHERE {where} AND s.{qn('topic_id')} IS NULL"
+            f" CROSS JOIN {cards} c"
+            f" WHERE {where} AND c.{qn('id')} = s.{qn('card_id')} AND s.{qn('topic_id')} IS NULL"
         )
         if topic_ids is not None:
             sql += f" AND c.{qn('topic_id')} IN ({', '.join(['%s'] * len(topic_ids))})"
@@ -453,6 +455,25 @@ def _figures_of(
     return deck.topics.setdefault(topic_id, _empty())
 
 
+def _compiled(expression: Expression) -> tuple[str, list[Any]]:
+    """`expression` over CardState compiled as the ORM would (each vendor's own SQL), to put in
+    a statement written here; remembered per connection and expression (the retrievability
+    of a day, a curve: compiling it costs about as much as running a topic's statements)."""
+    key = (connection.alias, connection.vendor, expression.identity)
+    if key not in _COMPILED:
+        if len(_COMPILED) >= 64:
+            _COMPILED.clear()
+        query = Query(CardState)
+        sql, params = query.get_compiler(connection=connection).compile(
+            expression.resolve_expression(query)
+        )
+        _COMPILED[key] = (sql, list(params))
+    return _COMPILED[key]
+
+
+_COMPILED: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
+
+
 def _groups(
     *,
     user: AbstractBaseUser,
@@ -463,14 +484,12 @@ def _groups(
     """(topic, state, suspended, is_leech, states, studied states, sum of their R) groups of the
     learner's states of cards not retired: those of these topics (every topic for None), and
     those of the decks' states without their topic (written around the importer) under their
-    card's topic, a join for those few alone. On the cursor: thousands of small rows, and the
-    ORM's per-value converters (booleans on SQLite) would cost more than the callers'
-    truthiness tests need."""
+    card's topic, a join for those few alone (CROSS JOIN: see `_forecasts`). On the cursor:
+    thousands of small rows, and the ORM's per-value converters (booleans on SQLite) would
+    cost more than the callers' truthiness tests need."""
     qn = connection.ops.quote_name
     states, cards = qn(CardState._meta.db_table), qn(Card._meta.db_table)
-    query = Query(CardState)
-    # Compiled as the ORM would (each vendor's own SQL), then put in the statements below.
-    r_sql, r_params = query.get_compiler(connection=connection).compile(r.resolve_expression(query))
+    r_sql, r_params = _compiled(r)
 
     def column(name: str) -> str:
         return f"{states}.{qn(name)}"
@@ -510,7 +529,8 @@ def _groups(
         cursor.execute(
             grouped(
                 f"c.{qn('topic_id')}",
-                f" INNER JOIN {cards} c ON c.{qn('id')} = {column('card_id')}",
+                f" CROSS JOIN {cards} c",
+                f" AND c.{qn('id')} = {column('card_id')}"
                 f" AND {column('topic_id')} IS NULL{without_topic}",
             ),
             [*r_params, *where_params, *without_params],
