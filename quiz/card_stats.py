@@ -365,15 +365,23 @@ def _forecasts(
     edges = [adapt(_EPOCH), *(adapt(bound) for bound in bounds)]
     cuts = edges[1:]
     states, cards = qn(CardState._meta.db_table), qn(Card._meta.db_table)
-    where = (
-        f"s.{qn('user_id')} = %s AND s.{qn('suspended')} = %s AND s.{qn('state')} <> %s"
-        f" AND s.{qn('due')} >= %s AND s.{qn('due')} < %s AND s.{qn('card_id')} NOT IN"
-        f" (SELECT {qn('id')} FROM {cards} WHERE {qn('status')} = %s)"
-    )
-    params: list[Any] = [user.pk, False, NEW, edges[0], edges[-1], Card.Status.RETIRED.value]
-    if deck_ids is not None:
-        where += f" AND s.{qn('deck_id')} IN ({', '.join(['%s'] * len(deck_ids))})"
-        params += deck_ids
+    due = f"s.{qn('due')}"
+
+    def open_states(due_range: str, *bounds: Any) -> tuple[str, list[Any]]:
+        """The WHERE clause (and its parameters) of the learner's open states (in the decks)
+        with the due date in this range."""
+        where = (
+            f"s.{qn('user_id')} = %s AND s.{qn('suspended')} = %s AND s.{qn('state')} <> %s"
+            f" AND {due_range} AND s.{qn('card_id')} NOT IN"
+            f" (SELECT {qn('id')} FROM {cards} WHERE {qn('status')} = %s)"
+        )
+        params: list[Any] = [user.pk, False, NEW, *bounds, Card.Status.RETIRED.value]
+        if deck_ids is not None:
+            where += f" AND s.{qn('deck_id')} IN ({_marks(deck_ids)})"
+            params += deck_ids
+        return where, params
+
+    where, params = open_states(f"{due} >= %s AND {due} < %s", edges[0], edges[-1])
     result: dict[int, list[int]] = {}
 
     def days_of(topic_id: int) -> list[int]:
@@ -404,17 +412,22 @@ def _forecasts(
                 if deck_of.get(topic_id) == deck_id:
                     days_of(topic_id)[day] += n
         else:
+            # The unary + keeps SQLite from reading the due range from (user, deck, due), which
+            # lacks the topic: it would look every state up and sort them for the grouping.
+            # The range's lower end (the epoch) is applied below instead. The states without a
+            # topic come as a group of their own, left out here (read below).
+            sqlite_where, sqlite_params = open_states(f"+{due} < %s", edges[-1])
             cursor.execute(
-                f"SELECT s.{qn('deck_id')}, s.{qn('topic_id')}, group_concat(s.{qn('due')}, ',')"
-                f" FROM {states} s WHERE {where} AND s.{qn('topic_id')} IS NOT NULL"
+                f"SELECT s.{qn('deck_id')}, s.{qn('topic_id')}, group_concat({due}, ',')"
+                f" FROM {states} s WHERE {sqlite_where}"
                 f" GROUP BY s.{qn('deck_id')}, s.{qn('topic_id')}",
-                params,
+                sqlite_params,
             )
             for deck_id, topic_id, dues in cursor.fetchall():
-                if deck_of.get(topic_id) != deck_id:
+                if topic_id is None or deck_of.get(topic_id) != deck_id:
                     continue
                 ordered = sorted(dues.split(","))
-                days, before = days_of(topic_id), 0
+                days, before = days_of(topic_id), bisect_left(ordered, edges[0])
                 for day, cut in enumerate(cuts):
                     below = bisect_left(ordered, cut)
                     days[day] = below - before
@@ -429,7 +442,7 @@ def _forecasts(
             f" WHERE {where} AND c.{qn('id')} = s.{qn('card_id')} AND s.{qn('topic_id')} IS NULL"
         )
         if topic_ids is not None:
-            sql += f" AND c.{qn('topic_id')} IN ({', '.join(['%s'] * len(topic_ids))})"
+            sql += f" AND c.{qn('topic_id')} IN ({_marks(topic_ids)})"
             params = [*params, *topic_ids]
         cursor.execute(sql, params)
         for deck_id, topic_id, due in cursor.fetchall():
