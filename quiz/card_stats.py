@@ -84,8 +84,8 @@ class DeckFigures:
     each local day from the day they were computed (overdue ones on the first; only topics with
     any); the deck's forecast is the sum of its topics'.
 
-    Stored compactly for the page (`to_json`): the deck's totals of the counts, and only the
-    topics with a studied card, which are all that mastery lists."""
+    Stored compactly for the page (`to_json`): the deck's totals of the counts and forecast,
+    and only its weakest topics with a studied card, which are all that mastery lists."""
 
     topics: dict[int, list[Any]] = field(default_factory=dict)
     forecasts: dict[int, list[int]] = field(default_factory=dict)
@@ -104,7 +104,7 @@ class DeckFigures:
         studied = [
             _mastery_entry(topic_id, row)
             for topic_id, row in self.topics.items()
-            if row[STUDIED] > 0 and row[CARDS] > 0
+            if _is_studied(row)
         ]
         return {
             "totals": totals,
