@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
@@ -463,3 +464,37 @@ def test_a_visit_that_finds_the_deck_stored_meanwhile_computes_it_whole(
     )
     assert _stored(user, NOW) == _fresh(user, NOW)
     _assert_decks_sum_their_topic_rows(user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_topic_rows_migration_has_every_deck_computed_whole_once() -> None:
+    """Figures stored before the per-topic rows existed have no rows to adjust from: the
+    migration marks them for computing whole, and the triggers it drops and creates around
+    the column it removes still follow writes."""
+    before, after = ("quiz", "0017_tally_new_cards"), ("quiz", "0018_topic_figures")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    learner = old.get_model("auth", "User").objects.create(username="upgraded")
+    deck = old.get_model("quiz", "Deck").objects.create(title="D", slug="d", source_path="/d.md")
+    topic = old.get_model("quiz", "Topic").objects.create(
+        deck=deck, title="T", path="T", level=1, order=0
+    )
+    card = old.get_model("quiz", "Card").objects.create(deck=deck, topic=topic, key="k", order=0)
+    old.get_model("quiz", "DeckCounts").objects.create(
+        user=learner, deck=deck, generation=3, stats_computed=3, stats_topics={"topics": {}}
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    row = DeckCounts.objects.get(user_id=learner.pk)
+    assert row.stats_computed == -1
+    CardState.objects.create(user_id=learner.pk, card_id=card.pk, deck_id=deck.pk, due=NOW)
+    row.refresh_from_db()
+    assert row.generation == 4
+    user = get_user_model().objects.get(pk=learner.pk)
+    assert _stored(user, NOW) == _fresh(user, NOW)
+    assert TopicFigures.objects.filter(user_id=learner.pk, topic_id=topic.pk).exists()
