@@ -721,12 +721,10 @@ class DeckCounts(models.Model):
     stats_valid_until = models.DateTimeField(null=True, blank=True)
     stats_key = models.CharField(max_length=200, blank=True, default="")
     # What the page reads: {"totals": [cards, started, learning, review, relearning,
-    # suspended, leeches], "mastery": [[topic id, cards, studied, sum of R], ...], "forecast":
-    # [due per local day, from the day computed]}.
+    # suspended, leeches, studied], "mastery": [[topic id, cards, studied, sum of R], ...],
+    # "forecast": [due per local day, from the day computed]}. The sums of the deck's
+    # `TopicFigures` rows, stored with them.
     stats = models.JSONField(default=dict, blank=True)
-    # What computing the deck again reads, to redo only the topics written to since:
-    # {"topics": {topic id: [the nine figures]}, "stamps": {topic id: its TopicStamp}}.
-    stats_topics = models.JSONField(default=dict, blank=True)
 
     class Meta:
         constraints = [
@@ -756,3 +754,32 @@ class TopicStamp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} · topic {self.topic_id}: {self.generation}"
+
+
+class TopicFigures(models.Model):
+    """One learner's statistics figures of one topic (`quiz.card_stats`), the parts its deck's
+    stored figures (`DeckCounts.stats`) are the sums of, so that when a few topics are written
+    to, only their rows are read, counted again and written, and the deck's sums are adjusted
+    by the difference, instead of the whole deck being counted or its every topic rewritten.
+    Written only by the statistics page, in the transaction that stores the deck's sums."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    topic = models.ForeignKey(Topic, on_delete=models.CASCADE, related_name="+")
+    # The topic's `TopicStamp` generation the figures were counted at.
+    stamp = models.BigIntegerField(default=0)
+    # [cards, started, learning, review, relearning, suspended, leeches, studied, sum of R]:
+    # the topic's own active cards and this learner's states of them.
+    figures = models.JSONField(default=list, blank=True)
+    # The topic's open states falling due on each local day from the day counted (overdue on
+    # the first), `card_stats.FORECAST_DAYS` of them.
+    forecast = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "topic"], name="topicfigures_unique_user_topic")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} · topic {self.topic_id} at {self.stamp}"

@@ -58,7 +58,7 @@ from quiz.study.timing import day_starts
 HEATMAP_DAYS = 365
 FORECAST_DAYS = 30
 RETENTION_DAYS = 30
-MASTERY_TOPICS = 20
+MASTERY_TOPICS = card_stats.MASTERY_TOPICS
 EXAM_TREND_ATTEMPTS = 30
 
 
@@ -391,10 +391,15 @@ def _figures(
 
 
 def _cards(decks: dict[int, card_stats.StoredFigures], *, limit: int) -> Cards:
+    # Each deck keeps only its weakest topics, enough for up to card_stats.MASTERY_TOPICS.
+    if limit > card_stats.MASTERY_TOPICS:
+        raise ValueError(f"mastery lists at most {card_stats.MASTERY_TOPICS} topics")
     totals = [0] * card_stats.R_SUM
     studied: dict[int, tuple[float, int, int]] = {}  # topic -> (mastery, studied, cards)
+    studied_topics = 0
     for figures in decks.values():
         totals = [a + b for a, b in zip(totals, figures.totals, strict=True)]
+        studied_topics += figures.studied_topics
         for topic_id, cards, studied_cards, r_sum in figures.mastery:
             studied[topic_id] = (r_sum / cards, studied_cards, cards)
     counts = StateCounts(
@@ -432,7 +437,7 @@ def _cards(decks: dict[int, card_stats.StoredFigures], *, limit: int) -> Cards:
         for topic_id, title, path in named
     ]
     topics.sort(key=lambda t: (t.mastery, t.path))
-    mastery = Mastery(weakest=topics[:limit], studied_topics=len(studied))
+    mastery = Mastery(weakest=topics[:limit], studied_topics=studied_topics)
     return Cards(counts=counts, mastery=mastery)
 
 

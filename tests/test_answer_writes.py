@@ -207,7 +207,7 @@ def test_the_states_triggers_count_every_write_on_either_database() -> None:
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_undoes_and_redoes_cleanly() -> None:
     executor = MigrationExecutor(connection)
-    executor.migrate([("quiz", "0017_tally_new_cards")])
+    executor.migrate([("quiz", "0018_topic_figures")])
     states = _indexes(CardState._meta.db_table)
     assert "cardstate_user_due" in states and ["user_id"] in states.values()
     assert ["user_id"] in _indexes(Review._meta.db_table).values()

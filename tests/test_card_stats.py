@@ -7,11 +7,12 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
 from quiz import card_stats, stats, study
-from quiz.models import Card, CardState, DeckCounts, StudyProfile, TopicStamp
+from quiz.models import Card, CardState, DeckCounts, StudyProfile, TopicFigures, TopicStamp
 from quiz.scheduling import AGAIN, GOOD, REVIEW, Memory
 from quiz.scheduling import retrievability as fsrs_retrievability
 from tests.factory import answer, make_card, make_cards, make_deck, make_topic, make_user
@@ -313,3 +314,187 @@ def test_topic_stamps_move_with_every_write_to_the_learners_states(user, topic) 
     assert TopicStamp.objects.get(user=user, topic=other_topic).generation == 1
     CardState.objects.filter(user=user, card=card).delete()
     assert TopicStamp.objects.get(user=user, topic=other_topic).generation == 2
+
+
+def _assert_decks_sum_their_topic_rows(user: Any) -> None:
+    """Each deck's stored sums are its topics' rows summed: what adjusting them relies on."""
+    for row in DeckCounts.objects.filter(user=user):
+        topics = TopicFigures.objects.filter(user=user, topic__deck_id=row.deck_id)
+        totals = [0] * card_stats.R_SUM
+        forecast = [0] * card_stats.FORECAST_DAYS
+        studied = 0
+        for topic in topics:
+            totals = [a + b for a, b in zip(totals, topic.figures, strict=False)]
+            forecast = [a + b for a, b in zip(forecast, topic.forecast, strict=True)]
+            studied += topic.figures[card_stats.STUDIED] > 0 and topic.figures[card_stats.CARDS] > 0
+        assert row.stats["totals"] == totals
+        assert row.stats["forecast"] == forecast
+        assert row.stats["studied_topics"] == studied
+
+
+def test_a_big_deck_keeps_only_its_weakest_topics_exact_as_they_change(user, monkeypatch) -> None:
+    """A deck with more studied topics than it keeps: the stored list is short, and answers that
+    lift its weakest topics out of it, or drop a strong one into it, keep the page exact; when
+    too few remain the deck's rows fill it again."""
+    deck = make_deck("Many topics")
+    topics = [make_topic(deck, f"T{i:02}") for i in range(card_stats.WEAKEST_KEPT + 12)]
+    cards = {}
+    for i, topic in enumerate(topics):
+        cards[topic.pk] = make_cards(topic, 2)
+        for card in cards[topic.pk]:
+            # Weaker the lower i: a shorter stability, the same days since the review.
+            _state(user, card, stability=1.0 + i, last_review=NOW - timedelta(days=10))
+    assert _stored(user, NOW) == _fresh(user, NOW)
+    stored = DeckCounts.objects.get(user=user, deck=deck).stats
+    assert stored["studied_topics"] == len(topics)
+    assert len(stored["mastery"]) == card_stats.WEAKEST_KEPT
+    _assert_decks_sum_their_topic_rows(user)
+
+    refills = []
+    deck_mastery = card_stats._deck_mastery
+
+    def counting(**kwargs: Any) -> list[list[Any]]:
+        refills.append(kwargs["deck_id"])
+        return deck_mastery(**kwargs)
+
+    monkeypatch.setattr(card_stats, "_deck_mastery", counting)
+    # Answered Good today, a card's R is 1: each of the weakest topics in turn leaves the list
+    # (halfway there after its first card).
+    for topic in topics[: card_stats.WEAKEST_KEPT - card_stats.MASTERY_TOPICS + 2]:
+        for card in cards[topic.pk]:
+            answer(user, card, GOOD, now=NOW)
+            assert _stored(user, NOW) == _fresh(user, NOW)
+    assert refills == [deck.pk]
+    # A strong topic's card forgotten: the topic joins the weakest.
+    strongest = topics[-1]
+    for card in cards[strongest.pk]:
+        CardState.objects.filter(user=user, card=card).update(
+            last_review=NOW - timedelta(days=400), stability=0.5
+        )
+    assert _stored(user, NOW) == _fresh(user, NOW)
+    weakest = stats.topic_mastery(user=user, now=NOW, profile=study.profile_for(user)).weakest
+    assert weakest[0].topic_id == strongest.pk
+    # No longer studied at all (its states deleted): it leaves the count too.
+    CardState.objects.filter(user=user, card__topic=strongest).delete()
+    assert _stored(user, NOW) == _fresh(user, NOW)
+    assert DeckCounts.objects.get(user=user, deck=deck).stats["studied_topics"] == len(topics) - 1
+    _assert_decks_sum_their_topic_rows(user)
+
+
+def test_the_forecast_is_adjusted_by_the_topics_redone(user, monkeypatch) -> None:
+    """Each topic keeps its own due counts per day; redoing a topic moves its cards between the
+    deck's days exactly, states without their topic (counted under their card's) included."""
+    deck = make_deck("Forecast")
+    a, b = make_topic(deck, "A"), make_topic(deck, "B")
+    dues = [
+        NOW - timedelta(days=3),  # overdue: today
+        NOW + timedelta(hours=2),
+        NOW + timedelta(days=1),
+        NOW + timedelta(days=6, hours=5),
+        NOW + timedelta(days=29),
+        NOW + timedelta(days=45),  # beyond the forecast
+    ]
+    for topic in (a, b):
+        for due in dues:
+            _state(user, make_card(topic), due=due, last_review=NOW - timedelta(days=2))
+    suspended = make_card(a)
+    _state(user, suspended, due=NOW + timedelta(days=2), suspended=True)
+    orphan = make_card(a)
+    _state(user, orphan, due=NOW + timedelta(days=4), last_review=NOW - timedelta(days=1))
+    # A state written without its topic: counted under its card's topic, A.
+    CardState.objects.filter(user=user, card=orphan).update(topic=None)
+    assert _stored(user, NOW) == _fresh(user, NOW)
+    _assert_decks_sum_their_topic_rows(user)
+
+    calls: list[Any] = []
+    compute = card_stats.compute
+
+    def recording(**kwargs: Any) -> dict[int, card_stats.DeckFigures]:
+        calls.append(kwargs.get("topic_ids"))
+        return compute(**kwargs)
+
+    monkeypatch.setattr(card_stats, "compute", recording)
+    first_a = CardState.objects.filter(user=user, topic=a).order_by("due").first()
+    answer(user, first_a.card, AGAIN, now=NOW)  # an overdue card relearned: due in minutes
+    study.suspend_card(user=user, card=suspended, version=_version(user, suspended), now=NOW)
+    CardState.objects.filter(user=user, card__topic=b, due__gt=NOW + timedelta(days=40)).update(
+        due=NOW + timedelta(days=3)
+    )
+    stored = _stored(user, NOW)
+    monkeypatch.setattr(card_stats, "compute", compute)
+    assert stored == _fresh(user, NOW)
+    assert [sorted(c) if c else c for c in calls] == [sorted([a.pk, b.pk])]
+    _assert_decks_sum_their_topic_rows(user)
+    row = TopicFigures.objects.get(user=user, topic=a)
+    # The orphan's day (the fifth) is A's.
+    assert row.forecast[4] >= 1
+
+
+def test_a_visit_that_finds_the_deck_stored_meanwhile_computes_it_whole(
+    user, topic, monkeypatch
+) -> None:
+    """Adjusting a deck's sums needs the topic rows those sums were made of: if another visit
+    stored the deck between reading them, this one computes the deck whole and stores
+    nothing wrong."""
+    cards = make_cards(topic, 3)
+    for card in cards:
+        answer(user, card, GOOD, now=NOW - timedelta(days=2))
+    assert _stored(user, NOW) == _fresh(user, NOW)
+    answer(user, cards[0], AGAIN, now=NOW)
+    changed_topics = card_stats._changed_topics
+    calls: list[Any] = []
+    compute = card_stats.compute
+
+    def racing(**kwargs: Any) -> list[tuple[Any, ...]]:
+        monkeypatch.setattr(card_stats, "_changed_topics", changed_topics)
+        stats.overview(user=user, now=NOW)  # another visit stores the deck first
+        monkeypatch.setattr(card_stats, "compute", recording)
+        return changed_topics(**kwargs)
+
+    def recording(**kwargs: Any) -> dict[int, card_stats.DeckFigures]:
+        calls.append(kwargs.get("topic_ids"))
+        return compute(**kwargs)
+
+    monkeypatch.setattr(card_stats, "_changed_topics", racing)
+    shown = stats.overview(user=user, now=NOW)
+    monkeypatch.setattr(card_stats, "compute", compute)
+    assert calls == [None]  # the deck computed whole
+    assert (stats.Cards(counts=shown.counts, mastery=shown.mastery), shown.forecast) == _fresh(
+        user, NOW
+    )
+    assert _stored(user, NOW) == _fresh(user, NOW)
+    _assert_decks_sum_their_topic_rows(user)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_topic_rows_migration_has_every_deck_computed_whole_once() -> None:
+    """Figures stored before the per-topic rows existed have no rows to adjust from: the
+    migration marks them for computing whole, and the triggers it drops and creates around
+    the column it removes still follow writes."""
+    before, after = ("quiz", "0017_tally_new_cards"), ("quiz", "0018_topic_figures")
+    executor = MigrationExecutor(connection)
+    executor.migrate([before])
+    old = executor.loader.project_state([before]).apps
+    learner = old.get_model("auth", "User").objects.create(username="upgraded")
+    deck = old.get_model("quiz", "Deck").objects.create(title="D", slug="d", source_path="/d.md")
+    topic = old.get_model("quiz", "Topic").objects.create(
+        deck=deck, title="T", path="T", level=1, order=0
+    )
+    card = old.get_model("quiz", "Card").objects.create(deck=deck, topic=topic, key="k", order=0)
+    old.get_model("quiz", "DeckCounts").objects.create(
+        user=learner, deck=deck, generation=3, stats_computed=3, stats_topics={"topics": {}}
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate([after])
+    executor.loader.build_graph()
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    row = DeckCounts.objects.get(user_id=learner.pk)
+    assert row.stats_computed == -1
+    CardState.objects.create(user_id=learner.pk, card_id=card.pk, deck_id=deck.pk, due=NOW)
+    row.refresh_from_db()
+    assert row.generation == 4
+    user = get_user_model().objects.get(pk=learner.pk)
+    assert _stored(user, NOW) == _fresh(user, NOW)
+    assert TopicFigures.objects.filter(user_id=learner.pk, topic_id=topic.pk).exists()

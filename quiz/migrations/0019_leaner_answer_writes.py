@@ -160,7 +160,7 @@ class Migration(migrations.Migration):
     two row triggers run as one on PostgreSQL."""
 
     dependencies = [
-        ("quiz", "0017_tally_new_cards"),
+        ("quiz", "0018_topic_figures"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
