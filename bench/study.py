@@ -188,7 +188,9 @@ def main() -> None:
 def run(args: argparse.Namespace) -> None:
     now = datetime.now(UTC)
     user = get_user_model().objects.create_user("bench", password="bench-password-123")
-    StudyProfile.objects.create(user=user)
+    # One learner studies both sizes on the same day: at the default daily review limit (200)
+    # the second size's queue would end after the first size's answers and a few more.
+    StudyProfile.objects.create(user=user, max_reviews_per_day=9999)
     client = common.https_client()
     client.force_login(user)
     answer_ms: dict[str, float] = {}
