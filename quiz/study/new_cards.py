@@ -48,10 +48,7 @@ def first_new_cards(
     changed = False
     found: list[tuple[int, int]] = []
     for deck_id, imported_at in decks:
-        stamp = imported_at.isoformat() if imported_at else None
-        position, cursor_stamp, exhausted = cursors.get(str(deck_id), (0, None, False))
-        if cursor_stamp != stamp:
-            position, exhausted = 0, False
+        position, stamp, exhausted = _cursor_start(cursors, deck_id, imported_at)
         if exhausted and scope.topic is None:
             continue
         needed = limit - len(found)
@@ -83,6 +80,18 @@ def first_new_cards(
     return found[:limit]
 
 
+def _cursor_start(
+    cursors: dict[str, Any], deck_id: int, imported_at: datetime | None
+) -> tuple[int, str | None, bool]:
+    """Where a deck's walk starts: (position, the deck's import stamp, exhausted), from its
+    cursor, or from the deck's start when the cursor is missing or from another import."""
+    stamp = imported_at.isoformat() if imported_at else None
+    position, cursor_stamp, exhausted = cursors.get(str(deck_id), (0, None, False))
+    if cursor_stamp != stamp:
+        position, exhausted = 0, False
+    return position, stamp, exhausted
+
+
 # Windows read ahead: (deck id, topic ids, position) -> (size asked, the rows read).
 Windows = dict[tuple[int, tuple[int, ...] | None, int], tuple[int, list[fastsql.NewCardRow]]]
 
@@ -103,10 +112,7 @@ def first_walk(
         decks = [(scope.deck.pk, scope.deck.imported_at)]
     cursors: dict[str, Any] = profile.new_cursors or {}
     for deck_id, imported_at in decks:
-        stamp = imported_at.isoformat() if imported_at else None
-        position, cursor_stamp, exhausted = cursors.get(str(deck_id), (0, None, False))
-        if cursor_stamp != stamp:
-            position, exhausted = 0, False
+        position, _stamp, exhausted = _cursor_start(cursors, deck_id, imported_at)
         if exhausted and scope.topic is None:
             continue
         topic_ids = scope.topic_ids if scope.topic is not None else None
