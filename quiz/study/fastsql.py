@@ -110,8 +110,7 @@ def fetch_planned(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
     if name is None:
         return fetch(sql, params)
     with connection.cursor() as cursor:
-        marks = ", ".join(["%s"] * len(params))
-        cursor.execute(f"EXECUTE {name} ({marks})" if params else f"EXECUTE {name}", params)
+        cursor.execute(_execute(name, params), params)
         return cursor.fetchall()
 
 
@@ -134,11 +133,7 @@ def fetch_batch(statements: list[tuple[str, list[Any]]]) -> list[list[tuple[Any,
     texts, params = [], []
     for sql, args in statements:
         name = _prepared_name(connection, sql, args) if kept else None
-        if name is None:
-            texts.append(sql)
-        else:
-            marks = ", ".join(["%s"] * len(args))
-            texts.append(f"EXECUTE {name} ({marks})" if args else f"EXECUTE {name}")
+        texts.append(sql if name is None else _execute(name, args))
         params += args
     results = []
     with connection.cursor() as cursor:
@@ -147,6 +142,12 @@ def fetch_batch(statements: list[tuple[str, list[Any]]]) -> list[list[tuple[Any,
         while cursor.nextset():
             results.append(cursor.fetchall())
     return results
+
+
+def _execute(name: str, params: list[Any]) -> str:
+    """The statement that runs prepared statement `name` with `params` (bound by the client)."""
+    marks = ", ".join(["%s"] * len(params))
+    return f"EXECUTE {name} ({marks})" if params else f"EXECUTE {name}"
 
 
 def _prepared_name(connection: BaseDatabaseWrapper, sql: str, params: list[Any]) -> str | None:
