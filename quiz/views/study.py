@@ -6,7 +6,6 @@ partial of `quiz/study.html`. Without JavaScript the POSTs redirect back to the 
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -182,20 +181,13 @@ def _study_url(scope: study.Scope, **params: Any) -> str:
 
         return custom_url(scope, **params)
     if scope.topic is not None:
-        url = _reversed(get_script_prefix(), "study_topic", scope.topic.pk)
+        url = _link("study_topic")(scope.topic.pk)
     elif scope.deck is not None:
-        url = _reversed(get_script_prefix(), "study_deck", scope.deck.slug)
+        url = _link("study_deck")(scope.deck.slug)
     else:
-        url = _reversed(get_script_prefix(), "study", None)
+        url = _urls()["study"]
     params = {k: v for k, v in params.items() if v not in (None, "")}
     return f"{url}?{urlencode(params)}" if params else url
-
-
-@functools.lru_cache(maxsize=1024)
-def _reversed(prefix: str, name: str, arg: Any) -> str:
-    """`reverse(name, args=[arg])` under the script prefix `prefix`, remembered: the study URL
-    goes into every answer's fragment, and its parts change only with the deck's slug."""
-    return reverse(name, args=[] if arg is None else [arg])
 
 
 # --- rendering ---------------------------------------------------------------------------------
@@ -215,13 +207,20 @@ _urls_by_prefix: dict[str, dict[str, str]] = {}
 
 def _source_url(card_id: int) -> str:
     """The "Show source" URL of a card, from the reversed study_source URL's two halves."""
-    prefix = get_script_prefix()
-    if prefix not in _source_by_prefix:
-        _source_by_prefix[prefix] = url_for("study_source", "909")
-    return _source_by_prefix[prefix](card_id)
+    return _link("study_source")(card_id)
 
 
-_source_by_prefix: dict[str, Callable[[int], str]] = {}
+# The URLs with one argument that every study screen links to, and a marker of its converter.
+_LINK_MARKERS = {"study_source": "909", "study_topic": "909", "study_deck": "slug0marker"}
+_links_by_prefix: dict[str, dict[str, Callable[[str | int], str]]] = {}
+
+
+def _link(name: str) -> Callable[[str | int], str]:
+    """`url_for(name)`, made once per script prefix: these go into every answer's fragment."""
+    links = _links_by_prefix.setdefault(get_script_prefix(), {})
+    if name not in links:
+        links[name] = url_for(name, _LINK_MARKERS[name])
+    return links[name]
 
 
 def _urls() -> dict[str, str]:
