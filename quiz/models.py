@@ -342,6 +342,14 @@ class CardState(models.Model):
                 condition=models.Q(is_leech=True) | models.Q(suspended=True),
                 name="cardstate_user_leeches",
             ),
+            # The study queue remembers its review count while nothing in the scope is written
+            # (quiz.study.queue_memo) but must see a burial end inside the day; burials are few,
+            # so the few buried rows are all this index holds.
+            models.Index(
+                fields=["user", "buried_until"],
+                condition=models.Q(buried_until__isnull=False),
+                name="cardstate_user_buried",
+            ),
             # Ranges of a learner's due dates that test suspended and state, from the index
             # alone (once the statistics' forecast; that now reads `cardstate_user_deck_due`);
             # and a learner's states in due order, which a (user, due) index served before

@@ -42,6 +42,17 @@ def browser_type_launch_args(browser_type_launch_args):
 
 
 @pytest.fixture(autouse=True)
+def forget_queue_counts():
+    """Each test's database starts its ids afresh, so a review count remembered in an earlier
+    test (`quiz.study.queue_memo`) could match a fingerprint that only looks the same."""
+    from quiz.study import queue_memo
+
+    queue_memo.clear()
+    yield
+    queue_memo.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings) -> None:
     """Tests log users in often; the real hasher is slow on purpose."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

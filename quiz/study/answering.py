@@ -39,6 +39,11 @@ class AnswerResult:
     became_leech: bool = False
     # The rows of the `then` statements sent with the write (`fastsql.record_answer`), if sent.
     then_rows: list[list[tuple[Any, ...]]] | None = None
+    # The learner's state rows for the card this answer wrote: its first row's INSERT, the
+    # UPDATE (each bumps the deck's generation: `queue_memo`).
+    rows_written: int = 0
+    # The state as it was before the answer, when recorded (`snapshot`).
+    before: dict[str, Any] | None = None
 
 
 def answer_card(
@@ -67,12 +72,13 @@ def answer_card(
         return AnswerResult(recorded=False)
     profile = profile or profile_for(user)
     scheduler = scheduler_for(profile)
+    inserted = False
     if state is not None:
         # Read by the caller: only this learner's row for this card, still at `version`.
         if state.user_id != user.pk or state.card_id != card.pk or state.version != version:
             state = None
     else:
-        state = state_at_version(user=user, card=card, version=version, now=now)
+        state, inserted = state_at_version(user=user, card=card, version=version, now=now)
     if state is None:
         return AnswerResult(recorded=False)
     before = snapshot(state)
@@ -129,9 +135,15 @@ def answer_card(
     # that changed since it was read.
     recorded, then_rows = fastsql.record_answer(state, fields, logged, counted, then)
     if not recorded:
-        return AnswerResult(recorded=False, then_rows=then_rows)
+        return AnswerResult(recorded=False, then_rows=then_rows, rows_written=int(inserted))
     return AnswerResult(
-        recorded=True, review=logged, state=state, became_leech=became_leech, then_rows=then_rows
+        recorded=True,
+        review=logged,
+        state=state,
+        became_leech=became_leech,
+        then_rows=then_rows,
+        rows_written=int(inserted) + 1,
+        before=before,
     )
 
 

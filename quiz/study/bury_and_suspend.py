@@ -23,7 +23,7 @@ def _change(
     *, user: AbstractBaseUser, card: Card, version: int, now: datetime, **fields: Any
 ) -> bool:
     with transaction.atomic():
-        state = state_at_version(user=user, card=card, version=version, now=now)
+        state, _inserted = state_at_version(user=user, card=card, version=version, now=now)
         return state is not None and fastsql.conditional_update(state, **fields)
 
 

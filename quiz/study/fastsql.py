@@ -27,7 +27,16 @@ from django.db.models.base import ModelState
 from django.db.models.signals import post_init, pre_init
 
 from quiz import tally
-from quiz.models import Card, CardState, Deck, Review, ReviewTally, StudyProfile, Topic
+from quiz.models import (
+    Card,
+    CardState,
+    Deck,
+    DeckCounts,
+    Review,
+    ReviewTally,
+    StudyProfile,
+    Topic,
+)
 from quiz.scheduling import LEARNING, NEW, RELEARNING, REVIEW
 
 if TYPE_CHECKING:
@@ -334,23 +343,8 @@ def load_for_answer(
     this learner's state row for it, their study profile, given `deck_id` the deck being
     studied (the scope's), and `with_decks` every deck by title (as `deck_stamps`); each None
     when missing or not asked for."""
-    profile_table = qn(StudyProfile._meta.db_table)
-    deck_columns = f", {columns(Deck, 'sd')}" if deck_id is not None else ""
-    if with_decks:
-        deck_columns += f", {_decks_list()}"
-    deck_join = ""
-    if deck_id is not None:
-        deck_join = f" LEFT OUTER JOIN {qn(_DECK)} sd ON (sd.{qn('id')} = %s)"
-    rows = fetch_planned(
-        f"SELECT {columns(Card, 'c', ANSWERED_CARD)}, {columns(CardState, 's')},"
-        f" {columns(StudyProfile, 'p')}{deck_columns}"
-        f" FROM {qn(_CARD)} c"
-        f" LEFT OUTER JOIN {qn(_STATE)} s"
-        f" ON (s.{qn('card_id')} = c.{qn('id')} AND s.{qn('user_id')} = %s)"
-        f" LEFT OUTER JOIN {profile_table} p ON (p.{qn('user_id')} = %s){deck_join}"
-        f" WHERE c.{qn('id')} = %s",
-        [user.pk, user.pk, *([deck_id] if deck_id is not None else []), card_id],
-    )
+    params = [user.pk, user.pk, *([deck_id] if deck_id is not None else []), card_id]
+    rows = fetch_planned(_answer_sql(deck_id is not None, with_decks), params)
     if not rows:
         return None, None, None, None, None
     row = rows[0]
@@ -364,6 +358,28 @@ def load_for_answer(
         deck = instance(Deck, row, at_deck)
     decks = _parse_decks(row[-1]) if with_decks else None
     return instance(Card, row, 0, ANSWERED_CARD), state, profile, deck, decks
+
+
+@functools.lru_cache(maxsize=8)
+def _answer_sql(with_deck: bool, with_decks: bool) -> str:
+    """`load_for_answer`'s statement: the same text on every answer, so written once. Its
+    parameters: the user twice, the deck's id `with_deck`, the card's id."""
+    profile_table = qn(StudyProfile._meta.db_table)
+    deck_columns = f", {columns(Deck, 'sd')}" if with_deck else ""
+    if with_decks:
+        deck_columns += f", {_decks_list()}"
+    deck_join = ""
+    if with_deck:
+        deck_join = f" LEFT OUTER JOIN {qn(_DECK)} sd ON (sd.{qn('id')} = %s)"
+    return (
+        f"SELECT {columns(Card, 'c', ANSWERED_CARD)}, {columns(CardState, 's')},"
+        f" {columns(StudyProfile, 'p')}{deck_columns}"
+        f" FROM {qn(_CARD)} c"
+        f" LEFT OUTER JOIN {qn(_STATE)} s"
+        f" ON (s.{qn('card_id')} = c.{qn('id')} AND s.{qn('user_id')} = %s)"
+        f" LEFT OUTER JOIN {profile_table} p ON (p.{qn('user_id')} = %s){deck_join}"
+        f" WHERE c.{qn('id')} = %s"
+    )
 
 
 def _card_from_row(row: tuple[Any, ...], start: int = 0) -> Card:
@@ -610,7 +626,7 @@ _RETIRED = f"'{Card.Status.RETIRED.value}'"
 
 
 def available_where(
-    *, user: AbstractBaseUser, scope: Scope, now: datetime
+    *, user: AbstractBaseUser, scope: Scope, now: datetime, db: BaseDatabaseWrapper | None = None
 ) -> tuple[str, list[Any]]:
     """The one statement of which states may be shown, as a WHERE clause over the CardState
     table: this learner's, in `scope`, card not retired, not suspended, not buried past `now`.
@@ -623,9 +639,30 @@ def available_where(
     judged the filter loose enough to walk the learner's states by due date to find the first
     learning card (10 ms, where the (user, state, due) range takes 0.2).
     """
+    db = db or _db()
+    kind, topics = _scope_shape(scope)
+    params: list[Any] = [user.pk, sql_dt(now, db)]
+    if kind == "topic":
+        params += [scope.topic.deck_id, *scope.topic_ids]
+    elif kind == "deck":
+        params.append(scope.deck.pk)
+    return _available_sql(db.vendor, kind, topics), params
+
+
+def _scope_shape(scope: Scope) -> tuple[str, int]:
+    """What of `scope` shapes `available_where`'s text: its kind, and how many topic ids."""
+    if scope.topic is not None:
+        return "topic", len(scope.topic_ids)
+    return ("deck" if scope.deck is not None else "all"), 0
+
+
+@functools.lru_cache(maxsize=256)
+def _available_sql(vendor: str, kind: str, topics: int) -> str:
+    """`available_where`'s text for a scope of `kind` ("all", "deck", "topic" with `topics`
+    ids): the same for every answer in a scope, so written once."""
     retired = f"SELECT U0.{qn('id')} FROM {qn(_CARD)} U0 WHERE U0.{qn('status')} = {_RETIRED}"
     not_retired = f"NOT ({qn(_STATE)}.{qn('card_id')} IN ({retired}))"
-    if _db().vendor == "sqlite":
+    if vendor == "sqlite":
         not_retired = f"(NOT EXISTS ({retired}) OR {not_retired})"
     sql = (
         f"NOT {qn(_STATE)}.{qn('suspended')} AND {qn(_STATE)}.{qn('user_id')} = %s"
@@ -633,18 +670,15 @@ def available_where(
         f" AND ({qn(_STATE)}.{qn('buried_until')} IS NULL"
         f" OR {qn(_STATE)}.{qn('buried_until')} <= %s)"
     )
-    params: list[Any] = [user.pk, sql_dt(now)]
-    if scope.topic is not None:
-        marks = ", ".join(["%s"] * len(scope.topic_ids))
+    if kind == "topic":
+        marks = ", ".join(["%s"] * topics)
         sql += (
             f" AND {qn(_STATE)}.{qn('deck_id')} = %s AND {qn(_STATE)}.{qn('card_id')} IN"
             f" (SELECT U1.{qn('id')} FROM {qn(_CARD)} U1 WHERE U1.{qn('topic_id')} IN ({marks}))"
         )
-        params += [scope.topic.deck_id, *scope.topic_ids]
-    elif scope.deck is not None:
+    elif kind == "deck":
         sql += f" AND {qn(_STATE)}.{qn('deck_id')} = %s"
-        params.append(scope.deck.pk)
-    return sql, params
+    return sql
 
 
 def learning_due(
@@ -699,11 +733,16 @@ class QueueHeads:
     learning: list[tuple[int, datetime]]
     learning_count: int
     review: int | None
-    review_count: int
+    # None when not counted: the caller knows it (`queue_heads_statement`'s `expected`).
+    review_count: int | None
     decks: list[tuple[int, datetime | None]] | None
     # The two heads' rows (state, card, topic, deck: `_head_columns`) by state id, read in the
     # same statement so the card the queue picks needs no lookup of its own (`head_state`).
     head_rows: dict[int, tuple[Any, ...]] = field(default_factory=dict)
+    # The scope's fingerprint (`_fingerprint_sql`) as the statement read it, and, with a fresh
+    # review count, when the first burial inside today ends (None: none does).
+    fingerprint: str | None = None
+    burial_end: datetime | None = None
 
     def head_state(self, state_id: int) -> CardState | None:
         """The head `state_id` with its card as the study screen shows it (`load_shown_state`),
@@ -737,9 +776,36 @@ def queue_heads_statement(
     reviews_before: datetime,
     review_cap: int,
     with_decks: bool,
+    expected: str | None = None,
 ) -> tuple[str, list[Any]]:
-    """`queue_heads`' statement and its parameters, for `parse_queue_heads` to read."""
-    where, params = available_where(user=user, scope=scope, now=now)
+    """`queue_heads`' statement and its parameters, for `parse_queue_heads` to read.
+
+    `expected`: the scope's fingerprint (`QueueHeads.fingerprint`) under which the caller
+    already knows the review count; while the scope's fingerprint still reads so, the count is
+    not made again (`QueueHeads.review_count` is then None)."""
+    db = _db()
+    params = available_where(user=user, scope=scope, now=now, db=db)[1]
+    start = int(day_start.timestamp())
+    by_tally = start % tally.QUARTER_S == 0
+    sql = _queue_heads_sql(db.vendor, *_scope_shape(scope), with_decks, by_tally)
+    if by_tally:
+        today_args: list[Any] = [user.pk, start // tally.QUARTER_S, _NO_QUARTER]
+    else:
+        today_args = [NEW, REVIEW, user.pk, sql_dt(day_start, db), "study"]
+    until, before = sql_dt(learn_until, db), sql_dt(reviews_before, db)
+    args: list[Any] = [*today_args, *params, until]
+    args += [*params, before, expected, *params, before, review_cap]
+    args += [expected, user.pk, params[1], before, *_fingerprint_args(user, scope)]
+    return sql, args
+
+
+@functools.lru_cache(maxsize=256)
+def _queue_heads_sql(vendor: str, kind: str, topics: int, with_decks: bool, by_tally: bool) -> str:
+    """`queue_heads_statement`'s text, the same for every answer in a scope: written once
+    (building it cost as much as a small statement's run). Its parameters, in order: today's
+    (`_today_sql`, from the tallies when `by_tally`), then for each of the three state parts
+    `available_where`'s and the part's bound, and last the review cap."""
+    where = _available_sql(vendor, kind, topics)
     table, state, due = qn(_STATE), f"{qn(_STATE)}.{qn('state')}", f"{qn(_STATE)}.{qn('due')}"
     learning_where = f"{where} AND {due} <= %s"
     review_where = f"{where} AND {due} < %s AND {state} = {REVIEW:d}"
@@ -747,14 +813,19 @@ def queue_heads_statement(
     # next is nearly always one of the two, and reading both here costs less than a statement
     # of its own for the one picked. The other parts leave those columns empty.
     pad, heads = _head_padding(), f"{_head_columns()} FROM"
-    today, today_args = _today_part(user=user, day_start=day_start, extra=f", NULL, {pad}")
+    today = _today_sql(vendor, by_tally, f", NULL, {pad}")
     # The learning cards are all counted (the window's COUNT), so the set is read whole and
     # sorted: on PostgreSQL the order is an expression no index gives, or a generic plan, taking
     # LIMIT 1 at its word, walked the learner's states in due order instead of reading the
     # (user, state, due) ranges (13 ms where the ranges take 0.2, on a deck with many overdue).
     learning_order = due
-    if _db().vendor == "postgresql":
+    # The fingerprint is read once, not once per use: PostgreSQL merges a subquery into the
+    # query around it (and computed it three times) unless told not to (OFFSET 0); SQLite runs
+    # an uncorrelated scalar subquery once per statement anyway.
+    fence = ""
+    if vendor == "postgresql":
         learning_order = f"({due} + INTERVAL '0 seconds')"
+        fence = " OFFSET 0"
     joined = (
         f" h INNER JOIN {table} s ON (s.{qn('id')} = h.{qn('id')})"
         f" INNER JOIN {qn(_CARD)} c ON (s.{qn('card_id')} = c.{qn('id')}){_card_joins()}"
@@ -780,38 +851,89 @@ def queue_heads_statement(
     parts += [
         f"SELECT 'r', h.{qn('id')}, NULL, NULL, NULL, NULL, {heads} (SELECT {qn('id')} FROM {table}"
         f" WHERE {review_where} ORDER BY {due} ASC LIMIT 1){joined}",
-        f"SELECT 'R', COUNT(*), NULL, NULL, NULL, NULL, {pad} FROM (SELECT 1 AS one FROM {table}"
-        f" WHERE {review_where} ORDER BY {due} ASC LIMIT %s) h",
+        # The count, unless the scope's fingerprint is still the one the caller knows it under
+        # (`expected`): then -1, and the subquery is not run (a CASE arm is evaluated only when
+        # chosen, on both databases). With a fresh count comes the end of the first burial
+        # inside today, after which the count can change with no write at all.
+        f"SELECT 'R', CASE WHEN f.fp = %s THEN -1 ELSE (SELECT COUNT(*) FROM (SELECT 1 AS one"
+        f" FROM {table} WHERE {review_where} ORDER BY {due} ASC LIMIT %s) h) END, NULL, NULL,"
+        f" CASE WHEN f.fp = %s THEN NULL ELSE {_burial_end_sql()} END, f.fp, {pad}"
+        f" FROM (SELECT {_fingerprint_sql(vendor, kind)} AS fp{fence}) f",
     ]
-    until, before = sql_dt(learn_until), sql_dt(reviews_before)
-    args: list[Any] = [*today_args, *params, until]
-    args += [*params, before, *params, before, review_cap]
     if with_decks:
         parts.append(f"SELECT 'd', NULL, NULL, NULL, NULL, {_decks_list()}, {pad}")
-    return " UNION ALL ".join(parts), args
+    return " UNION ALL ".join(parts)
+
+
+def _fingerprint_sql(vendor: str, kind: str) -> str:
+    """What changes whenever anything the scope's counts depend on is written: its decks'
+    `DeckCounts` generations, which the database's triggers bump on every write of one of the
+    learner's states in the deck and of the deck's cards (`quiz.study.queue_memo`). As text:
+    for one deck (a topic's too), its row's generation, NULL without a row; for every deck, the
+    learner's rows' count, generations' sum and deck ids' sum, then every deck's count and ids'
+    sum (complete when the two agree: each deck has its row). Generations only grow and deck
+    ids are never reused, so the text never reads the same again once anything was written.
+    """
+    counts = qn(DeckCounts._meta.db_table)
+    if kind != "all":
+        return (
+            f"(SELECT CAST({qn('generation')} AS TEXT) FROM {counts}"
+            f" WHERE {qn('user_id')} = %s AND {qn('deck_id')} = %s)"
+        )
+    return (
+        f"(SELECT CAST(COUNT(*) AS TEXT) || ':' || CAST(SUM({qn('generation')}) AS TEXT) || ':'"
+        f" || CAST(SUM({qn('deck_id')}) AS TEXT) FROM {counts} WHERE {qn('user_id')} = %s)"
+        f" || ':' || (SELECT CAST(COUNT(*) AS TEXT) || ':' || CAST(COALESCE(SUM({qn('id')}), 0)"
+        f" AS TEXT) FROM {qn(_DECK)})"
+    )
+
+
+def _fingerprint_args(user: AbstractBaseUser, scope: Scope) -> list[Any]:
+    if scope.topic is not None:
+        return [user.pk, scope.topic.deck_id]
+    if scope.deck is not None:
+        return [user.pk, scope.deck.pk]
+    return [user.pk]
+
+
+def _burial_end_sql() -> str:
+    """The end of the first of the learner's burials still running and ending before today
+    does (parameters: user, now, the day's end), from the small partial index of buried states.
+    Burials last to the end of a study day, so normally there is none: only a changed time zone
+    or day start leaves one ending inside today."""
+    buried = f"{qn(_STATE)}.{qn('buried_until')}"
+    return (
+        f"(SELECT MIN({buried}) FROM {qn(_STATE)} WHERE {qn(_STATE)}.{qn('user_id')} = %s"
+        f" AND {buried} IS NOT NULL AND {buried} > %s AND {buried} < %s)"
+    )
 
 
 def parse_queue_heads(rows: list[tuple[Any, ...]]) -> QueueHeads:
     """`queue_heads_statement`'s rows as `QueueHeads` (`decks` None when it read none)."""
     today = (0, 0, 0)
     learning: list[tuple[int, datetime]] = []
-    learning_count = review_count = 0
+    learning_count = 0
+    review_count: int | None = 0
     review = None
     decks: list[tuple[int, datetime | None]] | None = None
     head_rows: dict[int, tuple[Any, ...]] = {}
+    fingerprint: str | None = None
+    burial_end: datetime | None = None
+    db = _db()
     for row in rows:
         kind, a, b, c, at, info = row[:6]
         if kind == "t":
             today = (a, b, c)
         elif kind == "l":
-            learning.append((a, py_dt(at)))
+            learning.append((a, py_dt(at, db)))
             learning_count = b
             head_rows[a] = row[6:]
         elif kind == "r":
             review = a
             head_rows[a] = row[6:]
         elif kind == "R":
-            review_count = a
+            review_count = None if a == -1 else a
+            fingerprint, burial_end = info, py_dt(at, db)
         else:
             decks = _parse_decks(info)
     return QueueHeads(
@@ -822,6 +944,8 @@ def parse_queue_heads(rows: list[tuple[Any, ...]]) -> QueueHeads:
         review_count=review_count,
         decks=decks,
         head_rows=head_rows,
+        fingerprint=fingerprint,
+        burial_end=burial_end,
     )
 
 
@@ -876,21 +1000,21 @@ def _decks_of(text: str, vendor: str) -> tuple[tuple[int, datetime | None], ...]
 _NO_QUARTER = 2**62
 
 
-def _today_part(
-    *, user: AbstractBaseUser, day_start: datetime, extra: str = ""
-) -> tuple[str, list[Any]]:
-    """The queue's 't' part, (total, new, reviews) study answers since `day_start` not undone,
-    and its parameters; `extra` ends its columns.
+@functools.lru_cache(maxsize=8)
+def _today_sql(vendor: str, by_tally: bool, extra: str = "") -> str:
+    """The queue's 't' part, (total, new, reviews) study answers since the day's start, not
+    undone; `extra` ends its columns. Parameters: (user, first quarter, `_NO_QUARTER`) when
+    `by_tally`, else (NEW, REVIEW, user, day start, "study").
 
     Summed from the learner's quarter-hour tallies (`ReviewTally`, kept in each answer's
-    transaction and by undo) when the day starts on a quarter hour, as a 4 am in every zone in
-    use does: at most a day's hundred small rows of the (user, quarter) index, where counting
-    the log read every one of the day's answers and parsed its `state_before` (the counted
-    answers are the same: a review's quarter is at or after the day's first exactly when the
-    review is at or after its start). Otherwise counted from the log, as `count_today` does.
+    transaction and by undo) when the day starts on a quarter hour (`by_tally`), as a 4 am in
+    every zone in use does: at most a day's hundred small rows of the (user, quarter) index,
+    where counting the log read every one of the day's answers and parsed its `state_before`
+    (the counted answers are the same: a review's quarter is at or after the day's first
+    exactly when the review is at or after its start). Otherwise counted from the log, as
+    `count_today` does.
     """
-    start = int(day_start.timestamp())
-    if start % tally.QUARTER_S == 0:
+    if by_tally:
         reviews = " + ".join(qn(name) for name in tally.REVIEW_COUNTERS)
         return (
             f"SELECT 't' AS kind, COALESCE(SUM({qn('answers')}), 0) AS a,"
@@ -899,8 +1023,7 @@ def _today_part(
             # Bounded above by no real quarter: the same rows as `>=` alone, but a plan made
             # for any bounds (PostgreSQL's generic plan of the prepared queue) then expects a
             # narrow range and reads the (user, quarter) index instead of the whole table.
-            f" WHERE {qn('user_id')} = %s AND {qn('quarter')} BETWEEN %s AND %s",
-            [user.pk, start // tally.QUARTER_S, _NO_QUARTER],
+            f" WHERE {qn('user_id')} = %s AND {qn('quarter')} BETWEEN %s AND %s"
         )
     before_state = _before_state()
     return (
@@ -908,8 +1031,7 @@ def _today_part(
         f" COUNT(CASE WHEN {before_state} = %s THEN 1 END) AS c, NULL AS at{extra}"
         f" FROM {qn(_REVIEW)}"
         f" WHERE {qn('user_id')} = %s AND {qn('reviewed_at')} >= %s"
-        f" AND NOT {qn('undone')} AND {qn('source')} = %s",
-        [NEW, REVIEW, user.pk, sql_dt(day_start), "study"],
+        f" AND NOT {qn('undone')} AND {qn('source')} = %s"
     )
 
 

@@ -19,7 +19,7 @@ from django.db.models import Count, Q
 
 from quiz.models import Card, CardState, Review, StudyProfile
 from quiz.scheduling import NEW, REVIEW, Memory, preview
-from quiz.study import fastsql
+from quiz.study import fastsql, queue_memo
 from quiz.study.new_cards import Windows, first_new_cards, first_walk
 from quiz.study.profile import profile_for
 from quiz.study.scope import Scope
@@ -236,17 +236,29 @@ def queue_reads(
     now: datetime,
     profile: StudyProfile,
     decks: list[tuple[int, datetime | None]] | None,
+    expected: str | None = None,
+    known_window: tuple[Any, int, list[Any]] | None = None,
 ) -> QueueReads | None:
     """`next_card`'s first statements for these arguments (`decks`: every deck by title, needed
-    when the scope is not one deck); None for a custom scope, which reads its own way."""
+    when the scope is not one deck; `expected`, the fingerprint under which the review count is
+    known, as `next_card` takes it; `known_window`, the first new-card window remembered under
+    it, not read again); None for a custom scope, which reads its own way."""
     if scope.is_custom or (scope.deck is None and decks is None):
         return None
     heads = fastsql.queue_heads_statement(
-        **_heads_arguments(scope, now, profile, user), with_decks=False
+        **_heads_arguments(scope, now, profile, user), with_decks=False, expected=expected
     )
     window = None
     limit = min(QUEUE_COUNT_CAP, profile.new_per_day)
     walk = first_walk(scope=scope, profile=profile, limit=limit, decks=decks or [])
+    if (
+        walk is not None
+        and expected is not None
+        and known_window is not None
+        and known_window[0] == walk[0]
+        and known_window[1] >= walk[1]
+    ):
+        walk = None  # remembered (`next_card` reads it if the fingerprint says otherwise)
     if walk is not None and limit <= PREFETCH_NEW_MAX:
         (deck_id, topic_ids, position), size = walk
         statement = fastsql.new_card_window_statement(
@@ -268,9 +280,65 @@ def _heads_arguments(
         "day_start": start,
         "learn_until": now + LEARN_AHEAD,
         "reviews_before": end,
-        # No more are shown today than the learner's daily review limit, so no more are counted.
-        "review_cap": min(QUEUE_COUNT_CAP, profile.max_reviews_per_day),
+        # No more are shown today than the learner's daily review limit, so no more are counted
+        # but for the margin a remembered count keeps (`queue_memo`).
+        "review_cap": review_cap(profile) + queue_memo.MARGIN,
     }
+
+
+def review_cap(profile: StudyProfile) -> int:
+    """How many review cards the queue says are left at most."""
+    return min(QUEUE_COUNT_CAP, profile.max_reviews_per_day)
+
+
+def memo_key(
+    *, user: AbstractBaseUser, scope: Scope, now: datetime, profile: StudyProfile
+) -> queue_memo.Key | None:
+    """Where `queue_memo` keeps this scope's review count today (None: a custom scope)."""
+    if scope.is_custom:
+        return None
+    _start, end = day_bounds(now=now, timezone=profile.timezone)
+    topic_ids = scope.topic_ids if scope.topic is not None else None
+    return queue_memo.Key(user.pk, scope.key, topic_ids, end, review_cap(profile))
+
+
+def _first_window(
+    *,
+    user: AbstractBaseUser,
+    scope: Scope,
+    profile: StudyProfile,
+    decks: list[tuple[int, datetime | None]] | None,
+    key: queue_memo.Key,
+    known: queue_memo.Remembered | None,
+    windows: Windows | None,
+) -> Windows | None:
+    """`windows` with the first new-card window the walk reads (`first_walk`): as read with
+    the answer, as remembered under an unchanged fingerprint (`known`), or read now; kept with
+    the scope's count for the next answer."""
+    walk = first_walk(
+        scope=scope,
+        profile=profile,
+        limit=min(QUEUE_COUNT_CAP, profile.new_per_day),
+        decks=decks or [],
+    )
+    if walk is None:
+        return windows
+    (deck_id, topic_ids, position), size = walk
+    windows = dict(windows or {})
+    read = windows.get(walk[0])
+    if read is None or read[0] < size:
+        kept = known.window if known is not None else None
+        if kept is not None and kept[0] == walk[0] and kept[1] >= size:
+            read = (kept[1], kept[2])
+        else:
+            rows = fastsql.new_card_window(
+                user=user, deck_id=deck_id, topic_ids=topic_ids, position=position, after=None,
+                size=size,
+            )  # fmt: skip
+            read = (size, rows)
+        windows[walk[0]] = read
+    queue_memo.keep_window(key, (walk[0], read[0], read[1]))
+    return windows
 
 
 def next_card(
@@ -290,21 +358,58 @@ def next_card(
         return custom.next_card(user=user, scope=scope, now=now, profile=profile)
     # Today's counts, the learning and review cards due (counted, and the first of each) and
     # the decks, in one statement: range scans of the covering (user, state, due, ...) index.
+    key = memo_key(user=user, scope=scope, now=now, profile=profile)
+    known = queue_memo.recall(key, now) if key is not None else None
+    # What was remembered under the fingerprint the statement read (nothing else was written).
+    unchanged: queue_memo.Remembered | None = None
     if prefetched is not None:
         heads, decks, windows = prefetched.heads, prefetched.decks, prefetched.windows
     else:
         heads = fastsql.queue_heads(
-            **_heads_arguments(scope, now, profile, user), with_decks=scope.deck is None
+            **_heads_arguments(scope, now, profile, user),
+            with_decks=scope.deck is None,
+            expected=known.fingerprint if known is not None else None,
         )
         decks, windows = heads.decks, None
+    if heads.review_count is not None:
+        review_count = heads.review_count
+        if key is not None:
+            queue_memo.remember(
+                key,
+                fingerprint=heads.fingerprint,
+                reviews=review_count,
+                burial_end=heads.burial_end,
+            )
+    elif known is not None and known.fingerprint == heads.fingerprint:
+        review_count = known.reviews
+        unchanged = known
+    else:
+        # Read under a fingerprint this process no longer holds (another request of the same
+        # learner here replaced it meanwhile): count again.
+        heads = fastsql.queue_heads(
+            **_heads_arguments(scope, now, profile, user), with_decks=scope.deck is None
+        )
+        review_count = heads.review_count or 0
+        if key is not None:
+            queue_memo.remember(
+                key,
+                fingerprint=heads.fingerprint,
+                reviews=review_count,
+                burial_end=heads.burial_end,
+            )
     total, new_today, reviews_today = heads.today
     today = TodayCounts(new=new_today, reviews=reviews_today, total=total)
     learning = Counted(heads.learning, heads.learning_count)
     # Counted up to the cap, then cut to the room today's review limit leaves.
     review_room = min(QUEUE_COUNT_CAP, max(0, profile.max_reviews_per_day - today.reviews))
-    reviews_left = min(heads.review_count, review_room)
+    reviews_left = min(review_count, review_room)
     reviews = Counted([heads.review] if reviews_left else [], reviews_left)
     new_room = min(QUEUE_COUNT_CAP, max(0, profile.new_per_day - today.new))
+    if new_room and key is not None:
+        windows = _first_window(
+            user=user, scope=scope, profile=profile, decks=decks, key=key, known=unchanged,
+            windows=windows,
+        )  # fmt: skip
     new = (
         first_new_cards(
             user=user,

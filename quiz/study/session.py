@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 
 from quiz.models import Card, Deck, Review, StudyProfile
-from quiz.study import fastsql
+from quiz.scheduling import REVIEW
+from quiz.study import fastsql, queue_memo
 from quiz.study.answering import (
     AnswerResult,
     answer_card,
@@ -21,7 +23,7 @@ from quiz.study.answering import (
     stopwatch_token,
 )
 from quiz.study.profile import profile_for, scheduler_for
-from quiz.study.queue import Prefetched, Queue, Shown, next_card, queue_reads
+from quiz.study.queue import Prefetched, Queue, Shown, memo_key, next_card, queue_reads
 from quiz.study.scope import Scope, scope_for, scope_from_key
 from quiz.study.summary import SessionSummary, session_summary
 
@@ -134,12 +136,29 @@ def answer_and_next(
     profile = profile or profile_for(user)  # a learner's first visit creates it
     shown = read_token(token, card_id=card.pk) if token else None  # verified once
     reads = None
+    key = memo_key(user=user, scope=scope, now=now, profile=profile) if with_screen else None
+    known = queue_memo.recall(key, now) if key is not None else None
+    # The state rows this answer writes in the scope, as far as known before it writes: its
+    # UPDATE, and the INSERT of the card's first row when there is none (checked afterwards).
+    deck_of_state = state.deck_id if state is not None else card.deck_id
+    expected_rows = (1 + (state is None)) if _writes_in(scope, deck_of_state) else 0
     if token and (shown is None or not shown.matches(version)):
         # The form and the card it showed disagree: answer nothing rather than guess.
         result = AnswerResult(recorded=False)
     else:
         if batched:
-            reads = queue_reads(user=user, scope=scope, now=now, profile=profile, decks=decks)
+            expected = None
+            if known is not None:
+                expected = queue_memo.advance(known.fingerprint, expected_rows)
+            reads = queue_reads(
+                user=user,
+                scope=scope,
+                now=now,
+                profile=profile,
+                decks=decks,
+                expected=expected,
+                known_window=known.window if known is not None else None,
+            )
         result = answer_card(
             user=user,
             card=card,
@@ -150,6 +169,17 @@ def answer_and_next(
             profile=profile,
             state=state,
             then=reads.statements if reads is not None else None,
+        )
+    if key is not None and known is not None:
+        _note_own_write(
+            key,
+            known,
+            result,
+            scope=scope,
+            card=card,
+            now=now,
+            batched=batched,
+            expected_rows=expected_rows,
         )
     prefetched = None
     if reads is not None and result.then_rows is not None:
@@ -168,3 +198,87 @@ def answer_and_next(
         else None
     )
     return Answered(scope=scope, result=result, screen=after)
+
+
+def _writes_in(scope: Scope, deck_id: int) -> bool:
+    """Whether a write of a state in deck `deck_id` moves the scope's fingerprint (its decks'
+    generations: `queue_memo`)."""
+    if scope.deck is None:
+        return True
+    return deck_id == scope.deck.pk
+
+
+def _counted_in(scope: Scope, *, deck_id: int, topic_id: int | None) -> bool:
+    """Whether a state of a card in this deck and topic is among the scope's states."""
+    if scope.topic is not None:
+        return deck_id == scope.topic.deck_id and topic_id in scope.topic_ids
+    return _writes_in(scope, deck_id)
+
+
+def _note_own_write(
+    key: queue_memo.Key,
+    known: queue_memo.Remembered,
+    result: AnswerResult,
+    *,
+    scope: Scope,
+    card: Card,
+    now: datetime,
+    batched: bool,
+    expected_rows: int,
+) -> None:
+    """Carry the remembered review count through this answer's own write (`queue_memo`): the
+    fingerprint moves by the rows it wrote in the scope, the count by whether the card was
+    counted before and is after. Forgotten when the answer wrote nothing it can account for."""
+    if not result.recorded or result.state is None or result.before is None:
+        queue_memo.forget(key)
+        return
+    after = result.state
+    rows = result.rows_written if _writes_in(scope, after.deck_id) else 0
+    if batched and rows != expected_rows:
+        # The statement sent with the write expected another fingerprint: count again.
+        queue_memo.forget(key)
+        return
+    delta = 0
+    if _counted_in(scope, deck_id=after.deck_id, topic_id=card.topic_id):
+        before = result.before
+        delta = int(
+            _counted(after.state, after.due, after.suspended, after.buried_until, now, key)
+        ) - int(
+            _counted(
+                before["state"],
+                _iso(before.get("due")),
+                before["suspended"],
+                _iso(before.get("buried_until")),
+                now,
+                key,
+            )
+        )
+    queue_memo.store(
+        key,
+        queue_memo.after_own_write(
+            known, cap=key.cap, rows_written=rows, delta=delta, card_id=card.pk
+        ),
+    )
+
+
+def _counted(
+    state: int,
+    due: datetime | None,
+    suspended: bool,
+    buried_until: datetime | None,
+    now: datetime,
+    key: queue_memo.Key,
+) -> bool:
+    return queue_memo.counted(
+        state=state,
+        due=due,
+        suspended=suspended,
+        buried_until=buried_until,
+        now=now,
+        day_end=key.day_end,
+        review=REVIEW,
+    )
+
+
+def _iso(value: Any) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None

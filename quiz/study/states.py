@@ -48,8 +48,9 @@ def snapshot(state: CardState) -> dict[str, Any]:
 
 def state_at_version(
     *, user: AbstractBaseUser, card: Card, version: int, now: datetime
-) -> CardState | None:
-    """The learner's state row if its version is still `version`; None for a stale token.
+) -> tuple[CardState | None, bool]:
+    """The learner's state row if its version is still `version` (None for a stale token), and
+    whether this call inserted it.
 
     Version 0 means "never changed": the row is created here if missing, by an INSERT that the
     unique (user, card) constraint turns into a no-op when the row exists (ON CONFLICT DO
@@ -63,8 +64,8 @@ def state_at_version(
             user=user, card=card, deck_id=card.deck_id, topic_id=card.topic_id, due=now
         )
         if fastsql.insert_first_state(fresh):
-            return fresh
+            return fresh, True
     state = fastsql.load_state(user=user, card=card)
     if state is None or state.version != version:
-        return None
-    return state
+        return None, False
+    return state, False

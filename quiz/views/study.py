@@ -21,7 +21,8 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
-from django.utils.html import format_html
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django_htmx.http import reswap, retarget
@@ -275,16 +276,13 @@ def _card_context(
 
 def _card_fields(shown: study.Shown, *, scope: study.Scope, since_ms: int) -> str:
     """The hidden fields every card action carries (the version is the double-submit guard):
-    built once here, since up to three forms of one response carry them."""
-    return format_html(
-        '\n<input type="hidden" name="card" value="{}">'
-        '\n<input type="hidden" name="version" value="{}">'
-        '\n<input type="hidden" name="scope" value="{}">'
-        '\n<input type="hidden" name="since" value="{}">\n',
-        shown.card.pk,
-        shown.version,
-        scope.key,
-        since_ms,
+    built once here, since up to three forms of one response carry them. The three numbers are
+    written as integers (nothing to escape); the scope's key is escaped."""
+    return mark_safe(
+        f'\n<input type="hidden" name="card" value="{int(shown.card.pk):d}">'
+        f'\n<input type="hidden" name="version" value="{int(shown.version):d}">'
+        f'\n<input type="hidden" name="scope" value="{escape(scope.key)}">'
+        f'\n<input type="hidden" name="since" value="{int(since_ms):d}">\n'
     )
 
 
