@@ -139,14 +139,26 @@ def fetch_batch(statements: list[tuple[str, list[Any]]]) -> list[list[tuple[Any,
     if connection.vendor != "postgresql":
         raise ValueError("one round trip for several statements is PostgreSQL's")
     kept = connection.settings_dict.get("CONN_MAX_AGE") != 0
-    texts, params = [], []
-    for sql, args in statements:
-        name = _prepared_name(connection, sql, args) if kept else None
-        texts.append(sql if name is None else _execute(name, args))
-        params += args
     results = []
     with connection.cursor() as cursor:
-        cursor.execute("; ".join(texts), params)
+        # The values are written into the text here, as the driver would bind them on the
+        # client: the driver parsed the batch's whole text for its placeholders on every
+        # answer (it remembers that only for statements of up to 50 values; the write has
+        # more), where a prepared statement's EXECUTE is only its values in a row.
+        from psycopg.adapt import Transformer  # PostgreSQL's driver, only here
+
+        literal = Transformer.from_context(cursor.cursor).as_literal
+        texts = []
+        for sql, args in statements:
+            name = _prepared_name(connection, sql, args) if kept else None
+            if name is None:
+                texts.append(cursor.mogrify(sql, args))
+            elif args:
+                values = b", ".join(b"NULL" if v is None else literal(v) for v in args)
+                texts.append(f"EXECUTE {name} ({values.decode()})")
+            else:
+                texts.append(f"EXECUTE {name}")
+        cursor.execute("; ".join(texts))
         results.append(cursor.fetchall())
         while cursor.nextset():
             results.append(cursor.fetchall())
