@@ -1,7 +1,7 @@
 """Small server-rendered SVG charts. Pure Python: plain data in, an SVG string out.
 
 No Django imports. Every piece of text is escaped here. Colours come from CSS classes
-(`chart-*`, `h0`–`h4` in notebank.css) and `currentColor`, so a chart follows the page's light or
+(`chart-*`, `h0`–`h4` in pages.css) and `currentColor`, so a chart follows the page's light or
 dark theme; the SVGs scale with their container (a `viewBox` and no fixed width). Each chart
 is `role="img"` with a `<title>`; the page puts the numbers in a table next to it.
 """
@@ -319,7 +319,7 @@ def line_chart(
     return "".join(parts)
 
 
-# Line colours in order, for charts with several lines (classes in notebank.css).
+# Line colours in order, for charts with several lines (classes in pages.css).
 LINE_CLASSES = ("series-1", "series-2", "series-3", "series-4", "series-5", "series-6")
 
 
