@@ -814,9 +814,11 @@ def queue_heads_statement(
 @functools.lru_cache(maxsize=256)
 def _queue_heads_sql(vendor: str, kind: str, topics: int, with_decks: bool, by_tally: bool) -> str:
     """`queue_heads_statement`'s text, the same for every answer in a scope: written once
-    (building it cost as much as a small statement's run). Its parameters, in order: today's
-    (`_today_sql`, from the tallies when `by_tally`), then for each of the three state parts
-    `available_where`'s and the part's bound, and last the review cap."""
+    (building it cost as much as a small statement's run). Its parameters, in order
+    (`queue_heads_statement` lists them): today's (`_today_sql`, from the tallies when
+    `by_tally`); `available_where`'s and the bound of the learning part, then of the review
+    head's; the count's (the expected fingerprint, `available_where`'s, the bound, the cap);
+    the burial's (the expected fingerprint, the user, now, the day's end); the fingerprint's."""
     where = _available_sql(vendor, kind, topics)
     table, state, due = qn(_STATE), f"{qn(_STATE)}.{qn('state')}", f"{qn(_STATE)}.{qn('due')}"
     learning_where = f"{where} AND {due} <= %s"
@@ -1015,7 +1017,8 @@ _NO_QUARTER = 2**62
 @functools.lru_cache(maxsize=8)
 def _today_sql(vendor: str, by_tally: bool, extra: str = "") -> str:
     """The queue's 't' part, (total, new, reviews) study answers since the day's start, not
-    undone; `extra` ends its columns. Parameters: (user, first quarter, `_NO_QUARTER`) when
+    undone; `extra` ends its columns (`vendor` keys the text: the JSON operator differs).
+    Parameters: (user, first quarter, `_NO_QUARTER`) when
     `by_tally`, else (NEW, REVIEW, user, day start, "study").
 
     Summed from the learner's quarter-hour tallies (`ReviewTally`, kept in each answer's
