@@ -455,3 +455,39 @@ def test_rows_become_the_instances_the_orm_builds_and_init_listeners_still_hear(
         assert fastsql.instance(CardState, row) is heard[-1]
     finally:
         post_init.disconnect(listener, sender=CardState)
+
+
+def test_a_new_review_is_the_instance_the_models_constructor_builds(user, topic) -> None:
+    """`fastsql.unsaved` builds the answer's new Review without `Model.__init__`: every field's
+    value or default, the related objects cached, unsaved; with an init listener, the
+    constructor itself; and a name that is no field is refused as the constructor refuses it."""
+    from django.db.models.signals import pre_init
+
+    card = make_card(topic)
+    values = {
+        "user": user, "card": card, "rating": GOOD, "reviewed_at": NOW, "duration_ms": None,
+        "state_before": {"state": NEW}, "state_after": {"state": 1}, "source": "study",
+    }  # fmt: skip
+    ours, theirs = fastsql.unsaved(Review, **values), Review(**values)
+    assert type(ours) is Review and ours._state.adding and ours._state.db is None
+    for field in Review._meta.concrete_fields:
+        assert getattr(ours, field.attname) == getattr(theirs, field.attname), field.name
+    assert ours.undone is False and ours.pk is None
+    with CaptureQueriesContext(connection) as queries:
+        assert ours.card is card and ours.user is user
+    assert not queries.captured_queries
+    fastsql.insert(ours)
+    assert Review.objects.get(pk=ours.pk).state_after == {"state": 1}
+    with pytest.raises(TypeError):
+        fastsql.unsaved(Review, rating=GOOD, colour="red")
+    heard = []
+
+    def listener(sender, **kwargs) -> None:
+        heard.append(kwargs)
+
+    pre_init.connect(listener, sender=Review)
+    try:
+        fastsql.unsaved(Review, **values)
+        assert heard
+    finally:
+        pre_init.disconnect(listener, sender=Review)

@@ -106,7 +106,8 @@ def answer_card(
     }
     if duration_ms is not None:
         duration_ms = max(0, min(MAX_DURATION_MS, duration_ms))
-    logged = Review(
+    logged = fastsql.unsaved(
+        Review,
         user=user,
         card=card,
         rating=rating,

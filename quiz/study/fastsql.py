@@ -232,7 +232,11 @@ def columns(model: type[Model], alias: str, only: tuple[str, ...] | None = None)
 
 
 def instance(
-    model: type[Model], row: tuple[Any, ...], start: int = 0, only: tuple[str, ...] | None = None
+    model: type[Model],
+    row: tuple[Any, ...],
+    start: int = 0,
+    only: tuple[str, ...] | None = None,
+    db: BaseDatabaseWrapper | None = None,
 ) -> Any:
     """The model instance the ORM would build from `row[start:]` (as listed by `columns`);
     with `only`, the instance `.only(*only)` would build (other fields deferred).
@@ -240,8 +244,9 @@ def instance(
     Built as `Model.from_db` builds it, but for its call of `Model.__init__`, which walks every
     field of the model through its descriptor and fires the init signals: about half of the
     cost, for an answer's seven or eight rows. Nothing listens to those signals here (checked
-    on each call; with a listener, `from_db` itself), and the values set are the same."""
-    db = _db()
+    on each call; with a listener, `from_db` itself), and the values set are the same. `db`:
+    the database wrapper, when the caller has it (`_db`)."""
+    db = db or _db()
     attnames, converters = _model_loader(model, only, db)
     values = list(row[start : start + len(attnames)])
     for i, (funcs, column) in enumerate(converters):
@@ -255,6 +260,34 @@ def instance(
     # A field left out (`only`) is absent from the instance's __dict__: deferred, as the ORM
     # marks it, and read on first use.
     obj.__dict__.update(zip(attnames, values, strict=True))
+    return obj
+
+
+def unsaved(model: type[Model], **values: Any) -> Any:
+    """`model(**values)`, a new unsaved instance, built without `Model.__init__`'s walk through
+    every field's descriptor (as `instance` builds a read one): each field gets its value, or
+    its default; a related object given by the relation's name sets its id and is cached, as
+    the descriptor does. With an init-signal listener, `model(**values)` itself."""
+    if pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model(**values)
+    obj = model.__new__(model)
+    obj._state = ModelState()
+    related = []
+    data = {}
+    for model_field in model._meta.concrete_fields:
+        if model_field.is_relation and model_field.name in values:
+            target = values.pop(model_field.name)
+            data[model_field.attname] = None if target is None else target.pk
+            related.append((model_field, target))
+        elif model_field.attname in values:
+            data[model_field.attname] = values.pop(model_field.attname)
+        else:
+            data[model_field.attname] = model_field.get_default()
+    if values:
+        raise TypeError(f"{model.__name__} has no field(s) {', '.join(values)}")
+    obj.__dict__.update(data)
+    for model_field, target in related:
+        model_field.set_cached_value(obj, target)
     return obj
 
 
@@ -359,17 +392,19 @@ def load_for_answer(
     rows = fetch_planned(_answer_sql(deck_id is not None, with_decks), params)
     if not rows:
         return None, None, None, None, None
-    row = rows[0]
+    row, db = rows[0], _db()
     at_state = len(ANSWERED_CARD)
     at_profile = at_state + len(CardState._meta.concrete_fields)
     at_deck = at_profile + len(StudyProfile._meta.concrete_fields)
-    state = instance(CardState, row, at_state) if row[at_state] is not None else None
-    profile = instance(StudyProfile, row, at_profile) if row[at_profile] is not None else None
+    state = instance(CardState, row, at_state, db=db) if row[at_state] is not None else None
+    profile = None
+    if row[at_profile] is not None:
+        profile = instance(StudyProfile, row, at_profile, db=db)
     deck = None
     if deck_id is not None and row[at_deck] is not None:
-        deck = instance(Deck, row, at_deck)
-    decks = _parse_decks(row[-1]) if with_decks else None
-    return instance(Card, row, 0, ANSWERED_CARD), state, profile, deck, decks
+        deck = instance(Deck, row, at_deck, db=db)
+    decks = _parse_decks(row[-1], db) if with_decks else None
+    return instance(Card, row, 0, ANSWERED_CARD, db), state, profile, deck, decks
 
 
 @functools.lru_cache(maxsize=8)
@@ -453,11 +488,14 @@ def _shown_columns() -> str:
     )
 
 
-def _shown_from_row(row: tuple[Any, ...], start: int = 0) -> Card:
-    card = instance(Card, row, start, SHOWN_CARD)
+def _shown_from_row(
+    row: tuple[Any, ...], start: int = 0, db: BaseDatabaseWrapper | None = None
+) -> Card:
+    db = db or _db()
+    card = instance(Card, row, start, SHOWN_CARD, db)
     start += len(SHOWN_CARD)
-    card.topic = instance(Topic, row, start, SHOWN_TOPIC)
-    card.deck = instance(Deck, row, start + len(SHOWN_TOPIC), SHOWN_DECK)
+    card.topic = instance(Topic, row, start, SHOWN_TOPIC, db)
+    card.deck = instance(Deck, row, start + len(SHOWN_TOPIC), SHOWN_DECK, db)
     return card
 
 
@@ -762,8 +800,9 @@ class QueueHeads:
         row = self.head_rows.get(state_id)
         if row is None:
             return None
-        state = instance(CardState, row)
-        state.card = _shown_from_row(row, len(CardState._meta.concrete_fields))
+        db = _db()
+        state = instance(CardState, row, db=db)
+        state.card = _shown_from_row(row, len(CardState._meta.concrete_fields), db)
         return state
 
 
@@ -949,7 +988,7 @@ def parse_queue_heads(rows: list[tuple[Any, ...]]) -> QueueHeads:
             review_count = None if a == -1 else a
             fingerprint, burial_end = info, py_dt(at, db)
         else:
-            decks = _parse_decks(info)
+            decks = _parse_decks(info, db)
     return QueueHeads(
         today=today,
         learning=learning,
@@ -994,9 +1033,11 @@ def _decks_list() -> str:
     )
 
 
-def _parse_decks(text: str | None) -> list[tuple[int, datetime | None]]:
+def _parse_decks(
+    text: str | None, db: BaseDatabaseWrapper | None = None
+) -> list[tuple[int, datetime | None]]:
     """`_decks_list`'s value as `deck_stamps` returns it: (id, imported_at) by title, then id."""
-    return list(_decks_of(text or "", _db().vendor))
+    return list(_decks_of(text or "", (db or _db()).vendor))
 
 
 @functools.lru_cache(maxsize=16)

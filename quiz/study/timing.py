@@ -3,6 +3,7 @@ that runs past midnight still counts toward the evening it started in."""
 
 from __future__ import annotations
 
+import functools
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -16,8 +17,10 @@ def zone(name: str) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+@functools.lru_cache(maxsize=64)
 def day_bounds(*, now: datetime, timezone: str) -> tuple[datetime, datetime]:
-    """The learner's current study day as [start, end) in UTC: 4 am to 4 am local time."""
+    """The learner's current study day as [start, end) in UTC: 4 am to 4 am local time.
+    Remembered for a few instants: one request asks for its `now` several times."""
     tz = zone(timezone)
     local = now.astimezone(tz)
     day = local.date() if local.hour >= DAY_START_HOUR else local.date() - timedelta(days=1)
