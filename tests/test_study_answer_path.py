@@ -14,7 +14,7 @@ from django.test.utils import CaptureQueriesContext
 from quiz import study
 from quiz.models import Card, CardState, Deck, Review
 from quiz.scheduling import GOOD, NEW
-from quiz.study import fastsql
+from quiz.study import fastsql, queue_memo
 from tests.factory import NOW, make_card, make_cards, make_deck, make_review_card, make_topic
 from tests.test_study_views import form_fields, reveal
 
@@ -212,6 +212,8 @@ def test_postgresql_prepares_the_hot_lookups_once_per_kept_connection(
 ) -> None:
     if connection.vendor != "postgresql":
         pytest.skip("SQLite's driver keeps its compiled statements itself")
+    # Every call reads afresh (nothing remembered between them), so each runs the same reads.
+    monkeypatch.setattr(queue_memo, "recall", lambda key, now: None)
     cards = make_cards(topic, 8)
     for i, card in enumerate(cards[:4]):
         make_review_card(user, card, due=NOW - timedelta(hours=i + 1))

@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 from quiz.models import Card, CardState, Review, StudyProfile
 from quiz.scheduling import NEW, REVIEW, Memory, preview
 from quiz.study import fastsql, queue_memo
+from quiz.study.counts import create_rows
 from quiz.study.new_cards import Windows, first_new_cards, first_walk
 from quiz.study.profile import profile_for
 from quiz.study.scope import Scope
@@ -302,6 +303,22 @@ def memo_key(
     return queue_memo.Key(user.pk, scope.key, topic_ids, end, review_cap(profile))
 
 
+def _give_decks_their_rows(
+    user: AbstractBaseUser,
+    scope: Scope,
+    decks: list[tuple[int, datetime | None]] | None,
+    fingerprint: str | None,
+) -> None:
+    """A scope whose decks lack their `DeckCounts` rows (made by the dashboard) cannot be
+    remembered (`queue_memo`): make them, once, as the dashboard would (its counts start out of
+    date); the next answer's count is then remembered."""
+    if fingerprint is not None and queue_memo.complete(scope.key, fingerprint):
+        return
+    deck_ids = [scope.deck.pk] if scope.deck is not None else [pk for pk, _at in decks or []]
+    if deck_ids:
+        create_rows(user=user, deck_ids=deck_ids)
+
+
 def _first_window(
     *,
     user: AbstractBaseUser,
@@ -380,6 +397,7 @@ def next_card(
                 reviews=review_count,
                 burial_end=heads.burial_end,
             )
+            _give_decks_their_rows(user, scope, decks, heads.fingerprint)
     elif known is not None and known.fingerprint == heads.fingerprint:
         review_count = known.reviews
         unchanged = known
