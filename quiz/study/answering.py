@@ -42,8 +42,6 @@ class AnswerResult:
     # The learner's state rows for the card this answer wrote: its first row's INSERT, the
     # UPDATE (each bumps the deck's generation: `queue_memo`).
     rows_written: int = 0
-    # The state as it was before the answer, when recorded (`snapshot`).
-    before: dict[str, Any] | None = None
 
 
 def answer_card(
@@ -144,7 +142,6 @@ def answer_card(
         became_leech=became_leech,
         then_rows=then_rows,
         rows_written=int(inserted) + 1,
-        before=before,
     )
 
 

@@ -27,7 +27,8 @@ count over the cap without losing track: a remembered count that reached its lim
 least this many", which is exact while it stays at or over the cap.
 
 Remembered in the process's memory only: another process's answers read as someone else's
-writes there, and it counts again. Pure Python; the callers read and write the database.
+writes there, and it counts again. Pure Python (no Django); the callers read and write the
+database.
 """
 
 from __future__ import annotations
@@ -37,6 +38,8 @@ from collections import OrderedDict
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
+
+from quiz.scheduling import REVIEW
 
 # How far past the cap a count goes, so that many answers can take cards away from it.
 MARGIN = 100
@@ -183,13 +186,11 @@ def counted(
     buried_until: datetime | None,
     now: datetime,
     day_end: datetime,
-    review: int,
 ) -> bool:
     """Whether a state in the scope is one of the review cards the queue counts (as
-    `fastsql.available_where` and the review part of `queue_heads_statement` select them;
-    `review` is the review state's number)."""
+    `fastsql.available_where` and the review part of `queue_heads_statement` select them)."""
     return (
-        state == review
+        state == REVIEW
         and due is not None
         and due < day_end
         and not suspended

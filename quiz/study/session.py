@@ -13,7 +13,6 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 
 from quiz.models import Card, Deck, Review, StudyProfile
-from quiz.scheduling import REVIEW
 from quiz.study import fastsql, queue_memo
 from quiz.study.answering import (
     AnswerResult,
@@ -229,7 +228,7 @@ def _note_own_write(
     """Carry the remembered review count through this answer's own write (`queue_memo`): the
     fingerprint moves by the rows it wrote in the scope, the count by whether the card was
     counted before and is after. Forgotten when the answer wrote nothing it can account for."""
-    if not result.recorded or result.state is None or result.before is None:
+    if not result.recorded or result.state is None or result.review is None:
         queue_memo.forget(key)
         return
     after = result.state
@@ -240,43 +239,30 @@ def _note_own_write(
         return
     delta = 0
     if _counted_in(scope, deck_id=after.deck_id, topic_id=card.topic_id):
-        before = result.before
-        delta = int(
-            _counted(after.state, after.due, after.suspended, after.buried_until, now, key)
-        ) - int(
-            _counted(
-                before["state"],
-                _iso(before.get("due")),
-                before["suspended"],
-                _iso(before.get("buried_until")),
-                now,
-                key,
-            )
+        # The state before the answer, as the review logged it (`snapshot`).
+        before = result.review.state_before
+        was_counted = queue_memo.counted(
+            state=before["state"],
+            due=_iso(before.get("due")),
+            suspended=before["suspended"],
+            buried_until=_iso(before.get("buried_until")),
+            now=now,
+            day_end=key.day_end,
         )
+        is_counted = queue_memo.counted(
+            state=after.state,
+            due=after.due,
+            suspended=after.suspended,
+            buried_until=after.buried_until,
+            now=now,
+            day_end=key.day_end,
+        )
+        delta = int(is_counted) - int(was_counted)
     queue_memo.store(
         key,
         queue_memo.after_own_write(
             known, cap=key.cap, rows_written=rows, delta=delta, card_id=card.pk
         ),
-    )
-
-
-def _counted(
-    state: int,
-    due: datetime | None,
-    suspended: bool,
-    buried_until: datetime | None,
-    now: datetime,
-    key: queue_memo.Key,
-) -> bool:
-    return queue_memo.counted(
-        state=state,
-        due=due,
-        suspended=suspended,
-        buried_until=buried_until,
-        now=now,
-        day_end=key.day_end,
-        review=REVIEW,
     )
 
 
