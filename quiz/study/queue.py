@@ -388,6 +388,12 @@ def next_card(
             expected=known.fingerprint if known is not None else None,
         )
         decks, windows = heads.decks, None
+    if heads.review_count is None and (known is None or known.fingerprint != heads.fingerprint):
+        # Read under a fingerprint this process no longer holds (another request of the same
+        # learner here replaced it meanwhile): count again.
+        heads = fastsql.queue_heads(
+            **_heads_arguments(scope, now, profile, user), with_decks=scope.deck is None
+        )
     if heads.review_count is not None:
         review_count = heads.review_count
         if key is not None:
@@ -398,23 +404,8 @@ def next_card(
                 burial_end=heads.burial_end,
             )
             _give_decks_their_rows(user, scope, decks, heads.fingerprint)
-    elif known is not None and known.fingerprint == heads.fingerprint:
-        review_count = known.reviews
-        unchanged = known
     else:
-        # Read under a fingerprint this process no longer holds (another request of the same
-        # learner here replaced it meanwhile): count again.
-        heads = fastsql.queue_heads(
-            **_heads_arguments(scope, now, profile, user), with_decks=scope.deck is None
-        )
-        review_count = heads.review_count or 0
-        if key is not None:
-            queue_memo.remember(
-                key,
-                fingerprint=heads.fingerprint,
-                reviews=review_count,
-                burial_end=heads.burial_end,
-            )
+        review_count, unchanged = known.reviews, known
     total, new_today, reviews_today = heads.today
     today = TodayCounts(new=new_today, reviews=reviews_today, total=total)
     learning = Counted(heads.learning, heads.learning_count)
