@@ -44,12 +44,15 @@ def browser_type_launch_args(browser_type_launch_args):
 @pytest.fixture(autouse=True)
 def forget_queue_counts():
     """Each test's database starts its ids afresh, so a review count remembered in an earlier
-    test (`quiz.study.queue_memo`) could match a fingerprint that only looks the same."""
-    from quiz.study import queue_memo
+    test (`quiz.study.queue_memo`) could match a fingerprint that only looks the same, and an
+    answer's remembered inputs (`quiz.study.answer_memo`) a card that only has the same id."""
+    from quiz.study import answer_memo, queue_memo
 
     queue_memo.clear()
+    answer_memo.clear()
     yield
     queue_memo.clear()
+    answer_memo.clear()
 
 
 @pytest.fixture(autouse=True)

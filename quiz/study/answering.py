@@ -56,13 +56,15 @@ def answer_card(
     profile: StudyProfile | None = None,
     state: CardState | None = None,
     then: list[tuple[str, list[Any]]] | None = None,
+    guard: tuple[str, list[Any]] | None = None,
 ) -> AnswerResult:
     """Record one answer. A stale `version` (or a retired card) records nothing.
 
     `state` may pass the learner's state row for `card` as already read (`load_card_and_state`)
     to save reading it again; the conditional UPDATE still refuses it if it changed meanwhile.
     `then`: statements to send with the write where that saves a round trip (their rows in
-    `then_rows`; `fastsql.record_answer`).
+    `then_rows`; `fastsql.record_answer`). `guard`: a further condition of the write
+    (`fastsql.unchanged`, for an answer computed from remembered rows).
     """
     if rating not in RATINGS:
         raise ValueError(f"rating must be 1-4, not {rating!r}")
@@ -132,7 +134,7 @@ def answer_card(
     # The conditional UPDATE, the review and its tally: all or none. Nothing above needs a
     # transaction: creating the first state row is idempotent, and the UPDATE refuses a row
     # that changed since it was read.
-    recorded, then_rows = fastsql.record_answer(state, fields, logged, counted, then)
+    recorded, then_rows = fastsql.record_answer(state, fields, logged, counted, then, guard)
     if not recorded:
         return AnswerResult(recorded=False, then_rows=then_rows, rows_written=int(inserted))
     return AnswerResult(

@@ -563,8 +563,11 @@ def insert_first_state(obj: CardState) -> bool:
     return True
 
 
-def conditional_update(row: CardState, /, **fields: Any) -> bool:
-    """Apply `fields` and bump the version only if nobody changed the row since we read it.
+def conditional_update(
+    row: CardState, /, guard: tuple[str, list[Any]] | None = None, **fields: Any
+) -> bool:
+    """Apply `fields` and bump the version only if nobody changed the row since we read it
+    (and, given a `guard` (`unchanged`), only while its condition holds).
 
     What `CardState.objects.filter(pk=..., version=...).update(...)` runs, without building the
     queryset; each value is prepared by its model field, as update() does.
@@ -577,10 +580,12 @@ def conditional_update(row: CardState, /, **fields: Any) -> bool:
     params = [
         meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()
     ]
+    guard_sql, guard_params = guard or ("", [])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {qn(_STATE)} SET {assignments} WHERE {qn('id')} = %s AND {qn('version')} = %s",
-            [*params, row.pk, row.version],
+            f"UPDATE {qn(_STATE)} SET {assignments}"
+            f" WHERE {qn('id')} = %s AND {qn('version')} = %s{guard_sql}",
+            [*params, row.pk, row.version, *guard_params],
         )
         updated = cursor.rowcount
     if not updated:
@@ -591,14 +596,75 @@ def conditional_update(row: CardState, /, **fields: Any) -> bool:
     return True
 
 
+# What an answer's computation reads of the card (`answering.answer_card`, `session`).
+_GUARDED_CARD = ("status", "deck_id", "topic_id")
+# What a deck scope's screen shows of its deck, or orders by.
+_GUARDED_DECK = ("title", "imported_at", "content_hash")
+
+
+def unchanged(
+    *, state: CardState, card: Card, profile: StudyProfile, deck: Deck | None = None
+) -> tuple[str, list[Any]]:
+    """A condition for the answer's UPDATE of `state`'s row (`conditional_update`'s `guard`)
+    that holds only while the rows an answer is computed from still read as these instances
+    hold them: every column of the state row, the card's status, deck and topic, every column
+    of the learner's study profile, and for a deck scope the deck's title and import.
+
+    For an answer computed from rows remembered since an earlier request
+    (`quiz.study.answer_memo`) instead of read afresh: should anything among them have been
+    written since, by anyone, the UPDATE changes nothing and the answer is made again from a
+    fresh read. Each comparison treats NULL as a value; a value that reads back in another form
+    than it is written (none does) would only make the condition fail, never hold wrongly."""
+    db = _db()
+    sql, shape = _guard_shape(db.vendor, deck is not None)
+    params: list[Any] = []
+    for obj, fields in zip((state, card, profile, deck), shape, strict=False):
+        if obj is not state:
+            params.append(obj.pk)
+        values = obj.__dict__
+        params += [f.get_db_prep_save(values[f.attname], db) for f in fields]
+    return sql, params
+
+
+@functools.lru_cache(maxsize=4)
+def _guard_shape(vendor: str, with_deck: bool) -> tuple[str, tuple[tuple[Any, ...], ...]]:
+    """`unchanged`'s condition, and the fields it compares of the state, the card, the profile
+    and (`with_deck`) the deck, in the order of its parameters (each row's id before its fields
+    but the state's, which the UPDATE names itself)."""
+    same = " IS NOT DISTINCT FROM " if vendor == "postgresql" else " IS "
+
+    def every(model: type[Model], *skip: str) -> tuple[Any, ...]:
+        return tuple(f for f in model._meta.concrete_fields if f.name not in skip)
+
+    def named(model: type[Model], names: tuple[str, ...]) -> tuple[Any, ...]:
+        return tuple(model._meta.get_field(name) for name in names)
+
+    state_fields = every(CardState, "id", "version")
+    sql = "".join(f" AND {qn(f.column)}{same}%s" for f in state_fields)
+    shape = [state_fields]
+    tables = [
+        (_CARD, named(Card, _GUARDED_CARD)),
+        (StudyProfile._meta.db_table, every(StudyProfile, "id")),
+    ]
+    if with_deck:
+        tables.append((_DECK, named(Deck, _GUARDED_DECK)))
+    for table, fields in tables:
+        conditions = " AND ".join(f"g.{qn(f.column)}{same}%s" for f in fields)
+        sql += f" AND EXISTS (SELECT 1 FROM {qn(table)} g WHERE g.{qn('id')} = %s AND {conditions})"
+        shape.append(fields)
+    return sql, tuple(shape)
+
+
 def record_answer(
     row: CardState,
     fields: dict[str, Any],
     review: Review,
     tally_rows: list[tuple[str, str, list[Any], str]],
     then: list[tuple[str, list[Any]]] | None = None,
+    guard: tuple[str, list[Any]] | None = None,
 ) -> tuple[bool, list[list[tuple[Any, ...]]] | None]:
-    """An answer's writes, all or none: the state's conditional UPDATE (`conditional_update`),
+    """An answer's writes, all or none: the state's conditional UPDATE (`conditional_update`,
+    with its `guard`),
     then the review's INSERT (`insert`) and the tallies' upserts, given as their parts
     (`quiz.tally.increments`). False, and nothing written, if the row changed since it was read.
 
@@ -616,7 +682,7 @@ def record_answer(
     connection = _db()  # the wrapper itself, not the proxy: each field asks it
     if connection.vendor != "postgresql":
         with transaction.atomic():
-            if not conditional_update(row, **fields):
+            if not conditional_update(row, guard=guard, **fields):
                 return False, None
             insert(review)
             with connection.cursor() as cursor:
@@ -630,14 +696,15 @@ def record_answer(
     params = [
         meta.get_field(name).get_db_prep_save(value, connection) for name, value in values.items()
     ]
-    params += [row.pk, row.version]
+    guard_sql, guard_params = guard or ("", [])
+    params += [row.pk, row.version, *guard_params]
     review_fields = [f for f in review._meta.concrete_fields if f is not review._meta.pk]
     params += [f.get_db_prep_save(f.pre_save(review, True), connection) for f in review_fields]
     review_names = ", ".join(qn(f.column) for f in review_fields)
     review_marks = ", ".join(["%s"] * len(review_fields))
     sql = (
         f"WITH changed AS (UPDATE {qn(_STATE)} SET {assignments}"
-        f" WHERE {qn('id')} = %s AND {qn('version')} = %s RETURNING {qn('id')}),"
+        f" WHERE {qn('id')} = %s AND {qn('version')} = %s{guard_sql} RETURNING {qn('id')}),"
         f" logged AS (INSERT INTO {qn(_REVIEW)} ({review_names})"
         f" SELECT {review_marks} FROM changed RETURNING {qn('id')})"
     )

@@ -9,7 +9,7 @@ the chosen card.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -152,6 +152,9 @@ class Shown:
     reps: int
     version: int
     is_new: bool
+    # The state row it was built from, when there is one (what an answer to it is computed
+    # from: `answer_memo`).
+    state: CardState | None = field(default=None, compare=False, repr=False)
 
     @classmethod
     def of_state(cls, state: CardState, card: Card) -> Shown:
@@ -162,6 +165,7 @@ class Shown:
             reps=state.reps,
             version=state.version,
             is_new=state.state == NEW,
+            state=state,
         )
 
     def intervals(self, *, now: datetime, scheduler: fsrs.Scheduler) -> dict[int, timedelta]:
@@ -217,12 +221,16 @@ class QueueReads:
         return [self.heads, *([self.window[2]] if self.window else [])]
 
     def read(self, rows: list[list[tuple[Any, ...]]]) -> Prefetched:
-        """The statements' rows, in order, as `next_card` takes them."""
+        """The statements' rows, in order, as `next_card` takes them. Where the heads read the
+        decks again and they are not those the window was chosen by, the window is left for
+        `next_card` to read."""
+        heads = fastsql.parse_queue_heads(rows[0])
+        decks = self.decks if heads.decks is None else heads.decks
         windows: Windows = {}
-        if self.window is not None:
+        if self.window is not None and decks == self.decks:
             key, size, _statement = self.window
             windows[key] = (size, fastsql.parse_new_card_window(rows[1]))
-        return Prefetched(fastsql.parse_queue_heads(rows[0]), self.decks, windows)
+        return Prefetched(heads, decks, windows)
 
 
 # Read ahead only for a daily new-card limit up to this: a bigger window costs more to send than
@@ -239,15 +247,17 @@ def queue_reads(
     decks: list[tuple[int, datetime | None]] | None,
     expected: str | None = None,
     known_window: tuple[Any, int, list[Any]] | None = None,
+    read_decks: bool = False,
 ) -> QueueReads | None:
     """`next_card`'s first statements for these arguments (`decks`: every deck by title, needed
     when the scope is not one deck; `expected`, the fingerprint under which the review count is
     known, as `next_card` takes it; `known_window`, the first new-card window remembered under
-    it, not read again); None for a custom scope, which reads its own way."""
+    it, not read again; `read_decks`, read the decks again with the heads, `decks` being
+    possibly out of date); None for a custom scope, which reads its own way."""
     if scope.is_custom or (scope.deck is None and decks is None):
         return None
     heads = fastsql.queue_heads_statement(
-        **_heads_arguments(scope, now, profile, user), with_decks=False, expected=expected
+        **_heads_arguments(scope, now, profile, user), with_decks=read_decks, expected=expected
     )
     window = None
     limit = min(QUEUE_COUNT_CAP, profile.new_per_day)

@@ -13,7 +13,7 @@ from typing import Any
 from django.contrib.auth.models import AbstractBaseUser
 
 from quiz.models import Card, Deck, Review, StudyProfile
-from quiz.study import fastsql, queue_memo
+from quiz.study import answer_memo, fastsql, queue_memo
 from quiz.study.answering import (
     AnswerResult,
     answer_card,
@@ -108,11 +108,13 @@ def answer_and_next(
     since: datetime,
     now: datetime,
     with_screen: bool = True,
+    remember: bool = True,
 ) -> Answered:
     """Answer card `card_id` and, when `with_screen`, return the screen that follows.
 
     Raises Card/Deck/Topic.DoesNotExist (or ValueError for a malformed scope) for what is not
-    there; a stale `version` records nothing (`result.recorded` is False).
+    there; a stale `version` records nothing (`result.recorded` is False). `remember`: answer
+    from the inputs remembered with the screen (`answer_memo`) when they are this card's.
     """
     # A deck being studied (the usual scope) is read with the card: one query fewer.
     deck_id = _deck_of_key(scope_key)
@@ -121,18 +123,31 @@ def answer_and_next(
     # Where the next screen's reads go out with the write (PostgreSQL), studying everything
     # needs the decks by title first: read with the card.
     batched = with_screen and fastsql.sends_reads_with_writes()
-    card, state, profile, deck, decks = fastsql.load_for_answer(
-        card_id, user=user, deck_id=deck_id, with_decks=batched and scope_key in ("", "all")
-    )
-    if deck_id is not None:
-        if deck is None:
-            raise Deck.DoesNotExist(f"Deck {deck_id} does not exist")
-        scope = scope_for(deck=deck)
+    # The card this process just put on screen is answered from what the screen was built
+    # from, unread; the write's guard refuses it if any of that changed (`answer_memo`).
+    remembered = None
+    if with_screen and remember:
+        remembered = answer_memo.take(
+            user.pk, scope_key=scope_key, card_id=card_id, version=version
+        )
+    guard = None
+    if remembered is not None:
+        card, state, profile = remembered.card, remembered.state, remembered.profile
+        scope, decks = remembered.scope, remembered.decks
+        guard = fastsql.unchanged(state=state, card=card, profile=profile, deck=scope.deck)
     else:
-        scope = scope_from_key(scope_key)
-    if card is None:
-        raise Card.DoesNotExist(f"Card {card_id} does not exist")
-    profile = profile or profile_for(user)  # a learner's first visit creates it
+        card, state, profile, deck, decks = fastsql.load_for_answer(
+            card_id, user=user, deck_id=deck_id, with_decks=batched and scope_key in ("", "all")
+        )
+        if deck_id is not None:
+            if deck is None:
+                raise Deck.DoesNotExist(f"Deck {deck_id} does not exist")
+            scope = scope_for(deck=deck)
+        else:
+            scope = scope_from_key(scope_key)
+        if card is None:
+            raise Card.DoesNotExist(f"Card {card_id} does not exist")
+        profile = profile or profile_for(user)  # a learner's first visit creates it
     shown = read_token(token, card_id=card.pk) if token else None  # verified once
     reads = None
     key = memo_key(user=user, scope=scope, now=now, profile=profile) if with_screen else None
@@ -157,6 +172,8 @@ def answer_and_next(
                 decks=decks,
                 expected=expected,
                 known_window=known.window if known is not None else None,
+                # Remembered decks may be a screen old: read them again with the write.
+                read_decks=remembered is not None and decks is not None,
             )
         result = answer_card(
             user=user,
@@ -168,7 +185,16 @@ def answer_and_next(
             profile=profile,
             state=state,
             then=reads.statements if reads is not None else None,
+            guard=guard,
         )
+        if guard is not None and not result.recorded:
+            # Something the answer was computed from changed since the screen was built (or
+            # the card was answered elsewhere): answer again from what the database holds now.
+            return answer_and_next(
+                user=user, scope_key=scope_key, card_id=card_id, rating=rating,
+                version=version, token=token, since=since, now=now, with_screen=with_screen,
+                remember=False,
+            )  # fmt: skip
     if key is not None and known is not None:
         _note_own_write(
             key,
@@ -196,6 +222,22 @@ def answer_and_next(
         if with_screen
         else None
     )
+    next_shown = after.shown if after is not None else None
+    # Not a topic's scope (it holds the topic's subtopics as read, which no guard covers) nor
+    # a custom one (built from more than its key says).
+    rememberable = scope.topic is None and not scope.is_custom
+    if next_shown is not None and next_shown.state is not None and rememberable:
+        answer_memo.remember(
+            user.pk,
+            answer_memo.Inputs(
+                scope_key=scope_key,
+                scope=scope,
+                card=next_shown.card,
+                state=next_shown.state,
+                profile=profile,
+                decks=prefetched.decks if prefetched is not None else decks,
+            ),
+        )
     return Answered(scope=scope, result=result, screen=after)
 
 

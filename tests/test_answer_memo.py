@@ -1,0 +1,339 @@
+"""Answers computed from the inputs remembered with the screen (`quiz.study.answer_memo`): they
+record exactly what an answer from a fresh read records, and whatever changed in between
+(settings, the state row, the card, the deck, another tab's answer) sends the answer back to a
+fresh read instead of being answered from what the screen saw."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db.models import F
+
+from quiz import study
+from quiz.models import (
+    Card,
+    CardState,
+    Deck,
+    Review,
+    ReviewDay,
+    ReviewTally,
+    StudyProfile,
+    Topic,
+)
+from quiz.scheduling import AGAIN, EASY, GOOD, HARD
+from quiz.study import answer_memo, fastsql, queue
+from tests.factory import NOW, make_cards, make_deck, make_review_card, make_topic, make_user
+
+RATINGS = (GOOD, AGAIN, HARD, EASY, GOOD, GOOD, HARD, GOOD)
+
+
+@pytest.fixture
+def reads(monkeypatch) -> list[tuple[int, int]]:
+    """Each answer's own read of its card, state and profile: (learner id, card id)."""
+    seen: list[tuple[int, int]] = []
+    read = fastsql.load_for_answer
+
+    def spy(card_id, **kwargs):
+        seen.append((kwargs["user"].pk, card_id))
+        return read(card_id, **kwargs)
+
+    monkeypatch.setattr(fastsql, "load_for_answer", spy)
+    return seen
+
+
+@pytest.fixture
+def taken(monkeypatch) -> list[int]:
+    """The learners whose answer was computed from remembered inputs."""
+    seen: list[int] = []
+    take = answer_memo.take
+
+    def spy(user_id, **kwargs):
+        inputs = take(user_id, **kwargs)
+        if inputs is not None:
+            seen.append(user_id)
+        return inputs
+
+    monkeypatch.setattr(answer_memo, "take", spy)
+    return seen
+
+
+def _learner(name: str, cards: list[Card], **profile: Any):
+    """A learner who knows every card in `cards`, each due an hour apart before NOW."""
+    user = make_user(name)
+    StudyProfile.objects.create(user=user, new_per_day=0, max_reviews_per_day=100, **profile)
+    for i, card in enumerate(cards):
+        make_review_card(user, card, due=NOW - timedelta(hours=i + 1), stability=4.0 + i)
+    return user
+
+
+def _bank(count: int = 10) -> tuple[Deck, list[Card]]:
+    deck = make_deck("Streams")
+    return deck, make_cards(make_topic(deck, "Shards"), count)
+
+
+def _answer(user, key: str, shown: queue.Shown, rating: int = GOOD, now=NOW, **extra):
+    return study.answer_and_next(
+        user=user, scope_key=key, card_id=shown.card.pk, rating=rating, version=shown.version,
+        token="", since=now, now=now, **extra,
+    )  # fmt: skip
+
+
+def _states(user) -> dict[int, tuple]:
+    fields = [f.attname for f in CardState._meta.concrete_fields if f.name not in ("id", "user")]
+    return {
+        s.card_id: tuple(getattr(s, f) for f in fields) for s in CardState.objects.filter(user=user)
+    }
+
+
+def _log(user) -> list[tuple]:
+    return [
+        (r.card_id, r.rating, r.reviewed_at, r.state_before, r.state_after, r.undone)
+        for r in Review.objects.filter(user=user).order_by("pk")
+    ]
+
+
+def _tallies(user) -> list[tuple]:
+    rows = []
+    for model in (ReviewTally, ReviewDay):
+        for row in model.objects.filter(user=user).order_by("pk").values():
+            rows.append(tuple(v for k, v in row.items() if k not in ("id", "user_id")))
+    return rows
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("scope_kind", ["all", "deck"])
+def test_a_remembered_answer_records_what_an_answer_from_a_fresh_read_records(
+    scope_kind, reads
+) -> None:
+    deck, cards = _bank()
+    remembered, fresh = _learner("remembered", cards), _learner("fresh", cards)
+    key = "all" if scope_kind == "all" else f"deck:{deck.pk}"
+    scope = study.Scope() if scope_kind == "all" else study.scope_for(deck=deck)
+    now = NOW
+    shown = {u.pk: study.next_card(user=u, scope=scope, now=now).shown for u in (remembered, fresh)}
+    for rating in RATINGS:
+        for user, remember in ((remembered, True), (fresh, False)):
+            answered = _answer(user, key, shown[user.pk], rating, now, remember=remember)
+            assert answered.result.recorded
+            shown[user.pk] = answered.screen.shown
+        assert shown[remembered.pk].card.pk == shown[fresh.pk].card.pk
+        now += timedelta(minutes=3)
+    assert _states(remembered) == _states(fresh)
+    assert _log(remembered) == _log(fresh)
+    assert _tallies(remembered) == _tallies(fresh)
+    # The remembering learner's first answer read (its screen came from `next_card`, which
+    # remembers nothing); every later one was answered from the screen before it.
+    assert sum(user == remembered.pk for user, _card in reads) == 1
+    assert sum(user == fresh.pk for user, _card in reads) == len(RATINGS)
+
+
+def _change_profile(user, state) -> None:
+    StudyProfile.objects.filter(user=user).update(desired_retention=0.8)
+
+
+def _change_learning_steps(user, state) -> None:
+    StudyProfile.objects.filter(user=user).update(relearning_steps="5m 30m")
+
+
+def _change_tally_zone(user, state) -> None:
+    StudyProfile.objects.filter(user=user).update(day_tally_zone="Asia/Tokyo")
+
+
+def _change_state_quietly(user, state) -> None:
+    # A writer that does not bump the version: the guard compares the whole row anyway.
+    CardState.objects.filter(pk=state.pk).update(stability=F("stability") * 3, lapses=2)
+
+
+def _answer_elsewhere(user, state) -> None:
+    # Another tab answers the same card first.
+    study.answer_card(user=user, card=state.card, rating=EASY, version=state.version, now=NOW)
+
+
+def _retire(user, state) -> None:
+    Card.objects.filter(pk=state.card_id).update(status=Card.Status.RETIRED)
+
+
+def _move_topic(user, state) -> None:
+    card = Card.objects.get(pk=state.card_id)
+    topic = Topic.objects.filter(deck=card.deck, title="Elsewhere").first()
+    Card.objects.filter(pk=card.pk).update(topic=topic or make_topic(card.deck, "Elsewhere"))
+
+
+CHANGES = [
+    _change_profile,
+    _change_learning_steps,
+    _change_tally_zone,
+    _change_state_quietly,
+    _answer_elsewhere,
+    _retire,
+    _move_topic,
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("change", CHANGES, ids=lambda f: f.__name__.lstrip("_"))
+def test_what_changed_since_the_screen_is_read_afresh_before_the_answer(
+    change, reads, taken
+) -> None:
+    # One card: lapsed, it is shown again at once (nothing else is due), in relearning, where
+    # the profile's steps and retention decide its next interval.
+    deck, cards = _bank(1)
+    remembered, fresh = _learner("remembered", cards), _learner("fresh", cards)
+    scope, key = study.scope_for(deck=deck), f"deck:{deck.pk}"
+    shown = {}
+    for user in (remembered, fresh):
+        first = study.next_card(user=user, scope=scope, now=NOW).shown
+        shown[user.pk] = _answer(user, key, first, AGAIN).screen.shown
+    assert shown[remembered.pk].card.pk == shown[fresh.pk].card.pk
+    for user in (remembered, fresh):
+        change(
+            user, CardState.objects.select_related("card").get(user=user, card=shown[user.pk].card)
+        )
+    reads.clear()
+    taken.clear()
+    later = NOW + timedelta(minutes=2)
+    results = {
+        user.pk: _answer(user, key, shown[user.pk], GOOD, later, remember=user is remembered)
+        for user in (remembered, fresh)
+    }
+    assert results[remembered.pk].result.recorded == results[fresh.pk].result.recorded
+    assert _states(remembered) == _states(fresh)
+    assert _log(remembered) == _log(fresh)
+    assert _tallies(remembered) == _tallies(fresh)
+    # The remembered learner's answer was computed from the screen's inputs, refused by its
+    # guard and made again from a read.
+    card = shown[remembered.pk].card.pk
+    assert taken == [remembered.pk]
+    assert reads == [(remembered.pk, card), (fresh.pk, card)]
+    screens = {pk: result.screen.shown for pk, result in results.items()}
+    assert (screens[remembered.pk] and screens[remembered.pk].card.pk) == (
+        screens[fresh.pk] and screens[fresh.pk].card.pk
+    )
+
+
+@pytest.mark.django_db
+def test_a_renamed_deck_is_read_again_and_shown_by_its_new_name(reads, taken) -> None:
+    deck, cards = _bank(4)
+    user = _learner("learner", cards)
+    key = f"deck:{deck.pk}"
+    shown = study.next_card(user=user, scope=study.scope_for(deck=deck), now=NOW).shown
+    shown = _answer(user, key, shown).screen.shown
+    Deck.objects.filter(pk=deck.pk).update(title="Streams, revised")
+    reads.clear()
+    answered = _answer(user, key, shown)
+    assert answered.result.recorded
+    assert answered.screen.scope.title == "Streams, revised"
+    assert taken[-1] == user.pk and reads == [(user.pk, shown.card.pk)]
+
+
+@pytest.mark.django_db
+def test_one_learners_remembered_inputs_never_answer_for_another(reads) -> None:
+    """Both learners see the same card at the same version; each answer is computed from its
+    own learner's state row."""
+    deck, cards = _bank(3)
+    first = _learner("first", cards)
+    second = make_user("second")
+    StudyProfile.objects.create(user=second, new_per_day=0)
+    for i, card in enumerate(cards):
+        make_review_card(second, card, due=NOW - timedelta(hours=i + 1), stability=40.0 + i)
+    shown = study.next_card(user=first, scope=study.Scope(), now=NOW).shown
+    shown = _answer(first, "all", shown).screen.shown
+    theirs = CardState.objects.get(user=second, card=shown.card)
+    assert theirs.version == shown.version
+    reads.clear()
+    answered = _answer(second, "all", shown)
+    assert answered.result.recorded
+    assert answered.result.review.state_before["stability"] == theirs.stability
+    assert reads == [(second.pk, shown.card.pk)]
+    # The first learner's entry is still theirs.
+    assert _answer(first, "all", shown).result.recorded
+    assert reads == [(second.pk, shown.card.pk)]
+
+
+@pytest.mark.django_db
+def test_topic_and_custom_scopes_are_not_remembered(reads) -> None:
+    deck = make_deck("Streams")
+    topic = make_topic(deck, "Shards")
+    cards = make_cards(topic, 4)
+    user = _learner("learner", cards)
+    for key in (f"topic:{topic.pk}", "ahead:2"):
+        scope = study.scope_from_key(key)
+        shown = study.next_card(user=user, scope=scope, now=NOW).shown
+        shown = _answer(user, key, shown).screen.shown
+        reads.clear()
+        assert _answer(user, key, shown).result.recorded
+        assert reads == [(user.pk, shown.card.pk)], key
+
+
+@pytest.mark.django_db
+def test_the_guard_fails_on_a_change_of_any_column_it_compares() -> None:
+    """Column by column: the state row's, the card's and the profile's (and the deck's)."""
+    deck, cards = _bank(2)
+    user = _learner("learner", cards)
+    other_deck = make_deck("Other")
+    other_topic = make_topic(other_deck, "Elsewhere")
+    state = CardState.objects.select_related("card").get(user=user, card=cards[0])
+    profile = StudyProfile.objects.get(user=user)
+    card, deck = state.card, Deck.objects.get(pk=deck.pk)
+    _sql, shape = fastsql._guard_shape(fastsql._db().vendor, True)
+    changed = 0
+    for obj, fields in zip((state, card, profile, deck), shape, strict=True):
+        model = type(obj)
+        for field in fields:
+            if field.name in ("user", "card"):
+                continue  # whose row and of which card: fixed with the row, which the id names
+            old = getattr(obj, field.attname)
+            new = _another(field, old, deck=other_deck, topic=other_topic)
+            model.objects.filter(pk=obj.pk).update(**{field.attname: new})
+            guard = fastsql.unchanged(state=state, card=card, profile=profile, deck=deck)
+            assert not fastsql.conditional_update(state, guard=guard, reps=state.reps), field
+            model.objects.filter(pk=obj.pk).update(**{field.attname: old})
+            changed += 1
+    guard = fastsql.unchanged(state=state, card=card, profile=profile, deck=deck)
+    assert fastsql.conditional_update(state, guard=guard, reps=state.reps)
+    assert changed >= 25
+
+
+def _another(field, value, *, deck, topic):
+    """A value of `field` other than `value`."""
+    kind = field.get_internal_type()
+    if field.is_relation:
+        return deck.pk if field.related_model is Deck else topic.pk
+    if kind == "BooleanField":
+        return not value
+    if kind in ("FloatField",):
+        return (value or 0) + 0.5
+    if "Integer" in kind:
+        return (value or 0) + 1
+    if kind == "DateTimeField":
+        return (value or NOW) + timedelta(seconds=1)
+    if kind == "JSONField":
+        return {"changed": 1} if value != {"changed": 1} else []
+    if field.choices:
+        return next(choice for choice, _ in field.choices if choice != value)
+    return f"{value}-changed"
+
+
+@pytest.mark.django_db
+def test_decks_read_again_with_the_write_replace_remembered_ones() -> None:
+    """A remembered list of decks (by title: the order new cards come in) that no longer holds
+    is replaced by the one read with the heads, and the new-card window chosen by it is left
+    for the queue to read."""
+    deck, cards = _bank(2)
+    new_cards = make_cards(make_topic(deck, "New"), 3)
+    user = _learner("learner", cards)
+    StudyProfile.objects.filter(user=user).update(new_per_day=5)
+    profile = StudyProfile.objects.get(user=user)
+    current = fastsql.deck_stamps()
+    stale = [*current, (current[0][0] + 1000, None)]
+    for decks, kept in ((current, True), (stale, False)):
+        reads = queue.queue_reads(
+            user=user, scope=study.Scope(), now=NOW, profile=profile, decks=decks, read_decks=True
+        )
+        assert reads.window is not None
+        prefetched = reads.read([fastsql.fetch(*statement) for statement in reads.statements])
+        assert prefetched.decks == current
+        assert bool(prefetched.windows) is kept
+    assert new_cards
