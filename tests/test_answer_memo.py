@@ -5,11 +5,15 @@ fresh read instead of being answered from what the screen saw."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.db import connection
 from django.db.models import F
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
 from quiz import study
 from quiz.models import (
@@ -337,3 +341,37 @@ def test_decks_read_again_with_the_write_replace_remembered_ones() -> None:
         assert prefetched.decks == current
         assert bool(prefetched.windows) is kept
     assert new_cards
+
+
+def _form(html: str) -> dict[str, str]:
+    return dict(re.findall(r'name="(\w+)" value="([^"]*)"', html))
+
+
+def _revealed(client: Client, html: str) -> dict[str, str]:
+    link = re.search(r'hx-get="([^"]*show=answer[^"]*)"', html)[1].replace("&amp;", "&")
+    return {**_form(client.get(link, HTTP_HX_REQUEST="true").content.decode()), "rating": GOOD}
+
+
+@pytest.mark.django_db
+def test_on_the_study_page_the_answers_own_read_is_the_query_saved(reads) -> None:
+    """Two learners answer the same cards through the page; for one of them the card's
+    remembered inputs are forgotten before the second answer."""
+    deck, cards = _bank(6)
+    counted = []
+    for name, forget in (("remembering", False), ("forgetting", True)):
+        user = _learner(name, cards)
+        client = Client()
+        client.force_login(user)
+        page = client.get(f"/study/deck/{deck.slug}/").content.decode()
+        response = client.post("/study/answer/", _revealed(client, page), HTTP_HX_REQUEST="true")
+        fields = _revealed(client, response.content.decode())
+        if forget:
+            answer_memo.clear()
+        reads.clear()
+        with CaptureQueriesContext(connection) as queries:
+            response = client.post("/study/answer/", fields, HTTP_HX_REQUEST="true")
+        assert response.status_code == 200
+        assert Review.objects.filter(user=user).count() == 2
+        counted.append((len(queries.captured_queries), len(reads)))
+    assert counted[0] == (counted[1][0] - 1, 0)
+    assert counted[1][1] == 1

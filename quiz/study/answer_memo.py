@@ -29,8 +29,10 @@ if TYPE_CHECKING:
     from quiz.study.scope import Scope
 
 # Learners remembered per process, the least recently seen forgotten first: an entry is a few
-# model instances.
+# small model instances (a state row and a profile, and of the card only what an answer reads).
 MAX_LEARNERS = 4096
+# What an answer reads of its card (`answering.answer_card`, `session.answer_and_next`).
+CARD_FIELDS = ("id", "deck_id", "topic_id", "status")
 
 
 @dataclass(frozen=True)

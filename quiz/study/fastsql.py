@@ -263,6 +263,23 @@ def instance(
     return obj
 
 
+def detached(obj: Model, names: tuple[str, ...] | None = None) -> Any:
+    """A copy of the read instance `obj` holding only its own column values (those of the
+    fields `names`, or all it has), without the related objects it has cached: what a memory
+    kept between requests holds, rather than, say, a state row with its card's whole text."""
+    model = type(obj)
+    copy = model.__new__(model)
+    state = copy._state = ModelState()
+    state.adding, state.db = False, obj._state.db
+    values = obj.__dict__
+    copy.__dict__.update(
+        (f.attname, values[f.attname])
+        for f in _fields(model, names)
+        if f.attname in values  # a deferred field stays deferred
+    )
+    return copy
+
+
 def unsaved(model: type[Model], **values: Any) -> Any:
     """`model(**values)`, a new unsaved instance, built without `Model.__init__`'s walk through
     every field's descriptor (as `instance` builds a read one): each field gets its value, or

@@ -232,8 +232,8 @@ def answer_and_next(
             answer_memo.Inputs(
                 scope_key=scope_key,
                 scope=scope,
-                card=next_shown.card,
-                state=next_shown.state,
+                card=fastsql.detached(next_shown.card, answer_memo.CARD_FIELDS),
+                state=fastsql.detached(next_shown.state),
                 profile=profile,
                 decks=prefetched.decks if prefetched is not None else decks,
             ),
