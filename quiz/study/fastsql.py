@@ -86,8 +86,10 @@ def fetch(sql: str, params: list[Any]) -> list[tuple[Any, ...]]:
 # Per PostgreSQL connection: {SQL text: name} of the statements prepared on it (a prepared
 # statement lives as long as its session, whatever becomes of the transaction around PREPARE).
 _PREPARED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-# Distinct statements prepared per connection at most (the queue's differ by the scope's shape).
-_PREPARED_MAX = 64
+# Distinct statements prepared per connection at most: the queue's differ by the scope's shape,
+# an answer's write by the tally counter it adds to and by the condition it carries for
+# remembered inputs (`unchanged`).
+_PREPARED_MAX = 128
 _MARK = re.compile("%s")
 # The kept PostgreSQL connections told to run their prepared statements with one generic plan.
 _GENERIC: weakref.WeakSet = weakref.WeakSet()
