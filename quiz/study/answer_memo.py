@@ -19,6 +19,7 @@ subtopics, which no guard covers.
 
 from __future__ import annotations
 
+import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,9 +29,10 @@ if TYPE_CHECKING:
     from quiz.models import Card, CardState, StudyProfile
     from quiz.study.scope import Scope
 
-# Learners remembered per process, the least recently seen forgotten first: an entry is a few
-# small model instances (a state row and a profile, and of the card only what an answer reads).
-MAX_LEARNERS = 4096
+# Learners remembered per process, the least recently seen forgotten first. An entry is a state
+# row, a profile, of the card only what an answer reads, the scope (a deck scope's deck row) and
+# references to the decks by title: a few kilobytes, more with hundreds of decks.
+MAX_LEARNERS = 1024
 # What an answer reads of its card (`answering.answer_card`, `session.answer_and_next`).
 CARD_FIELDS = ("id", "deck_id", "topic_id", "status")
 
@@ -39,7 +41,7 @@ CARD_FIELDS = ("id", "deck_id", "topic_id", "status")
 class Inputs:
     """The rows behind one card on one learner's screen."""
 
-    scope_key: str
+    scope_key: str  # the scope's own key (`Scope.key`), whatever form the request gave it
     scope: Scope
     card: Card
     state: CardState
@@ -49,19 +51,24 @@ class Inputs:
 
 
 _MEMORY: OrderedDict[int, Inputs] = OrderedDict()
+# A threaded server's requests share the memory.
+_lock = threading.Lock()
 
 
 def remember(user_id: int, inputs: Inputs) -> None:
-    _MEMORY[user_id] = inputs
-    _MEMORY.move_to_end(user_id)
-    while len(_MEMORY) > MAX_LEARNERS:
-        _MEMORY.popitem(last=False)
+    with _lock:
+        _MEMORY.pop(user_id, None)
+        _MEMORY[user_id] = inputs
+        while len(_MEMORY) > MAX_LEARNERS:
+            _MEMORY.popitem(last=False)
 
 
 def take(user_id: int, *, scope_key: str, card_id: int, version: int) -> Inputs | None:
-    """The inputs remembered for this learner if they are for this card, version and scope;
-    forgotten either way (an entry serves one answer)."""
-    inputs = _MEMORY.pop(user_id, None)
+    """The inputs remembered for this learner if they are for this card, version and scope
+    (`scope_key` as the request gave it: a key in another form than the scope's own is not
+    the same); forgotten either way (an entry serves one answer)."""
+    with _lock:
+        inputs = _MEMORY.pop(user_id, None)
     if inputs is None:
         return None
     if (
@@ -74,9 +81,6 @@ def take(user_id: int, *, scope_key: str, card_id: int, version: int) -> Inputs 
     return inputs
 
 
-def forget(user_id: int) -> None:
-    _MEMORY.pop(user_id, None)
-
-
 def clear() -> None:
-    _MEMORY.clear()
+    with _lock:
+        _MEMORY.clear()

@@ -187,14 +187,14 @@ def answer_and_next(
             then=reads.statements if reads is not None else None,
             guard=guard,
         )
-        if guard is not None and not result.recorded:
-            # Something the answer was computed from changed since the screen was built (or
-            # the card was answered elsewhere): answer again from what the database holds now.
-            return answer_and_next(
-                user=user, scope_key=scope_key, card_id=card_id, rating=rating,
-                version=version, token=token, since=since, now=now, with_screen=with_screen,
-                remember=False,
-            )  # fmt: skip
+    if remembered is not None and not result.recorded:
+        # Something the answer was computed from changed since the screen was built, or the
+        # card was answered elsewhere, or the form disagrees with itself: whatever the screen
+        # after says is then made from what the database holds now, not from the memory.
+        return answer_and_next(
+            user=user, scope_key=scope_key, card_id=card_id, rating=rating, version=version,
+            token=token, since=since, now=now, with_screen=with_screen, remember=False,
+        )  # fmt: skip
     if key is not None and known is not None:
         _note_own_write(
             key,
@@ -230,7 +230,7 @@ def answer_and_next(
         answer_memo.remember(
             user.pk,
             answer_memo.Inputs(
-                scope_key=scope_key,
+                scope_key=scope.key,
                 scope=scope,
                 card=fastsql.detached(next_shown.card, answer_memo.CARD_FIELDS),
                 state=fastsql.detached(next_shown.state),
