@@ -426,6 +426,14 @@ def study_in_scope(request: HttpRequest, scope: study.Scope) -> HttpResponse:
     return _render_screen(request, screen, since=since, revealed=revealed)
 
 
+def _learner(request: HttpRequest) -> Any:
+    """The signed-in user itself rather than the lazy proxy `request.user` is (resolved by
+    `login_required` before the view runs): an answer asks it for its id a few dozen times, and
+    through the proxy each ask is a failed attribute lookup before the real one."""
+    user = request.user
+    return getattr(user, "_wrapped", user) if user.is_authenticated else user
+
+
 @require_POST
 @login_required
 def answer(request: HttpRequest) -> HttpResponse:
@@ -438,7 +446,7 @@ def answer(request: HttpRequest) -> HttpResponse:
     since = _since(request.POST.get("since"), now)
     try:
         answered = study.answer_and_next(
-            user=request.user,
+            user=_learner(request),
             scope_key=request.POST.get("scope", "all"),
             card_id=card_id,
             rating=rating,
