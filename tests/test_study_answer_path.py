@@ -493,3 +493,26 @@ def test_a_new_review_is_the_instance_the_models_constructor_builds(user, topic)
         assert heard
     finally:
         pre_init.disconnect(listener, sender=Review)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the PostgreSQL batch's literals")
+def test_the_batchs_own_literals_are_the_drivers() -> None:
+    """`fastsql._literal` writes plain ints, floats and aware datetimes itself: exactly as the
+    driver's adapter does (which it uses for everything else)."""
+    from zoneinfo import ZoneInfo
+
+    from psycopg.adapt import Transformer
+    from psycopg.types.json import Jsonb
+    from psycopg.types.numeric import Int2
+
+    values = [
+        0, 7, -7, 2**62, -(2**62), 0.0, -0.0, 0.1, -1.5, 1e16, 2.5e-9, -2.5e-9, 1e300,
+        float("nan"), float("inf"), -float("inf"), True, False, None, Int2(3), "it's", Jsonb({}),
+        datetime(2026, 11, 30, 19, 29, 43, 386907, tzinfo=UTC), datetime(2026, 1, 1, tzinfo=UTC),
+        datetime(2026, 1, 1, 5, 6, 7, tzinfo=ZoneInfo("Asia/Kolkata")), datetime(2026, 1, 1, 5, 6),
+    ]  # fmt: skip
+    with connection.cursor() as cursor:
+        adapt = Transformer.from_context(cursor.cursor).as_literal
+        for value in values:
+            expected = "NULL" if value is None else adapt(value).decode()
+            assert fastsql._literal(value, adapt) == expected, value

@@ -12,6 +12,7 @@ in `quiz.study` writes SQL anywhere else.
 from __future__ import annotations
 
 import functools
+import math
 import re
 import weakref
 from collections.abc import Callable
@@ -156,8 +157,8 @@ def fetch_batch(statements: list[tuple[str, list[Any]]]) -> list[list[tuple[Any,
             if name is None:
                 texts.append(cursor.mogrify(sql, args))
             elif args:
-                values = b", ".join(b"NULL" if v is None else literal(v) for v in args)
-                texts.append(f"EXECUTE {name} ({values.decode()})")
+                values = ", ".join([_literal(v, literal) for v in args])
+                texts.append(f"EXECUTE {name} ({values})")
             else:
                 texts.append(f"EXECUTE {name}")
         cursor.execute("; ".join(texts))
@@ -165,6 +166,23 @@ def fetch_batch(statements: list[tuple[str, list[Any]]]) -> list[list[tuple[Any,
         while cursor.nextset():
             results.append(cursor.fetchall())
     return results
+
+
+def _literal(value: Any, adapt: Callable[[Any], bytes]) -> str:
+    """`value` as the driver's literal adapter `adapt` writes it into a statement's text, the
+    text written here for the plain ints, floats and aware datetimes most of an answer's hundred
+    values are (the adapter costs a few microseconds a value; a test holds the two equal)."""
+    kind = type(value)  # exactly: bool and the driver's sized ints are int's subclasses
+    if kind is int:
+        return str(value) if value >= 0 else f" {value}"
+    if kind is float and math.isfinite(value):
+        text = repr(value)
+        return text if text[0] != "-" else f" {text}"
+    if kind is datetime and value.tzinfo is not None:
+        return f"'{value.isoformat(sep=' ')}'::timestamptz"
+    if value is None:
+        return "NULL"
+    return adapt(value).decode()
 
 
 def _execute(name: str, params: list[Any]) -> str:
@@ -641,8 +659,27 @@ def unchanged(
         if obj is not state:
             params.append(obj.pk)
         values = obj.__dict__
-        params += [f.get_db_prep_save(values[f.attname], db) for f in fields]
+        params += [
+            values[f.attname] if f in _AS_READ else f.get_db_prep_save(values[f.attname], db)
+            for f in fields
+        ]
     return sql, params
+
+
+# Fields whose value, as read, is what preparing it for the database gives (numbers, booleans,
+# text and the ids of foreign keys: their preparation converts to the type the value has): an
+# answer compares some thirty, and preparing costs a microsecond or two each.
+_AS_READ_TYPES = {
+    "AutoField", "BigAutoField", "BigIntegerField", "BooleanField", "CharField", "FloatField",
+    "ForeignKey", "IntegerField", "OneToOneField", "PositiveIntegerField",
+    "PositiveSmallIntegerField", "SmallIntegerField", "TextField",
+}  # fmt: skip
+_AS_READ = frozenset(
+    f
+    for model in (CardState, Card, StudyProfile, Deck)
+    for f in model._meta.concrete_fields
+    if f.get_internal_type() in _AS_READ_TYPES
+)
 
 
 @functools.lru_cache(maxsize=4)
