@@ -467,3 +467,31 @@ def test_new_cards_follow_decks_renamed_since_the_screen(monkeypatch, taken, rea
     # Only PostgreSQL sends the reads with the write (elsewhere the queue reads the decks
     # itself); there, without reading the decks again, the card picked is another.
     assert same is (read_again or not fastsql.sends_reads_with_writes())
+
+
+@pytest.mark.django_db
+def test_a_state_row_stored_in_another_form_is_compared_as_stored(reads, taken) -> None:
+    """SQLite keeps datetimes as text; rows written by other means than Django's may hold them
+    in another form (a bulk load through the driver's own adapter adds the UTC offset). The
+    remembered row is compared as the database sent it, so such a row does not fail its own
+    comparison."""
+    deck, cards = _bank(4)
+    user = _learner("learner", cards)
+    if connection.vendor == "sqlite":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE quiz_cardstate SET due = due || '+00:00',"
+                " last_review = last_review || '+00:00' WHERE user_id = %s",
+                [user.pk],
+            )
+            cursor.execute(
+                "SELECT CAST(due AS TEXT) FROM quiz_cardstate WHERE user_id = %s", [user.pk]
+            )
+            assert all(due.endswith("+00:00") for (due,) in cursor.fetchall())
+    key = f"deck:{deck.pk}"
+    shown = study.next_card(user=user, scope=study.scope_for(deck=deck), now=NOW).shown
+    shown = _answer(user, key, shown).screen.shown
+    reads.clear()
+    answered = _answer(user, key, shown)
+    assert answered.result.recorded
+    assert taken == [user.pk, user.pk][-len(taken) :] and reads == []

@@ -23,7 +23,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from quiz.models import Card, CardState, StudyProfile
@@ -45,6 +45,8 @@ class Inputs:
     scope: Scope
     card: Card
     state: CardState
+    # The state row as the database sent it, when known (`fastsql.unchanged` compares by it).
+    state_values: tuple[Any, ...] | None
     profile: StudyProfile
     # Every deck by title (`fastsql.deck_stamps`), where the answer's batched reads need them.
     decks: list[tuple[int, datetime | None]] | None

@@ -640,7 +640,12 @@ _GUARDED_DECK = ("title", "imported_at", "content_hash")
 
 
 def unchanged(
-    *, state: CardState, card: Card, profile: StudyProfile, deck: Deck | None = None
+    *,
+    state: CardState,
+    card: Card,
+    profile: StudyProfile,
+    deck: Deck | None = None,
+    state_values: tuple[Any, ...] | None = None,
 ) -> tuple[str, list[Any]]:
     """A condition for the answer's UPDATE of `state`'s row (`conditional_update`'s `guard`)
     that holds only while the rows an answer is computed from still read as these instances
@@ -651,19 +656,34 @@ def unchanged(
     (`quiz.study.answer_memo`) instead of read afresh: should anything among them have been
     written since, by anyone, the UPDATE changes nothing and the answer is made again from a
     fresh read. Each comparison treats NULL as a value; a value that reads back in another form
-    than it is written (none does) would only make the condition fail, never hold wrongly."""
+    than it is written would only make the condition fail, never hold wrongly. `state_values`:
+    the state row as the database sent it (`QueueHeads.head_values`), passed back as read: SQLite
+    keeps datetimes as text, and a row written by other means than Django's may hold them in
+    another form than Django writes (a bulk load through the driver's own adapter adds the UTC
+    offset), which the driver reads and writes back alike; else the state's values as Django
+    writes them."""
     db = _db()
     sql, shape = _guard_shape(db.vendor, deck is not None)
     params: list[Any] = []
+    if state_values is not None:
+        params += [state_values[i] for i in _STATE_GUARD_AT]
     for obj, fields in zip((state, card, profile, deck), shape, strict=False):
         if obj is not state:
             params.append(obj.pk)
+        elif state_values is not None:
+            continue
         values = obj.__dict__
         params += [
             values[f.attname] if f in _AS_READ else f.get_db_prep_save(values[f.attname], db)
             for f in fields
         ]
     return sql, params
+
+
+# Where `unchanged`'s state fields (every one but the id and version) are in a state row.
+_STATE_GUARD_AT = tuple(
+    i for i, f in enumerate(CardState._meta.concrete_fields) if f.name not in ("id", "version")
+)
 
 
 # Fields whose value, as read, is what preparing it for the database gives (numbers, booleans,
@@ -927,6 +947,12 @@ class QueueHeads:
         state = instance(CardState, row, db=db)
         state.card = _shown_from_row(row, len(CardState._meta.concrete_fields), db)
         return state
+
+    def head_values(self, state_id: int) -> tuple[Any, ...] | None:
+        """The head `state_id`'s state row as the database sent it, before any conversion (what
+        `unchanged` compares a remembered row by), if it is one of the two heads read."""
+        row = self.head_rows.get(state_id)
+        return None if row is None else tuple(row[: len(CardState._meta.concrete_fields)])
 
 
 def queue_heads(**kwargs: Any) -> QueueHeads:

@@ -153,12 +153,13 @@ class Shown:
     version: int
     is_new: bool
     # The state row it was built from, when there is one (what an answer to it is computed
-    # from: `answer_memo`).
+    # from: `answer_memo`), and that row as the database sent it, when known.
     state: CardState | None = field(default=None, compare=False, repr=False)
+    state_values: tuple[Any, ...] | None = field(default=None, compare=False, repr=False)
 
     @classmethod
-    def of_state(cls, state: CardState, card: Card) -> Shown:
-        """`card` as the learner's state row `state` has it."""
+    def of_state(cls, state: CardState, card: Card, values: tuple[Any, ...] | None = None) -> Shown:
+        """`card` as the learner's state row `state` has it (`values`: the row as read)."""
         return cls(
             card=card,
             memory=memory_of(state),
@@ -166,6 +167,7 @@ class Shown:
             version=state.version,
             is_new=state.state == NEW,
             state=state,
+            state_values=values,
         )
 
     def intervals(self, *, now: datetime, scheduler: fsrs.Scheduler) -> dict[int, timedelta]:
@@ -450,8 +452,12 @@ def next_card(
     )
     shown: Shown | None = None
     if pick is not None and pick.state_id is not None:
-        state = heads.head_state(pick.state_id) or fastsql.load_shown_state(pick.state_id)
-        shown = Shown.of_state(state, state.card)
+        state = heads.head_state(pick.state_id)
+        if state is not None:
+            shown = Shown.of_state(state, state.card, heads.head_values(pick.state_id))
+        else:
+            state = fastsql.load_shown_state(pick.state_id)
+            shown = Shown.of_state(state, state.card)
     elif pick is not None:
         card = fastsql.load_shown_card(pick.card_id)
         if card is None:

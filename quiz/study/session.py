@@ -134,7 +134,13 @@ def answer_and_next(
     if remembered is not None:
         card, state, profile = remembered.card, remembered.state, remembered.profile
         scope, decks = remembered.scope, remembered.decks
-        guard = fastsql.unchanged(state=state, card=card, profile=profile, deck=scope.deck)
+        guard = fastsql.unchanged(
+            state=state,
+            card=card,
+            profile=profile,
+            deck=scope.deck,
+            state_values=remembered.state_values,
+        )
     else:
         card, state, profile, deck, decks = fastsql.load_for_answer(
             card_id, user=user, deck_id=deck_id, with_decks=batched and scope_key in ("", "all")
@@ -234,6 +240,7 @@ def answer_and_next(
                 scope=scope,
                 card=fastsql.detached(next_shown.card, answer_memo.CARD_FIELDS),
                 state=fastsql.detached(next_shown.state),
+                state_values=next_shown.state_values,
                 profile=profile,
                 decks=prefetched.decks if prefetched is not None else decks,
             ),
