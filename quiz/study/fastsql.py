@@ -657,11 +657,11 @@ def unchanged(
     written since, by anyone, the UPDATE changes nothing and the answer is made again from a
     fresh read. Each comparison treats NULL as a value; a value that reads back in another form
     than it is written would only make the condition fail, never hold wrongly. `state_values`:
-    the state row as the database sent it (`QueueHeads.head_values`), passed back as read: SQLite
-    keeps datetimes as text, and a row written by other means than Django's may hold them in
-    another form than Django writes (a bulk load through the driver's own adapter adds the UTC
-    offset), which the driver reads and writes back alike; else the state's values as Django
-    writes them."""
+    the state row as the driver returned it (`QueueHeads.head_values`), passed back as read:
+    SQLite keeps datetimes as text, and a row written by other means than Django's may hold
+    them in another form than Django writes (a bulk load through the driver's own adapter adds
+    the UTC offset), which the driver reads and writes back alike; else the state's values as
+    Django writes them."""
     db = _db()
     sql, shape = _guard_shape(db.vendor, deck is not None)
     params: list[Any] = []
@@ -740,9 +740,9 @@ def record_answer(
     guard: tuple[str, list[Any]] | None = None,
 ) -> tuple[bool, list[list[tuple[Any, ...]]] | None]:
     """An answer's writes, all or none: the state's conditional UPDATE (`conditional_update`,
-    with its `guard`),
-    then the review's INSERT (`insert`) and the tallies' upserts, given as their parts
-    (`quiz.tally.increments`). False, and nothing written, if the row changed since it was read.
+    with its `guard`), then the review's INSERT (`insert`) and the tallies' upserts, given as
+    their parts (`quiz.tally.increments`). False, and nothing written, if the row changed since
+    it was read (or the guard does not hold).
 
     On PostgreSQL this is one statement: the INSERTs select from the row the UPDATE returns
     (data-modifying CTEs), so they write only when it changed the row, and a statement is atomic
@@ -949,8 +949,9 @@ class QueueHeads:
         return state
 
     def head_values(self, state_id: int) -> tuple[Any, ...] | None:
-        """The head `state_id`'s state row as the database sent it, before any conversion (what
-        `unchanged` compares a remembered row by), if it is one of the two heads read."""
+        """The head `state_id`'s state row as the driver returned it, before the model fields'
+        own conversions (what `unchanged` compares a remembered row by), if it is one of the
+        two heads read."""
         row = self.head_rows.get(state_id)
         return None if row is None else tuple(row[: len(CardState._meta.concrete_fields)])
 
