@@ -282,6 +282,11 @@ def test_the_guard_fails_on_a_change_of_any_column_it_compares() -> None:
     state = CardState.objects.select_related("card").get(user=user, card=cards[0])
     profile = StudyProfile.objects.get(user=user)
     card, deck = state.card, Deck.objects.get(pk=deck.pk)
+    # The state row as the driver returns it, as the queue's statement reads it.
+    (read,) = fastsql.fetch(
+        f"SELECT {fastsql.columns(CardState, 's')} FROM quiz_cardstate s WHERE s.id = %s",
+        [state.pk],
+    )
     _sql, shape = fastsql._guard_shape(fastsql._db().vendor, True)
     # Every column of the state row (its id and version the UPDATE names itself) and of the
     # profile (bar its id), and what is named of the card and the deck.
@@ -304,11 +309,11 @@ def test_the_guard_fails_on_a_change_of_any_column_it_compares() -> None:
             old = getattr(obj, field.attname)
             new = _another(field, old, deck=other_deck, topic=other_topic)
             model.objects.filter(pk=obj.pk).update(**{field.attname: new})
-            guard = fastsql.unchanged(state=state, card=card, profile=profile, deck=deck)
+            guard = fastsql.unchanged(state_values=read, card=card, profile=profile, deck=deck)
             assert not fastsql.conditional_update(state, guard=guard, reps=state.reps), field
             model.objects.filter(pk=obj.pk).update(**{field.attname: old})
             changed += 1
-    guard = fastsql.unchanged(state=state, card=card, profile=profile, deck=deck)
+    guard = fastsql.unchanged(state_values=read, card=card, profile=profile, deck=deck)
     assert fastsql.conditional_update(state, guard=guard, reps=state.reps)
     assert changed == sum(len(fields) for fields in shape) - 3  # bar user, card and user
 

@@ -41,12 +41,11 @@ CARD_FIELDS = ("id", "deck_id", "topic_id", "status")
 class Inputs:
     """The rows behind one card on one learner's screen."""
 
-    scope_key: str  # the scope's own key (`Scope.key`), whatever form the request gave it
     scope: Scope
     card: Card
     state: CardState
-    # The state row as the database sent it, when known (`fastsql.unchanged` compares by it).
-    state_values: tuple[Any, ...] | None
+    # The state row as the driver returned it (`fastsql.unchanged` compares by it).
+    state_values: tuple[Any, ...]
     profile: StudyProfile
     # Every deck by title (`fastsql.deck_stamps`), where the answer's batched reads need them.
     decks: list[tuple[int, datetime | None]] | None
@@ -74,8 +73,7 @@ def take(user_id: int, *, scope_key: str, card_id: int, version: int) -> Inputs 
     if inputs is None:
         return None
     if (
-        inputs.scope_key != scope_key
-        or inputs.card.pk != card_id
+        inputs.scope.key != scope_key
         or inputs.state.card_id != card_id
         or inputs.state.version != version
     ):

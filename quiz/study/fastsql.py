@@ -641,38 +641,31 @@ _GUARDED_DECK = ("title", "imported_at", "content_hash")
 
 def unchanged(
     *,
-    state: CardState,
+    state_values: tuple[Any, ...],
     card: Card,
     profile: StudyProfile,
     deck: Deck | None = None,
-    state_values: tuple[Any, ...] | None = None,
 ) -> tuple[str, list[Any]]:
-    """A condition for the answer's UPDATE of `state`'s row (`conditional_update`'s `guard`)
-    that holds only while the rows an answer is computed from still read as these instances
-    hold them: every column of the state row, the card's status, deck and topic, every column
-    of the learner's study profile, and for a deck scope the deck's title and import.
+    """A condition for an answer's UPDATE of a state row (`conditional_update`'s `guard`) that
+    holds only while the rows the answer is computed from still read as remembered: every
+    column of the state row (`state_values`: as the driver returned it, `QueueHeads.head`), the
+    card's status, deck and topic, every column of the learner's study profile, and for a deck
+    scope the deck's title and import.
 
     For an answer computed from rows remembered since an earlier request
     (`quiz.study.answer_memo`) instead of read afresh: should anything among them have been
     written since, by anyone, the UPDATE changes nothing and the answer is made again from a
     fresh read. Each comparison treats NULL as a value; a value that reads back in another form
-    than it is written would only make the condition fail, never hold wrongly. `state_values`:
-    the state row as the driver returned it (`QueueHeads.head_values`), passed back as read:
-    SQLite keeps datetimes as text, and a row written by other means than Django's may hold
-    them in another form than Django writes (a bulk load through the driver's own adapter adds
-    the UTC offset), which the driver reads and writes back alike; else the state's values as
-    Django writes them."""
+    than it is written would only make the condition fail, never hold wrongly. The state row is
+    passed back as read because SQLite keeps datetimes as text, and a row written by other means
+    than Django's may hold them in another form than Django writes (a bulk load through the
+    driver's own adapter adds the UTC offset), which the driver reads and writes back alike."""
     db = _db()
     sql, shape = _guard_shape(db.vendor, deck is not None)
-    params: list[Any] = []
-    if state_values is not None:
-        params += [state_values[i] for i in _STATE_GUARD_AT]
-    for obj, fields in zip((state, card, profile, deck), shape, strict=False):
-        if obj is not state:
-            params.append(obj.pk)
-        elif state_values is not None:
-            continue
+    params = [state_values[i] for i, _field in _STATE_GUARDED]
+    for obj, fields in zip((card, profile, deck), shape[1:], strict=False):
         values = obj.__dict__
+        params.append(obj.pk)
         params += [
             values[f.attname] if f in _AS_READ else f.get_db_prep_save(values[f.attname], db)
             for f in fields
@@ -680,9 +673,10 @@ def unchanged(
     return sql, params
 
 
-# Where `unchanged`'s state fields (every one but the id and version) are in a state row.
-_STATE_GUARD_AT = tuple(
-    i for i, f in enumerate(CardState._meta.concrete_fields) if f.name not in ("id", "version")
+# The state row's columns `unchanged` compares (all but the id and the version, which the
+# UPDATE names itself), with their places in the row.
+_STATE_GUARDED = tuple(
+    (i, f) for i, f in enumerate(CardState._meta.concrete_fields) if f.name not in ("id", "version")
 )
 
 
@@ -709,19 +703,14 @@ def _guard_shape(vendor: str, with_deck: bool) -> tuple[str, tuple[tuple[Any, ..
     but the state's, which the UPDATE names itself)."""
     same = " IS NOT DISTINCT FROM " if vendor == "postgresql" else " IS "
 
-    def every(model: type[Model], *skip: str) -> tuple[Any, ...]:
-        return tuple(f for f in model._meta.concrete_fields if f.name not in skip)
-
     def named(model: type[Model], names: tuple[str, ...]) -> tuple[Any, ...]:
         return tuple(model._meta.get_field(name) for name in names)
 
-    state_fields = every(CardState, "id", "version")
+    state_fields = tuple(f for _i, f in _STATE_GUARDED)
     sql = "".join(f" AND {qn(f.column)}{same}%s" for f in state_fields)
     shape = [state_fields]
-    tables = [
-        (_CARD, named(Card, _GUARDED_CARD)),
-        (StudyProfile._meta.db_table, every(StudyProfile, "id")),
-    ]
+    profile_fields = tuple(f for f in StudyProfile._meta.concrete_fields if f.name != "id")
+    tables = [(_CARD, named(Card, _GUARDED_CARD)), (StudyProfile._meta.db_table, profile_fields)]
     if with_deck:
         tables.append((_DECK, named(Deck, _GUARDED_DECK)))
     for table, fields in tables:
@@ -930,30 +919,25 @@ class QueueHeads:
     review_count: int | None
     decks: list[tuple[int, datetime | None]] | None
     # The two heads' rows (state, card, topic, deck: `_head_columns`) by state id, read in the
-    # same statement so the card the queue picks needs no lookup of its own (`head_state`).
+    # same statement so the card the queue picks needs no lookup of its own (`head`).
     head_rows: dict[int, tuple[Any, ...]] = field(default_factory=dict)
     # The scope's fingerprint (`_fingerprint_sql`) as the statement read it, and, with a fresh
     # review count, when the first burial inside today ends (None: none does).
     fingerprint: str | None = None
     burial_end: datetime | None = None
 
-    def head_state(self, state_id: int) -> CardState | None:
+    def head(self, state_id: int) -> tuple[CardState, tuple[Any, ...]] | None:
         """The head `state_id` with its card as the study screen shows it (`load_shown_state`),
-        if it is one of the two heads read."""
+        and its state row as the driver returned it, before the model fields' own conversions
+        (what `unchanged` compares a remembered row by); None unless it is one of the two heads
+        read."""
         row = self.head_rows.get(state_id)
         if row is None:
             return None
-        db = _db()
+        db, width = _db(), len(CardState._meta.concrete_fields)
         state = instance(CardState, row, db=db)
-        state.card = _shown_from_row(row, len(CardState._meta.concrete_fields), db)
-        return state
-
-    def head_values(self, state_id: int) -> tuple[Any, ...] | None:
-        """The head `state_id`'s state row as the driver returned it, before the model fields'
-        own conversions (what `unchanged` compares a remembered row by), if it is one of the
-        two heads read."""
-        row = self.head_rows.get(state_id)
-        return None if row is None else tuple(row[: len(CardState._meta.concrete_fields)])
+        state.card = _shown_from_row(row, width, db)
+        return state, tuple(row[:width])
 
 
 def queue_heads(**kwargs: Any) -> QueueHeads:
@@ -1012,7 +996,7 @@ def _queue_heads_sql(vendor: str, kind: str, topics: int, with_decks: bool, by_t
     table, state, due = qn(_STATE), f"{qn(_STATE)}.{qn('state')}", f"{qn(_STATE)}.{qn('due')}"
     learning_where = f"{where} AND {due} <= %s"
     review_where = f"{where} AND {due} < %s AND {state} = {REVIEW:d}"
-    # Each head comes with its row as the study screen shows it (`head_state`): the card picked
+    # Each head comes with its row as the study screen shows it (`head`): the card picked
     # next is nearly always one of the two, and reading both here costs less than a statement
     # of its own for the one picked. The other parts leave those columns empty.
     pad, heads = _head_padding(), f"{_head_columns()} FROM"

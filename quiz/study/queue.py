@@ -452,9 +452,10 @@ def next_card(
     )
     shown: Shown | None = None
     if pick is not None and pick.state_id is not None:
-        state = heads.head_state(pick.state_id)
-        if state is not None:
-            shown = Shown.of_state(state, state.card, heads.head_values(pick.state_id))
+        head = heads.head(pick.state_id)
+        if head is not None:
+            state, values = head
+            shown = Shown.of_state(state, state.card, values)
         else:
             state = fastsql.load_shown_state(pick.state_id)
             shown = Shown.of_state(state, state.card)

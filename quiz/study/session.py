@@ -135,11 +135,7 @@ def answer_and_next(
         card, state, profile = remembered.card, remembered.state, remembered.profile
         scope, decks = remembered.scope, remembered.decks
         guard = fastsql.unchanged(
-            state=state,
-            card=card,
-            profile=profile,
-            deck=scope.deck,
-            state_values=remembered.state_values,
+            state_values=remembered.state_values, card=card, profile=profile, deck=scope.deck
         )
     else:
         card, state, profile, deck, decks = fastsql.load_for_answer(
@@ -232,11 +228,11 @@ def answer_and_next(
     # Not a topic's scope (it holds the topic's subtopics as read, which no guard covers) nor
     # a custom one (built from more than its key says).
     rememberable = scope.topic is None and not scope.is_custom
-    if next_shown is not None and next_shown.state is not None and rememberable:
+    # Only a card shown from the queue's own read of its state row (nearly every one).
+    if next_shown is not None and next_shown.state_values is not None and rememberable:
         answer_memo.remember(
             user.pk,
             answer_memo.Inputs(
-                scope_key=scope.key,
                 scope=scope,
                 card=fastsql.detached(next_shown.card, answer_memo.CARD_FIELDS),
                 state=fastsql.detached(next_shown.state),
