@@ -33,8 +33,6 @@ if TYPE_CHECKING:
 # row, a profile, of the card only what an answer reads, the scope (a deck scope's deck row) and
 # references to the decks by title: a few kilobytes, more with hundreds of decks.
 MAX_LEARNERS = 1024
-# What an answer reads of its card (`answering.answer_card`, `session.answer_and_next`).
-CARD_FIELDS = ("id", "deck_id", "topic_id", "status")
 
 
 @dataclass(frozen=True)

@@ -633,7 +633,8 @@ def conditional_update(
     return True
 
 
-# What an answer's computation reads of the card (`answering.answer_card`, `session`).
+# Of `ANSWERED_CARD`, what an answer's computation depends on (`answering.answer_card`,
+# `session`): not the id, which the condition names apart, nor the order (undo's).
 _GUARDED_CARD = ("status", "deck_id", "topic_id")
 # What a deck scope's screen shows of its deck, or orders by.
 _GUARDED_DECK = ("title", "imported_at", "content_hash")

@@ -234,7 +234,7 @@ def answer_and_next(
             user.pk,
             answer_memo.Inputs(
                 scope=scope,
-                card=fastsql.detached(next_shown.card, answer_memo.CARD_FIELDS),
+                card=fastsql.detached(next_shown.card, fastsql.ANSWERED_CARD),
                 state=fastsql.detached(next_shown.state),
                 state_values=next_shown.state_values,
                 profile=profile,
