@@ -145,6 +145,27 @@ _RECALL = re.compile(r"^\s*recall\s*:\s*", re.IGNORECASE)
 _ITEM_COUNT = re.compile(r"\s*\(\d+ items?\)\s*$", re.IGNORECASE)
 
 
+# A practice question's options and answer as the notes parser writes them (`- **B.** text`).
+_OWN_OPTION = re.compile(r"^- \*\*([A-H])\.\*\* (.+)$", re.MULTILINE)
+_OWN_ANSWER = re.compile(r"\*\*([A-H])\.\*\*")
+
+
+def own_choices(card: SourceCard) -> tuple[str, list[tuple[str, str]], set[str]] | None:
+    """(stem, [(letter, option)], right letters) of a question card that lists its own options."""
+    if card.kind != "qa" or "- **" not in card.prompt_md:
+        return None
+    found = list(_OWN_OPTION.finditer(card.prompt_md))
+    letters = [m.group(1) for m in found]
+    if len(found) < 2 or letters != [chr(ord("A") + i) for i in range(len(found))]:
+        return None
+    right = set(_OWN_ANSWER.findall(card.answer_md.split("\n\n", 1)[0]))
+    if not right or not right <= set(letters):
+        return None
+    stem = plain_text(card.prompt_md[: found[0].start()])
+    options = [(m.group(1), plain_text(m.group(2))) for m in found]
+    return stem, options, right
+
+
 @functools.lru_cache(maxsize=65536)
 def plain_text(markdown: str) -> str:
     """Markdown → one line of plain text, for options and stems (escaped when rendered)."""
@@ -392,7 +413,7 @@ class QuestionMaker:
                 term, definition = plain_text(card.term), option_text(card.answer_md)
                 self.terms.append(_Candidate(term, card.id, card.topic_id, (definition,)))
                 self.definitions.append(_Candidate(definition, card.id, card.topic_id, (term,)))
-            elif card.kind == "qa":
+            elif card.kind == "qa" and own_choices(card) is None:
                 answer = option_text(card.answer_md)
                 if answer and len(answer) <= SHORT_ANSWER_CHARS:
                     prompt = plain_text(card.prompt_md)
@@ -457,6 +478,13 @@ class QuestionMaker:
         return self._finish(card, DEFINITION, stem, [self._own(card, definition)], distractors, rng)
 
     def _answer(self, card: SourceCard, rng: random.Random | None) -> Question | None:
+        own = own_choices(card)
+        if own is not None:
+            # A practice question from the notes is asked with its own options, as written.
+            stem, options, correct = own
+            right = [self._own(card, t) for letter, t in options if letter in correct]
+            wrong = [self._own(card, t) for letter, t in options if letter not in correct]
+            return self._finish(card, ANSWER, stem, right, wrong, rng)
         answer, prompt = option_text(card.answer_md), plain_text(card.prompt_md)
         if not prompt or not answer or len(answer) > SHORT_ANSWER_CHARS:
             return None
@@ -580,6 +608,9 @@ class QuestionMaker:
             topic = self.bank.topics.get(source.topic_id)
             place = f" (under {topic.title.rstrip(' :')})" if topic else ""
             return say("This describes ", plain_text(source.term), f"{place}, not “{term}”.")
+        if kind == ANSWER and own_choices(card) is not None:
+            lead = "Right: your notes answer " if right else "Your notes answer "
+            return say(lead, "", plain_text(card.answer_md))
         if kind == ANSWER:
             if right:
                 full = plain_text(card.answer_md)

@@ -1,7 +1,7 @@
 """Markup-aware reading of one block's text: where a separator may split it, and what is tags.
 
 Pure Python. Splitting a line at `:`, ` - `, `=` or `::` is only right outside inline code,
-bold, links, URLs, IPv6 addresses and times; `mask` blanks those spans (same length, so an
+TeX math, bold, links, URLs, IPv6 addresses and times; `mask` blanks those spans (same length, so an
 index in the mask is an index in the text) and every split searches the mask.
 """
 
@@ -21,6 +21,9 @@ _HIGHLIGHT_RE = re.compile(r"==(?=[^=\s])(.+?)(?<=[^=\s])==")
 _IPV6_RE = re.compile(
     r"(?<![^\s(\[])[0-9A-Fa-f]{0,4}(?::[0-9A-Fa-f]{0,4}){2,7}(?:/\d{1,3})?(?![^\s)\],.;])"
 )
+# TeX math, `$$...$$` or `$...$` (not a price: "$5 and $10" has no closing `$` before a
+# non-digit, and `$` inside a word or after a backslash is not a delimiter).
+_MATH_RE = re.compile(r"\$\$.+?\$\$|(?<![\\$\w])\$(?=[^\s$])[^$\n]*?(?<=[^\s\\$])\$(?![\w$])")
 _TIME_RE = re.compile(r"\b\d{1,2}:\d{2}(?::\d{2})?\b")
 
 # `#tag` as Obsidian reads it: after a line start or a space, a letter first, then letters,
@@ -46,11 +49,13 @@ def _blank(text: str, regex: re.Pattern[str], inner_only: bool = False) -> str:
 
 
 def mask(text: str) -> str:
-    """`text` with code, links, URLs, bold and highlight contents, IPv6 and times blanked."""
+    """`text` with code, math, links, URLs, bold and highlight contents, IPv6 and times blanked."""
     # Each pass only runs when its syntax can be there: most lines have none of it.
     out = text
     if "`" in out:
         out = _blank(out, _CODE_RE)
+    if "$" in out:
+        out = _blank(out, _MATH_RE)
     if "[" in out or "<" in out:
         out = _blank(out, _LINK_RE)
     if "://" in out or "www." in out:

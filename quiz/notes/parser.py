@@ -53,7 +53,7 @@ from markdown.inlinepatterns import (
     ImageReferenceInlineProcessor,
 )
 
-from quiz.notes import gate
+from quiz.notes import choices, gate
 from quiz.notes.inline import (
     balanced,
     extract_tags,
@@ -69,6 +69,7 @@ from quiz.notes.syntax import (
     TAB_LENGTH,
     fence_closes,
     front_matter,
+    front_matter_unclosed,
     links_only,
     normalize_lines,
 )
@@ -90,6 +91,13 @@ _SEARCH_WINDOW = 5000  # how far ahead a block's source line is looked for
 _FLAT_RE = re.compile(r"^(?:\s*(?:>|[*+-]\s|\d+\.\s))*\s*")
 _HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
 _PLACEHOLDER_RE = re.compile(STX + r"fence:(\d+)" + ETX)
+# Anki's cloze: `{{c1::hidden}}` or `{{c1::hidden::hint}}`.
+_ANKI_CLOZE_RE = re.compile(r"\{\{c(\d+)::((?:(?!::|\}\}).)+?)(?:::((?:(?!\}\}).)*))?\}\}")
+_ANKI_OPEN_RE = re.compile(r"\{\{c\d+::")
+_EMPTY_HEADING_RE = re.compile(r" {0,3}#{1,6}(?:\s+#*)?\s*")
+_CHOICE_RE = re.compile(STX + r"choice:(\d+)" + ETX)
+# Cheap test for text that may hold a lettered option or a true-or-false statement.
+_CHOICE_HINT_RE = re.compile(r"(?:^|\s)\(?[A-Ba-b][.)]\s|true or false|true/false|t/f", re.I)
 _CONTENT_PREFIX_RE = re.compile(r"[ >]*(?:(?:[*+-]|\d{1,9}\.)[ ]+)*#*[ ]*")
 _CLOZE_RE = re.compile(r"==(?=[^=\s])(.+?)(?<=[^=\s])==")
 # "Q:", "Q1:", "**Q:**", "Q (inline):": a question label.
@@ -379,6 +387,7 @@ class _Parser:
         self.sims: list[ParsedSim] = []
         self.warnings: list[NoteWarning] = []
         self.fences: list[_Fence] = []
+        self.questions: list[choices.Question] = []
         self.cursor = 0
         self.pending_q: tuple[str, int] | None = None
         # A label ("Rules:" or a bold cue line) waiting for the block under it.
@@ -400,6 +409,9 @@ class _Parser:
         (a `#` in a code block is not a heading) and their source must survive verbatim.
         """
         lines, capped = normalize_lines(self.source)
+        if front_matter_unclosed(self.source):
+            message = "front matter is never closed (no second `---`); read to a blank line"
+            self.warnings.append(NoteWarning(1, message))
         for n, index in enumerate(capped):
             if n and capped[n - 1] == index - 1:
                 continue  # one warning per run of flattened lines
@@ -432,7 +444,45 @@ class _Parser:
             prepared.append(f"{indent}{STX}fence:{len(self.fences) - 1}{ETX}")
             self.line_of.append(i + 1)
             i = end + 1
-        return prepared
+        return self._swap_questions(prepared)
+
+    def _swap_questions(self, prepared: list[str]) -> list[str]:
+        """Swap each lettered or true-or-false practice question for one placeholder line.
+
+        Its lines must be read together, before any other rule reads them (see `choices`).
+        """
+        if not _CHOICE_HINT_RE.search("\n".join(prepared)):
+            return prepared
+        skip = {i for i, x in enumerate(prepared) if STX in x}
+        found = choices.find_questions(prepared, skip)
+        if not found:
+            return prepared
+        out: list[str] = []
+        line_of: list[int] = []
+        at = 0
+        for q in found:
+            out.extend(prepared[at : q.start])
+            line_of.extend(self.line_of[at : q.start])
+            if q.problem:
+                self.warnings.append(NoteWarning(self.line_of[q.start], q.problem))
+            else:
+                self.questions.append(q)
+                out.append(f"{q.lead}{STX}choice:{len(self.questions) - 1}{ETX}")
+                line_of.append(self.line_of[q.start])
+            at = q.end + 1
+        out.extend(prepared[at:])
+        line_of.extend(self.line_of[at:])
+        self.line_of = line_of
+        return out
+
+    def _choice(self, text: str, index: int, ctx: _Ctx) -> bool:
+        """A placeholder line `_swap_questions` left: the practice question's card."""
+        m = _CHOICE_RE.fullmatch(text.strip())
+        if m is None:
+            return False
+        q = self.questions[int(m.group(1))]
+        self._add("qa", ctx, q.prompt, q.answer, self._line(index), explicit=True)
+        return True
 
     # ---- mapping tree text back to source lines -----------------------------------------
 
@@ -463,6 +513,14 @@ class _Parser:
                 if content.startswith(probe) or line.strip().startswith(probe):
                     self.cursor = k + nlines
                     return k
+        return min(self.cursor, max(len(self.prepared) - 1, 0))
+
+    def _empty_heading(self) -> int:
+        """Where the next heading with no text (`##`) is: `_locate` has no text to look for."""
+        for k in range(self.cursor, min(len(self.prepared), self.cursor + _SEARCH_WINDOW)):
+            if _EMPTY_HEADING_RE.fullmatch(self.prepared[k]):
+                self.cursor = k + 1
+                return k
         return min(self.cursor, max(len(self.prepared) - 1, 0))
 
     def _line(self, index: int) -> int:
@@ -497,7 +555,7 @@ class _Parser:
         section_tags: tuple[str, ...] = deck_tags
         for el in root:
             if el.tag in _HEADINGS:
-                index = self._locate(el.text)
+                index = self._locate(el.text) if _one_line(el.text) else self._empty_heading()
                 level = _HEADINGS[el.tag]
                 heading, heading_tags = extract_tags(_one_line(el.text))
                 self._scan_text(el.text or "", index, ())
@@ -633,8 +691,12 @@ class _Parser:
         prompt: str = "",
     ) -> bool:
         items = [i for i in items if i.strip()]
-        if not items or not label:
-            return False
+        if not items or not label or any(STX in i for i in items):
+            return False  # (practice questions are cards of their own, not a list's items)
+        if sum(map(_explicit_syntax, items)) * 2 > len(items):
+            return False  # mostly cards written out: each is a card, together they are no list
+        if sum(map(_dated, items)) * 3 >= len(items) * 2:
+            return False  # a timeline: each entry asks for its date; a run of them is no list
         if len(items) > LIST_CAP_ITEMS or len(answer) > SECTION_CAP_CHARS:
             self.warnings.append(NoteWarning(line, "list is too long for a card; skipped"))
             return False
@@ -675,6 +737,8 @@ class _Parser:
                 self._block(child, replace(ctx, depth=ctx.depth + 1))
 
     def _paragraph(self, text: str, index: int, ctx: _Ctx) -> None:
+        if STX in text and self._choice(text, index, ctx):
+            return
         lines = [x.strip() for x in text.split("\n")]
         first = lines[0] if lines else ""
         if _TASK_RE.match(first):
@@ -712,6 +776,10 @@ class _Parser:
         index = self._locate(head_text)
         line = self._line(index)
         self._scan_text(head_text, index, ctx.topic)
+        if STX in head_text and self._choice(head_text, index, ctx):
+            for child in children:
+                self._block(child, replace(ctx, depth=ctx.depth + 1, covered=True))
+            return
         head_lines, extra = _split_head(head_text)
         head = " ".join(x.strip() for x in head_lines if x.strip())
         if _TASK_RE.match(head) or (self.nav and head in self.nav):
@@ -839,6 +907,12 @@ class _Parser:
         if not prompt and _imperative(term):
             context = ctx.parent_label or ctx.topic_label
             prompt = f"Explain **{term}**" + (f" ({context})." if context else ".")
+        if not prompt and definition and _DATE_RE.fullmatch(term):
+            # A timeline entry ("14 Oct 1066 – Battle of Hastings"): the event is known, its
+            # date is what to recall.
+            context = ctx.parent_label or ctx.topic_label
+            prompt = f"When: **{definition.rstrip('.')}**" + (f" ({context})?" if context else "?")
+            answer = term
         prompt = prompt or _definition_prompt(term, ctx, article)
         return self._add("definition", ctx, prompt, answer, line, term=term)
 
@@ -1144,10 +1218,16 @@ class _Parser:
         line = self._line(index)
         first_body = line + 2
         for n, row in enumerate(rows):
+            row_line = first_body + n
+            written = _cell_count(self.source[row_line - 1]) if row_line <= len(self.source) else 0
+            if headers and written and written != len(headers):
+                # Python-Markdown pads a short row and drops a long row's extra cells.
+                lost = "; the extra cells were dropped" if written > len(headers) else ""
+                message = f"table row has {written} cell(s), its header {len(headers)}{lost}"
+                self.warnings.append(NoteWarning(row_line, message))
             if len(row) < 2 or not row[0]:
                 continue
             self._scan_text(" ".join(row), index + 2 + n, ctx.topic)
-            row_line = first_body + n
             name = extract_tags(row[0])[0].strip()
             cells = [(h, v) for h, v in zip(headers[1:], row[1:], strict=False) if v]
             if not cells:
@@ -1156,8 +1236,17 @@ class _Parser:
                 self._definition(ctx, _plain_term(name), cells[0][1], cells[0][1], row_line)
                 continue
             about = f" ({ctx.topic_label})" if ctx.topic_label else ""
-            labels = ", ".join(h for h, _ in cells if h)
-            prompt = f"**{_plain_term(name)}**{about}: what are its {labels}?"
+            # "Word | Meaning | Example": the example comes with the answer, it is not asked.
+            asked = [(h, v) for h, v in cells if _EXTRA_COLUMN_RE.fullmatch(h) is None]
+            extras = [(h, v) for h, v in cells if _EXTRA_COLUMN_RE.fullmatch(h) is not None]
+            if len(asked) == 1 and asked[0][0] and extras:
+                prompt = f"**{_plain_term(name)}**{about}: what is its {asked[0][0]}?"
+                answer = "\n\n".join([asked[0][1], *(f"*{h}:* {v}" for h, v in extras)])
+                self._add("definition", ctx, prompt, answer, row_line, term=_plain_term(name))
+                continue
+            named = [h for h, _ in cells if h]
+            labels, verb = ", ".join(named), "is" if len(named) == 1 else "are"
+            prompt = f"**{_plain_term(name)}**{about}: what {verb} its {labels}?"
             if not labels:
                 prompt = f"What do your notes record for **{_plain_term(name)}**{about}?"
             answer = "\n".join(f"- **{h}:** {v}" if h else f"- {v}" for h, v in cells)
@@ -1208,10 +1297,12 @@ class _Parser:
 
     def _explicit(self, text: str, index: int, ctx: _Ctx) -> bool:
         """Obsidian Spaced Repetition cards in one block of text. True if any was made."""
-        if "?" not in text and "::" not in text and "==" not in text:
+        if "?" not in text and "::" not in text and "==" not in text and " >> " not in text:
             return False  # none of the syntax is there (most bullets)
         lines = text.split("\n")
         stripped = [x.strip() for x in lines]
+        if "{{c" in text and _ANKI_OPEN_RE.search(mask_code(text)):
+            return self._anki_cloze(stripped, index, ctx)
         for sep in ("?", "??"):
             if sep in stripped:
                 at = stripped.index(sep)
@@ -1229,6 +1320,9 @@ class _Parser:
                 return True
         made = False
         for offset, raw in enumerate(stripped):
+            if " >> " in raw and "::" not in raw:
+                made = self._forward(raw, index + offset, ctx) or made
+                continue
             if "::" not in raw:
                 continue
             masked = mask(raw)
@@ -1271,6 +1365,42 @@ class _Parser:
                 made = self._add(
                     "cloze", ctx, prompt, "".join(answer_parts), self._line(index), explicit=True
                 )
+        return made
+
+    def _forward(self, raw: str, index: int, ctx: _Ctx) -> bool:
+        """RemNote's `question >> answer`: a question card (a shift such as `x >> 1` is not)."""
+        masked = mask(raw)
+        at = masked.find(" >> ")
+        if at == -1 or " >> " in masked[at + 4 :]:
+            return False
+        question, answer = raw[:at].strip(), raw[at + 4 :].strip()
+        if not answer or not (question.endswith("?") or len(question.split()) >= 2):
+            return False
+        return self._add("qa", ctx, question, answer, self._line(index), explicit=True)
+
+    def _anki_cloze(self, stripped: list[str], index: int, ctx: _Ctx) -> bool:
+        """Anki's `{{c1::text}}` (or `{{c1::text::hint}}`): one card per cloze number, hiding
+        every deletion of that number together, as Anki does; the others show as text."""
+        joined = " ".join(x for x in stripped if x)
+        line = self._line(index)
+        deletions = list(_ANKI_CLOZE_RE.finditer(joined))
+        if len(deletions) != len(_ANKI_OPEN_RE.findall(joined)):
+            self.warnings.append(NoteWarning(line, "Anki cloze `{{c1::...}}` is not closed"))
+            return True  # (split at its `::`, it would be a card of fragments)
+        made = False
+        for number in dict.fromkeys(m.group(1) for m in deletions):
+
+            def hide(m: re.Match[str], number: str = number) -> str:
+                if m.group(1) != number:
+                    return m.group(2)
+                return f"[{m.group(3).strip()}]" if m.group(3) else "[...]"
+
+            def show(m: re.Match[str], number: str = number) -> str:
+                return f"=={m.group(2).strip()}==" if m.group(1) == number else m.group(2)
+
+            prompt = _ANKI_CLOZE_RE.sub(hide, joined)
+            answer = _ANKI_CLOZE_RE.sub(show, joined)
+            made = self._add("cloze", ctx, prompt, answer, line, explicit=True) or made
         return made
 
     def _restore(self, line: str) -> str:
@@ -1420,6 +1550,55 @@ class _Parser:
 
 # "Related: [[A]], [[B]]", "**See also:** [doc](url)": a short label over links alone.
 _NAV_RE = re.compile(r"(?:\*\*|__)?([^:\[\]*_]{1,40}?)(?::(?:\*\*|__)|(?:\*\*|__)?:)\s*(.+)$")
+
+
+_MONTH = (
+    r"(?:Jan(?:uary)?|Feb(?:ruary)?|Mar(?:ch)?|Apr(?:il)?|May|June?|July?|Aug(?:ust)?|"
+    r"Sep(?:t(?:ember)?)?|Oct(?:ober)?|Nov(?:ember)?|Dec(?:ember)?)\.?"
+)
+# A bare number is a year only from 1000 to 2099 ("404 - Not Found" is no date); with an era
+# or "c." any number is.
+_YEAR = (
+    r"(?:(?:c\.\s?|ca\.\s?|circa\s)\d{2,4}(?:\s?(?:BCE?|AD|CE))?|\d{1,4}\s?(?:BCE?|AD|CE)"
+    r"|1\d{3}|20\d\d)"
+)
+# A date standing as a term: "1066", "14 Oct 1066", "October 14, 1066", "1069–70",
+# "c. 1000 BC", "1990s", "2004-03-15".
+_DATE_RE = re.compile(
+    rf"(?:(?:\d{{1,2}}(?:st|nd|rd|th)?\s+)?{_MONTH}\s+(?:\d{{1,2}}(?:st|nd|rd|th)?,?\s+)?)?"
+    rf"(?:{_YEAR}(?:\s?[–—-]\s?\d{{2,4}}(?:\s?(?:BCE?|AD|CE))?)?|\d{{3}}0s|\d{{4}}-\d\d-\d\d)",
+    re.I,
+)
+
+
+def _dated(item: str) -> bool:
+    """A list item that reads `DATE – event`."""
+    term = _term(item.split("\n", 1)[0])
+    return term is not None and bool(term[1]) and bool(_DATE_RE.fullmatch(term[0]))
+
+
+# Table columns that illustrate a row rather than say what to recall.
+_EXTRA_COLUMN_RE = re.compile(
+    r"(?:example|examples|example sentence|e\.g\.|note|notes|comment|comments|usage|source|"
+    r"mnemonic|remarks?)",
+    re.I,
+)
+
+
+def _cell_count(row: str) -> int:
+    """How many cells a table row has as written (pipes in code or escaped do not count)."""
+    text = mask_code(row.strip()).replace("\\|", "  ")
+    if not text.startswith("|") and "|" not in text:
+        return 0
+    text = text.removeprefix("|")
+    text = text[:-1] if text.endswith("|") else text
+    return text.count("|") + 1
+
+
+def _explicit_syntax(item: str) -> bool:
+    """An item written as a card (`::`, ` >> `, an Anki or `==` cloze) rather than a fact."""
+    masked = mask_code(item)
+    return "::" in masked or " >> " in masked or "{{c" in masked or bool(_CLOZE_RE.search(masked))
 
 
 def _navigation_lines(source: list[str]) -> set[str]:
@@ -1682,6 +1861,21 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
+_PREPOSITIONS = {"at", "in", "on", "to", "for", "with", "by", "from", "into", "after", "before"}
+
+
+def _runs_on(words: list[str]) -> bool:
+    """A subject the pattern ran past: a past-tense verb, or a preposition not inside a name,
+    after its first word ("Normans used feigned" [retreats], "Adrenaline at low" [doses]; but
+    "Managed Streaming for Kafka")."""
+    for i, w in enumerate(words[1:], 1):
+        if w.islower() and w.endswith("ed") and len(w) > 3:
+            return True
+        if w in _PREPOSITIONS and (i + 1 == len(words) or not words[i + 1][:1].isupper()):
+            return True
+    return False
+
+
 def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | None:
     """Where the fact in a sentence is: the result of `condition -> result`, its named subject
     ("Slow start doubles ..."), else an italic case name, else its first quantity (never a
@@ -1716,6 +1910,7 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
             and subject.casefold() not in context
             and lowered.count(subject.casefold()) == 1
             and not _VERBISH.search(subject)
+            and not _runs_on(words)
         ):
             return m.start("subject"), m.end("subject")
     case = _CASE_NAME_RE.search(sentence)

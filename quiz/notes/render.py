@@ -76,6 +76,8 @@ _CLEANER = nh3.Cleaner(
 )
 
 _MARK_RE = r"(==)(?=[^=\s])(.+?)(?<=[^=\s])=="
+# Anki's cloze `{{c1::text}}` / `{{c1::text::hint}}` on a notes page: the text, marked.
+_ANKI_MARK_RE = r"(\{\{c\d+::)((?:(?!::|\}\}).)+?)(?:::(?:(?!\}\}).)*)?\}\}"
 # One line of words and harmless punctuation: no Markdown syntax, nothing to escape or clean.
 # Many prompts and short answers look like this; they skip the Markdown pipeline entirely
 # (tests/test_notes_render.py checks the shortcut gives the same HTML as the full render).
@@ -191,6 +193,9 @@ class _NotesExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
         # ==mark== as in Obsidian; before emphasis (60) so **bold** inside it still works.
         md.inlinePatterns.register(SimpleTagInlineProcessor(_MARK_RE, "mark"), "notes_mark", 65)
+        md.inlinePatterns.register(
+            SimpleTagInlineProcessor(_ANKI_MARK_RE, "mark"), "notes_anki_mark", 66
+        )
         # After inline processing (priority 20), when <img> elements exist.
         md.treeprocessors.register(_ImageTreeprocessor(md), "notes_images", 5)
         # Before inline processing (priority 20), while titles are still Markdown.

@@ -93,16 +93,29 @@ def fence_closes(line: str, fence: str) -> bool:
     return stripped.startswith(fence) and set(stripped) == {fence[0]}
 
 
+_FRONT_KEY_RE = re.compile(r"[A-Za-z_][\w-]*\s*:(?:\s|$)|\s+-\s")
+
+
 def _front_matter_end(lines: list[str]) -> int:
-    """Index of the line closing YAML front matter, or -1 when there is none."""
+    """Index of the line closing YAML front matter, or -1 when there is none.
+
+    Front matter left open (no second `---`) ends at its last `key: value` line when a blank
+    line or the end follows: its title and tags are still page data, never cards.
+    """
     if not lines or lines[0].rstrip() != "---":
         return -1
     for index in range(1, min(len(lines), 200)):
         if lines[index].rstrip() in ("---", "..."):
             return index
-        if not lines[index].strip():
-            return -1  # YAML front matter has no blank lines in practice; this is a rule
+        if not lines[index].strip() or not _FRONT_KEY_RE.match(lines[index]):
+            return index - 1 if index > 1 and not lines[index].strip() else -1
     return -1
+
+
+def front_matter_unclosed(lines: list[str]) -> bool:
+    """True when the notes open front matter with `---` and never close it."""
+    end = _front_matter_end(lines)
+    return end > 0 and lines[end].rstrip() not in ("---", "...")
 
 
 _DETAILS_RE = re.compile(r"\s*</?details[^>]*>\s*$", re.I)
@@ -125,7 +138,9 @@ def _yaml_list(value: str) -> list[str]:
     if value.startswith("[") and value.endswith("]"):
         value = value[1:-1]
     parts = re.split(r"[,\s]+" if "," not in value else r"\s*,\s*", value)
-    return [p.strip().strip("\"'").lstrip("#") for p in parts if p.strip().strip("\"'#")]
+    # (An unclosed "[a, b" still gives "a" and "b".)
+    parts = [p.strip().strip("[]").strip().strip("\"'") for p in parts]
+    return [p.lstrip("#") for p in parts if p.strip("#")]
 
 
 def front_matter(lines: list[str]) -> dict[str, list[str]]:
@@ -138,7 +153,8 @@ def front_matter(lines: list[str]) -> dict[str, list[str]]:
     end = _front_matter_end(lines)
     if end > 0:
         key = ""
-        for raw in lines[1:end]:
+        last = end + 1 if front_matter_unclosed(lines) else end
+        for raw in lines[1:last]:
             item = re.match(r"\s+-\s+(.*)$", raw)
             if item and key:
                 value = item.group(1).strip().strip("\"'")
@@ -217,6 +233,7 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
     out: list[str] = []
     capped: list[int] = []
     list_indent: int | None = None  # indentation of the last bullet while inside a list
+    open_items: list[tuple[int, int]] = []  # (indent as written, as normalised) of open items
     prev_blank = True
     fence: str | None = None
     in_comment = False
@@ -267,10 +284,19 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
         bullet = _BULLET_RE.match(line)
         if bullet and not _HR_RE.match(line) and (list_indent is not None or indent < 4):
             if list_indent is None:
-                new_indent = 0
+                open_items = []
+            # Siblings stay siblings whatever the indent unit (2, 3 or 4 spaces, a tab): an
+            # item is a child of the nearest open item indented less than it, one level
+            # deeper, so four-space nesting reads as two-space nesting does.
+            while open_items and open_items[-1][0] > indent:
+                open_items.pop()
+            if open_items and open_items[-1][0] == indent:
+                new_indent = open_items.pop()[1]
+            elif open_items:
+                new_indent = open_items[-1][1] + TAB_LENGTH
             else:
-                new_indent = min(indent, list_indent + TAB_LENGTH)
-                new_indent -= new_indent % TAB_LENGTH
+                new_indent = 0
+            open_items.append((indent, new_indent))
             if new_indent > MAX_DEPTH * TAB_LENGTH:
                 new_indent = MAX_DEPTH * TAB_LENGTH
                 capped.append(index)
@@ -280,6 +306,12 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
             fence_open = FENCE_OPEN_RE.match(line)
             if list_indent is not None and (line.startswith("#") or (prev_blank and indent == 0)):
                 list_indent = None  # a heading or an unindented paragraph ends the list
+            elif list_indent is not None and prev_blank and not fence_open:
+                # A paragraph continuing an item sits at that item's text, as CommonMark reads
+                # it; indented by the writer's own unit (four spaces) it would be code here.
+                parent = next((x for x in reversed(open_items) if x[0] < indent), None)
+                if parent is not None and indent - parent[0] <= 4:
+                    line = " " * (parent[1] + TAB_LENGTH) + line[indent:]
             elif list_indent is None and prev_blank and 0 < indent < 4:
                 line = line.lstrip(" ")
             if fence_open:

@@ -1,0 +1,244 @@
+"""Practice questions with lettered options: find them in the notes' lines and read them whole.
+
+Pure Python. A multiple-choice question is a stem, then two or more options lettered in order
+from A (`A.`, `A)`, `(A)`, lower case too; as lines, as bullets, or all on one line), then an
+answer line that names the right letter (`Answer: B`, `**Answer:** C because ...`,
+`Correct answer: b`, `Ans: (D)`), blank lines allowed before it. A "True or false:" statement
+followed by `Answer: False ...` is read the same way.
+
+Such a question has to be read before anything else reads its lines: a line `A. Propranolol`
+right under `Q: ...` otherwise looks like an answer label (`A.`), and the options look like a
+list to recall. The parser therefore swaps each question found here for one placeholder line.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+_MARKUP_RE = re.compile(r"\*\*|__")
+_LEAD_RE = re.compile(r"(?P<lead> *(?:[*+-] +|\d{1,9}[.)] +)?)(?P<rest>.*)$")
+# One option on its own line: "A. text", "a) text", "(A) text", as a bullet or not.
+_OPTION_RE = re.compile(
+    r" *(?:[*+-] +)?(?:\((?P<p>[A-Ha-h])\)|(?P<l>[A-Ha-h])[.)])\s+(?P<text>\S.*)$"
+)
+# Options run together on one line: "(A) Propranolol (B) Metoprolol ..." or "a) x b) y".
+_INLINE_OPTION_RE = re.compile(r"(?:(?<=\s)|^)(?:\((?P<p>[A-Ha-h])\)|(?P<l>[A-Ha-h])\))\s+")
+_ANSWER_RE = re.compile(
+    r" *(?:[*+-] +)?(?:correct answer|right answer|answer|ans)\s*(?:is)?\s*[:.=–—-]\s*"
+    r"(?P<value>.+)$",
+    re.I,
+)
+_LETTERS_RE = re.compile(
+    r"\(?(?P<letters>[A-Ha-h](?:\s*(?:,|/|&|and)\s*[A-Ha-h])*)\)?(?![\w])[.)]?\s*(?P<rest>.*)$"
+)
+_TRUTH_RE = re.compile(r"(?P<value>true|false)\b[.!]?\s*(?P<rest>.*)$", re.I)
+_TRUE_FALSE_RE = re.compile(r"(?:true or false|true/false|t/f)\s*[:?.-]?\s+(?P<text>\S.*)$", re.I)
+_STEM_LABEL_RE = re.compile(
+    r"(?:Q|Question)\s?\d{0,3}(?:\s?\([^)]{1,30}\))?\s?[:.]\s+(?P<text>\S.*)$", re.I
+)
+_LABEL_BOLD_RE = re.compile(r"^(\*\*|__)((?:Q|Question)\s?\d{0,3}\s?[:.])\1")
+_EXPLANATION_LEAD_RE = re.compile(r"^[-–—:;,]\s*")
+_GAP = 2  # blank lines allowed between the options and the answer line
+
+
+@dataclass
+class Question:
+    """One practice question: lines `start`..`end` (0-based, inclusive) of the lines given."""
+
+    start: int
+    end: int
+    lead: str  # the stem line's indentation and list marker, kept for the placeholder
+    stem: str
+    options: list[tuple[str, str]] = field(default_factory=list)  # (letter, text)
+    correct: list[str] = field(default_factory=list)  # letters, upper case
+    explanation: str = ""
+    truth: str = ""  # "True" or "False" for a true-or-false question
+    problem: str = ""  # why no card can be made (said as a warning), or ""
+
+    @property
+    def prompt(self) -> str:
+        if self.truth:
+            return f"True or false: {self.stem}"
+        options = "\n".join(f"- **{letter}.** {text}" for letter, text in self.options)
+        return f"{self.stem}\n\n{options}"
+
+    @property
+    def answer(self) -> str:
+        if self.truth:
+            head = self.truth
+        else:
+            texts = dict(self.options)
+            head = "; ".join(f"**{x}.** {texts[x]}" for x in self.correct)
+        return f"{head}\n\n{self.explanation}" if self.explanation else head
+
+
+def _plain(line: str) -> str:
+    return _MARKUP_RE.sub("", line).strip()
+
+
+def _option(line: str) -> tuple[str, str] | None:
+    m = _OPTION_RE.match(_plain(line))
+    if not m:
+        return None
+    return (m.group("p") or m.group("l")).upper(), m.group("text").strip()
+
+
+def _inline_options(text: str) -> tuple[str, list[tuple[str, str]]]:
+    """Split "stem (A) x (B) y" into the stem and its options; no options unless A, B, ..."""
+    marks = list(_INLINE_OPTION_RE.finditer(text))
+    letters = [(m.group("p") or m.group("l")).upper() for m in marks]
+    if len(marks) < 2 or letters != [chr(ord("A") + i) for i in range(len(marks))]:
+        return text, []
+    # One style throughout: "(A) ... (B)" or "a) ... b)", never a mix.
+    if len({m.group("p") is None for m in marks}) != 1:
+        return text, []
+    options = []
+    for n, m in enumerate(marks):
+        end = marks[n + 1].start() if n + 1 < len(marks) else len(text)
+        options.append((letters[n], text[m.end() : end].strip()))
+    if not all(t for _, t in options):
+        return text, []
+    return text[: marks[0].start()].strip(), options
+
+
+def _answer(line: str) -> str | None:
+    m = _ANSWER_RE.match(_plain(line))
+    return m.group("value").strip() if m else None
+
+
+def _stem_text(text: str) -> str:
+    text = _STEM_LABEL_RE.sub(r"\g<text>", text.strip(), count=1)
+    return text.strip()
+
+
+def _sequential(options: list[tuple[str, str]]) -> bool:
+    return [x for x, _ in options] == [chr(ord("A") + i) for i in range(len(options))]
+
+
+def find_questions(lines: list[str], skip: set[int] | None = None) -> list[Question]:
+    """Every lettered or true-or-false practice question in `lines`, in order.
+
+    `skip` holds indexes of lines that are not notes text (code placeholders): a question
+    never spans one.
+    """
+    skip = skip or set()
+    found: list[Question] = []
+    i = 0
+    floor = 0
+    while i < len(lines):
+        q = _question_at(lines, i, skip)
+        if q is None:
+            i += 1
+            continue
+        if not q.lead:
+            # A stem written as a paragraph ("A 55-year-old with asthma ... Which is safest?")
+            # starts at its paragraph's first line.
+            b = i
+            while b > max(floor, i - 6) and _paragraph_line(lines[b - 1]) and b - 1 not in skip:
+                b -= 1
+            if b < i:
+                q.stem = " ".join([*(x.strip() for x in lines[b:i]), q.stem])
+                q.start = b
+        found.append(q)
+        i = floor = q.end + 1
+    return found
+
+
+def _paragraph_line(line: str) -> bool:
+    """A line of plain paragraph text: not blank, a heading, a list item, a quote or a table."""
+    if not line.strip() or line.startswith((" ", "#", ">", "|")):
+        return False
+    lead = _LEAD_RE.match(line)
+    return not (lead and lead.group("lead")) and not _option(line) and _answer(line) is None
+
+
+def _question_at(lines: list[str], i: int, skip: set[int]) -> Question | None:
+    line = lines[i]
+    if i in skip or not line.strip() or line.lstrip().startswith(("#", ">", "|")):
+        return None
+    if _option(line) or _answer(line) is not None:
+        return None
+    lead_m = _LEAD_RE.match(line)
+    assert lead_m is not None
+    lead, first = lead_m.group("lead"), lead_m.group("rest")
+    stem, options = _inline_options(first)
+    j = i + 1
+    if not options and j < len(lines) and j not in skip:
+        # "Which is safest?" then "(A) x (B) y" all on the next line.
+        rest, inline = _inline_options(_plain(lines[j]))
+        if inline and not rest:
+            options = inline
+            j += 1
+    if not options:
+        # Options on the lines below, lettered from A with nothing between them.
+        while j < len(lines) and j not in skip and (opt := _option(lines[j])):
+            if opt[0] != chr(ord("A") + len(options)):
+                break
+            options.append(opt)
+            j += 1
+        if len(options) < 2:
+            options = []
+            j = i + 1
+    truth_stem = _TRUE_FALSE_RE.match(_stem_text(_plain(stem)))
+    if not options and not truth_stem:
+        return None
+    # The answer line: right after the options, or after at most `_GAP` blank lines.
+    k = j
+    while k < len(lines) and k - j < _GAP and not lines[k].strip() and k not in skip:
+        k += 1
+    value = _answer(lines[k]) if k < len(lines) and k not in skip else None
+    stem_text = _stem_text(_LABEL_BOLD_RE.sub(r"\2", stem.strip(), count=1))
+    labelled = stem_text != stem.strip()
+    if truth_stem:
+        if options or value is None:
+            return None
+        tm = _TRUTH_RE.match(value)
+        if not tm:
+            return None
+        return Question(
+            i,
+            k,
+            lead,
+            truth_stem.group("text").strip(),
+            truth=tm.group("value").capitalize(),
+            explanation=_explanation(tm.group("rest")),
+        )
+    if not _sequential(options) or not stem_text:
+        return None
+    q = Question(i, j - 1, lead, stem_text, options)
+    if value is None:
+        if not labelled:
+            # Lettered lines under a plain line may be an outline or a list to recall.
+            return None
+        q.problem = "multiple-choice question has no answer line (such as `Answer: B`); skipped"
+        return q
+    q.end = k
+    lm = _LETTERS_RE.match(value)
+    if not lm:
+        # "Answer: Atropine": the option named by its text.
+        named = [x for x, t in options if _plain(value).casefold().startswith(_plain(t).casefold())]
+        if len(named) == 1:
+            q.correct = named
+            q.explanation = _explanation(_plain(value)[len(dict(options)[named[0]]) :])
+            return q
+        q.problem = f"multiple-choice answer {value[:30]!r} names no option letter; skipped"
+        return q
+    named = re.sub(r"\band\b", ",", lm.group("letters"))
+    letters = [x.upper() for x in re.findall(r"[A-Ha-h]", named)]
+    known = {x for x, _ in options}
+    unknown = [x for x in letters if x not in known]
+    if unknown:
+        q.problem = (
+            f"multiple-choice answer names option {unknown[0]}, but the options are "
+            f"{options[0][0]}–{options[-1][0]}; skipped"
+        )
+        return q
+    q.correct = letters
+    q.explanation = _explanation(lm.group("rest"))
+    return q
+
+
+def _explanation(rest: str) -> str:
+    rest = rest.strip()
+    return _EXPLANATION_LEAD_RE.sub("", rest, count=1).strip() if rest else ""

@@ -1,0 +1,335 @@
+"""Note styles the parser was not first written for: lettered practice questions, Anki and
+RemNote card syntax, four-space outlines, TeX math, timelines and unclosed front matter.
+
+Each style has the case that must read right and a near miss that must stay as it was.
+"""
+
+from __future__ import annotations
+
+import random
+
+from quiz.notes.inline import split_definition
+from quiz.notes.parser import parse_notes
+from quiz.notes.render import render_markdown
+from quiz.questions import QuestionMaker, SourceCard, SourceTopic, own_choices
+
+
+def pairs(text: str) -> list[tuple[str, str, str]]:
+    return [(c.kind, c.prompt, c.answer) for c in parse_notes(text).cards]
+
+
+def warnings(text: str) -> list[tuple[int, str]]:
+    return [(w.line, w.message) for w in parse_notes(text).warnings]
+
+
+# ---- multiple choice ---------------------------------------------------------------------
+
+ORGANOPHOSPHATE = (
+    "## Quiz\n\n"
+    "Q: Which drug is given first in organophosphate poisoning?\n"
+    "A. Propranolol\nB. Atropine\nC. Neostigmine\n\n"
+    "Answer: B\n"
+)
+
+
+def test_option_a_after_a_question_is_an_option_not_the_answer():
+    assert pairs(ORGANOPHOSPHATE) == [
+        (
+            "qa",
+            "Which drug is given first in organophosphate poisoning?\n\n"
+            "- **A.** Propranolol\n- **B.** Atropine\n- **C.** Neostigmine",
+            "**B.** Atropine",
+        )
+    ]
+    assert warnings(ORGANOPHOSPHATE) == []
+
+
+def test_numbered_questions_with_indented_options_are_one_card_each_and_no_list():
+    text = (
+        "## Practice questions\n\n"
+        "1. Which drug is first-line?\n"
+        "   A. Propranolol\n   B. Atropine\n   C. Neostigmine\n   D. Pralidoxime\n"
+        "   Answer: b\n"
+        "2. Which receptor mediates bronchodilation?\n"
+        "   a) alpha-1\n   b) beta-1\n   c) beta-2\n\n"
+        "   **Answer:** C — because beta-2 relaxes bronchial smooth muscle\n"
+    )
+    found = parse_notes(text).cards
+    assert [(c.kind, c.line, c.answer) for c in found] == [
+        ("qa", 3, "**B.** Atropine"),
+        ("qa", 9, "**C.** beta-2\n\nbecause beta-2 relaxes bronchial smooth muscle"),
+    ]
+    assert found[1].prompt.startswith(
+        "Which receptor mediates bronchodilation?\n\n- **A.** alpha-1"
+    )
+
+
+def test_a_scenario_stem_with_options_on_one_line_and_a_bold_answer():
+    text = (
+        "A 55-year-old with asthma needs a beta-blocker for angina.\n"
+        "Which is the safest choice?\n"
+        "(A) Propranolol (B) Metoprolol (C) Timolol (D) Nadolol\n"
+        "**Answer: B** – cardioselective at usual doses\n"
+    )
+    assert pairs(text) == [
+        (
+            "qa",
+            "A 55-year-old with asthma needs a beta-blocker for angina. Which is the safest "
+            "choice?\n\n- **A.** Propranolol\n- **B.** Metoprolol\n- **C.** Timolol\n"
+            "- **D.** Nadolol",
+            "**B.** Metoprolol\n\ncardioselective at usual doses",
+        )
+    ]
+
+
+def test_options_as_sub_bullets_and_an_answer_named_by_its_text():
+    text = (
+        "- Which drug reverses the block?\n  - A) Neostigmine\n  - B) Atropine\n\n"
+        "  Answer: Neostigmine, a cholinesterase inhibitor\n"
+    )
+    assert pairs(text) == [
+        (
+            "qa",
+            "Which drug reverses the block?\n\n- **A.** Neostigmine\n- **B.** Atropine",
+            "**A.** Neostigmine\n\na cholinesterase inhibitor",
+        )
+    ]
+
+
+def test_true_or_false_statement_with_its_answer():
+    text = (
+        "## Practice\n\n5. True or false: neostigmine crosses the blood–brain barrier.\n"
+        "   Answer: False — it is a quaternary amine.\n"
+    )
+    assert pairs(text) == [
+        (
+            "qa",
+            "True or false: neostigmine crosses the blood–brain barrier.",
+            "False\n\nit is a quaternary amine.",
+        )
+    ]
+
+
+def test_q_dot_a_dot_pair_without_options_stays_a_question_and_answer():
+    text = "Q. What is the powerhouse of the cell?\nA. The mitochondrion.\n"
+    assert pairs(text) == [("qa", "What is the powerhouse of the cell?", "The mitochondrion.")]
+
+
+def test_a_lettered_outline_with_no_answer_line_is_not_taken_for_a_question():
+    text = "## Essay\n\nParts of an essay:\nA. Introduction\nB. Body\nC. Conclusion\n"
+    assert all("**A.**" not in prompt for _, prompt, _ in pairs(text))
+    assert warnings(text) == []
+
+
+def test_an_answer_letter_that_is_no_option_is_a_warning_with_its_line():
+    text = "# Quiz\n\nQ: Which one?\nA. x\nB. y\nAnswer: E\n"
+    assert pairs(text) == []
+    assert warnings(text) == [
+        (3, "multiple-choice answer names option E, but the options are A–B; skipped")
+    ]
+
+
+def test_a_labelled_question_with_options_and_no_answer_is_a_warning():
+    text = "Q: Which one?\nA. x\nB. y\n"
+    assert pairs(text) == []
+    assert warnings(text) == [
+        (1, "multiple-choice question has no answer line (such as `Answer: B`); skipped")
+    ]
+
+
+def test_exam_asks_a_notes_question_with_its_own_options():
+    deck = parse_notes(
+        ORGANOPHOSPHATE + "\nQ: What does pralidoxime do?\nA: Regenerates acetylcholinesterase\n"
+    )
+    cards = [
+        SourceCard(n + 1, 1, c.kind, c.prompt, c.answer, tuple(c.items), c.term)
+        for n, c in enumerate(deck.cards)
+    ]
+    maker = QuestionMaker(cards, [SourceTopic(1, None, "Quiz")])
+    assert own_choices(cards[0]) == (
+        "Which drug is given first in organophosphate poisoning?",
+        [("A", "Propranolol"), ("B", "Atropine"), ("C", "Neostigmine")],
+        {"B"},
+    )
+    question = maker.build(cards[0], "answer", random.Random(3))
+    assert question is not None
+    assert sorted(question.options) == ["Atropine", "Neostigmine", "Propranolol"]
+    assert [question.options[i] for i in question.correct] == ["Atropine"]
+    assert question.stem == "Which drug is given first in organophosphate poisoning?"
+    # Its lettered answer is no distractor for another card's question.
+    assert all("Atropine" not in c.text for c in maker.answers)
+
+
+# ---- Anki and RemNote syntax -------------------------------------------------------------
+
+
+def test_anki_cloze_is_a_cloze_card_per_number_with_same_numbers_hidden_together():
+    text = (
+        "## DNA\n\n"
+        "Purines are {{c1::adenine}} and {{c1::guanine}}; uracil is in {{c2::RNA::molecule}}.\n"
+    )
+    assert pairs(text) == [
+        (
+            "cloze",
+            "Purines are [...] and [...]; uracil is in RNA.",
+            "Purines are ==adenine== and ==guanine==; uracil is in RNA.",
+        ),
+        (
+            "cloze",
+            "Purines are adenine and guanine; uracil is in [molecule].",
+            "Purines are adenine and guanine; uracil is in ==RNA==.",
+        ),
+    ]
+
+
+def test_an_unclosed_anki_cloze_is_a_warning_not_a_card_of_fragments():
+    text = "{{c1::mitochondrion is the powerhouse of the cell.\n"
+    assert pairs(text) == []
+    assert warnings(text) == [(1, "Anki cloze `{{c1::...}}` is not closed")]
+
+
+def test_remnote_forward_card_and_a_shift_operator_that_is_not_one():
+    text = "- Where does the Calvin cycle happen? >> In the stroma\n- x >> 1 halves x\n"
+    found = pairs(text)
+    assert ("qa", "Where does the Calvin cycle happen?", "In the stroma") in found
+    assert not any(prompt == "x" for _, prompt, _ in found)
+
+
+def test_bullets_written_as_cards_are_not_also_a_list_card():
+    text = (
+        "## Replication\n\n- Which enzyme unwinds the helix? >> Helicase\n"
+        "- Primase :: lays down a short RNA primer\n"
+        "- Ligase :: seals the nicks between Okazaki fragments\n"
+    )
+    found = parse_notes(text).cards
+    assert [c.kind for c in found] == ["qa", "qa", "qa"]
+
+
+# ---- indentation, math, timelines, front matter ----------------------------------------------
+
+
+def test_four_space_nesting_keeps_siblings_siblings():
+    text = (
+        "## Lac operon\n\n- Enzymes of the operon:\n    - beta-galactosidase splits lactose\n"
+        "    - permease imports lactose\n    - transacetylase detoxifies\n"
+    )
+    assert pairs(text) == [
+        (
+            "list",
+            "Name the 3 key points of **Enzymes of the operon** (Lac operon).",
+            "- beta-galactosidase splits lactose\n- permease imports lactose\n"
+            "- transacetylase detoxifies",
+        )
+    ]
+
+
+def test_a_four_space_paragraph_under_a_bullet_continues_it_and_is_not_code():
+    text = (
+        "## TCP\n\n- Slow start: cwnd doubles every round trip until ssthresh.\n\n"
+        "    After a timeout, cwnd restarts at 1 MSS.\n"
+    )
+    assert pairs(text) == [
+        (
+            "definition",
+            "What is **Slow start** (TCP)?",
+            "cwnd doubles every round trip until ssthresh.\n\n"
+            "After a timeout, cwnd restarts at 1 MSS.",
+        )
+    ]
+
+
+def test_tex_math_is_never_split_at_its_equals_or_colon():
+    assert split_definition("Total energy $E = \\tfrac{1}{2}kA^2$ stays constant") is None
+    assert split_definition("A function $f: A \\to B$ is injective") is None
+    assert pairs("## SHM\n\n- Rest energy: $E = mc^2$ for a body at rest\n") == [
+        ("definition", "What is **Rest energy** (SHM)?", "$E = mc^2$ for a body at rest")
+    ]
+    # A price is not math: "$5 and $10" still splits at its colon.
+    assert pairs("- Tickets: $5 and $10 at the door\n") == [
+        ("definition", "What are **Tickets**?", "$5 and $10 at the door")
+    ]
+
+
+def test_timeline_entries_ask_for_the_date_and_make_no_list_card():
+    text = (
+        "## Timeline\n\n- 1051 – Edward promises the throne to William\n"
+        "- 14 Oct 1066 – Battle of Hastings\n- 1069–70 – Harrying of the North\n"
+    )
+    assert pairs(text) == [
+        ("definition", "When: **Edward promises the throne to William** (Timeline)?", "1051"),
+        ("definition", "When: **Battle of Hastings** (Timeline)?", "14 Oct 1066"),
+        ("definition", "When: **Harrying of the North** (Timeline)?", "1069–70"),
+    ]
+    # A status code is no year.
+    assert pairs("## HTTP\n\n- 404: Not Found\n")[0][1] == "What is **404** (HTTP)?"
+
+
+def test_unclosed_front_matter_is_page_data_and_a_warning():
+    text = "---\ntitle: Cell biology\ntags: [bio, cells\n\n# Cells\n\n- Ribosome: makes proteins\n"
+    deck = parse_notes(text)
+    assert deck.title == "Cell biology"
+    assert deck.tags == ["bio", "cells"]
+    assert [(c.prompt, c.answer) for c in deck.cards] == [
+        ("What is **Ribosome** (Cells)?", "makes proteins")
+    ]
+    assert [(w.line, w.message) for w in deck.warnings] == [
+        (1, "front matter is never closed (no second `---`); read to a blank line")
+    ]
+
+
+def test_anki_cloze_on_the_notes_page_shows_its_text_marked():
+    html = render_markdown("Made in the {{c1::Calvin cycle}} from {{c2::CO2::gas}}; `{{c3::x}}`")
+    assert html == (
+        "<p>Made in the <mark>Calvin cycle</mark> from <mark>CO2</mark>; <code>{{c3::x}}</code></p>"
+    )
+
+
+def test_an_inferred_cloze_never_hides_a_subject_run_into_its_verb():
+    for sentence in (
+        "The Normans used feigned retreats to draw the English line down the slope.",
+        "Adrenaline at low doses acts mainly on beta receptors.",
+    ):
+        hidden = [c.answer for c in parse_notes(f"## S\n\n{sentence}\n").cards]
+        assert not any("used feigned" in a or "at low==" in a for a in hidden), hidden
+    # A name with a preposition in it is still a subject.
+    assert pairs("## MSK\n\nManaged Streaming for Kafka runs Apache Kafka clusters for you.\n") == [
+        (
+            "cloze",
+            "[...] runs Apache Kafka clusters for you.",
+            "==Managed Streaming for Kafka== runs Apache Kafka clusters for you.",
+        )
+    ]
+
+
+def test_a_vocabulary_table_asks_for_the_meaning_and_shows_the_example():
+    text = (
+        "## Rooms\n\n| Word | Meaning | Example |\n| --- | --- | --- |\n"
+        "| la cocina | kitchen | *Mi madre cocina en la cocina.* |\n"
+    )
+    assert pairs(text) == [
+        (
+            "definition",
+            "**la cocina** (Rooms): what is its Meaning?",
+            "kitchen\n\n*Example:* *Mi madre cocina en la cocina.*",
+        )
+    ]
+
+
+def test_ragged_table_rows_are_warnings_with_their_lines():
+    text = (
+        "## Capitals\n\n| Country | Capital | Continent |\n| --- | --- | --- |\n"
+        "| France | Paris | Europe |\n| Japan | Tokyo |\n| Kenya | Nairobi | Africa | East |\n"
+        "| `a|b` | pipe | code |\n"
+    )
+    assert warnings(text) == [
+        (6, "table row has 2 cell(s), its header 3"),
+        (7, "table row has 4 cell(s), its header 3; the extra cells were dropped"),
+    ]
+    assert ("definition", "**Japan** (Capitals): what is its Capital?", "- **Capital:** Tokyo") in (
+        pairs(text)
+    )
+
+
+def test_headings_with_no_text_are_warned_at_their_own_lines():
+    text = "# Economics\n\n## Demand\n\nPrice up, demand down.\n\n##\n\n#### \n\n## Summary\n"
+    assert warnings(text) == [(7, "heading has no text"), (9, "heading has no text")]
