@@ -4,12 +4,27 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
+from django.db import connections
 from django.test import Client
 
 from tests.factory import make_deck, make_topic, make_user
 
 # live_server runs in a thread while sync Playwright drives the page from this one.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+def _close_own_connections(self: ThreadedWSGIServer) -> None:
+    """A live server's request thread closes only its own connections. The in-memory SQLite
+    connection it borrows belongs to the test thread; a browser's keep-alive request can end
+    after the live server stopped sharing it, and closing it then raised in that thread."""
+    shared = self.connections_override or {}
+    for conn in connections.all(initialized_only=True):
+        if shared.get(conn.alias) is not conn:
+            conn.close()
+
+
+ThreadedWSGIServer._close_connections = _close_own_connections  # type: ignore[method-assign]
 
 # The learner's sample notes live beside the checkout (shared/), not in it.
 SAMPLE_NOTES = (
