@@ -333,3 +333,35 @@ def test_ragged_table_rows_are_warnings_with_their_lines():
 def test_headings_with_no_text_are_warned_at_their_own_lines():
     text = "# Economics\n\n## Demand\n\nPrice up, demand down.\n\n##\n\n#### \n\n## Summary\n"
     assert warnings(text) == [(7, "heading has no text"), (9, "heading has no text")]
+
+
+def test_options_after_a_blank_line_and_an_explanation_over_two_lines():
+    text = (
+        "Which service fits a work queue?\n\n- A. Kinesis Data Streams\n- B. Amazon SQS\n\n"
+        "Answer: B. A queue hands each message to one consumer\nand deletes it once processed.\n"
+    )
+    assert pairs(text) == [
+        (
+            "qa",
+            "Which service fits a work queue?\n\n- **A.** Kinesis Data Streams\n- **B.** Amazon SQS",
+            "**B.** Amazon SQS\n\nA queue hands each message to one consumer and deletes it once "
+            "processed.",
+        )
+    ]
+    # "Answer: A queue ..." is a sentence, not option A.
+    text = "Q: Which one?\nA. SQS\nB. Kinesis\nAnswer: A queue, so SQS\n"
+    assert pairs(text) == []
+    assert warnings(text) == [
+        (1, "multiple-choice answer 'A queue, so SQS' names no option letter; skipped")
+    ]
+
+
+def test_a_term_with_its_own_emphasis_keeps_it_balanced():
+    found = pairs("## Expressions\n\n- *Tener ganas de* + infinitive — to feel like doing it\n")
+    assert found == [
+        (
+            "definition",
+            "What is ***Tener ganas de* + infinitive** (Expressions)?",
+            "to feel like doing it",
+        )
+    ]

@@ -29,8 +29,10 @@ _ANSWER_RE = re.compile(
     r"(?P<value>.+)$",
     re.I,
 )
+# The letter(s), then the end, punctuation or "because": "Answer: A queue ..." names no option.
 _LETTERS_RE = re.compile(
-    r"\(?(?P<letters>[A-Ha-h](?:\s*(?:,|/|&|and)\s*[A-Ha-h])*)\)?(?![\w])[.)]?\s*(?P<rest>.*)$"
+    r"\(?(?P<letters>[A-Ha-h](?:\s*(?:,|/|&|and)\s*[A-Ha-h])*)\)?(?![\w])"
+    r"(?:[.):;,]\s*|\s*[-–—]\s*|\s*(?=\()|\s+(?=because\b|since\b|as\b)|\s*$)(?P<rest>.*)$",
 )
 _TRUTH_RE = re.compile(r"(?P<value>true|false)\b[.!]?\s*(?P<rest>.*)$", re.I)
 _TRUE_FALSE_RE = re.compile(r"(?:true or false|true/false|t/f)\s*[:?.-]?\s+(?P<text>\S.*)$", re.I)
@@ -145,6 +147,15 @@ def find_questions(lines: list[str], skip: set[int] | None = None) -> list[Quest
     return found
 
 
+def _continues(line: str) -> bool:
+    """A line that carries on the paragraph above it (not a new block, option or answer)."""
+    text = line.strip()
+    if not text or text.startswith(("#", ">", "|", "```", "~~~")) or _option(line):
+        return False
+    lead = _LEAD_RE.match(text)
+    return not (lead and lead.group("lead")) and _answer(line) is None
+
+
 def _paragraph_line(line: str) -> bool:
     """A line of plain paragraph text: not blank, a heading, a list item, a quote or a table."""
     if not line.strip() or line.startswith((" ", "#", ">", "|")):
@@ -171,7 +182,15 @@ def _question_at(lines: list[str], i: int, skip: set[int]) -> Question | None:
             options = inline
             j += 1
     if not options:
-        # Options on the lines below, lettered from A with nothing between them.
+        # Options on the lines below, lettered from A with nothing between them; a question
+        # ("...?" or "...:") may have one blank line before its options.
+        if (
+            j + 1 < len(lines)
+            and not lines[j].strip()
+            and _plain(stem).endswith(("?", ":"))
+            and _option(lines[j + 1])
+        ):
+            j += 1
         while j < len(lines) and j not in skip and (opt := _option(lines[j])):
             if opt[0] != chr(ord("A") + len(options)):
                 break
@@ -188,6 +207,11 @@ def _question_at(lines: list[str], i: int, skip: set[int]) -> Question | None:
     while k < len(lines) and k - j < _GAP and not lines[k].strip() and k not in skip:
         k += 1
     value = _answer(lines[k]) if k < len(lines) and k not in skip else None
+    if value is not None:
+        # The answer's explanation may run on over the lines of its paragraph.
+        while k + 1 < len(lines) and k + 1 not in skip and _continues(lines[k + 1]):
+            k += 1
+            value = f"{value} {lines[k].strip()}"
     stem_text = _stem_text(_LABEL_BOLD_RE.sub(r"\2", stem.strip(), count=1))
     labelled = stem_text != stem.strip()
     if truth_stem:

@@ -1217,6 +1217,7 @@ class _Parser:
         index = self._locate(f"| {headers[0]}" if headers else None)
         line = self._line(index)
         first_body = line + 2
+        has_extras = any(_EXTRA_COLUMN_RE.fullmatch(h) for h in headers[1:])
         for n, row in enumerate(rows):
             row_line = first_body + n
             written = _cell_count(self.source[row_line - 1]) if row_line <= len(self.source) else 0
@@ -1239,7 +1240,7 @@ class _Parser:
             # "Word | Meaning | Example": the example comes with the answer, it is not asked.
             asked = [(h, v) for h, v in cells if _EXTRA_COLUMN_RE.fullmatch(h) is None]
             extras = [(h, v) for h, v in cells if _EXTRA_COLUMN_RE.fullmatch(h) is not None]
-            if len(asked) == 1 and asked[0][0] and extras:
+            if len(asked) == 1 and asked[0][0] and (extras or has_extras):
                 prompt = f"**{_plain_term(name)}**{about}: what is its {asked[0][0]}?"
                 answer = "\n\n".join([asked[0][1], *(f"*{h}:* {v}" for h, v in extras)])
                 self._add("definition", ctx, prompt, answer, row_line, term=_plain_term(name))
@@ -1708,6 +1709,8 @@ def _term(head: str) -> tuple[str, str, str] | None:
         raw_term, other = raw_term.split("≠", 1)
         definition = f"{definition} (≠ {other.strip()})" if definition else definition
     term = raw_term.strip("*_` ").strip()
+    if term.count("*") % 2 and not raw_term.strip().count("*") % 2:
+        term = raw_term.strip()  # "*Tener ganas de* + infinitive": its emphasis is its own
     words = term.split()
     if not term or len(words) > TERM_MAX_WORDS or term.lower().rstrip(".") in _LABELS:
         return None
@@ -1723,7 +1726,9 @@ def _term(head: str) -> tuple[str, str, str] | None:
         return None  # "Why is it: ..." is a sentence, not a term
     if not definition and len(words) > 1:
         return None  # "AWS IoT Components:" introduces a list, "Tumbling:" defines a term
-    if sep != ":" and (words[0].lower() in _NOT_TERMS or term[0] in "-*+>"):
+    # (A term opening with "*" is a stray bullet unless the "*" is emphasis it closes.)
+    stray = term[0] in "-+>" or (term[0] == "*" and (term.count("*") % 2 or term[1:2] == " "))
+    if sep != ":" and (words[0].lower() in _NOT_TERMS or stray):
         return None
     return term, definition, sep
 
