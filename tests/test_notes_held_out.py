@@ -343,7 +343,8 @@ def test_options_after_a_blank_line_and_an_explanation_over_two_lines():
     assert pairs(text) == [
         (
             "qa",
-            "Which service fits a work queue?\n\n- **A.** Kinesis Data Streams\n- **B.** Amazon SQS",
+            "Which service fits a work queue?\n\n- **A.** Kinesis Data Streams\n"
+            "- **B.** Amazon SQS",
             "**B.** Amazon SQS\n\nA queue hands each message to one consumer and deletes it once "
             "processed.",
         )
