@@ -366,3 +366,41 @@ def test_a_term_with_its_own_emphasis_keeps_it_balanced():
             "to feel like doing it",
         )
     ]
+
+
+def test_a_display_equation_asks_for_its_right_side_after_its_lead_in():
+    text = (
+        "## The simple pendulum\n\nFor small angles we use $\\sin\\theta \\approx \\theta$, "
+        "which gives\n\n$$T = 2\\pi\\sqrt{\\frac{L}{g}}$$\n\n## Motion\n\n"
+        "$$x(t) = A\\cos(\\omega t)$$\n"
+    )
+    assert pairs(text) == [
+        (
+            "definition",
+            "For small angles we use $\\sin\\theta \\approx \\theta$, which gives $$T = \\;?$$",
+            "$$T = 2\\pi\\sqrt{\\frac{L}{g}}$$",
+        ),
+        ("definition", "**Motion**: $$x(t) = \\;?$$", "$$x(t) = A\\cos(\\omega t)$$"),
+    ]
+
+
+def test_a_named_quantity_and_its_formula_asks_for_the_formula():
+    text = (
+        "## SHM\n\n- Maximum speed $v_{max} = A\\omega$, reached at $x = 0$\n"
+        "- Therefore $T = 2\\pi\\sqrt{m/k}$ and more\n"
+    )
+    definitions = [(p, a) for kind, p, a in pairs(text) if kind == "definition"]
+    assert definitions == [
+        ("**Maximum speed** = ? (SHM)", "$v_{max} = A\\omega$, reached at $x = 0$")
+    ]
+
+
+def test_a_bare_noun_defined_by_its_relative_clause_is_a_definition():
+    text = "## SHM\n\nSimple harmonic motion (SHM) is motion in which the force is proportional.\n"
+    assert pairs(text) == [
+        (
+            "definition",
+            "What is **Simple harmonic motion (SHM)** (SHM)?",
+            "Motion in which the force is proportional.",
+        )
+    ]

@@ -94,6 +94,7 @@ _PLACEHOLDER_RE = re.compile(STX + r"fence:(\d+)" + ETX)
 # Anki's cloze: `{{c1::hidden}}` or `{{c1::hidden::hint}}`.
 _ANKI_CLOZE_RE = re.compile(r"\{\{c(\d+)::((?:(?!::|\}\}).)+?)(?:::((?:(?!\}\}).)*))?\}\}")
 _ANKI_OPEN_RE = re.compile(r"\{\{c\d+::")
+_DISPLAY_MATH_RE = re.compile(r"\$\$(?!\$)([^$]+)\$\$")
 _EMPTY_HEADING_RE = re.compile(r" {0,3}#{1,6}(?:\s+#*)?\s*")
 _CHOICE_RE = re.compile(STX + r"choice:(\d+)" + ETX)
 # Cheap test for text that may hold a lettered option or a true-or-false statement.
@@ -139,6 +140,10 @@ _ARTICLE_RE = re.compile(
     r"(?:a|an|the|one of|any|used to|used for|called|when|where|how|something|someone|"
     r"somebody|anything|anyone|any one)\s",
     re.I,
+)
+# "X is motion in which ...", "X is energy that ...": a bare noun defined by its clause.
+_RELATIVE_RE = re.compile(
+    r"[a-z]+(?:[\s-][a-z]+)?\s+(?:in which|by which|that|which|where|whose)\s"
 )
 # An aside between commas that says nothing about the subject: ", however," / ", in general,".
 _INTERJECTION_RE = re.compile(
@@ -388,6 +393,8 @@ class _Parser:
         self.warnings: list[NoteWarning] = []
         self.fences: list[_Fence] = []
         self.questions: list[choices.Question] = []
+        # The last prose paragraph (text, topic, index after it): a display equation's lead-in.
+        self.lead_in: tuple[str, tuple[str, ...], int] | None = None
         self.cursor = 0
         self.pending_q: tuple[str, int] | None = None
         # A label ("Rules:" or a bold cue line) waiting for the block under it.
@@ -739,6 +746,8 @@ class _Parser:
     def _paragraph(self, text: str, index: int, ctx: _Ctx) -> None:
         if STX in text and self._choice(text, index, ctx):
             return
+        if text.lstrip().startswith("$$") and self._display_math(text, index, ctx):
+            return
         lines = [x.strip() for x in text.split("\n")]
         first = lines[0] if lines else ""
         if _TASK_RE.match(first):
@@ -767,6 +776,7 @@ class _Parser:
             return
         # Under a `?` heading the section is the answer: a cloze would repeat it.
         self._prose(joined, index, ctx, whole=True, facts=not ctx.covered)
+        self.lead_in = (joined, ctx.topic, index + len(lines))
         if joined.endswith(":") and len(joined.split()) <= 12:
             # "Rules of the MLFQ:" then a list: the list's label.
             self.intro = (joined.rstrip(":").strip(), self._line(index))
@@ -1368,6 +1378,23 @@ class _Parser:
                 )
         return made
 
+    def _display_math(self, text: str, index: int, ctx: _Ctx) -> bool:
+        """A display equation (`$$T = 2\\pi\\sqrt{L/g}$$`): recall its right-hand side, led by
+        the sentence that introduces it ("..., which gives") or else by its section."""
+        m = _DISPLAY_MATH_RE.fullmatch(text.strip())
+        if m is None or ctx.covered:
+            return False
+        lhs, _, rhs = m.group(1).partition("=")
+        if not lhs.strip() or not rhs.strip() or "{" in lhs and lhs.count("{") != lhs.count("}"):
+            return False
+        lead = ""
+        if self.lead_in and self.lead_in[1] == ctx.topic and index - self.lead_in[2] <= 1:
+            lead = self.lead_in[0].rstrip()
+        if not lead.endswith((":", ",", "gives", "is", "by", "so", "then")) or len(lead) > 300:
+            lead = f"**{ctx.topic_label}**:" if ctx.topic_label else ""
+        prompt = f"{lead} $${lhs.strip()} = \\;?$$".strip()
+        return self._add("definition", ctx, prompt, text.strip(), self._line(index))
+
     def _forward(self, raw: str, index: int, ctx: _Ctx) -> bool:
         """RemNote's `question >> answer`: a question card (a shift such as `x >> 1` is not)."""
         masked = mask(raw)
@@ -1702,7 +1729,12 @@ def _term(head: str) -> tuple[str, str, str] | None:
         return condition.group(1).strip("*_` "), condition.group(3).strip(), condition.group(2)
     split = split_definition(head)
     if split is None:
-        return None
+        formula = _FORMULA_RE.fullmatch(head) if "$" in head else None
+        label = formula.group("label").split() if formula else []
+        if not formula or len(label) > TERM_MAX_WORDS or label[0].lower() in _NOT_FORMULA_LABELS:
+            return None
+        # "Maximum speed $v_{max} = A\omega$, reached at ...": the quantity and its formula.
+        return formula.group("label"), formula.group("rest").strip(), "="
     raw_term, sep, definition = split
     if "≠" in raw_term:
         # "Veblen good ≠ Giffen: ...": the term is the left side; the contrast stays.
@@ -1823,7 +1855,9 @@ def _definition_sentence(sentence: str) -> tuple[str, str, str] | None:
         return None  # "The main exception is the postal rule"
     if len(words) >= 3 and _CLAUSE_TERM_RE.search(term):
         return None
-    if verb in ("is", "are", "was", "were") and not _ARTICLE_RE.match(rest):
+    if verb in ("is", "are", "was", "were") and not (
+        _ARTICLE_RE.match(rest) or _RELATIVE_RE.match(rest)
+    ):
         return None
     called = re.fullmatch(
         r"(?:called|known as|termed)\s+(?:the\s+|an?\s+)?([^\s.]+(?:\s+[^\s.]+){0,2})\.?", rest
@@ -1847,7 +1881,12 @@ _SUBJECT_RE = re.compile(
 )
 
 
-_SEPARATOR_HINT_RE = re.compile(r":|\s[-–—=→]|[–—]|=>")
+_SEPARATOR_HINT_RE = re.compile(r":|\s[-–—=→]|[–—]|=>|\s\$")
+_NOT_FORMULA_LABELS = _NOT_TERMS | {"therefore", "thus", "hence", "now", "finally", "next"}
+# A named quantity followed by its formula in math: "Total energy $E = ...$ stays constant".
+_FORMULA_RE = re.compile(
+    r"(?P<label>[A-Z][A-Za-z'-]*(?: [a-z][A-Za-z'-]*){0,5})\s+(?P<rest>\$(?!\$)[^$]*=[^$]*\$.*)"
+)
 _ABBREVIATIONS = {
     "approx", "e.g", "i.e", "etc", "vs", "ca", "cf", "no", "fig", "min", "max", "incl",
     "esp", "resp", "dr", "mr", "mrs", "ms", "prof", "st", "jr", "sr", "al", "ex",
