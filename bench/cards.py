@@ -11,7 +11,8 @@ notes beside the checkout (`../shared/notes/NAME.md`), evaluated when present an
 otherwise.
 
 Broken cards are the ones the quality gate drops (each is a warning "card dropped: ...") plus
-any kept card whose prompt has unbalanced `**` or backticks. The share is broken / (kept +
+any kept card whose prompt has unbalanced `**` or backticks, or that shows card syntax it should
+have read (`{{c1::`, ` >> `) or TeX math cut in two (an odd number of `$`). The share is broken / (kept +
 dropped).
 
 Run: `python bench/cards.py [-v]` (`-v` lists the facts no card holds). Prints a line per file,
@@ -63,13 +64,25 @@ def holds(card: ParsedCard, words: list[str], cap: int = CARD_MAX_CHARS) -> bool
     return all(w in text for w in words)
 
 
+_LEFTOVER = re.compile(r"\{\{c\d|\s>>\s|\x02|\x03")
+
+
+def leftover(card: ParsedCard) -> bool:
+    """A card showing card syntax it should have read (`{{c1::`, ` >> `, a placeholder), or
+    TeX math cut in two (an odd number of `$`)."""
+    for text in (card.prompt, card.answer):
+        if _LEFTOVER.search(text) or text.replace("\\$", "").count("$") % 2:
+            return True
+    return False
+
+
 def evaluate(notes: Path, facts_file: Path) -> dict[str, object]:
     deck = parse_notes(notes.read_text(encoding="utf-8-sig"), source_name=notes.name)
     facts = read_facts(facts_file)
     missed = [f for f in facts if not any(holds(c, f) for c in deck.cards)]
     missed300 = [f for f in facts if not any(holds(c, f, FOCUSED_MAX_CHARS) for c in deck.cards)]
     dropped = [w for w in deck.warnings if w.message.startswith("card dropped:")]
-    unbalanced = [c for c in deck.cards if not balanced(c.prompt)]
+    unbalanced = [c for c in deck.cards if not balanced(c.prompt) or leftover(c)]
     broken = len(dropped) + len(unbalanced)
     return {
         "file": notes.name,
