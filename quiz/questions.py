@@ -148,11 +148,19 @@ _ITEM_COUNT = re.compile(r"\s*\(\d+ items?\)\s*$", re.IGNORECASE)
 # A practice question's options and answer as the notes parser writes them (`- **B.** text`).
 _OWN_OPTION = re.compile(r"^- \*\*([A-H])\.\*\* (.+)$", re.MULTILINE)
 _OWN_ANSWER = re.compile(r"\*\*([A-H])\.\*\*")
+_OWN_TRUTH = re.compile(r"(True|False)(?:\n\n|$)")
 
 
 def own_choices(card: SourceCard) -> tuple[str, list[tuple[str, str]], set[str]] | None:
     """(stem, [(letter, option)], right letters) of a question card that lists its own options."""
-    if card.kind != "qa" or "- **" not in card.prompt_md:
+    if card.kind != "qa":
+        return None
+    truth = _OWN_TRUTH.match(card.answer_md)
+    if card.prompt_md.startswith("True or false: ") and truth:
+        # A true-or-false statement: its two options.
+        right = "A" if truth.group(1) == "True" else "B"
+        return plain_text(card.prompt_md), [("A", "True"), ("B", "False")], {right}
+    if "- **" not in card.prompt_md:
         return None
     found = list(_OWN_OPTION.finditer(card.prompt_md))
     letters = [m.group(1) for m in found]
@@ -608,9 +616,14 @@ class QuestionMaker:
             topic = self.bank.topics.get(source.topic_id)
             place = f" (under {topic.title.rstrip(' :')})" if topic else ""
             return say("This describes ", plain_text(source.term), f"{place}, not “{term}”.")
-        if kind == ANSWER and own_choices(card) is not None:
-            lead = "Right: your notes answer " if right else "Your notes answer "
-            return say(lead, "", plain_text(card.answer_md))
+        own = own_choices(card) if kind == ANSWER else None
+        if own is not None:
+            texts = dict(own[1])
+            named = " and ".join(f"“{texts[x]}”" for x in sorted(own[2]))
+            why = plain_text(card.answer_md.split("\n\n", 1)[1]) if "\n\n" in card.answer_md else ""
+            if right:
+                return say("Right. " if why else "Right: the answer in your notes.", "", why)
+            return say(f"Your notes answer {named}", "", f": {why}" if why else ".")
         if kind == ANSWER:
             if right:
                 full = plain_text(card.answer_md)
