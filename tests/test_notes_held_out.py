@@ -404,3 +404,21 @@ def test_a_bare_noun_defined_by_its_relative_clause_is_a_definition():
             "Motion in which the force is proportional.",
         )
     ]
+
+
+def test_exam_asks_a_true_or_false_card_as_true_or_false_and_explains_from_the_notes():
+    deck = parse_notes(
+        "True or false: a Kinesis consumer removes a record when it reads it.\n"
+        "Answer: False. Records stay until the retention period ends.\n"
+    )
+    card = SourceCard(1, 1, "qa", deck.cards[0].prompt, deck.cards[0].answer)
+    question = QuestionMaker([card], [SourceTopic(1, None, "T")]).build(
+        card, "answer", random.Random(1)
+    )
+    assert question is not None
+    assert sorted(question.options) == ["False", "True"]
+    assert [question.options[i] for i in question.correct] == ["False"]
+    wrong = question.option_explanations[question.options.index("True")]
+    assert wrong.text == (
+        "Your notes answer “False”: Records stay until the retention period ends."
+    )
