@@ -11,9 +11,9 @@ notes beside the checkout (`../shared/notes/NAME.md`), evaluated when present an
 otherwise.
 
 Broken cards are the ones the quality gate drops (each is a warning "card dropped: ...") plus
-any kept card whose prompt has unbalanced `**` or backticks, or that shows card syntax it should
-have read (`{{c1::`, ` >> `) or TeX math cut in two (an odd number of `$`). The share is broken / (kept +
-dropped).
+any kept card whose prompt has unbalanced `**` or backticks, or that shows card syntax it
+should have read (`{{c1::`, ` >> `) or TeX math cut in two (an odd number of `$`). The share is
+broken / (kept + dropped).
 
 Run: `python bench/cards.py [-v]` (`-v` lists the facts no card holds). Prints a line per file,
 then one JSON line last: {"files", "coverage_min", "coverage_mean", "coverage300_min",
