@@ -422,3 +422,23 @@ def test_exam_asks_a_true_or_false_card_as_true_or_false_and_explains_from_the_n
     assert wrong.text == (
         "Your notes answer “False”: Records stay until the retention period ends."
     )
+
+
+def test_sentences_about_the_notes_themselves_make_no_card():
+    text = (
+        "# Physics\n\nWeek 9 notes. Source: lectures 17–18 and chapter 15.\n\n"
+        "- These are my RemNote exports, cleaned up a little.\n\n"
+        "## TCP\n\nSlow start doubles cwnd every round-trip time.\n"
+    )
+    assert [p for _, p, _ in pairs(text)] == ["[...] doubles cwnd every round-trip time."]
+
+
+def test_a_second_remark_on_one_subject_does_not_repeat_the_first_question():
+    text = (
+        "## Ser vs estar\n\nTip: location of an event uses ser, even though it is a place.\n\n"
+        "Tip: estar is used with the gerund for actions in progress.\n"
+    )
+    assert [p for _, p, _ in pairs(text)] == [
+        "What should you keep in mind about **Ser vs estar**?",
+        "What should you keep in mind about **Ser vs estar** (“estar is …”)?",
+    ]

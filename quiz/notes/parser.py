@@ -1041,6 +1041,14 @@ class _Parser:
             prompt = f"Sum up **{about}**." if about else ""
         if not prompt:
             return False
+        if any(c and c.prompt == prompt and c.topic_path == ctx.topic for c in self.cards):
+            # A second remark on the same subject would ask the same question with another
+            # answer: the learner could not tell which is wanted. Its fact as a cloze, else
+            # the question with the remark's first words as its cue.
+            if self._prose(body, index, ctx, whole=True):
+                return True
+            cue = " ".join(body.split()[:2]).rstrip(",.;:")
+            prompt = f"{prompt[:-1]} (“{cue} …”)?"
         return self._add("qa", ctx, prompt, body, self._line(index))
 
     def _definition_lines(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
@@ -1083,6 +1091,8 @@ class _Parser:
         for n, sentence in enumerate(sentences):
             if made >= _PROSE_MAX_CARDS:
                 break
+            if _META_RE.match(sentence):
+                continue  # "Source: lectures 17-18", "These are my notes ...": about the notes
             if ", " in sentence:
                 sentence = _INTERJECTION_RE.sub("", sentence)
             emphasis = "**" in sentence or "__" in sentence
@@ -1905,6 +1915,14 @@ def _sentences(text: str) -> list[str]:
     return out
 
 
+# A sentence about the notes rather than their subject: where they come from, whose they are.
+_META_RE = re.compile(
+    r"(?:\*\*|__)?(?:sources?|references?|based on|adapted from|see also|credits?|author)\b"
+    r"|(?:(?:week|lecture|chapter|unit|session|class)\s+\d+\s+notes\b)"
+    r"|(?:(?:these|this|here)\s+(?:are|is)\s+)?(?:these|my|our)\s+(?:[\w-]+\s+)?"
+    r"(?:notes|exports|cards|flashcards)\b",
+    re.I,
+)
 _PREPOSITIONS = {"at", "in", "on", "to", "for", "with", "by", "from", "into", "after", "before"}
 
 
