@@ -442,3 +442,66 @@ def test_a_second_remark_on_one_subject_does_not_repeat_the_first_question():
         "What should you keep in mind about **Ser vs estar**?",
         "What should you keep in mind about **Ser vs estar** (“estar is …”)?",
     ]
+
+
+# ---- a second held-out audit: Roam, pasted cards, long left sides -------------------------
+
+
+def test_roam_todo_and_done_are_tasks_never_facts():
+    text = (
+        "# Antibodies\n\n{{[[TODO]]}} check whether IgA is a dimer in serum too\n\n"
+        "- IgA - in secretions, usually a dimer\n- {{[[DONE]]}} make cards for innate immunity\n"
+    )
+    assert pairs(text) == [
+        ("definition", "What is **IgA** (Antibodies)?", "in secretions, usually a dimer")
+    ]
+
+
+def test_a_line_with_a_long_left_side_is_never_glued_to_the_card_above():
+    text = (
+        "## Plate tectonics\n\nHotspot: a plume of hot mantle under a plate.\n"
+        "Boundary where plates slide past each other: transform.\n"
+        "Subduction zone: where one plate sinks beneath another.\n"
+    )
+    assert sorted(pairs(text)) == [
+        (
+            "definition",
+            "What is **Hotspot** (Plate tectonics)?",
+            "a plume of hot mantle under a plate.",
+        ),
+        (
+            "definition",
+            "What is **Subduction zone** (Plate tectonics)?",
+            "where one plate sinks beneath another.",
+        ),
+        ("qa", "Boundary where plates slide past each other?", "transform"),
+    ]
+
+
+def test_cards_pasted_from_other_apps_are_one_card_a_line():
+    assert pairs("# Capitals\n\nFrance | Paris\nCapital of Myanmar since 2005 | Naypyidaw\n") == [
+        ("qa", "France", "Paris"),
+        ("qa", "Capital of Myanmar since 2005", "Naypyidaw"),
+    ]
+    assert pairs(
+        "# Rivers\n\nLongest river in Africa ; Nile\nLongest river in Europe ; Volga\n"
+    ) == [
+        ("qa", "Longest river in Africa", "Nile"),
+        ("qa", "Longest river in Europe", "Volga"),
+    ]
+    anki = "#separator:tab\n#html:true\nSmallest country\tVatican City\nLargest lake\tCaspian Sea\n"
+    deck = parse_notes(anki)
+    assert [(c.prompt, c.answer, c.tags) for c in deck.cards] == [
+        ("Smallest country", "Vatican City", []),
+        ("Largest lake", "Caspian Sea", []),
+    ]
+    assert pairs("# Caps\n\nOttawa <-> capital of Canada\n") == [
+        ("qa", "Ottawa", "capital of Canada"),
+        ("qa", "capital of Canada", "Ottawa"),
+    ]
+
+
+def test_a_name_with_of_is_asked_by_its_head_noun():
+    assert pairs("## Rome\n\n- Tribune of the plebs - an officer who could veto\n") == [
+        ("definition", "What is **Tribune of the plebs** (Rome)?", "an officer who could veto")
+    ]

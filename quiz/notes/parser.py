@@ -121,7 +121,9 @@ _REMARK_RE = re.compile(
     r"(?(1)(?:[:!]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:!])|[:!])\s*(.+)$",
     re.IGNORECASE | re.DOTALL,
 )
-_TASK_RE = re.compile(r"\[[ xX/-]\]\s|(?:TODO|DONE|LATER|NOW|DOING|WAITING|CANCELED|CANCELLED)\b")
+_TASK_RE = re.compile(
+    r"\[[ xX/-]\]\s|(?:\{\{(?:\[\[)?)?(?:TODO|DONE|LATER|NOW|DOING|WAITING|CANCELED|CANCELLED)\b"
+)
 _CALLOUT_RE = re.compile(r"\[!([\w-]+)\][+-]?[ \t]*(.*)$")
 _NUMBERING_RE = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[A-Z]\.)\s+")
 _DEF_SENTENCE_RE = re.compile(
@@ -772,6 +774,8 @@ class _Parser:
             if _is_label(label):
                 self._inline_list(label, lines[at:], index + at, ctx, line=self._line(index))
                 return
+        if self._pasted_cards(lines, index, ctx):
+            return
         if self._definition_lines(lines, index, ctx):
             return
         # Under a `?` heading the section is the answer: a cloze would repeat it.
@@ -1051,27 +1055,75 @@ class _Parser:
             prompt = f"{prompt[:-1]} (“{cue} …”)?"
         return self._add("qa", ctx, prompt, body, self._line(index))
 
+    def _pasted_cards(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
+        """Cards pasted from another app, one a line: `front | back` or `front ; back` on every
+        line of the paragraph (two lines or more), or `front <-> back` (both ways) anywhere."""
+        rows = [(offset, raw) for offset, raw in enumerate(lines) if raw]
+        for sep in (" <-> ", "\t", " | ", " ; "):
+            if sep != " <-> " and len(rows) < 2:
+                continue
+            pairs = []
+            for offset, raw in rows:
+                masked = mask(raw)
+                at = masked.find(sep)
+                if at == -1 or sep in masked[at + len(sep) :]:
+                    break
+                front, back = raw[:at].strip(), raw[at + len(sep) :].strip()
+                if not front or not back:
+                    break
+                pairs.append((front, back, offset))
+            else:
+                made = False
+                for front, back, offset in pairs:
+                    line = self._line(index + offset)
+                    made = self._add("qa", ctx, front, back, line, explicit=True) or made
+                    if sep == " <-> ":
+                        self._add("qa", ctx, back, front, line, explicit=True)
+                return made
+        return False
+
     def _definition_lines(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
-        """A paragraph of `Term: definition` (or `Term - definition`) lines: one card a line."""
+        """A paragraph of `Term: definition` (or `Term - definition`) lines: one card a line.
+
+        A line whose left side is too long for a term ("Boundary where plates slide past each
+        other: transform") is never a wrapped part of the card above: with a short right side
+        it asks its left side, else it is left to itself. Only a line with no separator of its
+        own continues the definition above it."""
         found: list[tuple[str, list[str], int, str]] = []
+        asks: list[tuple[str, str, int]] = []
         for offset, raw in enumerate(lines):
             if not raw:
                 continue
             term = _term(raw)
-            if term is not None and len(term[0].split()) > 3 and len(lines) > 1:
-                term = None  # in running text a long "term" is a clause: "X usually has: ..."
+            own = split_definition(raw) if term is None and len(lines) > 1 else None
+            if own is not None and own[1] in (":", "-", "–", "—"):
+                term = (own[0].strip("*_ "), own[2], own[1])  # a left side too long for a term
+            bold = raw.startswith(("**", "__")) and own is None
+            if term is not None and len(term[0].split()) > 3 and len(lines) > 1 and not bold:
+                # In running text a long "term" is a clause: "X usually has: ..." (a term the
+                # writer set in bold is a term).
+                if len(term[1].split()) <= 4 and term[1] and len(term[0].split()) <= 12:
+                    asks.append((term[0], term[1], offset))
+                elif not found:
+                    return False
+                continue
             if term is not None and term[1]:
                 found.append((term[0], [term[1]], offset, term[2]))
             elif found and offset > 0:
                 found[-1][1].append(raw)  # a wrapped line continues the definition above
             else:
                 return False
+        if not found or len(asks) > len(found):
+            return False
         made = False
         for name, parts, offset, sep in found:
             definition = " ".join(parts)
             line = self._line(index + offset)
             made = self._definition(ctx, name, definition, definition, line, sep=sep) or made
-        return bool(found) and made
+        for question, answer, offset in asks:
+            prompt, line = f"{question.rstrip(' .')}?", self._line(index + offset)
+            made = self._add("qa", ctx, prompt, answer.rstrip("."), line) or made
+        return made
 
     def _prose(self, text: str, index: int, ctx: _Ctx, *, whole: bool, facts: bool = True) -> bool:
         """Sentences no other rule read: each gives at most one card.
@@ -1778,7 +1830,8 @@ def _term(head: str) -> tuple[str, str, str] | None:
 def _definition_prompt(term: str, ctx: _Ctx, article: str = "") -> str:
     """ "What is **X** (context)?"; "What is an **offer**?" when the notes said "An offer is"."""
     context = ctx.parent_label or ctx.topic_label
-    last = re.sub(r"\s*\([^)]*\)$", "", term).split()[-1]
+    # The head noun: the last word, or the one before "of" ("Battle of Hastings" is one).
+    last = re.sub(r"\s*\([^)]*\)$", "", term).split(" of ", 1)[0].split()[-1]
     plural = last.endswith("s") and not last.endswith(("ss", "us", "is")) and not last.isupper()
     verb = "are" if plural else "is"
     lead = f"{article.lower()} " if article.lower() in ("a", "an") and not plural else ""

@@ -60,6 +60,11 @@ _TOP_PROPERTY_RE = re.compile(r" {0,3}(?:[*+-] +)?[A-Za-z][\w-]*(?: [\w-]+){0,2}
 # Lines that may sit above a page's properties without being its content: the H1, a line of
 # tags, a line of links ("Related: [[A]], [[B]]").
 _HEAD_H1_RE = re.compile(r" {0,3}# ")
+_ANKI_HEADER_RE = re.compile(
+    r"#(?:separator|html|deck|notetype|tags|columns|guid column|notetype column|deck column|"
+    r"tags column|if matches):",
+    re.I,
+)
 _TAGS_LINE_RE = re.compile(r"(?:#[^\s#]\S*\s*)+$")
 _COMMENT_OPEN = "<!--"
 _COMMENT_CLOSE = "-->"
@@ -245,7 +250,12 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
             continue
         line = raw.replace(STX, "").replace(ETX, "")
         if "\t" in line:
-            line = line.expandtabs(TAB_LENGTH)
+            # Indentation only: a tab inside a line separates an Anki export's fields.
+            text = line.lstrip(" \t")
+            line = line[: len(line) - len(text)].expandtabs(TAB_LENGTH) + text
+        if line.startswith("#") and _ANKI_HEADER_RE.match(line):
+            out.append("")  # Anki's export header ("#separator:tab"): file data, not tags
+            continue
         if fence is not None:
             # Code is code: never re-indent inside a fenced block.
             out.append(line)
