@@ -505,3 +505,61 @@ def test_a_name_with_of_is_asked_by_its_head_noun():
     assert pairs("## Rome\n\n- Tribune of the plebs - an officer who could veto\n") == [
         ("definition", "What is **Tribune of the plebs** (Rome)?", "an officer who could veto")
     ]
+
+
+def test_labelled_fields_are_asked_of_their_subject_with_the_whole_field():
+    text = (
+        "## *Donoghue v Stevenson*\n\n**Facts:** A friend bought Mrs D a ginger beer. A snail "
+        "fell out of the opaque bottle.\n\nIssue: Does a manufacturer owe the consumer a duty?\n"
+        "Holding: Yes. A manufacturer owes a duty of reasonable care.\n\n"
+        "## Organophosphate poisoning\n\n- Mechanism: irreversible inhibition of AChE\n"
+    )
+    assert pairs(text) == [
+        (
+            "qa",
+            "Facts of ***Donoghue v Stevenson***?",
+            "A friend bought Mrs D a ginger beer. A snail fell out of the opaque bottle.",
+        ),
+        (
+            "qa",
+            "Issue of ***Donoghue v Stevenson***?",
+            "Does a manufacturer owe the consumer a duty?",
+        ),
+        (
+            "qa",
+            "Holding of ***Donoghue v Stevenson***?",
+            "Yes. A manufacturer owes a duty of reasonable care.",
+        ),
+        ("qa", "Mechanism of **Organophosphate poisoning**?", "irreversible inhibition of AChE"),
+    ]
+
+
+def test_numbered_textbook_blocks_ask_their_name_not_their_number():
+    text = (
+        "## Estimators\n\n**Definition 3.2 (Bias).** The bias of an estimator is its expected "
+        "value minus the true parameter.\n\n## CLT\n\n**Theorem 3.7 (CLT).** The standardised "
+        "sample mean converges in distribution to N(0,1).\n"
+    )
+    assert pairs(text) == [
+        (
+            "definition",
+            "What is **Bias** (Estimators)?",
+            "The bias of an estimator is its expected value minus the true parameter.",
+        ),
+        (
+            "qa",
+            "State **CLT**.",
+            "The standardised sample mean converges in distribution to N(0,1).",
+        ),
+    ]
+
+
+def test_pitfall_and_exam_tip_lines_are_remarks():
+    text = "## Sorting\n\nPitfall: quicksort hits n squared on sorted input with a naive pivot.\n"
+    assert pairs(text) == [
+        (
+            "qa",
+            "What should you keep in mind about **Sorting**?",
+            "quicksort hits n squared on sorted input with a naive pivot.",
+        )
+    ]

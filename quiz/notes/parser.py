@@ -116,9 +116,28 @@ _SELF_NOTE_RE = re.compile(
 _A_RE = re.compile(r"(?:\*\*)?(?:A|Answer)(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$", re.I | re.S)
 _REMARK_RE = re.compile(
     r"(\*\*|__)?(important|note|nb|remember|key point|key trick|trick|rule of thumb|tip|"
-    r"warning|caution|takeaway|key takeaway|mnemonic|hint|summary|in summary)\s*"
+    r"warning|caution|takeaway|key takeaway|mnemonic|hint|summary|in summary|pitfall|gotcha|"
+    r"caveat|common mistake|exam tip|watch out|trap)\s*"
     # "**Important:**" and "**Important**:" close the bold they opened; "Tip: **x**" does not.
     r"(?(1)(?:[:!]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:!])|[:!])\s*(.+)$",
+    re.IGNORECASE | re.DOTALL,
+)
+# A labelled field of a case brief or a clinical or textbook entry: "**Facts:** ...",
+# "Mechanism: ...". Its subject is the heading or item it sits under, not the label.
+_FIELD_RE = re.compile(
+    r"(\*\*|__)?(facts|issues?|holding|held|ratio(?: decidendi)?|reasoning|rationale|rule|"
+    r"decision|judgment|judgement|outcome|significance|application|conclusion|mechanism|"
+    r"treatment|management|causes?|symptoms|signs(?: and symptoms)?|diagnosis|complications|"
+    r"risk factors|pathophysiology|epidemiology|indications|contraindications|side effects|"
+    r"adverse effects|uses|advantages|disadvantages|pros|cons|purpose|function)"
+    r"(?(1)(?:\s*[:.]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:.])|\s*:)\s*(?P<rest>\S.*)$",
+    re.IGNORECASE | re.DOTALL,
+)
+# "**Definition 3.2 (Bias).**", "**Theorem 3.7 (CLT).**", "**Example 3.5.**": a numbered block.
+_BLOCK_LABEL_RE = re.compile(
+    r"(\*\*|__|\*|_)(?P<kind>definition|def\.|theorem|thm\.|lemma|proposition|prop\.|corollary|"
+    r"example|remark|proof|exercise)\s*(?:\d+(?:\.\d+)*)?\s*(?:\((?P<name>[^)]{1,60})\))?\s*[.:]?"
+    r"\s*\1\s*[.:]?\s*(?P<rest>.*)$",
     re.IGNORECASE | re.DOTALL,
 )
 _TASK_RE = re.compile(
@@ -751,6 +770,13 @@ class _Parser:
         if text.lstrip().startswith("$$") and self._display_math(text, index, ctx):
             return
         lines = [x.strip() for x in text.split("\n")]
+        if lines and _FIELD_RE.match(lines[0]) and self._fields(lines, index, ctx):
+            return
+        if lines and _BLOCK_LABEL_RE.match(lines[0]):
+            text = self._numbered_block(" ".join(x for x in lines if x), index, ctx)
+            if not text:
+                return
+            lines = [text]
         first = lines[0] if lines else ""
         if _TASK_RE.match(first):
             return  # a task or TODO is a note to self, never a card
@@ -807,6 +833,9 @@ class _Parser:
         if not made and head[:1] in "QqAa*_":
             made = self._question_answer([head], index, ctx, children=children)
         made = made or self._explicit("\n".join(head_lines), index, ctx)
+        if not made and _FIELD_RE.match(head):
+            more = self._answer_md(extra, children) if (children or extra) else ""
+            made = self._field(head, more, index, ctx)
         term = _term(head)
         label = _strip_colon(head)
         # In a practice-question section the top-level bullets are the questions even when
@@ -1054,6 +1083,51 @@ class _Parser:
             cue = " ".join(body.split()[:2]).rstrip(",.;:")
             prompt = f"{prompt[:-1]} (“{cue} …”)?"
         return self._add("qa", ctx, prompt, body, self._line(index))
+
+    def _fields(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
+        """A paragraph of labelled fields ("Issue: ...?" then "Holding: ..."): a card each; a
+        line with no label of its own continues the field above it."""
+        groups: list[tuple[int, list[str]]] = []
+        for offset, raw in enumerate(lines):
+            if raw and (_FIELD_RE.match(raw) or not groups):
+                groups.append((offset, [raw]))
+            elif raw:
+                groups[-1][1].append(raw)
+        made = False
+        for offset, parts in groups:
+            made = self._field(" ".join(parts), "", index + offset, ctx) or made
+        return made
+
+    def _field(self, text: str, more: str, index: int, ctx: _Ctx) -> bool:
+        """A labelled field ("**Facts:** ...", "Mechanism: ..."): asked of its subject, the
+        heading or item above it ("Facts of **Donoghue v Stevenson**?"), with the whole field,
+        and what is under it, as the answer."""
+        m = _FIELD_RE.match(text)
+        subject = ctx.parent_label or ctx.topic_label
+        if m is None or not subject:
+            return False
+        label = m.group(2).strip()
+        answer = "\n\n".join(x for x in (m.group("rest").strip(), more) if x)
+        prompt = f"{label[0].upper()}{label[1:].lower()} of **{subject}**?"
+        return self._add("qa", ctx, prompt, answer, self._line(index))
+
+    def _numbered_block(self, text: str, index: int, ctx: _Ctx) -> str:
+        """A numbered textbook block. A named definition asks its name, a named theorem asks
+        to state it; otherwise the label goes and the text is read as prose (returned)."""
+        m = _BLOCK_LABEL_RE.match(text)
+        if m is None:
+            return text
+        kind = m.group("kind").lower().rstrip(".")
+        name, rest = (m.group("name") or "").strip(), m.group("rest").strip()
+        if not rest:
+            return ""
+        if name and kind in ("definition", "def"):
+            return "" if self._definition(ctx, name, rest, rest, self._line(index)) else rest
+        if name and kind in ("theorem", "thm", "lemma", "proposition", "prop", "corollary"):
+            where = ctx.topic_label if ctx.topic_label.casefold() != name.casefold() else ""
+            prompt = f"State **{name}**" + (f" ({where})." if where else ".")
+            return "" if self._add("qa", ctx, prompt, rest, self._line(index)) else rest
+        return rest
 
     def _pasted_cards(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
         """Cards pasted from another app, one a line: `front | back` or `front ; back` on every
@@ -1827,12 +1901,22 @@ def _term(head: str) -> tuple[str, str, str] | None:
     return term, definition, sep
 
 
+# Nouns ending in "s" that are one thing: "What is **bias**?", not "What are".
+_SINGULAR_S = {"bias", "gas", "atlas", "canvas", "alias", "lens", "news", "series", "species",
+               "chaos", "kudos", "ethos", "pathos", "corpus", "thesis"}  # fmt: skip
+
+
 def _definition_prompt(term: str, ctx: _Ctx, article: str = "") -> str:
     """ "What is **X** (context)?"; "What is an **offer**?" when the notes said "An offer is"."""
     context = ctx.parent_label or ctx.topic_label
     # The head noun: the last word, or the one before "of" ("Battle of Hastings" is one).
     last = re.sub(r"\s*\([^)]*\)$", "", term).split(" of ", 1)[0].split()[-1]
-    plural = last.endswith("s") and not last.endswith(("ss", "us", "is")) and not last.isupper()
+    plural = (
+        last.endswith("s")
+        and not last.endswith(("ss", "us", "is", "ics"))
+        and not last.isupper()
+        and last.lower() not in _SINGULAR_S
+    )
     verb = "are" if plural else "is"
     lead = f"{article.lower()} " if article.lower() in ("a", "an") and not plural else ""
     if context and context.lower() != term.lower():
