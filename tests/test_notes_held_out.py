@@ -563,3 +563,16 @@ def test_pitfall_and_exam_tip_lines_are_remarks():
             "quicksort hits n squared on sorted input with a naive pivot.",
         )
     ]
+
+
+def test_a_two_column_table_asks_by_its_second_header():
+    text = (
+        "## Capitals\n\n| Country | Capital |\n| --- | --- |\n| France | Paris |\n\n"
+        "## Git\n\n| Command | Shows |\n| --- | --- |\n| git reflog | Where HEAD has been |\n\n"
+        "## Terms\n\n| Term | Definition |\n| --- | --- |\n| Shard | A unit of capacity |\n"
+    )
+    assert pairs(text) == [
+        ("definition", "**France** (Capitals): what is its Capital?", "Paris"),
+        ("definition", "What does **git reflog** (Git) show?", "Where HEAD has been"),
+        ("definition", "What is **Shard** (Terms)?", "A unit of capacity"),
+    ]

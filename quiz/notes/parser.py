@@ -1380,6 +1380,22 @@ class _Parser:
             if not cells:
                 continue
             if len(row) == 2:
+                label = headers[1] if len(headers) > 1 else ""
+                if label and not _GENERIC_COLUMN_RE.fullmatch(label):
+                    # "| Country | Capital |": the column says what is asked; "| Command |
+                    # Shows |" asks what the command shows.
+                    about = f" ({ctx.topic_label})" if ctx.topic_label else ""
+                    verb = label.lower()
+                    if verb in _COLUMN_VERBS:
+                        verb = "do" if verb == "does" else verb[:-1]
+                        prompt = f"What does **{_plain_term(name)}**{about} {verb}?"
+                    else:
+                        plural = label.endswith("s") and not label.endswith(("ss", "us", "is"))
+                        its = "what are its" if plural else "what is its"
+                        prompt = f"**{_plain_term(name)}**{about}: {its} {label}?"
+                    value = cells[0][1]
+                    self._add("definition", ctx, prompt, value, row_line, term=_plain_term(name))
+                    continue
                 self._definition(ctx, _plain_term(name), cells[0][1], cells[0][1], row_line)
                 continue
             about = f" ({ctx.topic_label})" if ctx.topic_label else ""
@@ -1741,6 +1757,16 @@ def _dated(item: str) -> bool:
     return term is not None and bool(term[1]) and bool(_DATE_RE.fullmatch(term[0]))
 
 
+# A second column headed by what the first one does: "| Command | Shows |".
+_COLUMN_VERBS = {"shows", "does", "means", "returns", "gives", "makes", "prints", "lists",
+                 "creates", "displays", "removes", "adds", "stores", "holds", "sets", "changes",
+                 "measures", "controls", "produces", "causes", "treats"}  # fmt: skip
+# A second column that only says "this is what the first one means".
+_GENERIC_COLUMN_RE = re.compile(
+    r"(?:definition|definitions|meaning|description|explanation|what it is|what it does|"
+    r"answer|value|details?|summary|notes?|info|information)",
+    re.I,
+)
 # Table columns that illustrate a row rather than say what to recall.
 _EXTRA_COLUMN_RE = re.compile(
     r"(?:example|examples|example sentence|e\.g\.|note|notes|comment|comments|usage|source|"
