@@ -576,3 +576,35 @@ def test_a_two_column_table_asks_by_its_second_header():
         ("definition", "What does **git reflog** (Git) show?", "Where HEAD has been"),
         ("definition", "What is **Shard** (Terms)?", "A unit of capacity"),
     ]
+
+
+def test_roam_references_widgets_highlights_and_tags_read_as_roam_means_them():
+    text = (
+        "## Complement #[[high yield]]\n\n- {{[[embed]]: ((Xp93-aQ1r))}}\n"
+        "- The membrane attack complex is formed by ^^C5b-C9^^ and lyses cells.\n"
+        "- B cells → antibodies (humoral immunity) ((b7Xk2_Lq9))\n"
+        "- Q:: Why no live vaccine on high-dose steroids?\n"
+        "    - the organism could cause disease\n"
+        "- Source:: Janeway ch. 1\n"
+    )
+    deck = parse_notes(text)
+    assert [(c.kind, c.prompt, c.answer, c.tags) for c in deck.cards] == [
+        (
+            "cloze",
+            "The membrane attack complex is formed by [...] and lyses cells.",
+            "The membrane attack complex is formed by ==C5b-C9== and lyses cells.",
+            ["high-yield"],
+        ),
+        (
+            "definition",
+            "**B cells** → ? (Complement)",
+            "antibodies (humoral immunity)",
+            ["high-yield"],
+        ),
+        (
+            "qa",
+            "Why no live vaccine on high-dose steroids?",
+            "- the organism could cause disease",
+            ["high-yield"],
+        ),
+    ]

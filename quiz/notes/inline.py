@@ -168,3 +168,36 @@ def wiki_to_text(text: str) -> str:
         last = m.end()
     out.append(text[last:])
     return "".join(out)
+
+
+# Roam's own inline syntax. A block reference `((uid))` points into another page and cannot
+# be read from this one; `{{embed: ...}}`, `{{query: ...}}` and the like are widgets, not text
+# (Anki's `{{c1::...}}` is a cloze and stays); `^^x^^` is Roam's highlight; `#[[two words]]` is
+# one tag.
+_ROAM_REF_RE = re.compile(r"\s?\(\([\w-]{6,16}\)\)")
+_ROAM_MACRO_RE = re.compile(
+    r"\s?\{\{(?!c\d+::)(?!(?:\[\[)?(?:TODO|DONE)(?:\]\])?\}\})(?:\[\[)?[A-Za-z][\w/ -]*(?:\]\])?"
+    r"(?::[^{}]*(?:\{[^{}]*\}[^{}]*)*)?\}\}"
+)
+_ROAM_HIGHLIGHT_RE = re.compile(r"\^\^(?=\S)(.+?)(?<=\S)\^\^")
+_ROAM_TAG_RE = re.compile(r"#\[\[([^\[\]\n]+)\]\]")
+
+
+def roam_to_text(text: str) -> str:
+    """`text` without Roam's references and widgets, its highlights as `==x==`, its multi-word
+    tags as one tag, and nested page links read as their words (outside inline code)."""
+    if "`" in text:
+        return text  # rare in Roam blocks; code must stay as written
+    if "((" in text:
+        text = _ROAM_REF_RE.sub("", text)
+    if "{{" in text:
+        text = _ROAM_MACRO_RE.sub("", text)
+    if "^^" in text:
+        text = _ROAM_HIGHLIGHT_RE.sub(r"==\1==", text)
+    if "#[[" in text:
+        text = _ROAM_TAG_RE.sub(lambda m: "#" + "-".join(m.group(1).split()), text)
+    for _ in range(3):  # "[[[[CD4]] T cells]]": the inner link first, then the outer
+        if "[[" not in text:
+            break
+        text = wiki_to_text(text)
+    return text

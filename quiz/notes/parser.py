@@ -95,6 +95,11 @@ _PLACEHOLDER_RE = re.compile(STX + r"fence:(\d+)" + ETX)
 _ANKI_CLOZE_RE = re.compile(r"\{\{c(\d+)::((?:(?!::|\}\}).)+?)(?:::((?:(?!\}\}).)*))?\}\}")
 _ANKI_OPEN_RE = re.compile(r"\{\{c\d+::")
 _DISPLAY_MATH_RE = re.compile(r"\$\$(?!\$)([^$]+)\$\$")
+_LABELLED_Q_RE = re.compile(r"(?:Q|Question)\s*::\s*(\S.*)$", re.I | re.S)
+# Left sides of `key:: value` lines that describe the page (Roam, Logseq, Dataview).
+_ATTRIBUTE_KEYS = {"source", "sources", "author", "authors", "type", "tags", "tag", "date",
+                   "created", "updated", "status", "url", "link", "links", "related", "aliases",
+                   "alias", "title", "category", "categories"}  # fmt: skip
 _EMPTY_HEADING_RE = re.compile(r" {0,3}#{1,6}(?:\s+#*)?\s*")
 _CHOICE_RE = re.compile(STX + r"choice:(\d+)" + ETX)
 # Cheap test for text that may hold a lettered option or a true-or-false statement.
@@ -829,6 +834,12 @@ class _Parser:
             return
         sublists = [c for c in children if c.tag in ("ul", "ol")]
 
+        labelled = _LABELLED_Q_RE.match(head) if "::" in head else None
+        if labelled and children:
+            # Roam's "Q:: question" with its answer in the blocks under it.
+            answer_md = "\n\n".join("\n".join(self._block_md(c, "")) for c in children)
+            self._add("qa", ctx, labelled.group(1).strip(), answer_md.strip(), line, explicit=True)
+            return
         made = "?" in head and self._inline_qa([head], index, ctx)
         if not made and head[:1] in "QqAa*_":
             made = self._question_answer([head], index, ctx, children=children)
@@ -1496,6 +1507,8 @@ class _Parser:
             line = self._line(index + offset)
             width = 3 if both != -1 else 2
             question, answer = raw[:at].strip(), raw[at + width :].strip()
+            if question.strip("*_ ").lower() in _ATTRIBUTE_KEYS:
+                continue  # "Source:: ...", "Tags:: ...": a page's attribute, not a card
             if not question or not answer or "::" in mask(answer):
                 self.warnings.append(NoteWarning(line, "'::' card needs text on both sides"))
                 continue
@@ -1908,6 +1921,8 @@ def _term(head: str) -> tuple[str, str, str] | None:
     words = term.split()
     if not term or len(words) > TERM_MAX_WORDS or term.lower().rstrip(".") in _LABELS:
         return None
+    if term.endswith(":"):
+        return None  # "Source:: ..." split at its second colon: an attribute, not a term
     if sep != ":" and not definition:
         return None
     if _TIME_RE.search(term) or "://" in term or "(" in raw_term and ")" not in raw_term:

@@ -33,7 +33,7 @@ import re
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-from quiz.notes.inline import wiki_to_text
+from quiz.notes.inline import roam_to_text
 
 TAB_LENGTH = 2
 MAX_DEPTH = 20  # levels of list or quote nesting kept; deeper lines are flattened to this
@@ -268,8 +268,11 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
             if had_text and not line.strip():
                 out.append("")  # a comment-only line is no line at all (not a paragraph break)
                 continue
-        if "[[" in line:
-            line = wiki_to_text(line)
+        if "((" in line or "{{" in line or "^^" in line or "[[" in line:
+            line = roam_to_text(line)
+            if not line.strip(" \t-*+>"):
+                out.append("")  # a block that was only a widget or a reference: no line at all
+                continue
         if "<details" in line or "</details>" in line or "<summary" in line:
             line = _toggle(line)
         if "::" in line and (PROPERTY_RE.match(line) or index in properties):
