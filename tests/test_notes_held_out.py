@@ -608,3 +608,21 @@ def test_roam_references_widgets_highlights_and_tags_read_as_roam_means_them():
             ["high-yield"],
         ),
     ]
+
+
+def test_a_heading_written_as_a_block_is_a_section():
+    text = (
+        "- # Hypersensitivity reactions\n    - Type I — immediate, IgE-mediated\n"
+        "    - Type IV — delayed, T-cell mediated\n- # Diabetes\n"
+        "    - Type I — autoimmune destruction of beta cells\n"
+    )
+    deck = parse_notes(text)
+    assert [t.title for t in deck.topics] == ["Hypersensitivity reactions", "Diabetes"]
+    definitions = [(c.prompt, c.line) for c in deck.cards if c.kind == "definition"]
+    assert definitions == [
+        ("What is **Type I** (Hypersensitivity reactions)?", 2),
+        ("What is **Type IV** (Hypersensitivity reactions)?", 3),
+        ("What is **Type I** (Diabetes)?", 5),
+    ]
+    html = render_markdown(text)
+    assert "<h1>Diabetes</h1>" in html and "<li>Type I — autoimmune" in html

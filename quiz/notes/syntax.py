@@ -65,6 +65,7 @@ _ANKI_HEADER_RE = re.compile(
     r"tags column|if matches):",
     re.I,
 )
+_BLOCK_HEADING_RE = re.compile(r" *[*+-] +(#{1,6} +\S.*)$")
 _TAGS_LINE_RE = re.compile(r"(?:#[^\s#]\S*\s*)+$")
 _COMMENT_OPEN = "<!--"
 _COMMENT_CLOSE = "-->"
@@ -239,6 +240,8 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
     capped: list[int] = []
     list_indent: int | None = None  # indentation of the last bullet while inside a list
     open_items: list[tuple[int, int]] = []  # (indent as written, as normalised) of open items
+    # A heading written as a block ("- # Title"): (its indent, how far its children are shifted).
+    block_heading: tuple[int, int | None] | None = None
     prev_blank = True
     fence: str | None = None
     in_comment = False
@@ -294,6 +297,23 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
         if _TAG_RE.match(line):
             line = "\\" + line.lstrip(" ")  # an escaped "#" stays literal text
         indent = len(line) - len(line.lstrip(" "))
+        if block_heading is not None:
+            if indent <= block_heading[0]:
+                block_heading = None
+            else:
+                # Under a Roam or Logseq heading block: its children are the section's body.
+                shift = block_heading[1] if block_heading[1] is not None else indent
+                block_heading = (block_heading[0], shift)
+                line = line[min(shift, indent) :]
+                indent -= min(shift, indent)
+        heading_block = _BLOCK_HEADING_RE.match(line)
+        if heading_block:
+            # "- # Hypersensitivity" (Roam, Logseq): a heading written as a block.
+            out.append(heading_block.group(1))
+            block_heading = (indent, None)
+            list_indent = None
+            prev_blank = True
+            continue
         bullet = _BULLET_RE.match(line)
         if bullet and not _HR_RE.match(line) and (list_indent is not None or indent < 4):
             if list_indent is None:
