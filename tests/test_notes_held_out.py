@@ -626,3 +626,42 @@ def test_a_heading_written_as_a_block_is_a_section():
     ]
     html = render_markdown(text)
     assert "<h1>Diabetes</h1>" in html and "<li>Type I — autoimmune" in html
+
+
+def test_statute_provisions_formulas_and_bold_italic_clozes_keep_their_spans():
+    assert pairs(
+        "## Statutes\n\nCRA 2015 s. 10: goods must be fit for a made-known purpose.\n"
+    ) == [
+        (
+            "definition",
+            "What does **CRA 2015 s. 10** provide?",
+            "goods must be fit for a made-known purpose.",
+        )
+    ]
+    assert pairs(
+        "## Redox\n\nIn basic solution, balance in acid, then add OH⁻ to both sides.\n"
+    ) == [
+        (
+            "cloze",
+            "In basic solution, balance in acid, then add [...] to both sides.",
+            "In basic solution, balance in acid, then add ==OH⁻== to both sides.",
+        )
+    ]
+    assert pairs("## Estimators\n\nAn estimator is ***unbiased*** if its bias is zero.\n") == [
+        (
+            "cloze",
+            "An estimator is [...] if its bias is zero.",
+            "An estimator is ==unbiased== if its bias is zero.",
+        )
+    ]
+    found = pairs("## Ions\n\nA monatomic ion's oxidation state equals its charge (Fe³⁺ → +3).\n")
+    assert found and all(a.endswith("==+3==).") for _, _, a in found), found
+
+
+def test_html_subscripts_read_as_one_formula():
+    text = "# Ox states\n\n- S in H<sub>2</sub>SO<sub>4</sub>: +6\n- N in NH<sub>4</sub><sup>+</sup>: −3\n"
+    definitions = [(p, a) for kind, p, a in pairs(text) if kind == "definition"]
+    assert definitions == [
+        ("What is **S in H₂SO₄** (Ox states)?", "+6"),
+        ("What is **N in NH₄⁺** (Ox states)?", "−3"),
+    ]

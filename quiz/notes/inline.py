@@ -201,3 +201,16 @@ def roam_to_text(text: str) -> str:
             break
         text = wiki_to_text(text)
     return text
+
+
+_SUB = str.maketrans("0123456789+-=()", "₀₁₂₃₄₅₆₇₈₉₊₋₌₍₎")
+_SUP = str.maketrans("0123456789+-=()n", "⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻⁼⁽⁾ⁿ")
+_SCRIPT_RE = re.compile(r"<(sub|sup)>([0-9+\-=()n]{1,8})</\1>", re.I)
+
+
+def scripts_to_unicode(text: str) -> str:
+    """`H<sub>2</sub>O` → H₂O, `NH<sub>4</sub><sup>+</sup>` → NH₄⁺: digits and signs as
+    Unicode, so a formula written in HTML reads as one word (a term, a cloze's answer)."""
+    return _SCRIPT_RE.sub(
+        lambda m: m.group(2).translate(_SUB if m.group(1).lower() == "sub" else _SUP), text
+    )

@@ -100,6 +100,9 @@ _LABELLED_Q_RE = re.compile(r"(?:Q|Question)\s*::\s*(\S.*)$", re.I | re.S)
 _ATTRIBUTE_KEYS = {"source", "sources", "author", "authors", "type", "tags", "tag", "date",
                    "created", "updated", "status", "url", "link", "links", "related", "aliases",
                    "alias", "title", "category", "categories"}  # fmt: skip
+# A statute's provision: "s. 9(1)", "ss. 2-4", "art. 6", "reg. 3", "para. 12".
+_SECTION_RE = re.compile(r"\b(?:s|ss|art|arts|reg|regs|para|paras|r|rr|sch)\.\s?\d")
+_BOLD_ITALIC_RE = re.compile(r"\*\*\*(?=\S)(.+?)(?<=\S)\*\*\*")
 _EMPTY_HEADING_RE = re.compile(r" {0,3}#{1,6}(?:\s+#*)?\s*")
 _CHOICE_RE = re.compile(STX + r"choice:(\d+)" + ETX)
 # Cheap test for text that may hold a lettered option or a true-or-false statement.
@@ -219,7 +222,8 @@ _QUANTITY_RE = re.compile(
     r"hundred|thousand)(?:\s?(?:%|ms|milliseconds?|s|secs?|seconds?|minutes?|mins?|hours?|hrs?|hr|"
     r"days?|weeks?|months?|years?|[KMGTP]i?B(?:/s(?:ec)?)?|[KMGT]bps|rows?|records?|shards?|"
     r"times|x|calls?|requests?|items?|attributes?|partitions?|nodes?|replicas?|copies))?"
-    r"(?![\w-])",
+    # ("2015 s. 10": a statute's section sign follows the year, not a unit of seconds)
+    r"(?![\w-])(?<!\ss(?=\.\s?\d))",
     re.I,
 )
 # Names too common to be the fact ("[...] ML uses ..." tests nothing).
@@ -234,7 +238,9 @@ _GENERIC_NAMES = {
     "TODO", "FAQ", "NB", "TL", "DR", "PDF", "USA", "UK", "EU", "US",
 }  # fmt: skip
 _NAME_RE = re.compile(
-    r"`[^`\n]+`|(?<![\w-])(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+)(?![\w-])"
+    # (a formula's charge or index belongs to it: "OH⁻", "SO₄²⁻")
+    r"`[^`\n]+`|(?<![\w-])(?:[A-Z]{2,}[A-Za-z0-9]*|[A-Z][a-z]+(?:[A-Z][a-z0-9]*)+)"
+    r"[⁰¹²³⁴⁵⁶⁷⁸⁹⁺⁻₀₁₂₃₄₅₆₇₈₉]*(?![\w-])"
 )
 # A condition and its result: "0 < YED < 1 -> necessity".
 _ARROW_RE = re.compile(r"\s(?:->|=>|→)\s")
@@ -967,6 +973,9 @@ class _Parser:
             context = ctx.parent_label or ctx.topic_label
             prompt = f"When: **{definition.rstrip('.')}**" + (f" ({context})?" if context else "?")
             answer = term
+        if not prompt and _SECTION_RE.search(term):
+            # "CRA 2015 s. 10: goods must be fit for ...": what the provision lays down.
+            prompt = f"What does **{term}** provide?"
         prompt = prompt or _definition_prompt(term, ctx, article)
         return self._add("definition", ctx, prompt, answer, line, term=term)
 
@@ -1176,17 +1185,20 @@ class _Parser:
         own continues the definition above it."""
         found: list[tuple[str, list[str], int, str]] = []
         asks: list[tuple[str, str, int]] = []
+        many = sum(1 for x in lines if x) > 1
         for offset, raw in enumerate(lines):
             if not raw:
                 continue
             term = _term(raw)
-            own = split_definition(raw) if term is None and len(lines) > 1 else None
+            own = split_definition(raw) if term is None and many else None
             if own is not None and own[1] in (":", "-", "–", "—"):
                 term = (own[0].strip("*_ "), own[2], own[1])  # a left side too long for a term
-            bold = raw.startswith(("**", "__")) and own is None
-            if term is not None and len(term[0].split()) > 3 and len(lines) > 1 and not bold:
+            named = (raw.startswith(("**", "__")) and own is None) or (
+                term is not None and _SECTION_RE.search(term[0]) is not None
+            )
+            if term is not None and len(term[0].split()) > 3 and len(lines) > 1 and not named:
                 # In running text a long "term" is a clause: "X usually has: ..." (a term the
-                # writer set in bold is a term).
+                # writer set in bold, or a statute's provision, is a term).
                 if len(term[1].split()) <= 4 and term[1] and len(term[0].split()) <= 12:
                     asks.append((term[0], term[1], offset))
                 elif not found:
@@ -1615,6 +1627,8 @@ class _Parser:
         if not chosen:
             return False
         sentence = " ".join(chosen)
+        # "***unbiased***" is bold italic: its italic marks go with the phrase.
+        sentence = _BOLD_ITALIC_RE.sub(r"**\1**", sentence)
         prompt = _BOLD_RE.sub("[...]", sentence)
         if len(prompt.replace("[...]", "").split()) < 3 or not balanced(prompt):
             return False  # the phrase is the whole sentence: nothing to recall it from
@@ -1925,9 +1939,16 @@ def _term(head: str) -> tuple[str, str, str] | None:
         return None  # "Source:: ..." split at its second colon: an attribute, not a term
     if sep != ":" and not definition:
         return None
-    if _TIME_RE.search(term) or "://" in term or "(" in raw_term and ")" not in raw_term:
+    statute = _SECTION_RE.search(term) is not None
+    if (
+        (_TIME_RE.search(term) and not statute)
+        or "://" in term
+        or "(" in raw_term
+        and ")" not in raw_term
+    ):
         return None
-    if any(ch in term for ch in '?!"[]{}=<>≠≈≤≥') or ". " in term or term.endswith("."):
+    dotted = ". " in _SECTION_RE.sub("", term) or (term.endswith(".") and not statute)
+    if any(ch in term for ch in '?!"[]{}=<>≠≈≤≥') or dotted:
         return None
     if not balanced(term) or not balanced(definition):
         return None
@@ -2128,6 +2149,8 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
         # "0 < YED < 1 -> necessity": the condition is given, the result is the fact.
         start = arrows[0].end()
         result = sentence[start:].rstrip(" .")
+        while result.count(")") > result.count("(") and result.endswith(")"):
+            result = result[:-1].rstrip(" .")  # "(Fe³⁺ → +3)": the bracket is not the result's
         lead = len(result) - len(result.lstrip())
         if 0 < len(result.split()) <= 6 and lowered.count(result.strip().casefold()) == 1:
             return start + lead, start + len(result)

@@ -33,7 +33,7 @@ import re
 from markdown import Extension, Markdown
 from markdown.preprocessors import Preprocessor
 
-from quiz.notes.inline import roam_to_text
+from quiz.notes.inline import roam_to_text, scripts_to_unicode
 
 TAB_LENGTH = 2
 MAX_DEPTH = 20  # levels of list or quote nesting kept; deeper lines are flattened to this
@@ -271,6 +271,8 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
             if had_text and not line.strip():
                 out.append("")  # a comment-only line is no line at all (not a paragraph break)
                 continue
+        if "<su" in line:
+            line = scripts_to_unicode(line)
         if "((" in line or "{{" in line or "^^" in line or "[[" in line:
             line = roam_to_text(line)
             if not line.strip(" \t-*+>"):
