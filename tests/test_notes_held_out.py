@@ -659,7 +659,10 @@ def test_statute_provisions_formulas_and_bold_italic_clozes_keep_their_spans():
 
 
 def test_html_subscripts_read_as_one_formula():
-    text = "# Ox states\n\n- S in H<sub>2</sub>SO<sub>4</sub>: +6\n- N in NH<sub>4</sub><sup>+</sup>: −3\n"
+    text = (
+        "# Ox states\n\n- S in H<sub>2</sub>SO<sub>4</sub>: +6\n"
+        "- N in NH<sub>4</sub><sup>+</sup>: −3\n"
+    )
     definitions = [(p, a) for kind, p, a in pairs(text) if kind == "definition"]
     assert definitions == [
         ("What is **S in H₂SO₄** (Ox states)?", "+6"),
