@@ -668,3 +668,32 @@ def test_html_subscripts_read_as_one_formula():
         ("What is **S in H₂SO₄** (Ox states)?", "+6"),
         ("What is **N in NH₄⁺** (Ox states)?", "−3"),
     ]
+
+
+def test_a_wrapped_line_with_a_dash_continues_its_remark_and_a_tip_under_definitions_is_one():
+    text = (
+        "## Confidence intervals\n\n"
+        "Common misreading: it is not a 95% probability that mu lies in\n"
+        'this "particular interval" — once computed, it holds mu or not.\n\n'
+        "## Config\n\nMerge markers: ours, separator, theirs.\n"
+        "Tip: rerere remembers how you resolved a conflict.\n"
+    )
+    assert pairs(text) == [
+        (
+            "qa",
+            "What should you keep in mind about **Confidence intervals**?",
+            'it is not a 95% probability that mu lies in this "particular interval" — once '
+            "computed, it holds mu or not.",
+        ),
+        ("definition", "What are **Merge markers** (Config)?", "ours, separator, theirs."),
+        (
+            "qa",
+            "What should you keep in mind about **Config**?",
+            "rerere remembers how you resolved a conflict.",
+        ),
+    ]
+
+
+def test_an_unnamed_result_that_is_a_formula_asks_for_its_right_side():
+    text = "## Estimators\n\n**Proposition 3.4.** $MSE = Var + Bias^2$.\n"
+    assert pairs(text) == [("definition", "**Estimators**: $MSE = \\;?$", "$MSE = Var + Bias^2$.")]

@@ -94,6 +94,7 @@ _PLACEHOLDER_RE = re.compile(STX + r"fence:(\d+)" + ETX)
 # Anki's cloze: `{{c1::hidden}}` or `{{c1::hidden::hint}}`.
 _ANKI_CLOZE_RE = re.compile(r"\{\{c(\d+)::((?:(?!::|\}\}).)+?)(?:::((?:(?!\}\}).)*))?\}\}")
 _ANKI_OPEN_RE = re.compile(r"\{\{c\d+::")
+_INLINE_FORMULA_RE = re.compile(r"\$(?!\$)([^$=]+)=[^$]+\$\.?")
 _DISPLAY_MATH_RE = re.compile(r"\$\$(?!\$)([^$]+)\$\$")
 _LABELLED_Q_RE = re.compile(r"(?:Q|Question)\s*::\s*(\S.*)$", re.I | re.S)
 # Left sides of `key:: value` lines that describe the page (Roam, Logseq, Dataview).
@@ -125,7 +126,8 @@ _A_RE = re.compile(r"(?:\*\*)?(?:A|Answer)(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.
 _REMARK_RE = re.compile(
     r"(\*\*|__)?(important|note|nb|remember|key point|key trick|trick|rule of thumb|tip|"
     r"warning|caution|takeaway|key takeaway|mnemonic|hint|summary|in summary|pitfall|gotcha|"
-    r"caveat|common mistake|exam tip|watch out|trap)\s*"
+    r"caveat|common mistake|common misreading|misconception|common misconception|exam tip|"
+    r"watch out|trap)\s*"
     # "**Important:**" and "**Important**:" close the bold they opened; "Tip: **x**" does not.
     r"(?(1)(?:[:!]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:!])|[:!])\s*(.+)$",
     re.IGNORECASE | re.DOTALL,
@@ -1147,6 +1149,12 @@ class _Parser:
             where = ctx.topic_label if ctx.topic_label.casefold() != name.casefold() else ""
             prompt = f"State **{name}**" + (f" ({where})." if where else ".")
             return "" if self._add("qa", ctx, prompt, rest, self._line(index)) else rest
+        formula = _INLINE_FORMULA_RE.fullmatch(rest)
+        if formula and kind not in ("example", "proof", "exercise"):
+            # "**Proposition 3.4.** $MSE = Var + Bias^2$.": its left side asks for the rest.
+            lead = f"**{ctx.topic_label}**: " if ctx.topic_label else ""
+            prompt = f"{lead}${formula.group(1).strip()} = \\;?$"
+            return "" if self._add("definition", ctx, prompt, rest, self._line(index)) else rest
         return rest
 
     def _pasted_cards(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
@@ -1185,14 +1193,23 @@ class _Parser:
         own continues the definition above it."""
         found: list[tuple[str, list[str], int, str]] = []
         asks: list[tuple[str, str, int]] = []
+        remarks: list[tuple[str, int]] = []
         many = sum(1 for x in lines if x) > 1
         for offset, raw in enumerate(lines):
             if not raw:
                 continue
             term = _term(raw)
             own = split_definition(raw) if term is None and many else None
-            if own is not None and own[1] in (":", "-", "–", "—"):
-                term = (own[0].strip("*_ "), own[2], own[1])  # a left side too long for a term
+            if (
+                own is not None
+                and own[1] in (":", "-", "–", "—")
+                and len(own[0].split()) > TERM_MAX_WORDS
+                and own[0][:1].isupper()
+                and not any(ch in own[0] for ch in '"“”()')
+            ):
+                # A left side too long for a term ("Boundary where plates slide past each
+                # other: transform"); a wrapped line with a dash in it is not one.
+                term = (own[0].strip("*_ "), own[2], own[1])
             named = (raw.startswith(("**", "__")) and own is None) or (
                 term is not None and _SECTION_RE.search(term[0]) is not None
             )
@@ -1204,7 +1221,9 @@ class _Parser:
                 elif not found:
                     return False
                 continue
-            if term is not None and term[1]:
+            if term is None and found and _REMARK_RE.match(raw):
+                remarks.append((raw, offset))  # "Tip: ..." under definitions: a remark of its own
+            elif term is not None and term[1]:
                 found.append((term[0], [term[1]], offset, term[2]))
             elif found and offset > 0:
                 found[-1][1].append(raw)  # a wrapped line continues the definition above
@@ -1217,6 +1236,8 @@ class _Parser:
             definition = " ".join(parts)
             line = self._line(index + offset)
             made = self._definition(ctx, name, definition, definition, line, sep=sep) or made
+        for raw, offset in remarks:
+            made = self._remark(raw, index + offset, ctx) or made
         for question, answer, offset in asks:
             prompt, line = f"{question.rstrip(' .')}?", self._line(index + offset)
             made = self._add("qa", ctx, prompt, answer.rstrip("."), line) or made
