@@ -697,3 +697,14 @@ def test_a_wrapped_line_with_a_dash_continues_its_remark_and_a_tip_under_definit
 def test_an_unnamed_result_that_is_a_formula_asks_for_its_right_side():
     text = "## Estimators\n\n**Proposition 3.4.** $MSE = Var + Bias^2$.\n"
     assert pairs(text) == [("definition", "**Estimators**: $MSE = \\;?$", "$MSE = Var + Bias^2$.")]
+
+
+def test_a_short_label_line_over_definition_lines_labels_them():
+    text = (
+        "# Redox\n\n2.1 Definitions\nOxidising agent: the species reduced.\n"
+        "Reducing agent: the species oxidised.\n"
+    )
+    assert pairs(text) == [
+        ("definition", "What is **Oxidising agent** (Definitions)?", "the species reduced."),
+        ("definition", "What is **Reducing agent** (Definitions)?", "the species oxidised."),
+    ]

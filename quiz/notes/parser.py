@@ -817,6 +817,13 @@ class _Parser:
             return
         if self._definition_lines(lines, index, ctx):
             return
+        rest = [x for x in lines[1:] if x]
+        if len(rest) >= 2 and _is_label(first) and len(first.split()) <= 4 and ":" not in first:
+            # "Definitions" over "Term: definition" lines: a label, as "Definitions:" is.
+            label = _NUMBERING_RE.sub("", first)  # "2.1 Definitions" is "Definitions"
+            sub = replace(ctx, parent_label=_short(label) or ctx.parent_label)
+            if self._definition_lines(lines[1:], index + 1, sub):
+                return
         # Under a `?` heading the section is the answer: a cloze would repeat it.
         self._prose(joined, index, ctx, whole=True, facts=not ctx.covered)
         self.lead_in = (joined, ctx.topic, index + len(lines))
