@@ -9,6 +9,9 @@ Rules:
   term?", distractors from other definition cards, nearest topics first;
 - qa cards whose answer is short (`SHORT_ANSWER_CHARS` of plain text): "pick the right answer",
   distractors from the answers of other short-answer qa cards, nearest topics first;
+- practice questions from the notes that list their own options (`own_choices`: lettered
+  options, or true or false): asked with those options and the one(s) the notes name as right;
+  their options are never distractors elsewhere;
 - list cards: "which of these is one of X?", "which is NOT one of X?" and "choose two";
   the outsiders come from other lists' items.
 A question exists only when `MIN_DISTRACTORS` distractors exist. A distractor is never also

@@ -11,7 +11,11 @@ Python-Markdown's default of four, every such sub-bullet becomes a sibling of it
 numbers stay valid. It:
 
 * makes list nesting grow by at most one level per line (a bullet indented six spaces
-  under a bullet indented two becomes a child, not a run of text);
+  under a bullet indented two becomes a child, not a run of text), and keeps siblings
+  siblings whatever the writer's indent unit (four-space outlines nest as two-space ones);
+  a paragraph indented under a bullet after a blank line continues that bullet;
+* reads a heading written as a block (`- # Title`, Roam and Logseq) as a heading, its
+  children as the section's body;
 * keeps a paragraph indented by one to three spaces outside a list from turning into a code
   block (with a two-space tab, Python-Markdown would read it as code);
 * blanks YAML front matter (`---` ... `---` at the top, as Obsidian writes it), which
@@ -23,7 +27,10 @@ numbers stay valid. It:
 * blanks HTML comments (`<!--SR:...-->` scheduling notes, commented-out cards), which are
   never content, and Logseq `key:: value` property lines, which are page data, as is an
   Obsidian Dataview run of `Key:: value` lines heading the page (see `page_properties`);
-* reads Obsidian `[[Page]]` and `[[Page|alias]]` links as their text.
+* reads Obsidian `[[Page]]` and `[[Page|alias]]` links as their text, and Roam's own syntax
+  as `inline.roam_to_text` says (references and widgets out, `^^x^^` as `==x==`);
+* reads `H<sub>2</sub>O` as H₂O, keeps a tab inside a line (an Anki export's field
+  separator; only indentation is expanded), and blanks Anki's export header lines.
 """
 
 from __future__ import annotations
