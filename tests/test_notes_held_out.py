@@ -708,3 +708,42 @@ def test_a_short_label_line_over_definition_lines_labels_them():
         ("definition", "What is **Oxidising agent** (Definitions)?", "the species reduced."),
         ("definition", "What is **Reducing agent** (Definitions)?", "the species oxidised."),
     ]
+
+
+# ---- near misses a review of the new rules found --------------------------------------------
+
+
+def test_new_rules_leave_ordinary_notes_alone():
+    # A glossary entry named like a field is a definition.
+    assert pairs("# Glossary\n\nDiagnosis: naming a disease\nPrognosis: its likely course\n") == [
+        ("definition", "What is **Diagnosis** (Glossary)?", "naming a disease"),
+        ("definition", "What is **Prognosis** (Glossary)?", "its likely course"),
+    ]
+    # A shell pipeline, a table without its separator row, a bit shift: no pasted cards.
+    assert pairs("# Shell\n\nUse grep | sort to find duplicates\nUse ps aux | grep python\n") == []
+    assert all(kind != "qa" for kind, _, _ in pairs("# T\n\n| Name | Age |\n| Alice | 30 |\n"))
+    assert not any(
+        p == "Shift left by one: x"
+        for _, p, _ in pairs("# C\n\nShift left by one: x >> 1 halves it\n")
+    )
+    # Sentences that only start like meta lines keep their card.
+    assert pairs("# C\n\nSource code is compiled into bytecode before it runs.\n")
+    # Counts are not years outside a timeline; a reference in a sentence is no statute.
+    found = pairs("# Stats\n\n- 1500: number of participants\n- 2000: number of samples\n")
+    assert not any(p.startswith("When:") for _, p, _ in found), found
+    found = pairs("# Proofs\n\nSee para. 4 for the counterexample: the proof fails for n = 2.\n")
+    assert not any("provide?" in p for _, p, _ in found), found
+    # Handlebars, a word in double brackets, Knuth's arrows stay text.
+    text = (
+        "# T\n\nThe template prints {{name}} and ((powerhouse)); 2^^3 = 16 in Knuth's notation.\n"
+    )
+    assert all("{{name}}" in a and "((powerhouse))" in a for _, _, a in pairs(text)), pairs(text)
+    # Lettered steps and a result are not a multiple-choice question.
+    text = (
+        "# Algebra\n\nTo solve it:\na) factor the polynomial\nb) set each factor to zero\n\n"
+        "Answer: x = 2 or x = 3.\n"
+    )
+    assert parse_notes(text).warnings == []
+    # In a two-space list, four spaces after a blank line are code.
+    text = "# Py\n\n- Lists are mutable\n- Tuples are immutable\n\n    x = (1, 2)\n    x[0] = 3\n"
+    assert not any(p.startswith("**x**") for _, p, _ in pairs(text)), pairs(text)

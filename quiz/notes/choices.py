@@ -34,6 +34,7 @@ _LETTERS_RE = re.compile(
     r"\(?(?P<letters>[A-Ha-h](?:\s*(?:,|/|&|and)\s*[A-Ha-h])*)\)?(?![\w])"
     r"(?:[.):;,]\s*|\s*[-–—]\s*|\s*(?=\()|\s+(?=because\b|since\b|as\b)|\s*$)(?P<rest>.*)$",
 )
+_ARTICLE_RE = re.compile(r"^(?:a|an|the)\s+(?=\w)", re.I)
 _TRUTH_RE = re.compile(r"(?P<value>true|false)\b[.!]?\s*(?P<rest>.*)$", re.I)
 _TRUE_FALSE_RE = re.compile(r"(?:true or false|true/false|t/f)\s*[:?.-]?\s+(?P<text>\S.*)$", re.I)
 _STEM_LABEL_RE = re.compile(
@@ -240,12 +241,15 @@ def _question_at(lines: list[str], i: int, skip: set[int]) -> Question | None:
     q.end = k
     lm = _LETTERS_RE.match(value)
     if not lm:
-        # "Answer: Atropine": the option named by its text.
-        named = [x for x, t in options if _plain(value).casefold().startswith(_plain(t).casefold())]
-        if len(named) == 1:
-            q.correct = named
-            q.explanation = _explanation(_plain(value)[len(dict(options)[named[0]]) :])
-            return q
+        # "Answer: Atropine" or "Answer: A queue is FIFO": the option named by its text.
+        for said in dict.fromkeys((_plain(value), _ARTICLE_RE.sub("", _plain(value), count=1))):
+            named = [x for x, t in options if _says(said, _plain(t))]
+            if len(named) == 1:
+                q.correct = named
+                q.explanation = _explanation(said[len(_plain(dict(options)[named[0]])) :])
+                return q
+        if not labelled:
+            return None  # "a) factor it  b) solve  Answer: x = 2": steps and a result
         q.problem = f"multiple-choice answer {value[:30]!r} names no option letter; skipped"
         return q
     named = re.sub(r"\band\b", ",", lm.group("letters"))
@@ -261,6 +265,14 @@ def _question_at(lines: list[str], i: int, skip: set[int]) -> Question | None:
     q.correct = letters
     q.explanation = _explanation(lm.group("rest"))
     return q
+
+
+def _says(said: str, option: str) -> bool:
+    """The answer opens with the option's whole text ("Queue is FIFO" names "Queue"; "and b"
+    does not name "a")."""
+    head = said[: len(option)]
+    rest = said[len(option) : len(option) + 1]
+    return head.casefold() == option.casefold() and not rest.isalnum()
 
 
 def _explanation(rest: str) -> str:

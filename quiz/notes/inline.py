@@ -174,12 +174,15 @@ def wiki_to_text(text: str) -> str:
 # be read from this one; `{{embed: ...}}`, `{{query: ...}}` and the like are widgets, not text
 # (Anki's `{{c1::...}}` is a cloze and stays); `^^x^^` is Roam's highlight; `#[[two words]]` is
 # one tag.
-_ROAM_REF_RE = re.compile(r"\s?\(\([\w-]{6,16}\)\)")
+# (a Roam uid is nine characters with a digit, "_" or "-" among them: "((powerhouse))" is text)
+_ROAM_REF_RE = re.compile(r"\s?\(\((?=[\w-]{0,8}[\d_-])[\w-]{9}\)\)")
 _ROAM_MACRO_RE = re.compile(
-    r"\s?\{\{(?!c\d+::)(?!(?:\[\[)?(?:TODO|DONE)(?:\]\])?\}\})(?:\[\[)?[A-Za-z][\w/ -]*(?:\]\])?"
+    r"\s?\{\{(?:\[\[)?(?:embed|query|table|kanban|mentions|word-count|calc|video|youtube|pdf|"
+    r"iframe|attr-table|diagram|roam/[\w-]+|slider|encrypt|orphans|pomo|or|and)(?:\]\])?"
     r"(?::[^{}]*(?:\{[^{}]*\}[^{}]*)*)?\}\}"
 )
-_ROAM_HIGHLIGHT_RE = re.compile(r"\^\^(?=\S)(.+?)(?<=\S)\^\^")
+# (a highlight opens after a space or the line's start: "2^^3" is Knuth's arrow)
+_ROAM_HIGHLIGHT_RE = re.compile(r"(?:(?<=\s)|^)\^\^(?=[^\s^])([^^]*?[A-Za-z][^^]*?)(?<=\S)\^\^")
 _ROAM_TAG_RE = re.compile(r"#\[\[([^\[\]\n]+)\]\]")
 
 

@@ -127,7 +127,7 @@ _REMARK_RE = re.compile(
     r"(\*\*|__)?(important|note|nb|remember|key point|key trick|trick|rule of thumb|tip|"
     r"warning|caution|takeaway|key takeaway|mnemonic|hint|summary|in summary|pitfall|gotcha|"
     r"caveat|common mistake|common misreading|misconception|common misconception|exam tip|"
-    r"watch out|trap)\s*"
+    r"watch out)\s*"
     # "**Important:**" and "**Important**:" close the bold they opened; "Tip: **x**" does not.
     r"(?(1)(?:[:!]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:!])|[:!])\s*(.+)$",
     re.IGNORECASE | re.DOTALL,
@@ -135,14 +135,14 @@ _REMARK_RE = re.compile(
 # A labelled field of a case brief or a clinical or textbook entry: "**Facts:** ...",
 # "Mechanism: ...". Its subject is the heading or item it sits under, not the label.
 _FIELD_RE = re.compile(
-    r"(\*\*|__)?(facts|issues?|holding|held|ratio(?: decidendi)?|reasoning|rationale|rule|"
-    r"decision|judgment|judgement|outcome|significance|application|conclusion|mechanism|"
-    r"treatment|management|causes?|symptoms|signs(?: and symptoms)?|diagnosis|complications|"
-    r"risk factors|pathophysiology|epidemiology|indications|contraindications|side effects|"
-    r"adverse effects|uses|advantages|disadvantages|pros|cons|purpose|function)"
+    r"(\*\*|__)?(facts|issues?|holding|ratio(?: decidendi)?|reasoning|rationale|judgment|"
+    r"judgement|mechanism|treatment|management|causes|symptoms|signs(?: and symptoms)?|"
+    r"diagnosis|complications|risk factors|pathophysiology|epidemiology|indications|"
+    r"contraindications|side effects|adverse effects|advantages|disadvantages|pros|cons)"
     r"(?(1)(?:\s*[:.]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:.])|\s*:)\s*(?P<rest>\S.*)$",
     re.IGNORECASE | re.DOTALL,
 )
+_GLOSSARY_RE = re.compile(r"glossary|definitions|terms|terminology|vocabulary|key words", re.I)
 # "**Definition 3.2 (Bias).**", "**Theorem 3.7 (CLT).**", "**Example 3.5.**": a numbered block.
 _BLOCK_LABEL_RE = re.compile(
     r"(\*\*|__|\*|_)(?P<kind>definition|def\.|theorem|thm\.|lemma|proposition|prop\.|corollary|"
@@ -736,7 +736,8 @@ class _Parser:
             return False  # (practice questions are cards of their own, not a list's items)
         if sum(map(_explicit_syntax, items)) * 2 > len(items):
             return False  # mostly cards written out: each is a card, together they are no list
-        if sum(map(_dated, items)) * 3 >= len(items) * 2:
+        timeline = replace(ctx, parent_label=label)
+        if sum(_dated(x, timeline) for x in items) * 3 >= len(items) * 2:
             return False  # a timeline: each entry asks for its date; a run of them is no list
         if len(items) > LIST_CAP_ITEMS or len(answer) > SECTION_CAP_CHARS:
             self.warnings.append(NoteWarning(line, "list is too long for a card; skipped"))
@@ -783,7 +784,12 @@ class _Parser:
         if text.lstrip().startswith("$$") and self._display_math(text, index, ctx):
             return
         lines = [x.strip() for x in text.split("\n")]
-        if lines and _FIELD_RE.match(lines[0]) and self._fields(lines, index, ctx):
+        if (
+            lines
+            and _FIELD_RE.match(lines[0])
+            and self._field_paragraph(lines)
+            and (self._fields(lines, index, ctx))
+        ):
             return
         if lines and _BLOCK_LABEL_RE.match(lines[0]):
             text = self._numbered_block(" ".join(x for x in lines if x), index, ctx)
@@ -976,13 +982,13 @@ class _Parser:
         if not prompt and _imperative(term):
             context = ctx.parent_label or ctx.topic_label
             prompt = f"Explain **{term}**" + (f" ({context})." if context else ".")
-        if not prompt and definition and _DATE_RE.fullmatch(term):
+        if not prompt and definition and _DATE_RE.fullmatch(term) and _dated_context(term, ctx):
             # A timeline entry ("14 Oct 1066 – Battle of Hastings"): the event is known, its
             # date is what to recall.
             context = ctx.parent_label or ctx.topic_label
             prompt = f"When: **{definition.rstrip('.')}**" + (f" ({context})?" if context else "?")
             answer = term
-        if not prompt and _SECTION_RE.search(term):
+        if not prompt and _statute(term):
             # "CRA 2015 s. 10: goods must be fit for ...": what the provision lays down.
             prompt = f"What does **{term}** provide?"
         prompt = prompt or _definition_prompt(term, ctx, article)
@@ -1113,6 +1119,14 @@ class _Parser:
             prompt = f"{prompt[:-1]} (“{cue} …”)?"
         return self._add("qa", ctx, prompt, body, self._line(index))
 
+    @staticmethod
+    def _field_paragraph(lines: list[str]) -> bool:
+        """Fields, not a glossary: the label in bold, or every labelled line a field."""
+        if lines[0].startswith(("**", "__")):
+            return True
+        labelled = [x for x in lines if x and _term(x) is not None]
+        return len(labelled) >= 2 and all(_FIELD_RE.match(x) for x in labelled)
+
     def _fields(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
         """A paragraph of labelled fields ("Issue: ...?" then "Holding: ..."): a card each; a
         line with no label of its own continues the field above it."""
@@ -1133,8 +1147,8 @@ class _Parser:
         and what is under it, as the answer."""
         m = _FIELD_RE.match(text)
         subject = ctx.parent_label or ctx.topic_label
-        if m is None or not subject:
-            return False
+        if m is None or not subject or _GLOSSARY_RE.search(subject):
+            return False  # (under "Glossary" a field's name is a term like any other)
         label = m.group(2).strip()
         answer = "\n\n".join(x for x in (m.group("rest").strip(), more) if x)
         prompt = f"{label[0].upper()}{label[1:].lower()} of **{subject}**?"
@@ -1180,6 +1194,8 @@ class _Parser:
                 front, back = raw[:at].strip(), raw[at + len(sep) :].strip()
                 if not front or not back:
                     break
+                if sep in (" | ", " ; ") and not _pasted_sides(front, back, raw):
+                    break  # prose or a shell pipeline, not a card
                 pairs.append((front, back, offset))
             else:
                 made = False
@@ -1218,7 +1234,7 @@ class _Parser:
                 # other: transform"); a wrapped line with a dash in it is not one.
                 term = (own[0].strip("*_ "), own[2], own[1])
             named = (raw.startswith(("**", "__")) and own is None) or (
-                term is not None and _SECTION_RE.search(term[0]) is not None
+                term is not None and _statute(term[0])
             )
             if term is not None and len(term[0].split()) > 3 and len(lines) > 1 and not named:
                 # In running text a long "term" is a clause: "X usually has: ..." (a term the
@@ -1607,7 +1623,9 @@ class _Parser:
         if at == -1 or " >> " in masked[at + 4 :]:
             return False
         question, answer = raw[:at].strip(), raw[at + 4 :].strip()
-        if not answer or not (question.endswith("?") or len(question.split()) >= 2):
+        # (a bit shift "x >> 1" or a redirect "cmd >> file" is not a card)
+        named = len(question.split()) >= 2 and ":" not in question and not answer[:1].isdigit()
+        if not answer or not (question.endswith("?") or named):
             return False
         return self._add("qa", ctx, question, answer, self._line(index), explicit=True)
 
@@ -1806,10 +1824,28 @@ _DATE_RE = re.compile(
 )
 
 
-def _dated(item: str) -> bool:
-    """A list item that reads `DATE – event`."""
+def _dated(item: str, ctx: _Ctx) -> bool:
+    """A list item that reads `DATE – event`, where the date is one (`_dated_context`)."""
     term = _term(item.split("\n", 1)[0])
-    return term is not None and bool(term[1]) and bool(_DATE_RE.fullmatch(term[0]))
+    if term is None or not term[1] or not _DATE_RE.fullmatch(term[0]):
+        return False
+    return _dated_context(term[0], ctx)
+
+
+_TIMELINE_RE = re.compile(
+    r"timeline|chronolog|histor|dates?\b|events|century|centuries|\bera\b|\bwars?\b|reign|"
+    r"dynasty|revolution|empire|conquest|period",
+    re.I,
+)
+
+
+def _dated_context(term: str, ctx: _Ctx) -> bool:
+    """A date term is a timeline entry when it says it is a date (a month, an era, "c.", a
+    range, a decade) or sits under a heading or item about history; "1500: number of
+    participants" under "Stats" is a count."""
+    if not re.fullmatch(r"\d{4}", term):
+        return True
+    return bool(_TIMELINE_RE.search(f"{ctx.heading} {ctx.parent_label} {ctx.topic_label}"))
 
 
 # A second column headed by what the first one does: "| Command | Shows |".
@@ -1838,6 +1874,24 @@ def _cell_count(row: str) -> int:
     text = text.removeprefix("|")
     text = text[:-1] if text.endswith("|") else text
     return text.count("|") + 1
+
+
+def _statute(term: str) -> bool:
+    """ "CRA 2015 s. 10", "Consumer Rights Act 2015, s. 9(1)": a provision, every word a name,
+    a number or part of the reference ("See para. 4 for the proof" is a sentence)."""
+    if _SECTION_RE.search(term) is None:
+        return False
+    words = _SECTION_RE.sub(" ", term).replace(",", " ").split()
+    words = [w.strip("()") for w in words if w.strip("()")]
+    return all(w[:1].isupper() or w[:1].isdigit() or w in ("of", "and", "the") for w in words)
+
+
+def _pasted_sides(front: str, back: str, raw: str) -> bool:
+    """Both sides of a pasted `front | back` card: short, each opening with a capital or a
+    digit, no table pipe at the ends and no code ("Use grep | sort ..." is a pipeline)."""
+    if raw.startswith("|") or raw.endswith("|") or "`" in raw:
+        return False
+    return all(len(x.split()) <= 10 and x[:1].isupper() or x[:1].isdigit() for x in (front, back))
 
 
 def _explicit_syntax(item: str) -> bool:
@@ -1967,7 +2021,7 @@ def _term(head: str) -> tuple[str, str, str] | None:
         return None  # "Source:: ..." split at its second colon: an attribute, not a term
     if sep != ":" and not definition:
         return None
-    statute = _SECTION_RE.search(term) is not None
+    statute = _statute(term)
     if (
         (_TIME_RE.search(term) and not statute)
         or "://" in term
@@ -2144,10 +2198,10 @@ def _sentences(text: str) -> list[str]:
 
 # A sentence about the notes rather than their subject: where they come from, whose they are.
 _META_RE = re.compile(
-    r"(?:\*\*|__)?(?:sources?|references?|based on|adapted from|see also|credits?|author)\b"
+    r"(?:\*\*|__)?(?:sources?|references?|credits?|author)\s*:"
     r"|(?:(?:week|lecture|chapter|unit|session|class)\s+\d+\s+notes\b)"
-    r"|(?:(?:these|this|here)\s+(?:are|is)\s+)?(?:these|my|our)\s+(?:[\w-]+\s+)?"
-    r"(?:notes|exports|cards|flashcards)\b",
+    r"|(?:these|this)\s+(?:are|is)\s+(?:my|our)\s+(?:[\w-]+\s+)?(?:notes|exports|cards|flashcards)\b"
+    r"|(?:these|my|our)\s+notes\s+(?:are|were|cover|covers|come|came|follow)\b",
     re.I,
 )
 _PREPOSITIONS = {"at", "in", "on", "to", "for", "with", "by", "from", "into", "after", "before"}

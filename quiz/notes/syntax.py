@@ -73,6 +73,8 @@ _ANKI_HEADER_RE = re.compile(
     re.I,
 )
 _BLOCK_HEADING_RE = re.compile(r" *[*+-] +(#{1,6} +\S.*)$")
+# A sentence, not code: a capital, four words or more, none of code's punctuation.
+_PROSE_LINE_RE = re.compile(r"[A-Z][^=(){};<>\[\]`]*?(?:\s+\S+){3,}[^=(){};<>\[\]`]*")
 _TAGS_LINE_RE = re.compile(r"(?:#[^\s#]\S*\s*)+$")
 _COMMENT_OPEN = "<!--"
 _COMMENT_CLOSE = "-->"
@@ -247,6 +249,7 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
     capped: list[int] = []
     list_indent: int | None = None  # indentation of the last bullet while inside a list
     open_items: list[tuple[int, int]] = []  # (indent as written, as normalised) of open items
+    list_unit = 2  # how far the writer nests one level in the current list
     # A heading written as a block ("- # Title"): (its indent, how far its children are shifted).
     block_heading: tuple[int, int | None] | None = None
     prev_blank = True
@@ -327,6 +330,7 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
         if bullet and not _HR_RE.match(line) and (list_indent is not None or indent < 4):
             if list_indent is None:
                 open_items = []
+                list_unit = 2
             # Siblings stay siblings whatever the indent unit (2, 3 or 4 spaces, a tab): an
             # item is a child of the nearest open item indented less than it, one level
             # deeper, so four-space nesting reads as two-space nesting does.
@@ -336,6 +340,7 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
                 new_indent = open_items.pop()[1]
             elif open_items:
                 new_indent = open_items[-1][1] + TAB_LENGTH
+                list_unit = indent - open_items[-1][0]  # the writer's nesting unit
             else:
                 new_indent = 0
             open_items.append((indent, new_indent))
@@ -348,11 +353,17 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
             fence_open = FENCE_OPEN_RE.match(line)
             if list_indent is not None and (line.startswith("#") or (prev_blank and indent == 0)):
                 list_indent = None  # a heading or an unindented paragraph ends the list
-            elif list_indent is not None and prev_blank and not fence_open:
-                # A paragraph continuing an item sits at that item's text, as CommonMark reads
-                # it; indented by the writer's own unit (four spaces) it would be code here.
+            elif (
+                list_indent is not None
+                and prev_blank
+                and not fence_open
+                and (list_unit > 2 or _PROSE_LINE_RE.fullmatch(line.strip()))
+            ):
+                # In a list nested by four spaces, a paragraph indented one unit under an item
+                # continues it; with a two-space tab it would read as code. In a list that
+                # shows no unit, only a line of prose does ("x = (1, 2)" stays code).
                 parent = next((x for x in reversed(open_items) if x[0] < indent), None)
-                if parent is not None and indent - parent[0] <= 4:
+                if parent is not None and indent - parent[0] <= max(list_unit, 4):
                     line = " " * (parent[1] + TAB_LENGTH) + line[indent:]
             elif list_indent is None and prev_blank and 0 < indent < 4:
                 line = line.lstrip(" ")
