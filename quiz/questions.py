@@ -40,6 +40,8 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from difflib import SequenceMatcher
 
+from quiz.notes import choices
+
 SHORT_ANSWER_CHARS = 120
 # Longer texts make poor options (they give themselves away by length and are hard to scan).
 MAX_OPTION_CHARS = 300
@@ -148,33 +150,30 @@ _RECALL = re.compile(r"^\s*recall\s*:\s*", re.IGNORECASE)
 _ITEM_COUNT = re.compile(r"\s*\(\d+ items?\)\s*$", re.IGNORECASE)
 
 
-# A practice question's options and answer as the notes parser writes them (`- **B.** text`).
-_OWN_OPTION = re.compile(r"^- \*\*([A-H])\.\*\* (.+)$", re.MULTILINE)
-_OWN_ANSWER = re.compile(r"\*\*([A-H])\.\*\*")
-_OWN_TRUTH = re.compile(r"(True|False)(?:\n\n|$)")
+@dataclass(frozen=True)
+class OwnChoices:
+    """A question card that lists its own options (a practice question from the notes), as
+    plain text: its stem, its (letter, option) pairs, the right letters, the explanation."""
+
+    stem: str
+    options: tuple[tuple[str, str], ...]
+    right: frozenset[str]
+    explanation: str
 
 
-def own_choices(card: SourceCard) -> tuple[str, list[tuple[str, str]], set[str]] | None:
-    """(stem, [(letter, option)], right letters) of a question card that lists its own options."""
+def own_choices(card: SourceCard) -> OwnChoices | None:
+    """The card's own options, when the notes parser wrote it as a practice question."""
     if card.kind != "qa":
         return None
-    truth = _OWN_TRUTH.match(card.answer_md)
-    if card.prompt_md.startswith("True or false: ") and truth:
-        # A true-or-false statement: its two options.
-        right = "A" if truth.group(1) == "True" else "B"
-        return plain_text(card.prompt_md), [("A", "True"), ("B", "False")], {right}
-    if "- **" not in card.prompt_md:
+    written = choices.read_card(card.prompt_md, card.answer_md)
+    if written is None:
         return None
-    found = list(_OWN_OPTION.finditer(card.prompt_md))
-    letters = [m.group(1) for m in found]
-    if len(found) < 2 or letters != [chr(ord("A") + i) for i in range(len(found))]:
-        return None
-    right = set(_OWN_ANSWER.findall(card.answer_md.split("\n\n", 1)[0]))
-    if not right or not right <= set(letters):
-        return None
-    stem = plain_text(card.prompt_md[: found[0].start()])
-    options = [(m.group(1), plain_text(m.group(2))) for m in found]
-    return stem, options, right
+    return OwnChoices(
+        plain_text(written.stem),
+        tuple((letter, plain_text(text)) for letter, text in written.options),
+        written.right,
+        plain_text(written.explanation),
+    )
 
 
 @functools.lru_cache(maxsize=65536)
@@ -419,12 +418,14 @@ class QuestionMaker:
         self.definitions: list[_Candidate] = []
         self.answers: list[_Candidate] = []
         self.list_items: list[_Candidate] = []
+        # Practice questions with their own options, read once per card.
+        self.own = {c.id: own for c in self.bank.cards if (own := own_choices(c)) is not None}
         for card in self.bank.cards:
             if card.kind == "definition" and card.term.strip():
                 term, definition = plain_text(card.term), option_text(card.answer_md)
                 self.terms.append(_Candidate(term, card.id, card.topic_id, (definition,)))
                 self.definitions.append(_Candidate(definition, card.id, card.topic_id, (term,)))
-            elif card.kind == "qa" and own_choices(card) is None:
+            elif card.kind == "qa" and card.id not in self.own:
                 answer = option_text(card.answer_md)
                 if answer and len(answer) <= SHORT_ANSWER_CHARS:
                     prompt = plain_text(card.prompt_md)
@@ -489,13 +490,12 @@ class QuestionMaker:
         return self._finish(card, DEFINITION, stem, [self._own(card, definition)], distractors, rng)
 
     def _answer(self, card: SourceCard, rng: random.Random | None) -> Question | None:
-        own = own_choices(card)
+        own = self.own.get(card.id)
         if own is not None:
             # A practice question from the notes is asked with its own options, as written.
-            stem, options, correct = own
-            right = [self._own(card, t) for letter, t in options if letter in correct]
-            wrong = [self._own(card, t) for letter, t in options if letter not in correct]
-            return self._finish(card, ANSWER, stem, right, wrong, rng)
+            right = [self._own(card, t) for letter, t in own.options if letter in own.right]
+            wrong = [self._own(card, t) for letter, t in own.options if letter not in own.right]
+            return self._finish(card, ANSWER, own.stem, right, wrong, rng)
         answer, prompt = option_text(card.answer_md), plain_text(card.prompt_md)
         if not prompt or not answer or len(answer) > SHORT_ANSWER_CHARS:
             return None
@@ -619,11 +619,11 @@ class QuestionMaker:
             topic = self.bank.topics.get(source.topic_id)
             place = f" (under {topic.title.rstrip(' :')})" if topic else ""
             return say("This describes ", plain_text(source.term), f"{place}, not “{term}”.")
-        own = own_choices(card) if kind == ANSWER else None
+        own = self.own.get(card.id) if kind == ANSWER else None
         if own is not None:
-            texts = dict(own[1])
-            named = " and ".join(f"“{texts[x]}”" for x in sorted(own[2]))
-            why = plain_text(card.answer_md.split("\n\n", 1)[1]) if "\n\n" in card.answer_md else ""
+            texts = dict(own.options)
+            named = " and ".join(f"“{texts[x]}”" for x in sorted(own.right))
+            why = own.explanation
             if right:
                 return say("Right. " if why else "Right: the answer in your notes.", "", why)
             return say(f"Your notes answer {named}", "", f": {why}" if why else ".")

@@ -146,7 +146,9 @@ def test_exam_asks_a_notes_question_with_its_own_options():
         for n, c in enumerate(deck.cards)
     ]
     maker = QuestionMaker(cards, [SourceTopic(1, None, "Quiz")])
-    assert own_choices(cards[0]) == (
+    own = own_choices(cards[0])
+    assert own is not None
+    assert (own.stem, list(own.options), set(own.right)) == (
         "Which drug is given first in organophosphate poisoning?",
         [("A", "Propranolol"), ("B", "Atropine"), ("C", "Neostigmine")],
         {"B"},

@@ -62,7 +62,7 @@ class Question:
     @property
     def prompt(self) -> str:
         if self.truth:
-            return f"True or false: {self.stem}"
+            return f"{_TRUE_OR_FALSE}{self.stem}"
         options = "\n".join(f"- **{letter}.** {text}" for letter, text in self.options)
         return f"{self.stem}\n\n{options}"
 
@@ -74,6 +74,42 @@ class Question:
             texts = dict(self.options)
             head = "; ".join(f"**{x}.** {texts[x]}" for x in self.correct)
         return f"{head}\n\n{self.explanation}" if self.explanation else head
+
+
+# A card's prompt and answer as `Question` writes them, read back (by the exam generator).
+_CARD_OPTION_RE = re.compile(r"^- \*\*([A-H])\.\*\* (.+)$", re.MULTILINE)
+_CARD_RIGHT_RE = re.compile(r"\*\*([A-H])\.\*\*")
+_CARD_TRUTH_RE = re.compile(r"(True|False)(?:\n\n|$)")
+_TRUE_OR_FALSE = "True or false: "
+
+
+@dataclass(frozen=True)
+class Written:
+    """A practice question read back from its card's Markdown."""
+
+    stem: str
+    options: tuple[tuple[str, str], ...]  # (letter, text)
+    right: frozenset[str]  # letters
+    explanation: str
+
+
+def read_card(prompt: str, answer: str) -> Written | None:
+    """The question a card's prompt and answer hold when `Question` wrote them, else None."""
+    head, _, explanation = answer.partition("\n\n")
+    truth = _CARD_TRUTH_RE.match(answer)
+    if prompt.startswith(_TRUE_OR_FALSE) and truth:
+        right = "A" if truth.group(1) == "True" else "B"
+        return Written(prompt, (("A", "True"), ("B", "False")), frozenset(right), explanation)
+    if "- **" not in prompt:
+        return None
+    found = list(_CARD_OPTION_RE.finditer(prompt))
+    if len(found) < 2 or not _sequential([(m.group(1), "") for m in found]):
+        return None
+    right = frozenset(_CARD_RIGHT_RE.findall(head))
+    if not right or not right <= {m.group(1) for m in found}:
+        return None
+    options = tuple((m.group(1), m.group(2)) for m in found)
+    return Written(prompt[: found[0].start()], options, right, explanation)
 
 
 def _plain(line: str) -> str:
