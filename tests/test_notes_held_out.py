@@ -749,3 +749,13 @@ def test_new_rules_leave_ordinary_notes_alone():
     # In a two-space list, four spaces after a blank line are code.
     text = "# Py\n\n- Lists are mutable\n- Tuples are immutable\n\n    x = (1, 2)\n    x[0] = 3\n"
     assert not any(p.startswith("**x**") for _, p, _ in pairs(text)), pairs(text)
+
+
+def test_a_pasted_side_that_opens_with_a_digit_must_still_be_short():
+    long = "2 " + " ".join(["words"] * 12)
+    found = pairs(f"# T\n\nFrance | {long}\nSpain | {long}\n")
+    assert all(kind != "qa" for kind, _, _ in found), found
+    assert pairs("# T\n\nPlanets | 8\nMoons of Mars | 2\n") == [
+        ("qa", "Planets", "8"),
+        ("qa", "Moons of Mars", "2"),
+    ]

@@ -1891,7 +1891,7 @@ def _pasted_sides(front: str, back: str, raw: str) -> bool:
     digit, no table pipe at the ends and no code ("Use grep | sort ..." is a pipeline)."""
     if raw.startswith("|") or raw.endswith("|") or "`" in raw:
         return False
-    return all(len(x.split()) <= 10 and x[:1].isupper() or x[:1].isdigit() for x in (front, back))
+    return all(len(x.split()) <= 10 and (x[:1].isupper() or x[:1].isdigit()) for x in (front, back))
 
 
 def _explicit_syntax(item: str) -> bool:
