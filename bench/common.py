@@ -113,6 +113,14 @@ def https_client() -> Any:
     return HttpsClient()
 
 
+def open_as_learner(client: Any) -> None:
+    """Open the dashboard and the statistics page, as every learner has before answering:
+    they store the learner's counts and stamps, which the database's triggers then update on
+    every answer (a bench database without them would time answers that skip those writes)."""
+    for url in ("/", "/stats/"):
+        assert client.get(url).status_code == 200, url
+
+
 def answer_fields(html: str) -> dict[str, str] | None:
     """The study page's answer form as the browser would post it (rated Good, with the stopwatch
     token the revealed answer carries), or None when no card is shown."""

@@ -470,9 +470,10 @@ def profile(client: Any, pages: dict[str, str], name: str) -> None:
     import cProfile
     import pstats
 
+    from common import open_as_learner
+
     if name == "answer":
-        for url in ("/", "/stats/"):  # the stored counts and stamps, as in `run`
-            client.get(url)
+        open_as_learner(client)  # as in `run`
         fields = next_fields(client.get("/study/").content.decode())
 
         def call() -> None:
@@ -501,7 +502,7 @@ def profile(client: Any, pages: dict[str, str], name: str) -> None:
 
 
 def run(args: argparse.Namespace) -> None:
-    from common import https_client
+    from common import https_client, open_as_learner
     from django.contrib.auth import get_user_model
     from django.db import connection
 
@@ -538,11 +539,7 @@ def run(args: argparse.Namespace) -> None:
 
     answer_row = None
     if not args.only or "answer" in args.only:
-        # As any learner's answers are: after the dashboard and the statistics page have made
-        # the learner's stored counts and stamps, which the database's triggers then keep
-        # current on every answer (without them the answer would skip those writes).
-        for url in ("/", "/stats/"):
-            assert client.get(url).status_code == 200
+        open_as_learner(client)
         fields = next_fields(client.get("/study/").content.decode())
 
         def answer() -> None:

@@ -115,11 +115,9 @@ def time_answers(client: Client, requests: int, warmup: int) -> tuple[list[float
     """Timings (ms) of the answer POST and, alternating with it, of the trivial view.
 
     Alternating means both see the same machine load, so their ratio is fair on a busy host.
-    The learner first opens the dashboard and the statistics page, as every learner has: they
-    store the counts and stamps that the database's triggers then update on every answer.
+    The learner first opens the dashboard and the statistics page (`common.open_as_learner`).
     """
-    for url in ("/", "/stats/"):
-        assert client.get(url).status_code == 200
+    common.open_as_learner(client)
     html = client.get("/study/").content.decode()
     fields = common.answer_fields(html)
     answers, trivials = [], []
