@@ -427,6 +427,7 @@ class _Parser:
         self.warnings: list[NoteWarning] = []
         self.fences: list[_Fence] = []
         self.questions: list[choices.Question] = []
+        self.asked: set[tuple[tuple[str, ...], str]] = set()  # (topic path, prompt) of each card
         # The last prose paragraph (text, topic, index after it): a display equation's lead-in.
         self.lead_in: tuple[str, tuple[str, ...], int] | None = None
         self.cursor = 0
@@ -1020,6 +1021,7 @@ class _Parser:
         if not card.prompt.strip() or not card.answer.strip():
             return False
         self.cards.append(card)
+        self.asked.add((card.topic_path, card.prompt))
         return True
 
     # ---- inferred cards ------------------------------------------------------------
@@ -1109,7 +1111,7 @@ class _Parser:
             prompt = f"Sum up **{about}**." if about else ""
         if not prompt:
             return False
-        if any(c and c.prompt == prompt and c.topic_path == ctx.topic for c in self.cards):
+        if (ctx.topic, prompt) in self.asked:
             # A second remark on the same subject would ask the same question with another
             # answer: the learner could not tell which is wanted. Its fact as a cloze, else
             # the question with the remark's first words as its cue.

@@ -318,7 +318,7 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
                 block_heading = (block_heading[0], shift)
                 line = line[min(shift, indent) :]
                 indent -= min(shift, indent)
-        heading_block = _BLOCK_HEADING_RE.match(line)
+        heading_block = _BLOCK_HEADING_RE.match(line) if "#" in line else None
         if heading_block:
             # "- # Hypersensitivity" (Roam, Logseq): a heading written as a block.
             out.append(heading_block.group(1))
