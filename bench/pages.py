@@ -553,8 +553,10 @@ def run(args: argparse.Namespace) -> None:
             assert response.status_code == 200, response.status_code
             fields = next_fields(response.content.decode())
 
-        queries = logged(answer)
         answer_ms, trivial_ms = measure(client, answer, args.answer_rounds)
+        # Logged after the timed ones, so the statements are those of an answer in a session
+        # under way (on PostgreSQL, the first answer on a connection also prepares each one).
+        queries = logged(answer)
         answer_row = {
             "page": "answer (POST)", "url": "/study/answer/", "ms": answer_ms,
             "trivial_ms": trivial_ms, "ratio": answer_ms / trivial_ms, "bytes": 0,

@@ -437,8 +437,8 @@ def test_sentences_about_the_notes_themselves_make_no_card():
 
 def test_a_second_remark_on_one_subject_does_not_repeat_the_first_question():
     text = (
-        "## Ser vs estar\n\nTip: location of an event uses ser, even though it is a place.\n\n"
-        "Tip: estar is used with the gerund for actions in progress.\n"
+        "## Ser vs estar\n\nCaveat: location of an event uses ser, even though it is a place.\n\n"
+        "Caveat: estar is used with the gerund for actions in progress.\n"
     )
     assert [p for _, p, _ in pairs(text)] == [
         "What should you keep in mind about **Ser vs estar**?",
@@ -758,4 +758,174 @@ def test_a_pasted_side_that_opens_with_a_digit_must_still_be_short():
     assert pairs("# T\n\nPlanets | 8\nMoons of Mars | 2\n") == [
         ("qa", "Planets", "8"),
         ("qa", "Moons of Mars", "2"),
+    ]
+
+
+# ---- a third held-out audit: Obsidian, Logseq, Notion, Cornell, lecture and law notes -----
+
+
+def test_a_list_right_under_a_label_keeps_its_nesting():
+    text = (
+        "# Physics\n\nCollisions:\n- elastic: momentum and KE conserved\n"
+        "- perfectly inelastic: objects stick together\n"
+        "  - $v_f = (m_1 v_1 + m_2 v_2)/(m_1 + m_2)$\n"
+    )
+    found = pairs(text)
+    assert found[0] == (
+        "list",
+        "Name the 2 key points of **Collisions** (Physics).",
+        "- elastic: momentum and KE conserved\n- perfectly inelastic: objects stick together\n"
+        "  - $v_f = (m_1 v_1 + m_2 v_2)/(m_1 + m_2)$",
+    )
+    # The formula belongs to the type it is written under, not to the list of types.
+    assert ("definition", "What is **perfectly inelastic** (Collisions)?") in [
+        (k, p) for k, p, a in found if "v_f" in a
+    ]
+
+
+def test_a_question_standing_alone_is_answered_by_the_block_under_it():
+    cornell = (
+        "# OS\n\n**Q:** What are the process states?\n\n"
+        "New, Ready, Running, Waiting, Terminated.\n\n"
+        "Q: Which layers are below IP?\n\n- Link\n- Physical\n"
+    )
+    assert pairs(cornell) == [
+        ("qa", "What are the process states?", "New, Ready, Running, Waiting, Terminated."),
+        ("qa", "Which layers are below IP?", "- Link\n- Physical"),
+    ]
+    toggle = (
+        "# Revolution\n\n<details>\n<summary>Why did Louis XVI call the Estates-General?</summary>"
+        "\n\nBecause the monarchy was bankrupt.\n\n</details>\n"
+    )
+    assert pairs(toggle) == [
+        ("qa", "Why did Louis XVI call the Estates-General?", "Because the monarchy was bankrupt.")
+    ]
+    # A question whose answer is labelled stays as it was; one with nothing under it is no card.
+    assert pairs("# N\n\nQ: What is TCP?\n\nA: A reliable transport.\n") == [
+        ("qa", "What is TCP?", "A reliable transport.")
+    ]
+    assert [k for k, _, _ in pairs("# N\n\n**Why?**\n\n## Next\n\nPlain text here.\n")] != ["qa"]
+
+
+def test_logseq_card_tags_clozes_references_and_aliases():
+    text = (
+        "alias:: Supply and demand\n\n"
+        "- What is the law of demand? #card\n\t- When price rises, quantity demanded falls.\n"
+        "- Price floor #card\n\t- A legal minimum price\n"
+        "- A change in price causes a {{cloze movement along}} the demand curve.\n"
+        "- Demand slopes down, see ((65cd1a2e-77b1-4c1e-9f34-1a2b3c4d5e6f)) for why\n"
+    )
+    deck = parse_notes(text)
+    assert deck.aliases == ["Supply and demand"]
+    cards = [(c.kind, c.prompt, c.answer, c.tags) for c in deck.cards]
+    assert cards[:3] == [
+        (
+            "qa",
+            "What is the law of demand?",
+            "- When price rises, quantity demanded falls.",
+            ["card"],
+        ),
+        ("definition", "What is **Price floor**?", "- A legal minimum price", ["card"]),
+        (
+            "cloze",
+            "A change in price causes a [...] the demand curve.",
+            "A change in price causes a ==movement along== the demand curve.",
+            [],
+        ),
+    ]
+    assert not any("((" in c.answer or "#card" in c.prompt for c in deck.cards)
+
+
+def test_obsidian_comments_block_ids_and_footnotes_are_not_facts():
+    text = (
+        "# Cells\n\nMitochondria: make ATP by oxidative respiration ^mito01\n\n"
+        "%% TODO: add beta-oxidation next week %%\n\n%%\nsome longer\nprivate comment\n%%\n\n"
+        "Ribosomes: translate mRNA into protein.[^1]\n\n"
+        "[^1]: Prof. A. said this is on the exam.\n    (and the one after)\n"
+    )
+    assert pairs(text) == [
+        ("definition", "What is **Mitochondria** (Cells)?", "make ATP by oxidative respiration"),
+        ("definition", "What are **Ribosomes** (Cells)?", "translate mRNA into protein."),
+    ]
+    # Inline code keeps its "%%"; a "^" inside a formula is no block id.
+    kept = pairs("# Py\n\nFormat: `'%%d' %% n` escapes a percent sign in old-style formatting\n")
+    assert any("%%" in a for _, _, a in kept), kept
+    assert any("x ^2" in a for _, _, a in pairs("# M\n\nSquare: written x ^2 in plain text\n"))
+
+
+def test_a_list_numbered_with_parentheses_is_a_list():
+    text = (
+        "# States\n\nTransitions:\n1) New to Ready: admitted by the scheduler\n"
+        "2) Running to Waiting: waits for I/O\n"
+    )
+    assert pairs(text)[0] == (
+        "list",
+        "Name the 2 key points of **Transitions** (States).",
+        "1. New to Ready: admitted by the scheduler\n2. Running to Waiting: waits for I/O",
+    )
+    assert "<ol>" in render_markdown("1) one\n2) two\n")
+
+
+def test_notion_property_block_is_page_data_and_its_tags_are_the_decks():
+    text = (
+        "# French Revolution\n\nCourse: HIST 210\nCreated: February 3, 2024 4:12 PM\n"
+        "Tags: Exam 2, Revolutions\nStatus: In progress\n\n"
+        "## Causes\n\nDebt: the monarchy was bankrupt after the American war.\n"
+    )
+    deck = parse_notes(text)
+    assert deck.tags == ["Exam-2", "Revolutions"]
+    assert [(c.prompt, c.answer) for c in deck.cards] == [
+        ("What is **Debt** (Causes)?", "the monarchy was bankrupt after the American war.")
+    ]
+    # Term lines under a title that are not Notion's own keys stay cards.
+    assert len(pairs("# Glossary\n\nOffer: a promise.\nAcceptance: assent to an offer.\n")) == 2
+
+
+def test_notion_aside_keeps_its_text_and_a_tip_reads_past_its_emoji():
+    text = (
+        "# Rev\n\n<aside>\n💡 **Tip:** the Estates-General met in **1789** for the first time "
+        "since 1614.\n\n</aside>\n"
+    )
+    assert pairs(text) == [
+        (
+            "cloze",
+            "the Estates-General met in [...] for the first time since 1614.",
+            "the Estates-General met in ==1789== for the first time since 1614.",
+        )
+    ]
+
+
+def test_bold_labels_are_set_in_bold_once_and_a_bold_terms_other_name_is_its_own():
+    text = (
+        "# Rev\n\n## Phases\n1. **Liberal phase**\n    - National Assembly\n    - Constitution\n"
+        "2. **Radical phase**\n    - Republic declared\n    - Reign of Terror\n\n"
+        "## Stages\n- **Krebs cycle** (citric acid cycle) — matrix, 2 ATP per glucose\n"
+    )
+    prompts = [p for _, p, _ in pairs(text)]
+    assert "Name the 2 key points of **Liberal phase** (Phases)." in prompts
+    assert not any("****" in p for p in prompts)
+    krebs = ("What is **Krebs cycle (citric acid cycle)** (Stages)?", "matrix, 2 ATP per glucose")
+    assert krebs in [(p, a) for _, p, a in pairs(text)]
+
+
+def test_a_shell_redirect_in_prose_is_no_card():
+    found = pairs('# Shell\n\nTo keep a log, append with echo "run done" >> log.txt\n')
+    assert not any(kind == "qa" for kind, _, _ in found), found
+    assert pairs("# R\n\nCapital of Peru >> Lima\n") == [("qa", "Capital of Peru", "Lima")]
+
+
+def test_a_tip_of_one_sentence_is_asked_as_its_fact_and_a_pitfall_as_a_question():
+    assert pairs("## CLT\n\nTip: n ≥ 30 is large enough unless the data are very skewed.\n") == [
+        (
+            "cloze",
+            "n ≥ [...] is large enough unless the data are very skewed.",
+            "n ≥ ==30== is large enough unless the data are very skewed.",
+        )
+    ]
+    assert pairs("## CI\n\nPitfall: it is not a 95% chance that mu is in this interval.\n") == [
+        (
+            "qa",
+            "What should you keep in mind about **CI**?",
+            "it is not a 95% chance that mu is in this interval.",
+        )
     ]

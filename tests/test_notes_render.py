@@ -252,3 +252,12 @@ def test_raw_html_cannot_borrow_other_classes_or_roles():
     )
     assert 'class="callout"' in html and "evil" not in html and "big" not in html
     assert 'role="alert"' not in html and 'role="note"' in html
+
+
+def test_a_list_right_under_a_line_of_text_renders_as_a_list():
+    html = render_markdown("Causes:\n- anaemia\n- hypothyroidism\n  - in older adults\n")
+    assert html.startswith("<p>Causes:</p>\n<ul>")
+    assert html.count("<ul>") == 2 and "- anaemia" not in html
+    # A rule under text is still a setext heading or a rule, and a dash inside a line is text.
+    assert "<h2>" in render_markdown("Title\n---\n")
+    assert render_markdown("a - b\nc - d") == "<p>a - b\nc - d</p>"

@@ -93,6 +93,22 @@ def find_outside(text: str, needle: str, masked: str | None = None) -> int:
     return (mask(text) if masked is None else masked).find(needle)
 
 
+# Tags closing a line ("What is the law of demand? #card", "Price floor #econ/micro").
+_TRAILING_TAGS_RE = re.compile(r"(?:\s+#[A-Za-z_][\w/-]*)+\s*$")
+
+
+def trailing_tags(text: str) -> tuple[str, list[str]]:
+    """`text` without the `#tags` that close it, and those tags: a Logseq `#card` or an
+    Obsidian `#flashcard` marks the block as a card, and a topic tag classifies it; neither is
+    part of the question. Tags inside the text are words of it and stay."""
+    if "#" not in text:
+        return text, []
+    m = _TRAILING_TAGS_RE.search(text)
+    if m is None or not text[: m.start()].strip() or "`" in m.group():
+        return text, []
+    return text[: m.start()].rstrip(), [t.lstrip("#") for t in m.group().split()]
+
+
 def split_definition(text: str) -> tuple[str, str, str] | None:
     """(term, separator, definition) at the first definition separator outside markup."""
     masked = mask(text)
@@ -175,7 +191,12 @@ def wiki_to_text(text: str) -> str:
 # (Anki's `{{c1::...}}` is a cloze and stays); `^^x^^` is Roam's highlight; `#[[two words]]` is
 # one tag.
 # (a Roam uid is nine characters with a digit, "_" or "-" among them: "((powerhouse))" is text)
-_ROAM_REF_RE = re.compile(r"\s?\(\((?=[\w-]{0,8}[\d_-])[\w-]{9}\)\)")
+# Logseq's block references are UUIDs: "((65cd1a2e-77b1-4c1e-9f34-1a2b3c4d5e6f))".
+_ROAM_REF_RE = re.compile(
+    r"\s?\(\((?:(?=[\w-]{0,8}[\d_-])[\w-]{9}|[0-9a-f]{8}(?:-[0-9a-f]{4}){3}-[0-9a-f]{12})\)\)"
+)
+# Logseq's cloze: "{{cloze movement along}}" hides its text as a `==x==` cloze does.
+_LOGSEQ_CLOZE_RE = re.compile(r"\{\{cloze\s+([^{}]+?)\s*\}\}")
 _ROAM_MACRO_RE = re.compile(
     r"\s?\{\{(?:\[\[)?(?:embed|query|table|kanban|mentions|word-count|calc|video|youtube|pdf|"
     r"iframe|attr-table|diagram|roam/[\w-]+|slider|encrypt|orphans|pomo|or|and)(?:\]\])?"
@@ -195,6 +216,7 @@ def roam_to_text(text: str) -> str:
         text = _ROAM_REF_RE.sub("", text)
     if "{{" in text:
         text = _ROAM_MACRO_RE.sub("", text)
+        text = _LOGSEQ_CLOZE_RE.sub(r"==\1==", text)
     if "^^" in text:
         text = _ROAM_HIGHLIGHT_RE.sub(r"==\1==", text)
     if "#[[" in text:

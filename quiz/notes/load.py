@@ -19,7 +19,7 @@ from quiz.notes.render import render_markdown
 from quiz.notes.types import NotesError, NoteWarning, ParsedDeck
 
 # Bump when parsing or rendering changes for the same text, so unchanged files are re-applied.
-PARSER_VERSION = "6"
+PARSER_VERSION = "7"
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".gif", ".webp"}
 
 

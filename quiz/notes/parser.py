@@ -60,6 +60,7 @@ from quiz.notes.inline import (
     mask,
     mask_code,
     split_definition,
+    trailing_tags,
     wiki_to_text,
 )
 from quiz.notes.syntax import (
@@ -122,8 +123,14 @@ _SELF_NOTE_RE = re.compile(
     r"\?{3}|ask\s+(?:the\s+|my\s+)?(?:TA|prof\w*|teacher|tutor|lecturer|instructor|supervisor)\b",
     re.I,
 )
+# Tags that make a block a card in the app that wrote it (Logseq, Obsidian plugins).
+_CARD_TAGS = frozenset({"card", "flashcard", "flashcards"})
+# Blocks that can be the answer to a question standing alone above them.
+_ANSWER_BLOCKS = frozenset({"p", "ul", "ol", "pre", "table", "blockquote", "dl"})
 _A_RE = re.compile(r"(?:\*\*)?(?:A|Answer)(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$", re.I | re.S)
 _REMARK_RE = re.compile(
+    # (a Notion callout or a writer's own marker may open the line with an emoji: "💡 Tip:")
+    r"(?:[\u2190-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+\s*)?"
     r"(\*\*|__)?(important|note|nb|remember|key point|key trick|trick|rule of thumb|tip|"
     r"warning|caution|takeaway|key takeaway|mnemonic|hint|summary|in summary|pitfall|gotcha|"
     r"caveat|common mistake|common misreading|misconception|common misconception|exam tip|"
@@ -132,6 +139,11 @@ _REMARK_RE = re.compile(
     r"(?(1)(?:[:!]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:!])|[:!])\s*(.+)$",
     re.IGNORECASE | re.DOTALL,
 )
+# Remarks that state a fact, which a cloze can ask (not a warning about a misreading).
+_FACT_REMARKS = frozenset(
+    {"important", "note", "nb", "remember", "key point", "key trick", "trick", "tip", "hint",
+     "takeaway", "key takeaway", "rule of thumb"}
+)  # fmt: skip
 # A labelled field of a case brief or a clinical or textbook entry: "**Facts:** ...",
 # "Mechanism: ...". Its subject is the heading or item it sits under, not the label.
 _FIELD_RE = re.compile(
@@ -154,6 +166,9 @@ _TASK_RE = re.compile(
     r"\[[ xX/-]\]\s|(?:\{\{(?:\[\[)?)?(?:TODO|DONE|LATER|NOW|DOING|WAITING|CANCELED|CANCELLED)\b"
 )
 _CALLOUT_RE = re.compile(r"\[!([\w-]+)\][+-]?[ \t]*(.*)$")
+# A plain-text outline's number in front of a term ("2.1 ", "1.2.3. "), and a line with one.
+_OUTLINE_NUMBER_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}\.?\s+")
+_OUTLINE_LINE_RE = re.compile(r"\n\s*\d{1,3}(?:\.\d{1,3}){1,4}\.?\s")
 _NUMBERING_RE = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[A-Z]\.)\s+")
 _DEF_SENTENCE_RE = re.compile(
     r"(?:(?P<article>A|An|The)\s+)?(?P<term>[^\s,;:()\[\]]+(?:\s+[^\s,;:()\[\]]+){0,5}?"
@@ -450,7 +465,8 @@ class _Parser:
         of prepared line i. Fenced blocks are replaced because their content is not Markdown
         (a `#` in a code block is not a heading) and their source must survive verbatim.
         """
-        lines, capped = normalize_lines(self.source)
+        dropped: list[int] = []
+        lines, capped = normalize_lines(self.source, dropped)
         if front_matter_unclosed(self.source):
             message = "front matter is never closed (no second `---`); read to a blank line"
             self.warnings.append(NoteWarning(1, message))
@@ -464,9 +480,13 @@ class _Parser:
         self.body_start = next((i for i, x in enumerate(lines) if x.strip()), 0)
         prepared: list[str] = []
         self.line_of: list[int] = []
+        skip = set(dropped)
         i = 0
         while i < len(lines):
             line = lines[i]
+            if i in skip:
+                i += 1
+                continue
             opening = FENCE_OPEN_RE.match(line)
             if not opening:
                 prepared.append(line)
@@ -754,6 +774,15 @@ class _Parser:
             return  # normalize_lines keeps real nesting far below this
         tag = el.tag
         intro, self.intro = self.intro, None
+        if self.pending_q is not None and tag in _ANSWER_BLOCKS and not _answer_label(el):
+            # A question standing alone ("Q: ...", a bold "**...?**" cue line, a Notion
+            # toggle's summary) over a block with no "A:": that block is its answer, and is
+            # read on as an answer is (no cloze or list card repeating it).
+            (question, line), self.pending_q = self.pending_q, None
+            answer = "\n".join(self._block_md(el, "")).strip()
+            if answer and not ctx.covered:
+                self._add("qa", ctx, question, answer, line, explicit=True)
+                ctx = replace(ctx, covered=True, depth=ctx.depth + 1)
         if tag in ("ul", "ol") and intro is not None and not ctx.covered:
             self._labelled_list(intro[0], intro[1], el, ctx)
         elif tag in ("ul", "ol"):
@@ -780,11 +809,20 @@ class _Parser:
                 self._block(child, replace(ctx, depth=ctx.depth + 1))
 
     def _paragraph(self, text: str, index: int, ctx: _Ctx) -> None:
+        if self.pending_q is not None and not _A_RE.match(text.lstrip()):
+            self.pending_q = None  # answered above, or followed by no answer at all
         if STX in text and self._choice(text, index, ctx):
             return
         if text.lstrip().startswith("$$") and self._display_math(text, index, ctx):
             return
         lines = [x.strip() for x in text.split("\n")]
+        if "#" in text:
+            found: list[str] = []
+            for n, raw in enumerate(lines):
+                lines[n], tags = trailing_tags(raw)
+                found += tags
+            if found:
+                ctx = replace(ctx, tags=_merge_tags(ctx.tags, found))
         if (
             lines
             and _FIELD_RE.match(lines[0])
@@ -814,11 +852,22 @@ class _Parser:
             return
         if self._cue(lines, index, ctx):
             return
+        lettered = _lettered_items(lines)
+        if lettered:
+            # "Elements:" over "(a) ...", "(b) ...": a labelled list, lettered as written.
+            written = [x for x in lines if x]
+            at = len(written) - len(lettered)
+            label = " ".join(written[:at]).rstrip(":").strip()
+            if _is_label(label):
+                self._inline_list(label, lettered, index + at, ctx, line=self._line(index))
+                return
         at = next((i for i, x in enumerate(lines) if i and _BULLET_LINE_RE.match(x)), 0)
         if at and not _BULLET_LINE_RE.match(lines[0]):
             label = " ".join(lines[:at]).rstrip(":").strip()
             if _is_label(label):
-                self._inline_list(label, lines[at:], index + at, ctx, line=self._line(index))
+                # The bullets as written, each nested as indented (`lines` are stripped).
+                bullets = text.split("\n")[at:]
+                self._inline_list(label, bullets, index + at, ctx, line=self._line(index))
                 return
         if self._pasted_cards(lines, index, ctx):
             return
@@ -840,6 +889,8 @@ class _Parser:
 
     def _item(self, li: etree.Element, ctx: _Ctx) -> None:
         head_text, children = _li_parts(li)
+        if "\n" in head_text and _OUTLINE_LINE_RE.search(head_text):
+            head_text, children = self._outline_under(head_text, children)
         index = self._locate(head_text)
         line = self._line(index)
         self._scan_text(head_text, index, ctx.topic)
@@ -848,7 +899,29 @@ class _Parser:
                 self._block(child, replace(ctx, depth=ctx.depth + 1, covered=True))
             return
         head_lines, extra = _split_head(head_text)
+        found: list[str] = []  # "- What is X? #card": tags classify the card, not ask it
+        if "#" in head_text:
+            for n, raw in enumerate(head_lines):
+                head_lines[n], tags = trailing_tags(raw)
+                found += tags
+            if found:
+                ctx = replace(ctx, tags=_merge_tags(ctx.tags, found))
         head = " ".join(x.strip() for x in head_lines if x.strip())
+        if head[:1].isdigit():
+            head = _OUTLINE_NUMBER_RE.sub("", head)  # "2.1 Mirror image rule: ..." (an outline)
+        if head and children and _CARD_TAGS.intersection(found):
+            # Logseq's "#card" (Obsidian's "#flashcard"): the block is the front, the blocks
+            # under it the back, as those apps show it.
+            back = "\n\n".join("\n".join(self._block_md(c, "")) for c in children).strip()
+            # A term's front ("Price floor #card") is asked as a term is.
+            term_like = not head.endswith("?") and len(head.split()) <= 4 and _term(head) is None
+            front = _definition_prompt(_plain_term(head), ctx) if term_like else head
+            kind = "definition" if term_like else "qa"
+            if back and self._add(kind, ctx, front, back, line, explicit=True):
+                covered = replace(ctx, covered=True, depth=ctx.depth + 1)
+                for child in children:
+                    self._block(child, covered)
+                return
         if _TASK_RE.match(head) or (self.nav and head in self.nav):
             return  # tasks are plans, "Related: [[A]]" is navigation: neither is a fact
         if _SELF_NOTE_RE.match(head):
@@ -950,6 +1023,21 @@ class _Parser:
         )
         for child in children:
             self._block(child, child_ctx)
+
+    def _outline_under(
+        self, head_text: str, children: list[etree.Element]
+    ) -> tuple[str, list[etree.Element]]:
+        """An item whose text runs on into numbered lines of a plain-text outline ("1. Offer"
+        then "1.1 Definition: ..."), which Markdown reads as the item's own wrapped text: the
+        numbered lines as the sub-items they are, each with its number kept."""
+        lines = head_text.split("\n")
+        at = next((i for i, x in enumerate(lines) if i and _OUTLINE_NUMBER_RE.match(x.strip())), 0)
+        rest = [x.strip() for x in lines[at:] if x.strip()]
+        if not at or not all(_OUTLINE_NUMBER_RE.match(x) for x in rest):
+            return head_text, children
+        holder = etree.Element("div")
+        self.md.parser.parseChunk(holder, "\n".join(f"- {x}" for x in rest))
+        return "\n".join(lines[:at]), [*holder, *children]
 
     def _answer_md(self, extra: str, children: list[etree.Element]) -> str:
         """An item's sub-blocks as Markdown, leaving out sub-items that are definitions."""
@@ -1103,8 +1191,16 @@ class _Parser:
         body = m.group(3).strip()
         if self._cloze_bold(body, index, ctx):
             return True
-        about = ctx.parent_label or ctx.topic_label
         label = m.group(2).lower()
+        # A tip or a note of one sentence is a fact: asked as that fact (a cloze) where it has
+        # a term to hide, since "What should you keep in mind about X?" cannot tell the learner
+        # which point is meant. A pitfall or a misreading stays a question: its point is the
+        # contrast, which a blank on one of its words would miss; so does a summary, and a
+        # remark of several sentences (a cloze would ask one and drop the rest).
+        one_fact = label in _FACT_REMARKS and len(_sentences(body)) == 1
+        if one_fact and self._prose(body, index, ctx, whole=True):
+            return True
+        about = ctx.parent_label or ctx.topic_label
         verb = {"note": "note", "nb": "note", "remember": "remember"}.get(label, "keep in mind")
         prompt = f"What should you {verb} about **{about}**?" if about else ""
         if label in ("summary", "in summary"):
@@ -1288,6 +1384,8 @@ class _Parser:
                 break
             if _META_RE.match(sentence):
                 continue  # "Source: lectures 17-18", "These are my notes ...": about the notes
+            if _SHELL_RE.search(mask_code(sentence)):
+                continue  # a command written as text ("ps aux | grep x", "2>&1"): not prose
             if ", " in sentence:
                 sentence = _INTERJECTION_RE.sub("", sentence)
             emphasis = "**" in sentence or "__" in sentence
@@ -1368,7 +1466,10 @@ class _Parser:
         rest = [x for x in lines[1:] if x]
         line = self._line(index)
         if not rest:
-            self.intro = (cue, line)  # a label for the block that follows
+            if cue.endswith("?"):
+                self.pending_q = (cue, line)  # a question: the block that follows answers it
+            else:
+                self.intro = (cue, line)  # a label for the block that follows
             return True
         if any(_BULLET_LINE_RE.match(x) for x in rest):
             return self._inline_list(cue, rest, index + 1, ctx, line=line)
@@ -1387,14 +1488,16 @@ class _Parser:
     ) -> bool:
         """A label line with bullets right under it, no blank line between (one paragraph to
         Python-Markdown): the bullets are read as the list they are."""
-        at = next(i for i, x in enumerate(lines) if _BULLET_LINE_RE.match(x))
+        at = next(i for i, x in enumerate(lines) if _BULLET_LINE_RE.match(x.lstrip()))
         if at:
-            self._prose(" ".join(lines[:at]), index, ctx, whole=True)
+            self._prose(" ".join(x.strip() for x in lines[:at]), index, ctx, whole=True)
         # The paragraph was located as one block; its bullets are found again line by line,
         # so each card reports its own line rather than the paragraph's last.
         self.cursor = min(self.cursor, index + at)
         holder = etree.Element("div")
-        self.md.parser.parseChunk(holder, "\n".join(lines[at:]))
+        # Nested bullets keep their indentation (relative to the first), so sub-items nest.
+        width = len(lines[at]) - len(lines[at].lstrip(" "))
+        self.md.parser.parseChunk(holder, "\n".join(_dedent(x, width) for x in lines[at:]))
         made = False
         for el in holder:
             if el.tag in ("ul", "ol"):
@@ -1627,6 +1730,8 @@ class _Parser:
         question, answer = raw[:at].strip(), raw[at + 4 :].strip()
         # (a bit shift "x >> 1" or a redirect "cmd >> file" is not a card)
         named = len(question.split()) >= 2 and ":" not in question and not answer[:1].isdigit()
+        if named and _PATH_RE.fullmatch(answer):
+            named = False  # "echo done >> log.txt": a file appended to, not an answer
         if not answer or not (question.endswith("?") or named):
             return False
         return self._add("qa", ctx, question, answer, self._line(index), explicit=True)
@@ -1957,6 +2062,30 @@ def _drop_items(root: etree.Element, nav: set[str]) -> None:
                 parent.remove(li)
 
 
+# A lettered or roman-numbered line of a plain-text outline: "(a) ...", "b) ...", "(iii) ...".
+_LETTERED_RE = re.compile(r"\((?:[a-z]|[ivx]{1,4})\)\s+(?=\S)|(?:[a-z]|[ivx]{1,4})\)\s+(?=\S)")
+
+
+def _lettered_items(lines: list[str]) -> list[str]:
+    """The closing run of two or more lettered lines under a first line that is not one, as
+    bullets ("- (a) a clear promise"); [] when the lines are not so."""
+    lines = [x for x in lines if x]
+    run = 0
+    for line in reversed(lines):
+        if not _LETTERED_RE.match(line):
+            break
+        run += 1
+    if run < 2 or run == len(lines):
+        return []
+    return [f"- {line}" for line in lines[len(lines) - run :]]
+
+
+def _answer_label(el: etree.Element) -> bool:
+    """Whether a block opens with its own label ("A: ...", "Q: ..."): not a bare answer."""
+    text = (el.text or "").lstrip() if el.tag == "p" else ""
+    return bool(_A_RE.match(text) or _QA_RE.match(text))
+
+
 def _dedent(line: str, width: int) -> str:
     return line[width:] if line[:width].strip() == "" else line.lstrip()
 
@@ -1987,6 +2116,13 @@ def _split_head(text: str) -> tuple[list[str], str]:
     return lines, ""
 
 
+# Shell written into a sentence, outside code: a pipe, a redirect, "2>&1", a "./program".
+_SHELL_RE = re.compile(r"\s(?:\||>>?|<)\s+[\w./\"'-]|\d>&\d|(?:^|\s)\./[\w-]")
+# A file path or name, one word with a dot or a slash in it ("log.txt", "/var/log/app").
+_PATH_RE = re.compile(r"[\w.~$/-]*[./][\w.~$/-]*")
+_BOLD_ASIDE_RE = re.compile(r"(\*\*|__)([^*_]+)\1\s*(\([^()]+\))")
+
+
 def _term(head: str) -> tuple[str, str, str] | None:
     """(term, definition) when the text reads `Term: definition` (or `-`, `—`, `=`, `->`)."""
     if not _SEPARATOR_HINT_RE.search(head):
@@ -2009,10 +2145,16 @@ def _term(head: str) -> tuple[str, str, str] | None:
         # "Maximum speed $v_{max} = A\omega$, reached at ...": the quantity and its formula.
         return formula.group("label"), formula.group("rest").strip(), "="
     raw_term, sep, definition = split
+    if raw_term[:1].isdigit():
+        raw_term = _OUTLINE_NUMBER_RE.sub("", raw_term)  # "2.1 Mirror image rule"
     if "≠" in raw_term:
         # "Veblen good ≠ Giffen: ...": the term is the left side; the contrast stays.
         raw_term, other = raw_term.split("≠", 1)
         definition = f"{definition} (≠ {other.strip()})" if definition else definition
+    aside = _BOLD_ASIDE_RE.fullmatch(raw_term.strip())
+    if aside:
+        # "**Krebs cycle** (citric acid cycle) — ...": the term and its other name.
+        raw_term = f"{aside.group(2).strip()} {aside.group(3)}"
     term = raw_term.strip("*_` ").strip()
     if term.count("*") % 2 and not raw_term.strip().count("*") % 2:
         term = raw_term.strip()  # "*Tener ganas de* + infinitive": its emphasis is its own
@@ -2055,6 +2197,7 @@ _SINGULAR_S = {"bias", "gas", "atlas", "canvas", "alias", "lens", "news", "serie
 def _definition_prompt(term: str, ctx: _Ctx, article: str = "") -> str:
     """ "What is **X** (context)?"; "What is an **offer**?" when the notes said "An offer is"."""
     context = ctx.parent_label or ctx.topic_label
+    term = _unbolded(term)
     # The head noun: the last word, or the one before "of" ("Battle of Hastings" is one).
     last = re.sub(r"\s*\([^)]*\)$", "", term).split(" of ", 1)[0].split()[-1]
     plural = (
@@ -2318,7 +2461,7 @@ def _is_label(text: str) -> bool:
 
 def _list_prompt(label: str, n: int, ctx: _Ctx) -> str:
     """A prompt that says what to recall: "Name the 4 components of ...", not "Recall: X"."""
-    label = _context_label(label)
+    label = _unbolded(_context_label(label))
     words = label.split()
     context = ctx.parent_label or ctx.topic_label
     about = f" ({context})" if context and context.casefold() != label.casefold() else ""
@@ -2376,6 +2519,16 @@ def _answer_tags(text: str) -> tuple[str, list[str]]:
             tags.extend(found)
         out.append(line)
     return "\n".join(out).strip("\n"), tags
+
+
+_WHOLE_BOLD_RE = re.compile(r"(\*\*|__)([^*_]+)\1")
+
+
+def _unbolded(label: str) -> str:
+    """A label written all in bold ("**Liberal phase**") without its markers: the prompt
+    sets it in bold itself."""
+    m = _WHOLE_BOLD_RE.fullmatch(label.strip())
+    return m.group(2).strip() if m else label
 
 
 def _short(label: str) -> str:

@@ -81,7 +81,8 @@ _ANKI_MARK_RE = r"(\{\{c\d+::)((?:(?!::|\}\}).)+?)(?:::(?:(?!\}\}).)*)?\}\}"
 # One line of words and harmless punctuation: no Markdown syntax, nothing to escape or clean.
 # Many prompts and short answers look like this; they skip the Markdown pipeline entirely
 # (tests/test_notes_render.py checks the shortcut gives the same HTML as the full render).
-_PLAIN_RE = re.compile(r"[^\\`*_{}\[\]()#+\-.!<>&|=~:\x00-\x1f\x7f-\xa0\u2028\u2029]+")
+# (no "^", an Obsidian block id, and no "%%", an Obsidian comment: the full render drops them)
+_PLAIN_RE = re.compile(r"(?!.*%%)[^\\`*_{}\[\]()#+\-.!<>&|=~:^\x00-\x1f\x7f-\xa0\u2028\u2029]+")
 _local = threading.local()
 
 

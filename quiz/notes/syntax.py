@@ -38,6 +38,7 @@ from __future__ import annotations
 import re
 
 from markdown import Extension, Markdown
+from markdown.blockprocessors import BlockProcessor
 from markdown.preprocessors import Preprocessor
 
 from quiz.notes.inline import roam_to_text, scripts_to_unicode
@@ -78,6 +79,17 @@ _PROSE_LINE_RE = re.compile(r"[A-Z][^=(){};<>\[\]`]*?(?:\s+\S+){3,}[^=(){};<>\[\
 _TAGS_LINE_RE = re.compile(r"(?:#[^\s#]\S*\s*)+$")
 _COMMENT_OPEN = "<!--"
 _COMMENT_CLOSE = "-->"
+# Obsidian's own comments: "%% text %%", inline or over several lines.
+_OBSIDIAN_COMMENT = "%%"
+# An Obsidian block id closing a line ("... pyruvate ^gly01") or standing alone under a block.
+_BLOCK_ID_RE = re.compile(r"(?:^|(?<=\s))\^(?=[\w-]*[A-Za-z])[A-Za-z0-9][\w-]{1,40}[ \t]*$")
+# A footnote reference ("detriment.[^1]") and a footnote's own line ("[^1]: Prof. said ...").
+_FOOTNOTE_REF_RE = re.compile(r"\[\^[^\]\s]{1,20}\]")
+_FOOTNOTE_DEF_RE = re.compile(r" {0,3}\[\^[^\]\s]{1,20}\]:")
+# "1) item": an ordered list written with a parenthesis, as CommonMark allows.
+_PAREN_ITEM_RE = re.compile(r"( *(?:[*+-] +)*)(\d{1,9})\)(?= +\S)")
+# Notion's callout box, kept as its text.
+_ASIDE_RE = re.compile(r"</?aside\s*>", re.I)
 
 
 def strip_comment(line: str, in_comment: bool) -> tuple[str, bool]:
@@ -99,6 +111,22 @@ def strip_comment(line: str, in_comment: bool) -> tuple[str, bool]:
             out.append(line[pos:start])
             pos = start + len(_COMMENT_OPEN)
             in_comment = True
+    text = "".join(out)
+    return (text.rstrip() if text.strip() else ""), in_comment
+
+
+def _strip_obsidian_comment(line: str, in_comment: bool) -> tuple[str, bool]:
+    """The line without Obsidian `%% ... %%` comment text; whether one is still open after it.
+    A line with inline code keeps its `%%` (a format string, a shell's `%%`)."""
+    if "`" in line and not in_comment:
+        return line, False
+    out = []
+    parts = line.split(_OBSIDIAN_COMMENT)
+    for n, part in enumerate(parts):
+        if n:
+            in_comment = not in_comment
+        if not in_comment:
+            out.append(part)
     text = "".join(out)
     return (text.rstrip() if text.strip() else ""), in_comment
 
@@ -148,11 +176,13 @@ def _toggle(line: str) -> str:
     return line
 
 
-def _yaml_list(value: str) -> list[str]:
+def _yaml_list(value: str, *, words: bool = True) -> list[str]:
+    """The values of an inline list ("[a, b]", "a, b"); with `words`, a list of words too
+    ("tags: a b", as Obsidian reads tags). An alias is a name of several words: not split."""
     value = value.strip()
     if value.startswith("[") and value.endswith("]"):
         value = value[1:-1]
-    parts = re.split(r"[,\s]+" if "," not in value else r"\s*,\s*", value)
+    parts = re.split(r"[,\s]+" if "," not in value and words else r"\s*,\s*", value)
     # (An unclosed "[a, b" still gives "a" and "b".)
     parts = [p.strip().strip("[]").strip().strip("\"'") for p in parts]
     return [p.lstrip("#") for p in parts if p.strip("#")]
@@ -186,8 +216,13 @@ def front_matter(lines: list[str]) -> dict[str, list[str]]:
             if key == "title":
                 found["title"] = [value.strip("\"'")] if value else []
             elif value:
-                found.setdefault(key, []).extend(_yaml_list(value))
+                found.setdefault(key, []).extend(_yaml_list(value, words=key == "tags"))
         return found
+    for key, value in notion_properties(lines).values():
+        if key.casefold() == "tags":
+            # One tag per comma-separated value, its words joined as a tag's are ("Exam-2").
+            tags = ["-".join(v.split()) for v in _yaml_list(value, words=False)]
+            found.setdefault("tags", []).extend(tags)
     # Logseq keeps page properties as the first lines: "tags:: a, b" / "alias:: x".
     for raw in lines[:20]:
         if not raw.strip():
@@ -197,7 +232,10 @@ def front_matter(lines: list[str]) -> dict[str, list[str]]:
             break
         key = {"tag": "tags", "alias": "aliases"}.get(m.group(1), m.group(1))
         if key in ("title", "tags", "aliases"):
-            values = [m.group(2).strip()] if key == "title" else _yaml_list(m.group(2))
+            if key == "title":
+                values = [m.group(2).strip()]
+            else:
+                values = _yaml_list(m.group(2), words=key == "tags")
             found.setdefault(key, []).extend(v.strip("[]") for v in values)
     return found
 
@@ -243,8 +281,48 @@ def page_properties(lines: list[str], start: int) -> set[int]:
     return set()
 
 
-def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
-    """Return (normalised lines, 0-based indexes of lines whose nesting was capped)."""
+# The property block Notion writes under a page's title when it exports a database page:
+# "Created: February 3, 2024 4:12 PM", "Tags: Exam 2, Revolutions", "Status: In progress".
+_NOTION_PROPERTY_RE = re.compile(r"([A-Z][\w]*(?: [\w]+){0,3}): +\S.{0,200}$")
+_NOTION_KEYS = frozenset(
+    {"created", "created time", "created by", "created at", "last edited", "last edited time",
+     "last edited by", "last updated", "updated", "date created", "status", "tags"}
+)  # fmt: skip
+
+
+def notion_properties(lines: list[str]) -> dict[int, tuple[str, str]]:
+    """The lines of Notion's property block ({index: (key, value)}): a run of two or more
+    `Key: value` lines right under the page's H1 (blank lines between allowed), at least one
+    of them a key Notion itself writes (Created, Last edited, Status, Tags). Page data, never
+    cards; its Tags are the deck's tags."""
+    start = next((n for n, x in enumerate(lines[:40]) if x.strip()), None)
+    if start is None or not _HEAD_H1_RE.match(lines[start]):
+        return {}
+    found: dict[int, tuple[str, str]] = {}
+    for index in range(start + 1, min(len(lines), start + 40)):
+        line = lines[index].strip()
+        if not line:
+            if found:
+                break
+            continue
+        m = _NOTION_PROPERTY_RE.fullmatch(line)
+        if not m:
+            break
+        found[index] = (m.group(1), line[m.end(1) + 1 :].strip())
+    keys = {key.casefold() for key, _value in found.values()}
+    return found if len(found) >= 2 and keys & _NOTION_KEYS else {}
+
+
+def normalize_lines(
+    lines: list[str], dropped: list[int] | None = None
+) -> tuple[list[str], list[int]]:
+    """Return (normalised lines, 0-based indexes of lines whose nesting was capped).
+
+    `dropped`, when given, collects the indexes of the block property lines blanked here
+    (Logseq's `collapsed:: true`, `card-repeats:: 2`, `id:: ...` under a block): they are the
+    block's metadata, and a reader that keeps its own line map (the parser) leaves them out
+    altogether, since even a blank line in their place would split the block from its children.
+    """
     out: list[str] = []
     capped: list[int] = []
     list_indent: int | None = None  # indentation of the last bullet while inside a list
@@ -255,8 +333,13 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
     prev_blank = True
     fence: str | None = None
     in_comment = False
+    in_obsidian_comment = False
+    in_footnote = False
     front_matter_end = _front_matter_end(lines)
-    properties = page_properties(lines, front_matter_end + 1) if "::" in "".join(lines[:80]) else ()
+    head = "".join(lines[:80])
+    properties = set(page_properties(lines, front_matter_end + 1) if "::" in head else ())
+    if front_matter_end < 0 and ": " in head:
+        properties |= set(notion_properties(lines))
     for index, raw in enumerate(lines):
         if index <= front_matter_end:
             out.append("")
@@ -281,6 +364,37 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
             if had_text and not line.strip():
                 out.append("")  # a comment-only line is no line at all (not a paragraph break)
                 continue
+        if in_footnote:
+            if line.startswith((" ", "\t")) and line.strip():
+                out.append("")  # a footnote's own continuation line
+                continue
+            in_footnote = False
+        if in_obsidian_comment or _OBSIDIAN_COMMENT in line:
+            had_text = bool(line.strip())
+            line, in_obsidian_comment = _strip_obsidian_comment(line, in_obsidian_comment)
+            if had_text and not line.strip():
+                out.append("")
+                continue
+        if "[^" in line and "`" not in line:
+            if _FOOTNOTE_DEF_RE.match(line):
+                # A footnote is an aside to the text, not a fact of its own (and its marker
+                # would otherwise stay in the answer it was attached to).
+                out.append("")
+                in_footnote = True
+                continue
+            line = _FOOTNOTE_REF_RE.sub("", line)
+        if "^" in line and _BLOCK_ID_RE.search(line):
+            line = _BLOCK_ID_RE.sub("", line).rstrip()
+            if not line.strip():
+                out.append("")
+                continue
+        if "aside" in line and _ASIDE_RE.search(line):
+            line = _ASIDE_RE.sub("", line)
+            if not line.strip():
+                out.append("")
+                continue
+        if ")" in line and _PAREN_ITEM_RE.match(line):
+            line = _PAREN_ITEM_RE.sub(r"\1\2.", line, count=1)
         if "<su" in line:
             line = scripts_to_unicode(line)
         if "((" in line or "{{" in line or "^^" in line or "[[" in line:
@@ -290,7 +404,10 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
                 continue
         if "<details" in line or "</details>" in line or "<summary" in line:
             line = _toggle(line)
-        if "::" in line and (PROPERTY_RE.match(line) or index in properties):
+        if index in properties or ("::" in line and PROPERTY_RE.match(line)):
+            under_text = out and (out[-1].strip() or (dropped and dropped[-1] == index - 1))
+            if dropped is not None and index not in properties and under_text:
+                dropped.append(index)  # under a block's text: the block's own metadata
             out.append("")
             continue
         if not line.strip():
@@ -374,6 +491,41 @@ def normalize_lines(lines: list[str]) -> tuple[list[str], list[int]]:
     return out, capped
 
 
+# A line that starts a list under a line of text: a bullet, or an ordered list's first item.
+_LIST_START_RE = re.compile(r" {0,3}(?:[*+-]|1\.)[ \t]+\S")
+
+
+def _list_start(lines: list[str]) -> int:
+    """Where a list starts inside a block of text lines (after its first line), or 0."""
+    for at in range(1, len(lines)):
+        if _LIST_START_RE.match(lines[at]) and not _HR_RE.match(lines[at]):
+            return at
+    return 0
+
+
+class _ListUnderText(BlockProcessor):
+    """A list written right under a line of text, with no blank line between ("Causes:" then
+    "- anaemia"), is a list, as CommonMark and every notes app read it; Python-Markdown would
+    make the bullets part of the paragraph, shown as text with dashes. The block is split where
+    the list starts and each part is read again (the list by the list processors)."""
+
+    def test(self, parent: object, block: str) -> bool:
+        return "\n" in block and bool(_list_start(block.split("\n")))
+
+    def run(self, parent: object, blocks: list[str]) -> None:
+        lines = blocks.pop(0).split("\n")
+        at = _list_start(lines)
+        blocks[:0] = ["\n".join(lines[:at]), "\n".join(lines[at:])]
+
+
+class ListUnderTextExtension(Extension):
+    """Registers `_ListUnderText` just above the paragraph processor (priority 10), so only a
+    block no other processor claims (text, not a list, quote, table or heading) is split."""
+
+    def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
+        md.parser.blockprocessors.register(_ListUnderText(md.parser), "list_under_text", 12)
+
+
 class _NormalizePreprocessor(Preprocessor):
     def run(self, lines: list[str]) -> list[str]:
         return normalize_lines(lines)[0]
@@ -385,3 +537,4 @@ class NotesSyntaxExtension(Extension):
     def extendMarkdown(self, md: Markdown) -> None:  # noqa: N802 - Python-Markdown's API name
         # Before fenced_code (25) and html_block (20) so they see normalised lines.
         md.preprocessors.register(_NormalizePreprocessor(md), "notes_normalize", 29)
+        ListUnderTextExtension().extendMarkdown(md)
