@@ -929,3 +929,73 @@ def test_a_tip_of_one_sentence_is_asked_as_its_fact_and_a_pitfall_as_a_question(
             "it is not a 95% chance that mu is in this interval.",
         )
     ]
+
+
+def test_code_over_bullets_is_no_label_and_a_flag_is_asked_what_it_does():
+    text = (
+        "# Build\n\n```bash\n$ gcc -Wall -o sim sim.c\n```\n"
+        "* `-Wall` turns on most warnings\n* `-o sim` names the output file\n"
+    )
+    assert pairs(text) == [
+        ("qa", "What does `-Wall` do?", "turns on most warnings"),
+        ("qa", "What does `-o sim` do?", "names the output file"),
+    ]
+
+
+def test_an_answers_verdict_is_no_term_and_fields_are_asked_by_name():
+    text = (
+        "# Econ\n\n- Is a tax on buyers the same as a tax on sellers?\n"
+        "  - Yes — the burden is shared the same way whoever pays.\n"
+    )
+    assert [k for k, _, _ in pairs(text)] == ["qa"]
+    drug = (
+        "# Drugs\n\n* Thiazides\n    * MOA: inhibit NaCl reabsorption in the DCT\n"
+        "    * SE: hypokalemia, hyperglycemia\n    * CI: sulfa allergy\n"
+    )
+    assert pairs(drug)[0][1] == "Name the MOA, SE and CI of **Thiazides** (Drugs)."
+    # Members of a set are not fields: naming them would give the answer away.
+    orders = "# Rome\n\n- Social orders\n  - Patricians: old families\n  - Plebeians: the rest\n"
+    assert pairs(orders)[0][1] == "Name the 2 key points of **Social orders** (Rome)."
+
+
+def test_a_theorem_is_stated_and_its_proof_proves_it():
+    text = (
+        "# Momentum\n\nTheorem: If the net external force is zero, total momentum is conserved.\n"
+        "Proof: the sum of forces is dP/dt, which is zero, so P is constant.\n\n"
+        "# Alone\n\nProof: by induction on n.\n"
+    )
+    assert pairs(text) == [
+        (
+            "qa",
+            "State the theorem (Momentum).",
+            "If the net external force is zero, total momentum is conserved.",
+        ),
+        (
+            "qa",
+            "Prove: If the net external force is zero, total momentum is conserved.",
+            "the sum of forces is dP/dt, which is zero, so P is constant.",
+        ),
+    ]
+
+
+def test_a_sentence_opening_with_it_is_asked_of_what_it_names():
+    text = (
+        "# Glycolysis\n\nPhosphofructokinase is the main control point of glycolysis. "
+        "It is inhibited by high ATP and citrate.\n\n"
+        "# Loose\n\nThey were later shown to be wrong by three separate experiments.\n"
+    )
+    found = pairs(text)
+    assert (
+        "cloze",
+        "Phosphofructokinase is inhibited by high [...] and citrate.",
+        "Phosphofructokinase is inhibited by high ==ATP== and citrate.",
+    ) in found
+    assert not any(p.startswith("They") for _, p, _ in found), found
+
+
+def test_course_admin_lines_are_no_cards():
+    text = (
+        "# Cardio\n\nBlock 3 - wk 2. Dr. Okafor lectures + FA pg 312-330\n\n"
+        "HW3 due Friday - implement MLFQ in the simulator.\n\nDate: Feb 12\n"
+    )
+    assert pairs(text) == []

@@ -447,6 +447,8 @@ class _Parser:
         self.lead_in: tuple[str, tuple[str, ...], int] | None = None
         self.cursor = 0
         self.pending_q: tuple[str, int] | None = None
+        # The last statement (theorem, lemma ...) read, with its topic: what a proof proves.
+        self.statement: tuple[ParsedTopic, str] | None = None
         # A label ("Rules:" or a bold cue line) waiting for the block under it.
         self.intro: tuple[str, int] | None = None
         self.md = _block_markdown(tables="|" in text)
@@ -765,7 +767,7 @@ class _Parser:
             return False
         if len(items) == 1:
             return False  # one item is a definition, not a list (the caller may make one)
-        prompt = prompt or _list_prompt(label, len(items), ctx)
+        prompt = prompt or _fields_prompt(label, items, ctx) or _list_prompt(label, len(items), ctx)
         card = ParsedCard("list", ctx.topic, prompt, answer, line, items=items)
         return self._push(card, ctx)
 
@@ -815,7 +817,11 @@ class _Parser:
             return
         if text.lstrip().startswith("$$") and self._display_math(text, index, ctx):
             return
-        lines = [x.strip() for x in text.split("\n")]
+        # Lines about the course, not its subject ("HW3 due Friday", "Date: Feb 12"): no cards
+        # (blanked, not removed, so the other lines keep their line numbers).
+        lines = ["" if _ADMIN_RE.match(x) else x for x in (y.strip() for y in text.split("\n"))]
+        if not any(lines):
+            return
         if "#" in text:
             found: list[str] = []
             for n, raw in enumerate(lines):
@@ -867,6 +873,13 @@ class _Parser:
             if _is_label(label):
                 # The bullets as written, each nested as indented (`lines` are stripped).
                 bullets = text.split("\n")[at:]
+                if STX in label:
+                    # Code right over the bullets (explained by them): the code is no label.
+                    holder = etree.Element("div")
+                    self.md.parser.parseChunk(holder, "\n".join(bullets))
+                    for el in holder:
+                        self._block(el, ctx)
+                    return
                 self._inline_list(label, bullets, index + at, ctx, line=self._line(index))
                 return
         if self._pasted_cards(lines, index, ctx):
@@ -922,8 +935,8 @@ class _Parser:
                 for child in children:
                     self._block(child, covered)
                 return
-        if _TASK_RE.match(head) or (self.nav and head in self.nav):
-            return  # tasks are plans, "Related: [[A]]" is navigation: neither is a fact
+        if _TASK_RE.match(head) or (self.nav and head in self.nav) or _ADMIN_RE.match(head):
+            return  # tasks are plans, "Related: [[A]]" is navigation, "HW3 due": admin
         if _SELF_NOTE_RE.match(head):
             self.warnings.append(NoteWarning(line, "note to self; skipped"))
             return
@@ -996,6 +1009,11 @@ class _Parser:
                 words = [len(h.split()) for h in heads if h]
                 if words and sum(words) / len(words) <= LIST_SHORT_WORDS:
                     made = self._list_card(ctx, label, items(), answer(), line)
+        does = _CODE_DOES_RE.fullmatch(head) if not made and head.startswith("`") else None
+        if does and len(does.group(2)) > 3:
+            # "`-Wall` turns on most warnings": what the command or flag does.
+            answer_text = f"{does.group(2)} {does.group(3)}".strip().rstrip(".")
+            made = self._add("qa", ctx, f"What does {does.group(1)} do?", answer_text, line)
         if not made and not head.endswith(("?", ":")):
             # Under a card that already holds this item, only a definition is worth adding:
             # a cloze on a fragment of a list would lose the list's context.
@@ -1080,6 +1098,19 @@ class _Parser:
         if not prompt and _statute(term):
             # "CRA 2015 s. 10: goods must be fit for ...": what the provision lays down.
             prompt = f"What does **{term}** provide?"
+        kind = term.lower()
+        if not prompt and kind in _STATEMENTS and definition:
+            # "Theorem: If the net force is zero, ...": stated, not defined; the proof that
+            # follows proves it.
+            context = ctx.parent_label or ctx.topic_label
+            prompt = f"State the {kind}" + (f" ({context})." if context else ".")
+            self.statement = (ctx.topic, definition)
+            return self._add("qa", ctx, prompt, answer, line)
+        if not prompt and kind == "proof":
+            stated = self.statement if self.statement and self.statement[0] is ctx.topic else None
+            if stated is None or not definition:
+                return False  # a proof of nothing named is no card
+            return self._add("qa", ctx, f"Prove: {stated[1]}", answer, line)
         prompt = prompt or _definition_prompt(term, ctx, article)
         return self._add("definition", ctx, prompt, answer, line, term=term)
 
@@ -1379,9 +1410,11 @@ class _Parser:
         made = 0
         lead: tuple[str, str, str, int, int] | None = None
         rest: list[str] = []
+        subject = ""  # what the paragraph's definition sentence defined: what "It" refers to
         for n, sentence in enumerate(sentences):
             if made >= _PROSE_MAX_CARDS:
                 break
+            said = sentence  # as written: what rides along with a definition
             if _META_RE.match(sentence):
                 continue  # "Source: lectures 17-18", "These are my notes ...": about the notes
             if _SHELL_RE.search(mask_code(sentence)):
@@ -1397,6 +1430,7 @@ class _Parser:
             found = _definition_sentence(sentence)
             if found is not None:
                 term, answer, article = found
+                subject = f"{article} {term}" if article.lower() == "the" else term
                 line = self._line(index)
                 if n == 0 and whole and len(sentences) > 1:
                     # The definition's answer is its first sentence: each later sentence is
@@ -1407,12 +1441,15 @@ class _Parser:
                 if self._definition(ctx, term, answer, answer, line, article=article):
                     made += 1
                     continue
+            if subject and _PRONOUN_START_RE.match(sentence):
+                # "It recorded who held each manor ...": asked of what "it" is, named.
+                sentence = _named_subject(sentence, subject)
             if facts and (
                 self._enumeration(sentence, index, ctx) or self._fact_cloze(sentence, index, ctx)
             ):
                 made += 1
             elif lead is not None:
-                rest.append(sentence)
+                rest.append(said)
         if lead is not None:
             term, answer, article, line, slot = lead
             if len(answer) + sum(len(x) + 1 for x in rest) <= _FOCUSED_CHARS:
@@ -1443,6 +1480,10 @@ class _Parser:
     def _fact_cloze(self, sentence: str, index: int, ctx: _Ctx) -> bool:
         """A statement: a cloze on its fact. Short sentences and questions give none."""
         if len(sentence.split()) < 6 or sentence.endswith("?") or not balanced(sentence):
+            return False
+        if _PRONOUN_START_RE.match(sentence):
+            # "It is inhibited by high [...]": what "it" is lives in another sentence, so the
+            # card could not be answered alone (it rides along with a definition, if any).
             return False
         if _HTML_TAG_RE.search(sentence):
             return False  # markup, not a statement: hiding part of a tag teaches nothing
@@ -2118,6 +2159,24 @@ def _split_head(text: str) -> tuple[list[str], str]:
 
 # Shell written into a sentence, outside code: a pipe, a redirect, "2>&1", a "./program".
 _SHELL_RE = re.compile(r"\s(?:\||>>?|<)\s+[\w./\"'-]|\d>&\d|(?:^|\s)\./[\w-]")
+# Labels of an entry's attributes (a drug's, a disease's, a tool's), singular and lower case:
+# a list of these under a name asks for them by name.
+_ATTRIBUTE_LABELS = frozenset(
+    {"moa", "se", "ae", "ci", "tx", "dx", "sx", "rx", "ddx", "mechanism", "mechanism of action",
+     "use", "indication", "side effect", "adverse effect", "contraindication", "dose",
+     "dosage", "onset", "duration", "class", "cause", "symptom", "sign", "treatment",
+     "diagnosi", "management", "risk factor", "complication", "prognosi", "pathophysiology",
+     "epidemiology", "investigation", "pro", "con", "advantage", "disadvantage", "definition",
+     "function", "location", "structure", "example", "effect", "action", "interaction",
+     "monitoring", "antidote", "target", "route", "half-life", "excretion", "metabolism"}
+)  # fmt: skip
+_PRONOUN_START_RE = re.compile(r"(?:it|its|they|their|this|these|those|he|she|his|her)\b", re.I)
+# A bullet explaining a command or a flag: "`-Wall` turns on most warnings".
+_CODE_DOES_RE = re.compile(r"(`[^`\n]+`)\s+([a-z]+s)\b\s*(.*)$")
+# An answer's verdict opening a line ("Yes — ...", "False: ..."): never a term.
+_VERDICTS = frozenset({"yes", "no", "true", "false", "correct", "incorrect", "right", "wrong"})
+# Statements a textbook labels by kind ("Theorem: ..."): asked to be stated, not defined.
+_STATEMENTS = frozenset({"theorem", "lemma", "corollary", "proposition", "law", "principle"})
 # A file path or name, one word with a dot or a slash in it ("log.txt", "/var/log/app").
 _PATH_RE = re.compile(r"[\w.~$/-]*[./][\w.~$/-]*")
 _BOLD_ASIDE_RE = re.compile(r"(\*\*|__)([^*_]+)\1\s*(\([^()]+\))")
@@ -2161,6 +2220,8 @@ def _term(head: str) -> tuple[str, str, str] | None:
     words = term.split()
     if not term or len(words) > TERM_MAX_WORDS or term.lower().rstrip(".") in _LABELS:
         return None
+    if term.lower().rstrip(".!,") in _VERDICTS:
+        return None  # "Yes — the burden is shared ...": an answer's first word, not a term
     if term.endswith(":"):
         return None  # "Source:: ..." split at its second colon: an attribute, not a term
     if sep != ":" and not definition:
@@ -2342,8 +2403,17 @@ def _sentences(text: str) -> list[str]:
 
 
 # A sentence about the notes rather than their subject: where they come from, whose they are.
+# A line about the course rather than its subject: a date, a deadline, homework due, pages
+# to read, a lecture's block and week.
+_ADMIN_PATTERN = (
+    r"(?:\*\*|__)?(?:date|due|deadline|reading)\s*:"
+    r"|(?:hw|homework|assignment|problem set|pset|lab)\s*\d*\s+(?:is\s+)?due\b"
+    r"|.*\b(?:pp?|pg|pgs|pages?)\.?\s*\d+\s*[-–]\s*\d+\b"
+    r"|(?:block|week|wk)\s*\d+\s*[-–,.]"
+)
+_ADMIN_RE = re.compile(_ADMIN_PATTERN, re.I)
 _META_RE = re.compile(
-    r"(?:\*\*|__)?(?:sources?|references?|credits?|author)\s*:"
+    _ADMIN_PATTERN + r"|(?:\*\*|__)?(?:sources?|references?|credits?|author)\s*:"
     r"|(?:(?:week|lecture|chapter|unit|session|class)\s+\d+\s+notes\b)"
     r"|(?:these|this)\s+(?:are|is)\s+(?:my|our)\s+(?:[\w-]+\s+)?(?:notes|exports|cards|flashcards)\b"
     r"|(?:these|my|our)\s+notes\s+(?:are|were|cover|covers|come|came|follow)\b",
@@ -2457,6 +2527,45 @@ def _is_label(text: str) -> bool:
     if "![" in text or "<img" in text.lower():
         return False  # a picture is not a name to ask about
     return 0 < len(words) <= 8 and not text.endswith((".", "?", "!")) and balanced(text)
+
+
+def _named_subject(sentence: str, subject: str) -> str:
+    """`sentence` with its opening "It" or "Its" read as `subject` ("It recorded ..." →
+    "The Domesday Book recorded ..."); a sentence opening otherwise is returned as it is."""
+    subject = subject[:1].upper() + subject[1:]
+    # ("This" is left alone: "This common query ..." uses it as a determiner.)
+    m = re.match(
+        r"(It|Its)\b(?!\s+(?:is|was)\s+(?:not\s+)?(?:possible|likely|true|said))", sentence
+    )
+    if m is None:
+        return sentence
+    named = f"{subject}'s" if m.group(1) == "Its" else subject
+    return named + sentence[m.end() :]
+
+
+def _fields_prompt(label: str, items: list[str], ctx: _Ctx) -> str:
+    """ "Name the MOA, SE and CI of **Thiazides**.": a short list whose every item is a
+    labelled field (a label of at most three words, then `:`) asks for those fields by name,
+    so the learner knows what the card wants."""
+    if not 2 <= len(items) <= 5:
+        return ""
+    names = []
+    for item in items:
+        found = _term(_one_line(item))
+        if found is None or found[2] != ":" or len(found[0].split()) > 3 or "\n" in item:
+            return ""
+        names.append(found[0])
+    if len({n.casefold() for n in names}) < len(names):
+        return ""
+    if not all(n.casefold().rstrip("s") in _ATTRIBUTE_LABELS for n in names):
+        # Members of a set ("Patricians", "Plebeians") are what the card asks to recall:
+        # naming them in the prompt would give the answer away.
+        return ""
+    label = _unbolded(_context_label(label))
+    context = ctx.parent_label or ctx.topic_label
+    about = f" ({context})" if context and context.casefold() != label.casefold() else ""
+    listed = ", ".join(names[:-1]) + f" and {names[-1]}"
+    return f"Name the {listed} of **{label}**{about}."
 
 
 def _list_prompt(label: str, n: int, ctx: _Ctx) -> str:
