@@ -165,15 +165,26 @@ _BLOCK_LABEL_RE = re.compile(
 _TASK_RE = re.compile(
     r"\[[ xX/-]\]\s|(?:\{\{(?:\[\[)?)?(?:TODO|DONE|LATER|NOW|DOING|WAITING|CANCELED|CANCELLED)\b"
 )
+# A list item that is a remark about the course rather than a fact: all in parentheses, or
+# flagged with "!!".
+_ASIDE_ITEM_RE = re.compile(r"\((?:[^()]|\([^()]*\))+\)|!!\s*.+")
+_ASIDE_HINT_RE = re.compile(r"^\s*(?:[*+-]|\d+\.)\s+(?:\(|!!)", re.M)
 _CALLOUT_RE = re.compile(r"\[!([\w-]+)\][+-]?[ \t]*(.*)$")
 # A plain-text outline's number in front of a term ("2.1 ", "1.2.3. "), and a line with one.
 _OUTLINE_NUMBER_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}\.?\s+")
 _OUTLINE_LINE_RE = re.compile(r"\n\s*\d{1,3}(?:\.\d{1,3}){1,4}\.?\s")
-_NUMBERING_RE = re.compile(r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[A-Z]\.)\s+")
+_NUMBERING_RE = re.compile(
+    r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[A-Z]\.)\s+"
+    # "Slide 6: Targeting", "Lecture 4 – Positioning": where it was said, not what it is.
+    r"|^(?:slide|lecture|lec|part|section|chapter|ch\.?|week|unit)\s*\d+[a-z]?\s*[:.–—-]\s*",
+    re.I,
+)
 _DEF_SENTENCE_RE = re.compile(
     r"(?:(?P<article>A|An|The)\s+)?(?P<term>[^\s,;:()\[\]]+(?:\s+[^\s,;:()\[\]]+){0,5}?"
     # "End-diastolic volume (EDV) is ...": the abbreviation belongs to the term.
-    r"(?:\s+\([A-Za-z][\w./-]{0,11}\))?)\s+"
+    r"(?:\s+\([A-Za-z][\w./-]{0,11}\))?)"
+    # ... and an aside naming it otherwise is not: "Hedonic adaptation (the "hedonic treadmill")".
+    r"(?:\s+\((?:the\s+|also\s+)?(?:called\s+|known as\s+)?[\"“'][^()\"”]{1,40}[\"”']\))?\s+"
     r"(?P<verb>is|are|was|were|refers to|refer to|means|mean|denotes|describes|"
     r"occurs when|occur when|happens when|happen when|is defined as|are defined as)\s+"
     r"(?P<rest>.+)$",
@@ -184,9 +195,10 @@ _BOLD_FIRST_RE = re.compile(
 )
 _ARTICLE_RE = re.compile(
     r"(?:a|an|the|one of|any|used to|used for|called|when|where|how|something|someone|"
-    r"somebody|anything|anyone|any one)\s",
+    r"somebody|anything|anyone|any one|our|your|their|one's)\s",
     re.I,
 )
+_GERUND_RE = re.compile(r"[a-z]{3,}ing\s+(?!(?:to|on|at|in|late|now|slowly|fast|well)\b)\S")
 # "X is motion in which ...", "X is energy that ...": a bare noun defined by its clause.
 _RELATIVE_RE = re.compile(
     r"[a-z]+(?:[\s-][a-z]+)?\s+(?:in which|by which|that|which|where|whose)\s"
@@ -329,6 +341,9 @@ _QUESTION_WORDS = {"why", "what", "how", "when", "where", "which", "who", "is", 
 # Words that open a remark rather than name a term ("Important: ...").
 _LABELS = {
     "answer",
+    "ex",
+    "for example",
+    "for instance",
     "key point",
     "key takeaway",
     "key trick",
@@ -599,7 +614,8 @@ class _Parser:
         self.nav = _navigation_lines(self.source)
         self.meta = front_matter(self.source)
         root = self.md.parser.parseDocument(self.prepared).getroot()
-        if self.nav or _TASK_RE.search("\n".join(self.prepared)):
+        joined = "\n".join(self.prepared)
+        if self.nav or _TASK_RE.search(joined) or _ASIDE_HINT_RE.search(joined):
             _drop_items(root, self.nav)
         title = (self.meta.get("title") or [""])[0]
         for el in root:
@@ -689,7 +705,16 @@ class _Parser:
         # Only the section's own heading: under a catch-all ("Some other notes") the notes
         # are about whatever their bullets say, not about the heading above the catch-all.
         label = _context_label(path[-1]) if path else ""
-        return "" if label.casefold().rstrip(":. ") in CATCH_ALL else label
+        key = label.casefold().rstrip(":. ")
+        if key in _GENERIC_SECTIONS and len(path) > 1:
+            # "Key takeaways" under "1. Membranes" and again under "2. Respiration": the
+            # section above says what they are about, so two such cards never read the same.
+            # (Directly under the page's title, that is the deck's name: no context at all.)
+            if len(path) == 2 and self.has_h1:
+                return ""
+            parent = _context_label(path[-2])
+            return "" if parent.casefold().rstrip(":. ") in CATCH_ALL else parent
+        return "" if key in CATCH_ALL else label
 
     def _close_section(self, section: _Section, last_line: int) -> None:
         """Fill in a topic's body (source lines up to `last_line`) and its `?` card."""
@@ -787,6 +812,8 @@ class _Parser:
                 ctx = replace(ctx, covered=True, depth=ctx.depth + 1)
         if tag in ("ul", "ol") and intro is not None and not ctx.covered:
             self._labelled_list(intro[0], intro[1], el, ctx)
+        elif tag in ("ul", "ol") and intro is None and self._question_list(el, ctx):
+            pass
         elif tag in ("ul", "ol"):
             for li in el:
                 if li.tag == "li":
@@ -870,14 +897,47 @@ class _Parser:
         at = next((i for i, x in enumerate(lines) if i and _BULLET_LINE_RE.match(x)), 0)
         if at and not _BULLET_LINE_RE.match(lines[0]):
             label = " ".join(lines[:at]).rstrip(":").strip()
+            bullets = text.split("\n")[at:]
+            question = _NUMBERING_RE.sub("", label)
+            if question.endswith("?") and at == 1 and len(question.split()) > 1:
+                # "Slide 2: What is STP?" over bullets: the question they answer.
+                holder = self._parse_chunk(bullets)
+                answer = "\n".join(line for el in holder for line in self._block_md(el, ""))
+                line = self._line(index)
+                if answer.strip() and self._add("qa", ctx, question, answer.strip(), line):
+                    covered = replace(ctx, covered=True, depth=ctx.depth + 1)
+                    for el in holder:
+                        self._block(el, covered)
+                    return
+            if not _is_label(label) and all(x for x in lines[:at]):
+                # Lines of their own over bullets ("`Vec<T>` — ..." then "- `HashMap` ..."):
+                # each part read as what it is, not the bullets as the lines' wrapped text;
+                # an unindented line after the bullets is a line of its own again.
+                raw = text.split("\n")
+                end = next(
+                    (
+                        i
+                        for i in range(at + 1, len(raw))
+                        if raw[i].strip()
+                        and not raw[i].startswith((" ", "\t"))
+                        and not _BULLET_LINE_RE.match(raw[i])
+                    ),
+                    len(raw),
+                )
+                self._paragraph("\n".join(raw[:at]), index, ctx)
+                # Bullets right under "Statins: inhibit HMG-CoA reductase" are about statins.
+                above = _term(lines[at - 1])
+                under = replace(ctx, parent_label=above[0]) if above else ctx
+                for el in self._parse_chunk(raw[at:end]):
+                    self._block(el, under)
+                if end < len(raw):
+                    self._paragraph("\n".join(raw[end:]), index + end, ctx)
+                return
             if _is_label(label):
                 # The bullets as written, each nested as indented (`lines` are stripped).
-                bullets = text.split("\n")[at:]
                 if STX in label:
                     # Code right over the bullets (explained by them): the code is no label.
-                    holder = etree.Element("div")
-                    self.md.parser.parseChunk(holder, "\n".join(bullets))
-                    for el in holder:
+                    for el in self._parse_chunk(bullets):
                         self._block(el, ctx)
                     return
                 self._inline_list(label, bullets, index + at, ctx, line=self._line(index))
@@ -1042,6 +1102,38 @@ class _Parser:
         for child in children:
             self._block(child, child_ctx)
 
+    def _question_list(self, el: etree.Element, ctx: _Ctx) -> bool:
+        """A list that opens with a question and goes on with its answer, each as a bullet of
+        the same level ("- The team deleted a dataset. What happens next?" then "- You get a
+        warning", "- ..."): one question card, the later bullets its answer."""
+        lis = [li for li in el if li.tag == "li"]
+        if len(lis) < 2 or ctx.covered:
+            return False
+        head, children = _li_parts(lis[0])
+        question = _one_line(head)
+        heads = [_one_line(_li_parts(li)[0]) for li in lis[1:]]
+        if not question.endswith("?") or children or any(h.endswith("?") for h in heads):
+            return False
+        if _TASK_RE.match(question) or len(question.split()) < 4:
+            return False
+        answer = "\n".join(x for li in lis[1:] for x in self._li_md(li, "- ", "")).strip()
+        line = self._line(self._locate(head))
+        if not answer or not self._add("qa", ctx, question, answer, line):
+            return False
+        covered = replace(ctx, covered=True, depth=ctx.depth + 1)
+        for li in lis[1:]:
+            self._item(li, covered)
+        return True
+
+    def _parse_chunk(self, lines: list[str]) -> etree.Element:
+        """Lines read as Markdown blocks of their own (bullets that one paragraph held), nested
+        as indented relative to the first line."""
+        width = len(lines[0]) - len(lines[0].lstrip(" ")) if lines else 0
+        holder = etree.Element("div")
+        self.md.parser.parseChunk(holder, "\n".join(_dedent(x, width) for x in lines))
+        _drop_items(holder, self.nav)
+        return holder
+
     def _outline_under(
         self, head_text: str, children: list[etree.Element]
     ) -> tuple[str, list[etree.Element]]:
@@ -1098,6 +1190,14 @@ class _Parser:
         if not prompt and _statute(term):
             # "CRA 2015 s. 10: goods must be fit for ...": what the provision lays down.
             prompt = f"What does **{term}** provide?"
+        versus = _VERSUS_RE.fullmatch(term)
+        if not prompt and versus:
+            # "`String` vs `&str` — ...", "Mitosis vs meiosis: ...": how the two differ.
+            context = ctx.parent_label or ctx.topic_label
+            first, second = versus.group(1).strip(), versus.group(2).strip()
+            prompt = f"How do {_bolded(first)} and {_bolded(second)} differ?"
+            if context:
+                prompt = f"{prompt[:-1]} ({context})?"
         kind = term.lower()
         if not prompt and kind in _STATEMENTS and definition:
             # "Theorem: If the net force is zero, ...": stated, not defined; the proof that
@@ -1539,6 +1639,7 @@ class _Parser:
         # Nested bullets keep their indentation (relative to the first), so sub-items nest.
         width = len(lines[at]) - len(lines[at].lstrip(" "))
         self.md.parser.parseChunk(holder, "\n".join(_dedent(x, width) for x in lines[at:]))
+        _drop_items(holder, self.nav)
         made = False
         for el in holder:
             if el.tag in ("ul", "ol"):
@@ -1562,6 +1663,7 @@ class _Parser:
             for n, item in enumerate(items, start=1):
                 prompt = f"{_context_label(label)}: what is number {n}?"
                 self._add("qa", ctx, prompt, item, line + n)
+        label = _context_label(label)  # "Slide 6: Targeting" gives its items "Targeting"
         sub = replace(ctx, parent_label=_short(label) or ctx.parent_label, covered=made)
         for li in lis:
             self._item(li, sub)
@@ -2092,14 +2194,17 @@ def _defines(li: etree.Element) -> bool:
 
 
 def _drop_items(root: etree.Element, nav: set[str]) -> None:
-    """Remove task items (`- [ ] x`, `- TODO x`) and navigation items from every list before
-    any card is built: a plan or a link list is never an item of a list card or an answer."""
+    """Remove task items (`- [ ] x`, `- TODO x`), navigation items and asides (an item all in
+    parentheses, "(he skipped this, not on exam)", or flagged "!! be able to draw one") from
+    every list before any card is built: a plan, a link list or a remark about the course is
+    never an item of a list card or an answer."""
     for parent in [el for el in root.iter() if el.tag in ("ul", "ol")]:
         for li in list(parent):
             if li.tag != "li":
                 continue
             head = _li_parts(li)[0].strip()
-            if _TASK_RE.match(head) or (nav and _one_line(head) in nav):
+            aside = _ASIDE_ITEM_RE.fullmatch(_one_line(head)) and not len(_li_parts(li)[1])
+            if _TASK_RE.match(head) or (nav and _one_line(head) in nav) or aside:
                 parent.remove(li)
 
 
@@ -2173,6 +2278,26 @@ _ATTRIBUTE_LABELS = frozenset(
 _PRONOUN_START_RE = re.compile(r"(?:it|its|they|their|this|these|those|he|she|his|her)\b", re.I)
 # A bullet explaining a command or a flag: "`-Wall` turns on most warnings".
 _CODE_DOES_RE = re.compile(r"(`[^`\n]+`)\s+([a-z]+s)\b\s*(.*)$")
+# A term that is inline code, or two compared ("`String` vs `&str`").
+_VERSUS_RE = re.compile(r"(.+?)\s+(?:vs\.?|versus)\s+(.+)", re.I)
+_CODE_TERM_RE = re.compile(r"`[^`\n]+`(?:\s+(?:vs\.?|versus)\s+`[^`\n]+`)?")
+# Headings that name a kind of section rather than a subject ("Key takeaways" under each of
+# several topics): their cards take the subject from the heading above.
+_GENERIC_SECTIONS = frozenset(
+    {"key takeaways", "takeaways", "key points", "summary", "in summary", "recap", "review",
+     "overview", "examples", "example", "practice questions", "questions", "exercises",
+     "key terms", "key concepts", "definitions", "vocabulary", "glossary", "main ideas",
+     "highlights", "tl;dr", "tldr", "in short", "quick review", "self-test", "check yourself",
+     "common mistakes", "pitfalls", "tips", "answer key", "answers"}
+)  # fmt: skip
+# Words a term never ends with: the text before the colon is half a sentence.
+_OPEN_ENDS = frozenset(
+    {"be", "is", "are", "was", "were", "must", "should", "can", "will", "on", "of", "to", "for",
+     "with", "by", "from", "include", "includes", "including", "and", "or", "the", "a", "an"}
+)  # fmt: skip
+_NOT_A_DEFINITION_RE = re.compile(
+    r"(?:just\s+|simply\s+)?(?:memori[sz]e|learn|know)\s+(?:it|this|them|that)\b", re.I
+)
 # An answer's verdict opening a line ("Yes — ...", "False: ..."): never a term.
 _VERDICTS = frozenset({"yes", "no", "true", "false", "correct", "incorrect", "right", "wrong"})
 # Statements a textbook labels by kind ("Theorem: ..."): asked to be stated, not defined.
@@ -2222,6 +2347,10 @@ def _term(head: str) -> tuple[str, str, str] | None:
         return None
     if term.lower().rstrip(".!,") in _VERDICTS:
         return None  # "Yes — the burden is shared ...": an answer's first word, not a term
+    if len(words) > 1 and words[-1].lower() in _OPEN_ENDS:
+        return None  # "segments must be: ...", "depends on: ...": a sentence broken off
+    if _NOT_A_DEFINITION_RE.match(definition):
+        return None  # "F major has 1 flat — just memorise it": advice, not its meaning
     if term.endswith(":"):
         return None  # "Source:: ..." split at its second colon: an attribute, not a term
     if sep != ":" and not definition:
@@ -2235,8 +2364,11 @@ def _term(head: str) -> tuple[str, str, str] | None:
     ):
         return None
     dotted = ". " in _SECTION_RE.sub("", term) or (term.endswith(".") and not statute)
-    if any(ch in term for ch in '?!"[]{}=<>≠≈≤≥') or dotted:
+    code = _CODE_TERM_RE.fullmatch(raw_term.strip())  # "`Vec<T>`", "`String` vs `&str`"
+    if (any(ch in term for ch in '?!"[]{}=<>≠≈≤≥') and not code) or dotted:
         return None
+    if code:
+        term = raw_term.strip()  # its backticks are its own
     if not balanced(term) or not balanced(definition):
         return None
     if words[0].lower() in _QUESTION_WORDS:
@@ -2269,9 +2401,10 @@ def _definition_prompt(term: str, ctx: _Ctx, article: str = "") -> str:
     )
     verb = "are" if plural else "is"
     lead = f"{article.lower()} " if article.lower() in ("a", "an") and not plural else ""
+    shown = _bolded(term)
     if context and context.lower() != term.lower():
-        return f"What {verb} {lead}**{term}** ({context})?"
-    return f"What {verb} {lead}**{term}**?"
+        return f"What {verb} {lead}{shown} ({context})?"
+    return f"What {verb} {lead}{shown}?"
 
 
 _MEMBER_RE = re.compile(r"[A-Z0-9][\w./+#-]*(?:\s+[A-Z0-9(][\w./+#()-]*){0,2}")
@@ -2352,8 +2485,11 @@ def _definition_sentence(sentence: str) -> tuple[str, str, str] | None:
         return None  # "The main exception is the postal rule"
     if len(words) >= 3 and _CLAUSE_TERM_RE.search(term):
         return None
+    # "X is continuing an endeavour because ...": a present gerund with its object defines
+    # (a past "was running" narrates, and a short "is running late" is a state).
+    gerund = verb in ("is", "are") and _GERUND_RE.match(rest) and len(rest.split()) >= 5
     if verb in ("is", "are", "was", "were") and not (
-        _ARTICLE_RE.match(rest) or _RELATIVE_RE.match(rest)
+        _ARTICLE_RE.match(rest) or _RELATIVE_RE.match(rest) or gerund
     ):
         return None
     called = re.fullmatch(
@@ -2410,6 +2546,9 @@ _ADMIN_PATTERN = (
     r"|(?:hw|homework|assignment|problem set|pset|lab)\s*\d*\s+(?:is\s+)?due\b"
     r"|.*\b(?:pp?|pg|pgs|pages?)\.?\s*\d+\s*[-–]\s*\d+\b"
     r"|(?:block|week|wk)\s*\d+\s*[-–,.]"
+    # A course header: "MKT 201 – Lecture 4: ...", "CS 3210 Week 2".
+    r"|[A-Z]{2,6}\s?\d{2,4}[A-Z]?\s*[-–—:,]?\s*(?:lecture|lec|week|wk|class|session|unit|"
+    r"module|seminar|tutorial)\s*\d"
 )
 _ADMIN_RE = re.compile(_ADMIN_PATTERN, re.I)
 _META_RE = re.compile(
@@ -2631,6 +2770,11 @@ def _answer_tags(text: str) -> tuple[str, list[str]]:
 
 
 _WHOLE_BOLD_RE = re.compile(r"(\*\*|__)([^*_]+)\1")
+
+
+def _bolded(term: str) -> str:
+    """A term in bold for a prompt; inline code stays as it is (it is set apart already)."""
+    return term if term.startswith("`") and term.endswith("`") else f"**{_unbolded(term)}**"
 
 
 def _unbolded(label: str) -> str:
