@@ -999,3 +999,100 @@ def test_course_admin_lines_are_no_cards():
         "HW3 due Friday - implement MLFQ in the simulator.\n\nDate: Feb 12\n"
     )
     assert pairs(text) == []
+
+
+# ---- a fourth held-out audit: AI summaries, Zettelkasten, slides, a Rust cheat sheet --------
+
+
+def test_definition_sentences_with_a_gerund_a_possessive_or_a_quoted_alias():
+    text = (
+        "# Psych\n\nSelf-justification is explaining away our own bad choices so that we look "
+        "good.\n\nThe fundamental attribution error is our tendency to explain behaviour by "
+        'character.\n\nHedonic adaptation (the "hedonic treadmill") is the tendency to return '
+        "to a baseline of happiness.\n\nThe server is running late today because of the storm.\n"
+    )
+    found = [(k, p) for k, p, _ in pairs(text)]
+    assert ("definition", "What is **Self-justification** (Psych)?") in found
+    assert ("definition", "What is **fundamental attribution error** (Psych)?") in found
+    assert ("definition", "What is **Hedonic adaptation** (Psych)?") in found
+    assert not any("server" in p.lower() and k == "definition" for k, p in found)
+
+
+def test_code_terms_and_comparisons():
+    text = (
+        "## Collections\n\n`Vec<T>` — growable array stored on the heap.\n"
+        "`String` vs `&str` — `String` is owned, `&str` is a borrowed slice.\n"
+        "- `HashMap<K, V>`: key/value map.\n"
+    )
+    assert pairs(text) == [
+        ("definition", "What is `Vec<T>` (Collections)?", "growable array stored on the heap."),
+        (
+            "definition",
+            "How do `String` and `&str` differ (Collections)?",
+            "`String` is owned, `&str` is a borrowed slice.",
+        ),
+        ("definition", "What is `HashMap<K, V>` (Collections)?", "key/value map."),
+    ]
+
+
+def test_lecture_slides_read_without_their_slide_numbers_and_asides():
+    text = (
+        "MKT 201 – Lecture 4: Segmentation, Targeting & Positioning\nProf. Alvarez, Oct 12\n\n"
+        "Slide 2: What is STP?\n- STP = Segmentation → Targeting → Positioning\n\n"
+        "Slide 6: Targeting strategies\n- Undifferentiated mktg: one offer for the whole market\n"
+        "- Micromarketing: local and individual marketing\n"
+        '- (he skipped micromktg, "not on exam")\n'
+    )
+    found = pairs(text)
+    assert found[0] == ("qa", "What is STP?", "- STP = Segmentation → Targeting → Positioning")
+    assert ("list", "Name the 2 **Targeting strategies**.") in [(k, p) for k, p, _ in found]
+    assert not any("MKT 201" in p or "Slide" in p or "skipped" in a for _, p, a in found), found
+
+
+def test_generic_section_headings_take_the_subject_above_them():
+    text = (
+        "## 1. Membranes\n### Key takeaways\n- The membrane is selectively permeable.\n"
+        "- Small nonpolar molecules cross easily.\n## 2. Respiration\n### Key takeaways\n"
+        "- Without O2, cells ferment.\n- Yeast does alcoholic fermentation.\n"
+    )
+    prompts = [p for k, p, _ in pairs(text) if k == "list"]
+    assert prompts == [
+        "Name the 2 key points of **Key takeaways** (Membranes).",
+        "Name the 2 key points of **Key takeaways** (Respiration).",
+    ]
+
+
+def test_a_list_that_opens_with_a_question_is_answered_by_the_rest():
+    text = (
+        "# QuickSight\n\n- The team deleted a dataset that analyses use. What happens next?\n"
+        "- You receive a warning first\n- The analyses are not deleted\n"
+    )
+    assert pairs(text) == [
+        (
+            "qa",
+            "The team deleted a dataset that analyses use. What happens next?",
+            "- You receive a warning first\n- The analyses are not deleted",
+        )
+    ]
+
+
+def test_bullets_under_a_term_line_are_about_that_term_and_the_next_line_stands_alone():
+    text = (
+        "# Lipid lowering\n\nStatins: inhibit HMG-CoA reductase\n  - SE: myopathy, raised LFTs\n"
+        "Ezetimibe: blocks cholesterol absorption\n"
+    )
+    assert pairs(text) == [
+        ("definition", "What are **Statins** (Lipid lowering)?", "inhibit HMG-CoA reductase"),
+        ("definition", "What is **SE** (Statins)?", "myopathy, raised LFTs"),
+        ("definition", "What is **Ezetimibe** (Lipid lowering)?", "blocks cholesterol absorption"),
+    ]
+
+
+def test_fragments_before_a_colon_are_no_terms():
+    text = (
+        "## Targeting\n- Niche marketing: a large share of one small segment\n"
+        "  - ex: Tesla early on\n- segments must be: measurable, accessible, substantial\n"
+        "- F major has 1 flat (Bb) — just memorise it\n"
+    )
+    prompts = [p for _, p, _ in pairs(text)]
+    assert not any(x in p for p in prompts for x in ("**ex**", "must be", "F major")), prompts

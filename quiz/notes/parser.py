@@ -909,10 +909,14 @@ class _Parser:
                     for el in holder:
                         self._block(el, covered)
                     return
-            if not _is_label(label) and all(x for x in lines[:at]):
+            # "Statins: inhibit HMG-CoA reductase" defines something: it is no label.
+            defined = _term(lines[at - 1])
+            labelled = False if defined and defined[1] else _is_label(label)
+            if not labelled and all(x for x in lines[:at]):
                 # Lines of their own over bullets ("`Vec<T>` — ..." then "- `HashMap` ..."):
                 # each part read as what it is, not the bullets as the lines' wrapped text;
-                # an unindented line after the bullets is a line of its own again.
+                # an unindented `Term: definition` line after the bullets is a line of its own
+                # again (any other unindented line continues the bullet it is wrapped from).
                 raw = text.split("\n")
                 end = next(
                     (
@@ -921,19 +925,22 @@ class _Parser:
                         if raw[i].strip()
                         and not raw[i].startswith((" ", "\t"))
                         and not _BULLET_LINE_RE.match(raw[i])
+                        and _term(raw[i].strip()) is not None
                     ),
                     len(raw),
                 )
                 self._paragraph("\n".join(raw[:at]), index, ctx)
-                # Bullets right under "Statins: inhibit HMG-CoA reductase" are about statins.
-                above = _term(lines[at - 1])
-                under = replace(ctx, parent_label=above[0]) if above else ctx
+                # Bullets indented under "Statins: inhibit HMG-CoA reductase" are about
+                # statins (the source's indentation: normalising took it off).
+                source_line = self.source[self._line(index + at) - 1]
+                indented = source_line[:1] in (" ", "\t")
+                under = replace(ctx, parent_label=defined[0]) if defined and indented else ctx
                 for el in self._parse_chunk(raw[at:end]):
                     self._block(el, under)
                 if end < len(raw):
                     self._paragraph("\n".join(raw[end:]), index + end, ctx)
                 return
-            if _is_label(label):
+            if labelled:
                 # The bullets as written, each nested as indented (`lines` are stripped).
                 if STX in label:
                     # Code right over the bullets (explained by them): the code is no label.
