@@ -33,10 +33,18 @@ def test_take_a_five_question_timed_exam_with_mouse_and_keyboard(live_server, pa
     timer = page.locator(".timer .clock")
     expect(timer).to_have_text(re.compile(r"^1[34]:\d\d$"))  # 14 minutes for 5 questions
 
-    # 1: the mouse.
+    # 1: the mouse, scrolled down to the buttons as on a long question (room below the page
+    # keeps the browser from resetting the scroll): the next question starts at its top, and
+    # the time left stays in sight while scrolled.
+    page.evaluate("document.body.style.paddingBottom = '4000px'")
+    page.evaluate("document.querySelector('#qform .question').style.paddingBottom = '3000px'")
     page.locator(".option").nth(0).click()
+    page.locator("button.next").scroll_into_view_if_needed()
+    assert page.evaluate("window.scrollY") > 1000
+    expect(timer).to_be_in_viewport()
     page.click("button.next")
     expect(page.locator(".exam-bar strong").first).to_have_text("Question 2 of 5")
+    assert page.evaluate("document.getElementById('exam').getBoundingClientRect().top") >= 0
     expect(page).to_have_url(re.compile(r"/q/2/$"))  # htmx pushed the URL
     expect(page.locator(".count-answered")).to_have_text("1 answered")
 

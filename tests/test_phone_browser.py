@@ -61,8 +61,17 @@ def test_rating_buttons_stay_on_screen_above_a_simulation(
         box = ratings.bounding_box()
         assert box is not None
         assert box["y"] >= 0 and box["y"] + box["height"] <= viewport["height"] + 1, (scroll, box)
+    # Room below the page, as a long next card gives: the browser then keeps the scroll
+    # position across the swap, and only the page itself can bring the new card's top back.
+    page.evaluate("document.body.style.paddingBottom = '4000px'")
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
     page.keyboard.press("3")
     expect(page.locator(".ratings")).to_have_count(0)  # answered: the next question is up
+    # The next card starts at its top, not as far down as the last one's buttons were.
+    session = page.locator("#study-session")
+    expect(session).to_be_visible()
+    top = page.evaluate("document.getElementById('study-session').getBoundingClientRect().top")
+    assert top >= 0, top
     page.context.close()
 
 

@@ -46,3 +46,17 @@
     openWide(document);
   }
 })();
+
+// A new study card or exam question swapped in while the learner had scrolled down to the
+// previous one's buttons starts at its top, as a new page would: otherwise its heading and
+// the start of its question sit above the screen. A card that is already in view stays put.
+(function () {
+  "use strict";
+  var swapped = ["study-session", "exam"];
+  document.addEventListener("htmx:afterSwap", function (event) {
+    // (fired on each element swapped in: for these, the new fragment itself)
+    var el = event.target;
+    if (!el || swapped.indexOf(el.id) === -1 || !el.isConnected) return;
+    if (el.getBoundingClientRect().top < 0) el.scrollIntoView({ block: "start" });
+  });
+})();
