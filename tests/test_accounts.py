@@ -90,3 +90,22 @@ def test_post_without_csrf_token_is_refused() -> None:
     )
     assert response.status_code == 403
     assert not get_user_model().objects.filter(username="eve").exists()
+
+
+def test_signup_keeps_the_browsers_time_zone_and_refuses_an_unknown_one(client: Client) -> None:
+    from quiz.models import StudyProfile
+
+    client.post(
+        "/accounts/signup/",
+        {"username": "ada", "password1": PASSWORD, "password2": PASSWORD,
+         "timezone": "Australia/Sydney"},
+    )  # fmt: skip
+    profile = StudyProfile.objects.get(user__username="ada")
+    assert (profile.timezone, profile.day_tally_zone) == ("Australia/Sydney", "Australia/Sydney")
+    other = Client()
+    other.post(
+        "/accounts/signup/",
+        {"username": "bob", "password1": PASSWORD, "password2": PASSWORD,
+         "timezone": "Mars/Olympus_Mons"},
+    )  # fmt: skip
+    assert StudyProfile.objects.get(user__username="bob").timezone == "UTC"

@@ -60,3 +60,32 @@
     if (el.getBoundingClientRect().top < 0) el.scrollIntoView({ block: "start" });
   });
 })();
+
+// The browser's time zone: filled into the sign-up form's hidden field, and offered on the
+// study settings when the learner's zone is still the default UTC and the browser says
+// otherwise (the study day starts at 4 am in that zone).
+(function () {
+  "use strict";
+  function run() {
+    var zone = "";
+    try { zone = Intl.DateTimeFormat().resolvedOptions().timeZone || ""; } catch (e) { return; }
+    if (!zone) return;
+    var fields = document.querySelectorAll("input[data-browser-zone]");
+    for (var i = 0; i < fields.length; i++) if (!fields[i].value) fields[i].value = zone;
+    var select = document.querySelector("select[name=timezone]");
+    var offer = document.getElementById("zone-offer");
+    if (!select || !offer || select.value !== "UTC" || zone === "UTC") return;
+    var known = Array.prototype.some.call(select.options, function (o) { return o.value === zone; });
+    if (!known) return;
+    var button = offer.querySelector("button");
+    button.textContent = "Use " + zone.replace(/_/g, " ");
+    button.addEventListener("click", function () {
+      select.value = zone;
+      offer.hidden = true;
+      select.focus();
+    });
+    offer.hidden = false;
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
+  else run();
+})();
