@@ -150,3 +150,20 @@ def test_keyboard_hints_show_with_a_keyboard_and_not_on_a_touch_screen(
         visible = [hints.nth(i).is_visible() for i in range(hints.count())]
         assert all(visible) if not touch else not any(visible), (touch, visible)
         page.context.close()
+
+
+def test_links_and_checkboxes_are_big_enough_for_a_finger(
+    browser: Browser, live_server, content
+) -> None:
+    page = open_page(browser, live_server.url, viewport=PHONE, touch=True)
+    sizes = page.eval_on_selector_all(
+        "header.site nav a:not(.brand), header.site nav button, .legend a",
+        "els => els.map(e => [e.textContent.trim(), e.getBoundingClientRect().height])",
+    )
+    assert len(sizes) >= 7
+    small = [(name, round(h)) for name, h in sizes if h < 40]
+    assert not small, small
+    page.goto(f"{live_server.url}/cards/")
+    box = page.locator("tbody input[type=checkbox]").first.bounding_box()
+    assert box is not None and box["width"] >= 20 and box["height"] >= 20, box
+    page.context.close()
