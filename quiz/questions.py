@@ -148,6 +148,15 @@ _NOT_WORD = re.compile(r"[^\w\s]")
 _NUMBER = re.compile(r"\d+")
 _RECALL = re.compile(r"^\s*recall\s*:\s*", re.IGNORECASE)
 _ITEM_COUNT = re.compile(r"\s*\(\d+ items?\)\s*$", re.IGNORECASE)
+# A list card's prompt as the parser words it, and the list's name inside it: "Name the 3 key
+# points of X (context).", "Name the 4 X.", "LABEL: name the 2.", "Question? Name the 3.",
+# "In what order do the 5 steps of X come?".
+_LIST_PROMPTS = (
+    re.compile(r"^Name the \d+ (?:key points|categories|kinds|types) of (?P<name>.+?)\.?$"),
+    re.compile(r"^Name the \d+ (?P<name>.+?)\.?$"),
+    re.compile(r"^(?P<name>.+?)(?::| ?\?) [Nn]ame the \d+\.?$"),
+    re.compile(r"^In what order do the \d+ (?P<name>.+?) come\?$"),
+)
 
 
 @dataclass(frozen=True)
@@ -544,8 +553,14 @@ class QuestionMaker:
 
     @staticmethod
     def _subject(card: SourceCard) -> str:
-        # List prompts read like "Recall: Window types (3 items)"; the stem wants the name.
-        subject = _RECALL.sub("", plain_text(card.prompt_md))
+        """The list's name for a stem ("Which of these is one of “X”?"), not its card's
+        instruction ("Name the 3 key points of X."), which quoted there reads as nonsense."""
+        subject = _RECALL.sub("", plain_text(card.prompt_md)).strip()
+        for pattern in _LIST_PROMPTS:
+            m = pattern.match(subject)
+            if m:
+                subject = m.group("name")
+                break
         return _ITEM_COUNT.sub("", subject).rstrip(" :?.") or "this list"
 
     @staticmethod

@@ -246,8 +246,8 @@ def test_reviewed_options_are_escaped_and_marked() -> None:
     html = _options_html(question, lambda topic: f"/topics/{topic}/" if topic else None)
     assert "<script>" not in html and "<b>" not in html and "<i>" not in html
     assert (
-        '<li class="is-wrong"><span class="option-text">A. &lt;script&gt;x&lt;/script&gt;' in html
+        '<li class="is-wrong"><span class="option-text">1. &lt;script&gt;x&lt;/script&gt;' in html
     )
     assert 'This describes <em><a href="/topics/7/">&lt;b&gt;t&lt;/b&gt;</a></em> &lt;i&gt;' in html
-    assert '<li class="is-right"><span class="option-text">B. B &amp; co</span>' in html
+    assert '<li class="is-right"><span class="option-text">2. B &amp; co</span>' in html
     assert html.count('class="verdict"') == 2 and html.count('class="why small"') == 2

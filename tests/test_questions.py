@@ -374,3 +374,23 @@ def test_eligibility_over_a_big_deck_is_near_linear(monkeypatch) -> None:
     # Per pool, each home topic's distance to each topic once: 4 pools x 40 x 40.
     assert calls["distance"] <= 4 * 45 * 45
     assert calls["near_same"] <= 40 * len(cards)
+
+
+def test_list_questions_name_the_list_not_the_cards_instruction() -> None:
+    from quiz.questions import QuestionMaker as Maker
+
+    prompts = {
+        "Name the 3 key points of **When to prefer MSK** (Apache Kafka).": (
+            "When to prefer MSK (Apache Kafka)"
+        ),
+        "Name the 4 **AWS IoT Components**.": "AWS IoT Components",
+        "Stagger partitioned by minute gives two rows: name the 2.": (
+            "Stagger partitioned by minute gives two rows"
+        ),
+        "Which window types exist? Name the 3.": "Which window types exist",
+        "In what order do the 5 steps of **the impulse** come?": "steps of the impulse",
+        "Recall: The Vs of big data (3 items)": "The Vs of big data",
+    }
+    for prompt, name in prompts.items():
+        card = listing(95, prompt, ["Velocity", "Volume", "Variety"])
+        assert Maker._subject(card) == name, prompt

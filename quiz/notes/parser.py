@@ -2356,6 +2356,8 @@ def _term(head: str) -> tuple[str, str, str] | None:
         return None  # "Yes — the burden is shared ...": an answer's first word, not a term
     if len(words) > 1 and words[-1].lower() in _OPEN_ENDS:
         return None  # "segments must be: ...", "depends on: ...": a sentence broken off
+    if len(words) > 1 and (_PRONOUN_START_RE.fullmatch(words[0]) or _clause(words)):
+        return None  # "It is a durable buffer: ...": a sentence with a colon, not a term
     if _NOT_A_DEFINITION_RE.match(definition):
         return None  # "F major has 1 flat — just memorise it": advice, not its meaning
     if term.endswith(":"):
@@ -2673,6 +2675,16 @@ def _is_label(text: str) -> bool:
     if "![" in text or "<img" in text.lower():
         return False  # a picture is not a name to ask about
     return 0 < len(words) <= 8 and not text.endswith((".", "?", "!")) and balanced(text)
+
+
+def _clause(words: list[str]) -> bool:
+    """Whether a would-be term is a clause: a verb "is"/"are" inside it that no "that",
+    "which" or "who" makes part of a noun phrase ("Producers and consumers are decoupled" is a
+    clause; "Beta-blockers that are cardioselective" names a group)."""
+    for n in range(1, len(words) - 1):
+        if words[n].lower() in ("is", "are", "was", "were"):
+            return words[n - 1].lower() not in ("that", "which", "who")
+    return False
 
 
 def _named_subject(sentence: str, subject: str) -> str:

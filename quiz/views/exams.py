@@ -436,7 +436,6 @@ def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) 
     options = [
         {
             "index": i,
-            "letter": chr(65 + i),
             "text": text,
             "chosen": i in question.chosen,
             # Only computed when it may be shown: the template cannot leak what it never gets.
@@ -601,7 +600,7 @@ def _options_html(question: exams.ReviewedQuestion, topic_url: Callable[[int], s
     for i, text in enumerate(question.options):
         right, chosen = i in question.correct, i in question.chosen
         css = ' class="is-right"' if right else ' class="is-wrong"' if chosen else ""
-        parts = [f'<li{css}><span class="option-text">{chr(65 + i)}. {_esc(text)}</span>']
+        parts = [f'<li{css}><span class="option-text">{i + 1}. {_esc(text)}</span>']
         if chosen:
             parts.append(' <span class="verdict">your answer</span>')
         if right:
