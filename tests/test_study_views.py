@@ -284,9 +284,15 @@ def test_dashboard_counts_new_learning_and_due_per_deck_and_topic(
     html = login(user).get("/").content.decode()
     assert f'href="/study/deck/{deck.slug}/"' in html
     assert f'href="/study/topic/{topic.pk}/"' in html and 'href="/study/"' in html
-    # The parent topic's counts include its subtopic's.
-    row = re.search(rf'/study/topic/{topic.pk}/".*?</li>', html, re.S)[0]
+    # A topic's name opens its notes (whose page has its Study button); the parent topic's
+    # counts include its subtopic's.
+    row = re.search(rf'<a href="/topics/{topic.pk}/">Kinesis</a>.*?</li>', html, re.S)[0]
     assert re.findall(r'title="(?:New|Learning|Due today)">(\d+)<', row) == ["2", "1", "1"]
+    assert f'href="/study/topic/{topic.pk}/"' in row
+    # On the deck page, so do its card counts.
+    deck_html = client.get(f"/decks/{deck.slug}/").content.decode()
+    row = re.search(rf'<a href="/topics/{topic.pk}/">Kinesis</a>.*?</li>', deck_html, re.S)[0]
+    assert ">4 cards<" in row
 
 
 def test_show_source_loads_the_topics_notes_as_a_partial(login, client, user, topic) -> None:

@@ -131,8 +131,8 @@ def _room_today(request: HttpRequest, profile: StudyProfile) -> _Room:
 
 def _deck_topics(request: HttpRequest, deck: Deck) -> list[Topic]:
     """The deck's active topics in notes order, each with the learner's counts (subtopics in),
-    cut to what today's limits still allow as on the dashboard, and its own active cards
-    (`card_count`)."""
+    cut to what today's limits still allow as on the dashboard, and its active cards with its
+    subtopics' (`card_count`)."""
     profile = study.profile_for(request.user)
     tally = study.stored_counts(
         user=request.user, now=timezone.now(), profile=profile, deck_ids=[deck.pk], topics=True
@@ -140,9 +140,17 @@ def _deck_topics(request: HttpRequest, deck: Deck) -> list[Topic]:
     topics = list(deck.topics.filter(is_active=True).order_by("order"))
     _topic_tree(topics, tally.topics)
     room = _room_today(request, profile)
+    # Cards counted as the due counts are: each topic with its subtopics'.
+    stack: list[Topic] = []
     for topic in topics:
         topic.counts = room.cut(topic.counts)
-        topic.card_count = tally.topic_cards.get(topic.pk, 0)
+        own = tally.topic_cards.get(topic.pk, 0)
+        topic.card_count = own
+        while stack and stack[-1].level >= topic.level:
+            stack.pop()
+        for ancestor in stack:
+            ancestor.card_count += own
+        stack.append(topic)
     return topics
 
 
