@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
@@ -166,4 +168,20 @@ def test_links_and_checkboxes_are_big_enough_for_a_finger(
     page.goto(f"{live_server.url}/cards/")
     box = page.locator("tbody input[type=checkbox]").first.bounding_box()
     assert box is not None and box["width"] >= 20 and box["height"] >= 20, box
+    page.context.close()
+
+
+def test_a_labs_figure_is_on_the_first_screen_of_a_phone(
+    browser: Browser, live_server, content
+) -> None:
+    page = open_page(browser, live_server.url, viewport=PHONE, touch=True)
+    page.goto(f"{live_server.url}/labs/tumbling/")
+    expect(page.locator("details.lab-fold")).not_to_have_attribute("open", "")
+    expect(page.locator(".sim-figure").first).to_be_in_viewport()
+    # Opened, the parameters work as before, and Run brings the redrawn result into view.
+    page.locator("details.lab-fold summary").click()
+    page.fill("#id_size", "2m")
+    page.locator("button[type=submit]", has_text="Run").click()
+    expect(page).to_have_url(re.compile(r"size=2m"))
+    expect(page.locator("#lab-result")).to_be_in_viewport()
     page.context.close()

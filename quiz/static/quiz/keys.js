@@ -89,3 +89,20 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
   else run();
 })();
+
+// A lab run with its Run button on a narrow screen: the result it redrew is below the fold
+// (under the parameters), so it is brought into view. Redraws while typing leave the page
+// where it is.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var el = event.target;
+    if (!el || el.id !== "lab-result" || !el.isConnected) return;
+    var config = event.detail && event.detail.requestConfig;
+    var cause = config && config.triggeringEvent;
+    if (!cause || cause.type !== "submit") return;
+    if (el.getBoundingClientRect().top > window.innerHeight * 0.6) {
+      el.scrollIntoView({ block: "start" });
+    }
+  });
+})();
