@@ -1096,3 +1096,15 @@ def test_fragments_before_a_colon_are_no_terms():
     )
     prompts = [p for _, p, _ in pairs(text)]
     assert not any(x in p for p in prompts for x in ("**ex**", "must be", "F major")), prompts
+
+
+def test_a_mnemonic_is_asked_for_the_fact_above_it_and_a_question_header_keeps_one_mark():
+    text = (
+        "## Circle of fifths\n\nOrder of sharps: F C G D A E B\n"
+        "Mnemonic: Father Charles Goes Down And Ends Battle\n\n"
+        "## Resp\n\n| Process | Energy needed? | Site |\n| --- | --- | --- |\n"
+        "| Glycolysis | No | Cytoplasm |\n"
+    )
+    found = pairs(text)
+    assert ("qa", "What is the mnemonic for **Order of sharps**?") in [(k, p) for k, p, _ in found]
+    assert "**Glycolysis** (Resp): what are its Energy needed, Site?" in [p for _, p, _ in found]

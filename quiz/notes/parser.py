@@ -462,6 +462,9 @@ class _Parser:
         self.lead_in: tuple[str, tuple[str, ...], int] | None = None
         self.cursor = 0
         self.pending_q: tuple[str, int] | None = None
+        # The last term defined in the block being read, with its topic: a mnemonic right after
+        # it is for it.
+        self.last_term: tuple[ParsedTopic, str] | None = None
         # The last statement (theorem, lemma ...) read, with its topic: what a proof proves.
         self.statement: tuple[ParsedTopic, str] | None = None
         # A label ("Rules:" or a bold cue line) waiting for the block under it.
@@ -801,6 +804,7 @@ class _Parser:
             return  # normalize_lines keeps real nesting far below this
         tag = el.tag
         intro, self.intro = self.intro, None
+        self.last_term = None  # a mnemonic names the term of its own block only
         if self.pending_q is not None and tag in _ANSWER_BLOCKS and not _answer_label(el):
             # A question standing alone ("Q: ...", a bold "**...?**" cue line, a Notion
             # toggle's summary) over a block with no "A:": that block is its answer, and is
@@ -1219,6 +1223,7 @@ class _Parser:
                 return False  # a proof of nothing named is no card
             return self._add("qa", ctx, f"Prove: {stated[1]}", answer, line)
         prompt = prompt or _definition_prompt(term, ctx, article)
+        self.last_term = (ctx.topic, term)
         return self._add("definition", ctx, prompt, answer, line, term=term)
 
     def _add(
@@ -1341,6 +1346,12 @@ class _Parser:
         about = ctx.parent_label or ctx.topic_label
         verb = {"note": "note", "nb": "note", "remember": "remember"}.get(label, "keep in mind")
         prompt = f"What should you {verb} about **{about}**?" if about else ""
+        if label == "mnemonic":
+            # A mnemonic is for the fact just above it ("Order of sharps: F C G ..."), else
+            # for its section.
+            last = self.last_term
+            subject = last[1] if last and last[0] is ctx.topic else about
+            prompt = f"What is the mnemonic for **{subject}**?" if subject else ""
         if label in ("summary", "in summary"):
             prompt = f"Sum up **{about}**." if about else ""
         if not prompt:
@@ -1698,7 +1709,11 @@ class _Parser:
                 continue
             self._scan_text(" ".join(row), index + 2 + n, ctx.topic)
             name = extract_tags(row[0])[0].strip()
-            cells = [(h, v) for h, v in zip(headers[1:], row[1:], strict=False) if v]
+            # A header asked as a question ("Energy needed?") is named without its mark: the
+            # prompt adds its own.
+            cells = [
+                (h.rstrip("?").strip(), v) for h, v in zip(headers[1:], row[1:], strict=False) if v
+            ]
             if not cells:
                 continue
             if len(row) == 2:
