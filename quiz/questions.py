@@ -256,18 +256,29 @@ def normalise(text: str) -> str:
     return _SPACE.sub(" ", _NOT_WORD.sub(" ", text.lower())).strip()
 
 
+@functools.lru_cache(maxsize=65536)
 def near_same(a: str, b: str) -> bool:
     """Same or nearly the same text once case, punctuation and spacing are ignored.
 
     Texts whose numbers differ are never near-same: "1,000 records per second" and
     "2,000 records per second" are the best of distractors, not the same answer.
+    (A pure function of its texts, asked of the same pairs again and again while a deck's
+    questions are checked: cached.)
     """
     na, nb = normalise(a), normalise(b)
     if na == nb:
         return True
     if _NUMBER.findall(na) != _NUMBER.findall(nb):
         return False
-    return SequenceMatcher(None, na, nb).ratio() >= NEAR_SAME_RATIO
+    # The ratio is at most 2·min/(len a + len b): texts of very different lengths are never
+    # near-same, and the matcher's own cheap upper bounds rule out most other pairs before
+    # its full (quadratic) match is run. Each bound only skips pairs the full ratio would fail.
+    if 2 * min(len(na), len(nb)) < NEAR_SAME_RATIO * (len(na) + len(nb)):
+        return False
+    matcher = SequenceMatcher(None, na, nb)
+    if matcher.real_quick_ratio() < NEAR_SAME_RATIO or matcher.quick_ratio() < NEAR_SAME_RATIO:
+        return False
+    return matcher.ratio() >= NEAR_SAME_RATIO
 
 
 # --- distractor pools ---------------------------------------------------------------------
