@@ -1108,3 +1108,55 @@ def test_a_mnemonic_is_asked_for_the_fact_above_it_and_a_question_header_keeps_o
     found = pairs(text)
     assert ("qa", "What is the mnemonic for **Order of sharps**?") in [(k, p) for k, p, _ in found]
     assert "**Glycolysis** (Resp): what are its Energy needed, Site?" in [p for _, p, _ in found]
+
+
+# ---- what a regression review of the rules above found on ordinary notes --------------------
+
+
+def test_names_that_end_like_half_sentences_are_still_terms():
+    text = (
+        "## Terms\n- Vitamin A: needed for vision\n- Free will: the capacity to choose\n"
+        "- Run out of: use up all of something\n- IT governance: how IT decisions are made\n"
+        "- His bundle: carries the impulse from the AV node\n- God is dead: a claim\n"
+    )
+    terms = [p.split("**")[1] for k, p, _ in pairs(text) if k == "definition"]
+    assert terms == [
+        "Vitamin A", "Free will", "Run out of", "IT governance", "His bundle", "God is dead"
+    ]  # fmt: skip
+
+
+def test_narration_page_references_and_dated_fields_stay_facts():
+    # An agent doing something is narration, not a definition.
+    found = pairs("## Policy\n\nThe central bank is raising interest rates to fight inflation.\n")
+    assert [k for k, _, _ in found] == ["cloze"]
+    # A page reference is no reason to drop the fact it cites.
+    found = pairs("## Transport\n- Osmosis: diffusion of water across a membrane (p. 45-47)\n")
+    assert [p for _, p, _ in found] == ["What is **Osmosis** (Transport)?"]
+    # A date with a year is a fact; a lecture's date without one is admin.
+    found = pairs("## Battle of Hastings\nDate: 14 October 1066\nLocation: Senlac Hill\n")
+    assert ("What is **Date** (Battle of Hastings)?", "14 October 1066") in [
+        (p, a) for _, p, a in found
+    ]
+    # A decimal is a number, not an outline's numbering.
+    found = pairs("## Physics\n- 9.81 m/s^2 is the acceleration due to gravity\n")
+    assert "What is **9.81 m/s^2** (Physics)?" in [p for _, p, _ in found]
+
+
+def test_study_questions_are_not_each_others_answers_and_it_is_named_only_right_after():
+    text = (
+        "## Review\n- What is the function of the ribosome?\n- Explain how enzymes work.\n"
+        "- Describe the structure of the membrane.\n"
+    )
+    assert not any(k == "qa" for k, _, _ in pairs(text))
+    text = (
+        "## Versailles\n\nThe Treaty of Versailles was the peace settlement that ended the war. "
+        "Germany had to accept full blame. It also lost about 13% of its European territory.\n"
+    )
+    assert not any(p.startswith("The Treaty of Versailles also") for _, p, _ in pairs(text))
+
+
+def test_a_hex_colour_and_a_directive_are_no_tags():
+    deck = parse_notes("## Colours\n\nThe hex code for pure red is #FF0000\n")
+    assert all(c.tags == [] for c in deck.cards) and deck.cards
+    deck = parse_notes("## C\n- Preprocessor: handles lines starting with #include\n")
+    assert all("include" not in c.tags for c in deck.cards)

@@ -36,6 +36,11 @@ _LETTERS_RE = re.compile(
 )
 _ARTICLE_RE = re.compile(r"^(?:a|an|the)\s+(?=\w)", re.I)
 _TRUTH_RE = re.compile(r"(?P<value>true|false)\b[.!]?\s*(?P<rest>.*)$", re.I)
+_INLINE_TRUTH_RE = re.compile(
+    r"(?P<text>.+?[.!?])\s*(?:[(\[]\s*(?P<value>true|false)\b\s*[—–:,.-]*\s*(?P<rest>[^()\[\]]*)"
+    r"[)\]]|(?:→|->|=>)\s*(?P<value2>true|false)\b[.!]?\s*(?P<rest2>.*))\.?",
+    re.I,
+)
 _TRUE_FALSE_RE = re.compile(r"(?:true or false|true/false|t/f)\s*[:?.-]?\s+(?P<text>\S.*)$", re.I)
 _STEM_LABEL_RE = re.compile(
     r"(?:Q|Question)\s?\d{0,3}(?:\s?\([^)]{1,30}\))?\s?[:.]\s+(?P<text>\S.*)$", re.I
@@ -251,6 +256,19 @@ def _question_at(lines: list[str], i: int, skip: set[int]) -> Question | None:
             value = f"{value} {lines[k].strip()}"
     stem_text = _stem_text(_LABEL_BOLD_RE.sub(r"\2", stem.strip(), count=1))
     labelled = stem_text != stem.strip()
+    if truth_stem and not options and value is None:
+        # "True or false: Mutations are always harmful. (False — most are neutral)": the
+        # verdict in brackets (or after an arrow) on the statement's own line.
+        inline = _INLINE_TRUTH_RE.fullmatch(truth_stem.group("text").strip())
+        if inline:
+            return Question(
+                i,
+                i,
+                lead,
+                inline.group("text").strip(),
+                truth=inline.group("value").capitalize(),
+                explanation=_explanation(inline.group("rest") or ""),
+            )
     if truth_stem:
         if options or value is None:
             return None

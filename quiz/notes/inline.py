@@ -97,6 +97,11 @@ def find_outside(text: str, needle: str, masked: str | None = None) -> int:
 _TRAILING_TAGS_RE = re.compile(r"(?:\s+#[A-Za-z_][\w/-]*)+\s*$")
 
 
+_HEX_COLOUR_RE = re.compile(
+    r"#(?=[0-9A-Fa-f]*\d)(?:[0-9A-Fa-f]{3}|[0-9A-Fa-f]{6}|[0-9A-Fa-f]{8})\b"
+)
+
+
 def trailing_tags(text: str) -> tuple[str, list[str]]:
     """`text` without the `#tags` that close it, and those tags: a Logseq `#card` or an
     Obsidian `#flashcard` marks the block as a card, and a topic tag classifies it; neither is
@@ -106,6 +111,10 @@ def trailing_tags(text: str) -> tuple[str, list[str]]:
     m = _TRAILING_TAGS_RE.search(text)
     if m is None or not text[: m.start()].strip() or "`" in m.group():
         return text, []
+    if _HEX_COLOUR_RE.search(m.group()):
+        return text, []  # "pure red is #FF0000": a colour, not a tag
+    if any(tag.lstrip("#") in _DIRECTIVES for tag in m.group().split()):
+        return text, []  # "lines starting with #include": C, not a tag
     return text[: m.start()].rstrip(), [t.lstrip("#") for t in m.group().split()]
 
 
@@ -137,6 +146,12 @@ def balanced(text: str) -> bool:
     return without_code.count("**") % 2 == 0
 
 
+# C preprocessor directives written in prose ("lines starting with #include").
+_DIRECTIVES = frozenset(
+    {"include", "define", "undef", "ifdef", "ifndef", "endif", "pragma", "elif", "error"}
+)
+
+
 def extract_tags(text: str) -> tuple[str, list[str]]:
     """Remove `#tags` outside code and links; return (text without them, the tags in order)."""
     if "#" not in text:
@@ -148,8 +163,8 @@ def extract_tags(text: str) -> tuple[str, list[str]]:
     tags: list[str] = []
     spans: list[tuple[int, int]] = []
     for m in TAG_RE.finditer(masked):
-        if m.group(1).isdigit():
-            continue
+        if m.group(1).isdigit() or m.group(1) in _DIRECTIVES:
+            continue  # "#12" is a number; "#include" is C, not a tag
         tags.append(m.group(1))
         spans.append(m.span())
     if not spans:

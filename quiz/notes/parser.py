@@ -123,18 +123,32 @@ _SELF_NOTE_RE = re.compile(
     r"\?{3}|ask\s+(?:the\s+|my\s+)?(?:TA|prof\w*|teacher|tutor|lecturer|instructor|supervisor)\b",
     re.I,
 )
+# A word a number labels rather than measures ("Case 1", "Figure 3", "Q4"), right before it.
+_NUMBERED_LABEL_RE = re.compile(
+    r"\b(?:case|patient|example|question|q|problem|exercise|section|slide|lecture|week|wk|"
+    r"chapter|ch|figure|fig|table|step|part|unit|module|block|lab|hw|homework|pg|page|pp|p)"
+    r"\.?\s*#?$",
+    re.I,
+)
+# A blank to fill ("____") and a line that has one, its answer in brackets after it.
+_BLANK_RE = re.compile(r"_{3,}")
+_BLANK_LINE_RE = re.compile(r"(.*_{3,}.*?)\s*[\[(]([^()\[\]]{1,80})[\])]\.?")
+# A question and its short answer on one line: "Most likely diagnosis? Hypokalemia".
+_QUESTION_THEN_ANSWER_RE = re.compile(r"([^?]{3,200}\?)\s+([^?\s][^?]{0,80}?)\.?")
 # Tags that make a block a card in the app that wrote it (Logseq, Obsidian plugins).
 _CARD_TAGS = frozenset({"card", "flashcard", "flashcards"})
 # Blocks that can be the answer to a question standing alone above them.
 _ANSWER_BLOCKS = frozenset({"p", "ul", "ol", "pre", "table", "blockquote", "dl"})
-_A_RE = re.compile(r"(?:\*\*)?(?:A|Answer)(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$", re.I | re.S)
+_A_RE = re.compile(
+    r"(?:\*\*)?(?:A|Answer)\d{0,3}(?:\*\*)?\s?[:.](?![:.])(?:\*\*)?\s+(.*)$", re.I | re.S
+)
 _REMARK_RE = re.compile(
     # (a Notion callout or a writer's own marker may open the line with an emoji: "💡 Tip:")
     r"(?:[\u2190-\u2bff\U0001f000-\U0001faff\ufe0f\u200d]+\s*)?"
     r"(\*\*|__)?(important|note|nb|remember|key point|key trick|trick|rule of thumb|tip|"
     r"warning|caution|takeaway|key takeaway|mnemonic|hint|summary|in summary|pitfall|gotcha|"
     r"caveat|common mistake|common misreading|misconception|common misconception|exam tip|"
-    r"watch out)\s*"
+    r"watch out|rule)\s*"
     # "**Important:**" and "**Important**:" close the bold they opened; "Tip: **x**" does not.
     r"(?(1)(?:[:!]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:!])|[:!])\s*(.+)$",
     re.IGNORECASE | re.DOTALL,
@@ -142,7 +156,7 @@ _REMARK_RE = re.compile(
 # Remarks that state a fact, which a cloze can ask (not a warning about a misreading).
 _FACT_REMARKS = frozenset(
     {"important", "note", "nb", "remember", "key point", "key trick", "trick", "tip", "hint",
-     "takeaway", "key takeaway", "rule of thumb"}
+     "takeaway", "key takeaway", "rule of thumb", "rule"}
 )  # fmt: skip
 # A labelled field of a case brief or a clinical or textbook entry: "**Facts:** ...",
 # "Mechanism: ...". Its subject is the heading or item it sits under, not the label.
@@ -167,12 +181,17 @@ _TASK_RE = re.compile(
 )
 # A list item that is a remark about the course rather than a fact: all in parentheses, or
 # flagged with "!!".
-_ASIDE_ITEM_RE = re.compile(r"\((?:[^()]|\([^()]*\))+\)|!!\s*.+")
+_ASIDE_ITEM_RE = re.compile(
+    r"\((?=[^()]*\b(?:prof\w*|lecturer|teacher|tutor|TA|exam|skipped|not on|said|class|"
+    r"lecture|check|ask|todo|revise|review)\b)(?:[^()]|\([^()]*\))+\)|!!\s*.+",
+    re.I,
+)
 _ASIDE_HINT_RE = re.compile(r"^\s*(?:[*+-]|\d+\.)\s+(?:\(|!!)", re.M)
 _CALLOUT_RE = re.compile(r"\[!([\w-]+)\][+-]?[ \t]*(.*)$")
 # A plain-text outline's number in front of a term ("2.1 ", "1.2.3. "), and a line with one.
-_OUTLINE_NUMBER_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}\.?\s+")
-_OUTLINE_LINE_RE = re.compile(r"\n\s*\d{1,3}(?:\.\d{1,3}){1,4}\.?\s")
+# (a capital or markup follows it: "9.81 m/s^2" and "0.05 is ..." are numbers, not outline)
+_OUTLINE_NUMBER_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}\.?\s+(?=[A-Z*_`\"“(\[])")
+_OUTLINE_LINE_RE = re.compile(r"\n\s*\d{1,3}(?:\.\d{1,3}){1,4}\.?\s+[A-Z*_`\"“(\[]")
 _NUMBERING_RE = re.compile(
     r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[A-Z]\.)\s+"
     # "Slide 6: Targeting", "Lecture 4 – Positioning": where it was said, not what it is.
@@ -196,6 +215,14 @@ _BOLD_FIRST_RE = re.compile(
 _ARTICLE_RE = re.compile(
     r"(?:a|an|the|one of|any|used to|used for|called|when|where|how|something|someone|"
     r"somebody|anything|anyone|any one|our|your|their|one's)\s",
+    re.I,
+)
+# A concept's name rather than an agent's ("The central bank is raising rates" narrates):
+# the nouns a gerund definition is written for ("Self-justification is explaining ...").
+_CONCEPT_RE = re.compile(
+    r"(?:ion|ism|ity|ness|ance|ence|ment|ing|cy|ship|hood|fallacy|error|effect|bias|theory|"
+    r"principle|law|paradox|heuristic|syndrome|disorder|dilemma|problem|illusion|rule|"
+    r"strategy|technique|method|process|approach)s?\b[^\w]*$",
     re.I,
 )
 _GERUND_RE = re.compile(r"[a-z]{3,}ing\s+(?!(?:to|on|at|in|late|now|slowly|fast|well)\b)\S")
@@ -341,6 +368,9 @@ _QUESTION_WORDS = {"why", "what", "how", "when", "where", "which", "who", "is", 
 # Words that open a remark rather than name a term ("Important: ...").
 _LABELS = {
     "answer",
+    "rule",
+    "memory trick",
+    "to do",
     "ex",
     "for example",
     "for instance",
@@ -812,7 +842,10 @@ class _Parser:
             (question, line), self.pending_q = self.pending_q, None
             answer = "\n".join(self._block_md(el, "")).strip()
             if answer and not ctx.covered:
-                self._add("qa", ctx, question, answer, line, explicit=True)
+                made = self._add("qa", ctx, question, answer, line, explicit=True)
+                if made and tag == "p":
+                    self._locate(el.text)  # read: the paragraph is that answer, nothing more
+                    return
                 ctx = replace(ctx, covered=True, depth=ctx.depth + 1)
         if tag in ("ul", "ol") and intro is not None and not ctx.covered:
             self._labelled_list(intro[0], intro[1], el, ctx)
@@ -851,6 +884,8 @@ class _Parser:
         # Lines about the course, not its subject ("HW3 due Friday", "Date: Feb 12"): no cards
         # (blanked, not removed, so the other lines keep their line numbers).
         lines = ["" if _ADMIN_RE.match(x) else x for x in (y.strip() for y in text.split("\n"))]
+        if "___" in text:
+            self._blanks(lines, index, ctx)  # fill-in-the-blank lines, blanked once read
         if not any(lines):
             return
         if "#" in text:
@@ -882,9 +917,17 @@ class _Parser:
             return
         if self._question_answer(lines, index, ctx):
             return
+        if self._question_line(lines, index, ctx):
+            return
         if self._explicit(text, index, ctx):
             return
         joined = " ".join(x for x in lines if x)
+        written = [(n, x) for n, x in enumerate(lines) if x]
+        if len(written) > 1 and all(_REMARK_RE.match(x) for _, x in written):
+            # "Rule: ..." on each line: remarks of their own, not one run together.
+            for n, x in written:
+                self._remark(x, index + n, ctx)
+            return
         if self._remark(joined, index, ctx):
             return
         if self._cue(lines, index, ctx):
@@ -933,13 +976,44 @@ class _Parser:
                     ),
                     len(raw),
                 )
-                self._paragraph("\n".join(raw[:at]), index, ctx)
-                # Bullets indented under "Statins: inhibit HMG-CoA reductase" are about
-                # statins (the source's indentation: normalising took it off).
-                source_line = self.source[self._line(index + at) - 1]
-                indented = source_line[:1] in (" ", "\t")
-                under = replace(ctx, parent_label=defined[0]) if defined and indented else ctx
-                for el in self._parse_chunk(raw[at:end]):
+                chunk = self._parse_chunk(raw[at:end])
+                heads = [_one_line(_li_parts(li)[0]) for el in chunk for li in el if li.tag == "li"]
+                short = len(heads) >= 2 and all(len(h.split()) <= 8 for h in heads)
+                examples = any(
+                    h.lower().startswith(("e.g", "eg ", "ex:", "for example")) for h in heads
+                )
+                if defined and defined[1] and short:
+                    # "Mitosis: division of a somatic cell" over "- prophase", "- metaphase":
+                    # the bullets belong to that definition's answer.
+                    if at > 1:
+                        self._paragraph("\n".join(raw[: at - 1]), index, ctx)
+                    bullets_md = "\n".join(x for el in chunk for x in self._block_md(el, ""))
+                    answer = f"{defined[1]}\n\n{bullets_md}"
+                    line = self._line(index + at - 1)
+                    self._definition(ctx, defined[0], defined[1], answer, line, sep=defined[2])
+                    under = replace(ctx, parent_label=defined[0], covered=True)
+                elif (
+                    not defined
+                    and at == 1
+                    and short
+                    and not lines[0].endswith("?")
+                    and _definition_sentence(lines[0]) is None
+                    and not examples
+                ):
+                    # "Glycolysis happens in the cytoplasm." over short bullets: what it does.
+                    label = lines[0].rstrip(".:").strip()
+                    self._inline_list(label, raw[at:end], index + at, ctx, line=self._line(index))
+                    if end < len(raw):
+                        self._paragraph("\n".join(raw[end:]), index + end, ctx)
+                    return
+                else:
+                    self._paragraph("\n".join(raw[:at]), index, ctx)
+                    # Bullets indented under "Statins: inhibit HMG-CoA reductase" are about
+                    # statins (the source's indentation: normalising took it off).
+                    source_line = self.source[self._line(index + at) - 1]
+                    indented = source_line[:1] in (" ", "\t")
+                    under = replace(ctx, parent_label=defined[0]) if defined and indented else ctx
+                for el in chunk:
                     self._block(el, under)
                 if end < len(raw):
                     self._paragraph("\n".join(raw[end:]), index + end, ctx)
@@ -1125,6 +1199,8 @@ class _Parser:
         heads = [_one_line(_li_parts(li)[0]) for li in lis[1:]]
         if not question.endswith("?") or children or any(h.endswith("?") for h in heads):
             return False
+        if any(h.split()[:1] and h.split()[0].lower() in _STUDY_VERBS for h in heads):
+            return False  # "Explain ...", "Describe ...": more study questions, not answers
         if _TASK_RE.match(question) or len(question.split()) < 4:
             return False
         answer = "\n".join(x for li in lis[1:] for x in self._li_md(li, "- ", "")).strip()
@@ -1201,6 +1277,11 @@ class _Parser:
         if not prompt and _statute(term):
             # "CRA 2015 s. 10: goods must be fit for ...": what the provision lays down.
             prompt = f"What does **{term}** provide?"
+        named = ctx.parent_label or ctx.topic_label
+        if term.lower() in ("definition", "def", "meaning") and named:
+            # "## Buffers" then "Definition: a solution that resists ...": what a buffer is.
+            term = named
+            ctx = replace(ctx, parent_label="", topic_label="")
         versus = _VERSUS_RE.fullmatch(term)
         if not prompt and versus:
             # "`String` vs `&str` — ...", "Mitosis vs meiosis: ...": how the two differ.
@@ -1307,6 +1388,46 @@ class _Parser:
         flush()
         return made
 
+    def _blanks(self, lines: list[str], index: int, ctx: _Ctx) -> None:
+        """Fill-in-the-blank lines ("The basic unit of heredity is the ____. (gene)"): a cloze
+        each, hiding the answer in brackets where the blank is. Each line read is blanked in
+        `lines`, so no other rule reads it again."""
+        for offset, raw in enumerate(lines):
+            m = _BLANK_LINE_RE.fullmatch(raw) if raw else None
+            if m is None:
+                continue
+            sentence, answer = m.group(1).strip(), m.group(2).strip()
+            prompt = _BLANK_RE.sub("[...]", sentence, count=1)
+            filled = _BLANK_RE.sub(f"=={answer}==", sentence, count=1)
+            self._add("cloze", ctx, prompt, filled, self._line(index + offset), explicit=True)
+            lines[offset] = ""
+
+    def _question_line(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
+        """A question on a line of its own with its answer on the lines right under it
+        ("Most likely diagnosis?" then "Inferior STEMI"), no Q:/A: labels: a question card.
+        Lines above the question (a case, a scenario) are its context and go with it."""
+        written = [x for x in lines if x]
+        if written and len(written) <= 3:
+            same = _QUESTION_THEN_ANSWER_RE.fullmatch(written[-1])
+            if same and not any(x.endswith("?") for x in written[:-1]):
+                # "Most likely diagnosis? Hypokalemia": the short answer on the question's line.
+                written = [*written[:-1], same.group(1), same.group(2)]
+                lines = written
+        # (A line that is only "?" or "??" separates an Obsidian card's sides: `_explicit`'s.)
+        at = next((i for i, x in enumerate(written) if x.endswith("?") and len(x.split()) >= 2), -1)
+        if at == -1 or at == len(written) - 1 or len(written[at].split()) > 25:
+            return False
+        if any(x.strip("? ") == "" for x in written):
+            return False
+        answer = written[at + 1 :]
+        if any(x.endswith("?") or _BULLET_LINE_RE.match(x) for x in answer):
+            return False
+        if at > 2 or any(_term(x) and not x.lower().startswith("case") for x in written[:at]):
+            return False  # under more than a short case, or under definitions: not one card
+        question = " ".join([*written[:at], written[at]]) if at else written[at]
+        line = self._line(index + lines.index(written[at]))
+        return self._add("qa", ctx, question, "\n".join(answer), line, explicit=True)
+
     def _inline_qa(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
         """Lines of `question? -> answer` (an optional `Q:` label in front): one card each."""
         found: list[tuple[str, str, int]] = []
@@ -1341,7 +1462,7 @@ class _Parser:
         # contrast, which a blank on one of its words would miss; so does a summary, and a
         # remark of several sentences (a cloze would ask one and drop the rest).
         one_fact = label in _FACT_REMARKS and len(_sentences(body)) == 1
-        if one_fact and self._prose(body, index, ctx, whole=True):
+        if one_fact and self._fact_cloze(body, index, ctx):
             return True
         about = ctx.parent_label or ctx.topic_label
         verb = {"note": "note", "nb": "note", "remember": "remember"}.get(label, "keep in mind")
@@ -1354,6 +1475,8 @@ class _Parser:
             prompt = f"What is the mnemonic for **{subject}**?" if subject else ""
         if label in ("summary", "in summary"):
             prompt = f"Sum up **{about}**." if about else ""
+        if label == "rule":
+            prompt = f"What is the rule for **{about}**?" if about else ""
         if not prompt:
             return False
         if (ctx.topic, prompt) in self.asked:
@@ -1465,9 +1588,18 @@ class _Parser:
         asks: list[tuple[str, str, int]] = []
         remarks: list[tuple[str, int]] = []
         many = sum(1 for x in lines if x) > 1
+        pairs: list[tuple[str, str, int]] = []
         for offset, raw in enumerate(lines):
             if not raw:
                 continue
+            question = _QA_RE.match(raw)
+            if question and offset + 1 < len(lines) and _A_RE.match(lines[offset + 1] or ""):
+                # "Q: ..." then "A: ..." among the definitions: the card they say they are.
+                answer = _A_RE.match(lines[offset + 1]).group(1).strip()
+                pairs.append((question.group(1).strip(), answer, offset))
+                continue
+            if _A_RE.match(raw) and pairs and pairs[-1][2] == offset - 1:
+                continue  # that question's answer
             term = _term(raw)
             own = split_definition(raw) if term is None and many else None
             if (
@@ -1502,6 +1634,8 @@ class _Parser:
         if not found or len(asks) > len(found):
             return False
         made = False
+        for question, answer, offset in pairs:
+            made = self._add("qa", ctx, question, answer, self._line(index + offset), explicit=True)
         for name, parts, offset, sep in found:
             definition = " ".join(parts)
             line = self._line(index + offset)
@@ -1548,8 +1682,9 @@ class _Parser:
             found = _definition_sentence(sentence)
             if found is not None:
                 term, answer, article = found
-                subject = f"{article} {term}" if article.lower() == "the" else term
                 line = self._line(index)
+                if n + 1 < len(sentences):
+                    subject = f"{article} {term}" if article.lower() == "the" else term
                 if n == 0 and whole and len(sentences) > 1:
                     # The definition's answer is its first sentence: each later sentence is
                     # read on its own, and only those that make no card ride along.
@@ -1560,8 +1695,10 @@ class _Parser:
                     made += 1
                     continue
             if subject and _PRONOUN_START_RE.match(sentence):
-                # "It recorded who held each manor ...": asked of what "it" is, named.
+                # "It recorded who held each manor ...": asked of what "it" is, named (only
+                # right after the sentence that defined it: later, "it" may be another thing).
                 sentence = _named_subject(sentence, subject)
+            subject = ""
             if facts and (
                 self._enumeration(sentence, index, ctx) or self._fact_cloze(sentence, index, ctx)
             ):
@@ -1598,10 +1735,6 @@ class _Parser:
     def _fact_cloze(self, sentence: str, index: int, ctx: _Ctx) -> bool:
         """A statement: a cloze on its fact. Short sentences and questions give none."""
         if len(sentence.split()) < 6 or sentence.endswith("?") or not balanced(sentence):
-            return False
-        if _PRONOUN_START_RE.match(sentence):
-            # "It is inhibited by high [...]": what "it" is lives in another sentence, so the
-            # card could not be answered alone (it rides along with a definition, if any).
             return False
         if _HTML_TAG_RE.search(sentence):
             return False  # markup, not a statement: hiding part of a tag teaches nothing
@@ -2312,18 +2445,34 @@ _GENERIC_SECTIONS = frozenset(
      "highlights", "tl;dr", "tldr", "in short", "quick review", "self-test", "check yourself",
      "common mistakes", "pitfalls", "tips", "answer key", "answers"}
 )  # fmt: skip
-# Words a term never ends with: the text before the colon is half a sentence.
-_OPEN_ENDS = frozenset(
-    {"be", "is", "are", "was", "were", "must", "should", "can", "will", "on", "of", "to", "for",
-     "with", "by", "from", "include", "includes", "including", "and", "or", "the", "a", "an"}
+# How a term never ends: the text before the colon is half a sentence ("segments must be",
+# "depends on", "features include"). Phrasal verbs ("Run out of", "To be") and names ("Vitamin
+# A", "Free will") are terms.
+_OPEN_ENDS = frozenset({"is", "are", "was", "were", "include", "includes", "including", "and",
+                        "the", "a", "an"})  # fmt: skip
+_MODALS = frozenset({"must", "should", "can", "will", "may", "might", "could", "would"})
+_LEANS_ON = frozenset(
+    {"depends", "depend", "based", "consists", "consist", "made", "composed", "due", "related",
+     "leads", "lead", "refers", "relies", "rely", "results"}
+)  # fmt: skip
+# Pronouns as written (so "IT governance" and "His bundle" are still terms).
+_TERM_PRONOUNS = frozenset(
+    {"It", "it", "Its", "its", "They", "they", "Their", "their", "This", "this", "These",
+     "these", "Those", "those", "He", "he", "She", "she", "We", "we", "There", "there"}
 )  # fmt: skip
 _NOT_A_DEFINITION_RE = re.compile(
     r"(?:just\s+|simply\s+)?(?:memori[sz]e|learn|know)\s+(?:it|this|them|that)\b", re.I
 )
+# Verbs a study question opens with: a list of them is a list of questions.
+_STUDY_VERBS = frozenset(
+    {"explain", "describe", "compare", "contrast", "define", "list", "outline", "discuss",
+     "state", "name", "give", "identify", "evaluate", "analyse", "analyze", "summarise",
+     "summarize", "calculate", "draw", "label", "justify", "assess", "distinguish"}
+)  # fmt: skip
 # An answer's verdict opening a line ("Yes — ...", "False: ..."): never a term.
 _VERDICTS = frozenset({"yes", "no", "true", "false", "correct", "incorrect", "right", "wrong"})
 # Statements a textbook labels by kind ("Theorem: ..."): asked to be stated, not defined.
-_STATEMENTS = frozenset({"theorem", "lemma", "corollary", "proposition", "law", "principle"})
+_STATEMENTS = frozenset({"theorem", "lemma", "corollary", "proposition"})
 # A file path or name, one word with a dot or a slash in it ("log.txt", "/var/log/app").
 _PATH_RE = re.compile(r"[\w.~$/-]*[./][\w.~$/-]*")
 _BOLD_ASIDE_RE = re.compile(r"(\*\*|__)([^*_]+)\1\s*(\([^()]+\))")
@@ -2369,9 +2518,9 @@ def _term(head: str) -> tuple[str, str, str] | None:
         return None
     if term.lower().rstrip(".!,") in _VERDICTS:
         return None  # "Yes — the burden is shared ...": an answer's first word, not a term
-    if len(words) > 1 and words[-1].lower() in _OPEN_ENDS:
+    if len(words) > 1 and _broken_off(words):
         return None  # "segments must be: ...", "depends on: ...": a sentence broken off
-    if len(words) > 1 and (_PRONOUN_START_RE.fullmatch(words[0]) or _clause(words)):
+    if len(words) > 1 and (words[0] in _TERM_PRONOUNS or (len(words) >= 4 and _clause(words))):
         return None  # "It is a durable buffer: ...": a sentence with a colon, not a term
     if _NOT_A_DEFINITION_RE.match(definition):
         return None  # "F major has 1 flat — just memorise it": advice, not its meaning
@@ -2511,7 +2660,12 @@ def _definition_sentence(sentence: str) -> tuple[str, str, str] | None:
         return None
     # "X is continuing an endeavour because ...": a present gerund with its object defines
     # (a past "was running" narrates, and a short "is running late" is a state).
-    gerund = verb in ("is", "are") and _GERUND_RE.match(rest) and len(rest.split()) >= 5
+    gerund = (
+        verb in ("is", "are")
+        and _GERUND_RE.match(rest)
+        and len(rest.split()) >= 5
+        and _CONCEPT_RE.search(term) is not None
+    )
     if verb in ("is", "are", "was", "were") and not (
         _ARTICLE_RE.match(rest) or _RELATIVE_RE.match(rest) or gerund
     ):
@@ -2566,10 +2720,13 @@ def _sentences(text: str) -> list[str]:
 # A line about the course rather than its subject: a date, a deadline, homework due, pages
 # to read, a lecture's block and week.
 _ADMIN_PATTERN = (
-    r"(?:\*\*|__)?(?:date|due|deadline|reading)\s*:"
+    # (a date with a year is a fact: "Date: 14 October 1066"; "Date: Feb 12" is the lecture's)
+    r"(?:\*\*|__)?(?:date\s*:(?!.*\b\d{3,4}\b)|due\s*:|deadline\s*:)"
     r"|(?:hw|homework|assignment|problem set|pset|lab)\s*\d*\s+(?:is\s+)?due\b"
-    r"|.*\b(?:pp?|pg|pgs|pages?)\.?\s*\d+\s*[-–]\s*\d+\b"
     r"|(?:block|week|wk)\s*\d+\s*[-–,.]"
+    # What the exam covers: "Chapter 4 is not on the midterm", "this will be on the final".
+    r"|.*\b(?:is|are|will be|won't be|isn't|aren't)\s+(?:not\s+)?on\s+the\s+"
+    r"(?:midterm|final|exam|test|quiz)\b"
     # A course header: "MKT 201 – Lecture 4: ...", "CS 3210 Week 2".
     r"|[A-Z]{2,6}\s?\d{2,4}[A-Z]?\s*[-–—:,]?\s*(?:lecture|lec|week|wk|class|session|unit|"
     r"module|seminar|tutorial)\s*\d"
@@ -2644,6 +2801,8 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
         for m in regex.finditer(sentence):
             if citations and any(a <= m.start() < b for a, b in citations):
                 continue  # "(Carlill v Carbolic, 1893)": nobody studies a citation's year
+            if regex is _QUANTITY_RE and _NUMBERED_LABEL_RE.search(sentence[: m.start()]):
+                continue  # "Case 1:", "Slide 3", "Q4": a label's number, not a fact
             phrase = m.group().strip("`")
             spelled = not any(ch.isdigit() for ch in m.group())
             if regex is _QUANTITY_RE and spelled and not re.search(r"\s\w", m.group()):
@@ -2690,6 +2849,16 @@ def _is_label(text: str) -> bool:
     if "![" in text or "<img" in text.lower():
         return False  # a picture is not a name to ask about
     return 0 < len(words) <= 8 and not text.endswith((".", "?", "!")) and balanced(text)
+
+
+def _broken_off(words: list[str]) -> bool:
+    """Whether a would-be term stops mid-sentence (see `_OPEN_ENDS`)."""
+    last, before = words[-1], words[-2].lower()
+    if last in _OPEN_ENDS:  # as written: "Vitamin A" ends with a name, "have a" with an article
+        return True
+    if last.lower() == "be" and before in _MODALS:
+        return True
+    return before in _LEANS_ON and last.lower() in ("on", "of", "to", "upon", "from", "in")
 
 
 def _clause(words: list[str]) -> bool:

@@ -88,6 +88,22 @@ _FOOTNOTE_REF_RE = re.compile(r"\[\^[^\]\s]{1,20}\]")
 _FOOTNOTE_DEF_RE = re.compile(r" {0,3}\[\^[^\]\s]{1,20}\]:")
 # "1) item": an ordered list written with a parenthesis, as CommonMark allows.
 _PAREN_ITEM_RE = re.compile(r"( *(?:[*+-] +)*)(\d{1,9})\)(?= +\S)")
+# Bullets typed as glyphs (OneNote, Evernote, Word, a PDF): read as Markdown's "-".
+_GLYPH_BULLETS = frozenset("•◦▪▫‣⁃●○■□➢►▸▹")
+_GLYPH_BULLET_RE = re.compile(r"([ \t]*)[•◦▪▫‣⁃●○■□➢►▸▹][ \t]+(?=\S)")
+# A non-breaking space, and the entities an HTML export writes for it and for "&".
+_ENTITY_RE = re.compile(r"&(?:nbsp|#160|#xa0|amp);", re.I)
+
+
+def _plain_spaces(line: str) -> str:
+    """`line` with non-breaking spaces as spaces and `&nbsp;`/`&amp;` as what they stand for
+    (an HTML export's), outside inline code; `&lt;` and the like stay, as Markdown shows them."""
+    if "`" in line:
+        return line
+    line = line.replace("\u00a0", " ")
+    return _ENTITY_RE.sub(lambda m: "&" if m.group().lower() == "&amp;" else " ", line)
+
+
 # Notion's callout box, kept as its text.
 _ASIDE_RE = re.compile(r"</?aside\s*>", re.I)
 
@@ -290,11 +306,19 @@ _NOTION_KEYS = frozenset(
 )  # fmt: skip
 
 
+# Every key such a block may hold: Notion's own and the usual columns of a notes database.
+_NOTION_FIELDS = _NOTION_KEYS | frozenset(
+    {"course", "class", "type", "category", "date", "priority", "assignee", "url", "author",
+     "lecturer", "professor", "semester", "term", "module", "week", "source", "property",
+     "reviewed", "next review", "files", "materials", "related"}
+)  # fmt: skip
+
+
 def notion_properties(lines: list[str]) -> dict[int, tuple[str, str]]:
-    """The lines of Notion's property block ({index: (key, value)}): a run of two or more
-    `Key: value` lines right under the page's H1 (blank lines between allowed), at least one
-    of them a key Notion itself writes (Created, Last edited, Status, Tags). Page data, never
-    cards; its Tags are the deck's tags."""
+    """The lines of Notion's property block ({index: (key, value)}): the run of `Key: value`
+    lines right under the page's H1 whose keys a notes database has (Course, Type, Date ...),
+    two of them keys Notion itself writes (Created, Last edited, Status, Tags). Page data,
+    never cards; its Tags are the deck's tags."""
     start = next((n for n, x in enumerate(lines[:40]) if x.strip()), None)
     if start is None or not _HEAD_H1_RE.match(lines[start]):
         return {}
@@ -306,11 +330,12 @@ def notion_properties(lines: list[str]) -> dict[int, tuple[str, str]]:
                 break
             continue
         m = _NOTION_PROPERTY_RE.fullmatch(line)
-        if not m:
-            break
+        if not m or m.group(1).casefold() not in _NOTION_FIELDS:
+            break  # the first line that is not a page property ends the block
         found[index] = (m.group(1), line[m.end(1) + 1 :].strip())
     keys = {key.casefold() for key, _value in found.values()}
-    return found if len(found) >= 2 and keys & _NOTION_KEYS else {}
+    # Two of the keys Notion itself writes: "Tags: bio" alone over "Term: ..." lines is notes.
+    return found if len(keys & _NOTION_KEYS) >= 2 else {}
 
 
 def normalize_lines(
@@ -393,6 +418,13 @@ def normalize_lines(
             if not line.strip():
                 out.append("")
                 continue
+        if "\u00a0" in line or "&" in line:
+            line = _plain_spaces(line)
+        if line.lstrip()[:1] in _GLYPH_BULLETS:
+            # "• item", "◦ sub-item": bullets as a word processor or a notes app pastes them.
+            glyph = _GLYPH_BULLET_RE.match(line)
+            if glyph:
+                line = glyph.group(1) + "- " + line[glyph.end() :]
         if ")" in line and _PAREN_ITEM_RE.match(line):
             line = _PAREN_ITEM_RE.sub(r"\1\2.", line, count=1)
         if "<su" in line:
