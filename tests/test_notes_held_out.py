@@ -1160,3 +1160,62 @@ def test_a_hex_colour_and_a_directive_are_no_tags():
     assert all(c.tags == [] for c in deck.cards) and deck.cards
     deck = parse_notes("## C\n- Preprocessor: handles lines starting with #include\n")
     assert all("include" not in c.tags for c in deck.cards)
+
+
+# ---- a fifth held-out audit: case vignettes, revision sheets, OneNote pastes ----------------
+
+
+def test_a_question_answered_on_the_next_line_or_the_same_line():
+    text = (
+        "## Cardiology\n\nCase 1: 58M, crushing chest pain, ST elevation in II, III, aVF.\n"
+        "Most likely diagnosis?\nInferior STEMI\n\n## WACC\n\n"
+        "Why multiply Rd by (1 - Tc)? Because interest is tax deductible.\n"
+    )
+    assert pairs(text) == [
+        (
+            "qa",
+            "Case 1: 58M, crushing chest pain, ST elevation in II, III, aVF. "
+            "Most likely diagnosis?",
+            "Inferior STEMI",
+        ),
+        ("qa", "Why multiply Rd by (1 - Tc)?", "Because interest is tax deductible"),
+    ]
+    # Obsidian's "front" / "?" / "back" card is still that card.
+    assert pairs("## H\n\nHot, warm, cold\n?\nThree tiers of data\n")[0][1] == "Hot, warm, cold"
+
+
+def test_numbered_answers_glyph_bullets_entities_and_blanks():
+    assert pairs(
+        "## Cells\n\nQ1: What is the powerhouse of the cell?\nA1: The mitochondrion.\n"
+    ) == [("qa", "What is the powerhouse of the cell?", "The mitochondrion.")]
+    glyphs = "## Acids\n• Lewis definition\n\t◦ acid = electron pair acceptor\n\t◦ base = donor\n"
+    assert ("definition", "**acid** = ? (Lewis definition)") in [
+        (k, p) for k, p, _ in pairs(glyphs)
+    ]
+    found = pairs("## Acids\nAmphoteric&nbsp;– can act as an acid or a base\n")
+    assert found == [
+        ("definition", "What is **Amphoteric** (Acids)?", "can act as an acid or a base")
+    ]
+    assert pairs("## Genetics\n\nThe basic unit of heredity is the ____. (gene)\n") == [
+        (
+            "cloze",
+            "The basic unit of heredity is the [...].",
+            "The basic unit of heredity is the ==gene==.",
+        )
+    ]
+
+
+def test_inline_true_or_false_rules_and_a_definition_under_its_heading():
+    deck = parse_notes(
+        "## Genes\n\nTrue or false: Mutations are always harmful. (False — most are neutral)\n"
+    )
+    assert [(c.prompt, c.answer) for c in deck.cards][0][0].startswith("True or false: Mutations")
+    assert "False" in deck.cards[0].answer
+    rules = pairs(
+        "## Word order\n\nRule: In main clauses the verb comes second.\n"
+        "Rule: In subordinate clauses the verb goes to the end.\n"
+    )
+    assert len({p for _, p, _ in rules}) == 2 and all("Rule" not in p for _, p, _ in rules)
+    assert pairs("## Buffers\n\nDefinition: a solution that resists changes in pH\n") == [
+        ("definition", "What are **Buffers**?", "a solution that resists changes in pH")
+    ]
