@@ -1219,3 +1219,27 @@ def test_inline_true_or_false_rules_and_a_definition_under_its_heading():
     assert pairs("## Buffers\n\nDefinition: a solution that resists changes in pH\n") == [
         ("definition", "What are **Buffers**?", "a solution that resists changes in pH")
     ]
+
+
+def test_a_numbered_question_with_its_answer_indented_under_it():
+    text = (
+        "## Explain\n\n1. Why is DNA replication described as semi-conservative?\n"
+        "   Because each new helix keeps one parent strand.\n"
+        "2. Describe the role of the sodium-potassium pump.\n"
+        "   Moves 3 Na+ out and 2 K+ in using 1 ATP.\n"
+    )
+    assert pairs(text) == [
+        (
+            "qa",
+            "Why is DNA replication described as semi-conservative?",
+            "Because each new helix keeps one parent strand.",
+        ),
+        (
+            "qa",
+            "Describe the role of the sodium-potassium pump.",
+            "Moves 3 Na+ out and 2 K+ in using 1 ATP.",
+        ),
+    ]
+    # Code marks around part of a table's name stay balanced.
+    table = "## Opt\n\n| Method | Does |\n| --- | --- |\n| `?` operator | early-returns |\n"
+    assert pairs(table)[0][1].startswith("What does **`?` operator** (Opt)")

@@ -1064,7 +1064,14 @@ class _Parser:
                 found += tags
             if found:
                 ctx = replace(ctx, tags=_merge_tags(ctx.tags, found))
-        head = " ".join(x.strip() for x in head_lines if x.strip())
+        written = [x.strip() for x in head_lines if x.strip()]
+        if len(written) > 1 and not children and _asks(written[0]):
+            # "1. Why is replication semi-conservative?" with its answer on the lines under it
+            # (indented in the item): the item is the question, those lines its answer.
+            answer_text = " ".join(written[1:])
+            if self._add("qa", ctx, written[0], answer_text, line, explicit=True):
+                return
+        head = " ".join(written)
         if head[:1].isdigit():
             head = _OUTLINE_NUMBER_RE.sub("", head)  # "2.1 Mirror image rule: ..." (an outline)
         if head and children and _CARD_TAGS.intersection(found):
@@ -1426,6 +1433,7 @@ class _Parser:
             return False  # under more than a short case, or under definitions: not one card
         question = " ".join([*written[:at], written[at]]) if at else written[at]
         line = self._line(index + lines.index(written[at]))
+        answer = [re.sub(r"^(?:→|->|=>)\s*", "", answer[0]), *answer[1:]]  # "→ HF"
         return self._add("qa", ctx, question, "\n".join(answer), line, explicit=True)
 
     def _inline_qa(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
@@ -2828,7 +2836,15 @@ def _term_like(label: str) -> bool:
 
 
 def _plain_term(text: str) -> str:
-    return text.strip().strip("*_`").strip()
+    """A term without the emphasis or code marks that wrap all of it ("**Shard**", "`ls`");
+    marks around part of it stay ("`?` operator" keeps its code)."""
+    text = text.strip()
+    for _ in range(2):  # "**`x`**": bold, then code
+        m = re.fullmatch(r"(\*\*|__|\*|_|`)([^`]+?)\1", text)
+        if m is None:
+            break
+        text = m.group(2).strip()
+    return text
 
 
 def _strip_colon(text: str) -> str:
@@ -2849,6 +2865,15 @@ def _is_label(text: str) -> bool:
     if "![" in text or "<img" in text.lower():
         return False  # a picture is not a name to ask about
     return 0 < len(words) <= 8 and not text.endswith((".", "?", "!")) and balanced(text)
+
+
+def _asks(line: str) -> bool:
+    """A line that asks for an answer: a question, or a study task ("Describe the role of
+    ...", "Explain why ...")."""
+    words = line.split()
+    if len(words) < 3:
+        return False
+    return line.endswith("?") or (words[0].lower() in _STUDY_VERBS and line.endswith((".", ":")))
 
 
 def _broken_off(words: list[str]) -> bool:
