@@ -1243,3 +1243,51 @@ def test_a_numbered_question_with_its_answer_indented_under_it():
     # Code marks around part of a table's name stay balanced.
     table = "## Opt\n\n| Method | Does |\n| --- | --- |\n| `?` operator | early-returns |\n"
     assert pairs(table)[0][1].startswith("What does **`?` operator** (Opt)")
+
+
+def test_what_the_second_regression_review_found():
+    # Consecutive true-or-false lines, one with an arrow verdict: both cards, no crash.
+    text = (
+        "## Genetics quiz\nTrue or false: All mutations are harmful. (False — most are neutral)\n"
+        "True or false: DNA is double-stranded. → True\n"
+    )
+    assert [(p, a) for _, p, a in pairs(text)] == [
+        ("True or false: All mutations are harmful.", "False\n\nmost are neutral"),
+        ("True or false: DNA is double-stranded.", "True"),
+    ]
+    # A question mark inside prose, a poem or a quoted title is no question card.
+    for prose in (
+        "## Bias\n\nWe look for evidence we agree with. Sound familiar? It should.\n",
+        "## Kant\n\nKant asked three questions: What can I know?\nWhat ought I to do?\n",
+        "## SQL\n\nAlways use parameterised queries such as WHERE id = ?\n"
+        "so the driver escapes input.\n",
+        "## Blake\n\nWhat immortal hand or eye\nCould frame thy fearful symmetry?\n"
+        "The poem is from 1794.\n",
+        "## Essays\n\nNicholas Carr's essay Is Google Making Us Stupid?\n"
+        "Argued that the web erodes focus.\n",
+    ):
+        assert not any(k == "qa" for k, _, _ in pairs(prose)), prose
+    # A definition under a question stays a definition.
+    found = pairs(
+        "## Choice\n\nWhat do you give up?\n"
+        "Opportunity cost is the value of the next best option.\n"
+    )
+    assert ("definition", "What is **Opportunity cost** (Choice)?") in [(k, p) for k, p, _ in found]
+    # Variables named Q and A, hints and marks after blanks, a week heading, decimals.
+    found = pairs(
+        "## Capacitors\n\nC = εA/d\nQ: charge stored on each plate\nA: area of each plate\n"
+    )
+    assert not any(k == "qa" for k, _, _ in found)
+    assert pairs("## Cells\n\nThe site of aerobic respiration is the ____. (2 marks)\n") == []
+    found = pairs("## Week 4\n\nDefinition: a market failure.\n")
+    assert not any(p.startswith("What is **Week 4**") for _, p, _ in found), found
+    found = pairs(
+        "## Evolution\n- 2.5 Mya: first stone tools\n- 1.8 Mya: Homo erectus leaves Africa\n"
+    )
+    assert [p for k, p, _ in found if k == "definition"] == [
+        "What is **2.5 Mya** (Evolution)?",
+        "What is **1.8 Mya** (Evolution)?",
+    ]
+    # A mnemonic after several terms is for the section; one that spells a term's letters is its.
+    found = pairs("## Cranial nerves\nCN I: olfactory\nCN II: optic\nMnemonic: Oh Oh Oh To Touch\n")
+    assert "What is the mnemonic for **Cranial nerves**?" in [p for _, p, _ in found]

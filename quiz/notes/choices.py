@@ -261,13 +261,16 @@ def _question_at(lines: list[str], i: int, skip: set[int]) -> Question | None:
         # verdict in brackets (or after an arrow) on the statement's own line.
         inline = _INLINE_TRUTH_RE.fullmatch(truth_stem.group("text").strip())
         if inline:
+            # (the bracketed form fills "value"/"rest", the arrow form "value2"/"rest2")
+            verdict = inline.group("value") or inline.group("value2")
+            rest = inline.group("rest") or inline.group("rest2") or ""
             return Question(
                 i,
                 i,
                 lead,
                 inline.group("text").strip(),
-                truth=inline.group("value").capitalize(),
-                explanation=_explanation(inline.group("rest") or ""),
+                truth=verdict.capitalize(),
+                explanation=_explanation(rest),
             )
     if truth_stem:
         if options or value is None:

@@ -133,6 +133,26 @@ _NUMBERED_LABEL_RE = re.compile(
 # A blank to fill ("____") and a line that has one, its answer in brackets after it.
 _BLANK_RE = re.compile(r"_{3,}")
 _BLANK_LINE_RE = re.compile(r"(.*_{3,}.*?)\s*[\[(]([^()\[\]]{1,80})[\])]\.?")
+# A short case or scenario line a question may sit under ("Case 1: 58M, chest pain").
+_CASE_LINE_RE = re.compile(r"(?:case|patient|scenario|vignette|example|problem)\s*\d*\s*[:.]", re.I)
+# Words a question opens with.
+_QUESTION_OPENERS = frozenset(
+    {"what", "why", "how", "when", "where", "which", "who", "whom", "whose", "is", "are", "was",
+     "were", "do", "does", "did", "can", "could", "should", "would", "will", "has", "have",
+     "name", "list", "give", "state", "in", "on", "for"}
+)  # fmt: skip
+# A heading that names a session of a course rather than a subject.
+_SESSION_RE = re.compile(
+    r"(?:week|wk|lecture|lec|unit|chapter|ch|part|section|slide|session|class|day|module)"
+    r"\.?\s*\d+[a-z]?",
+    re.I,
+)
+# What brackets after a blank say when they do not fill it: marks, a word class.
+_BLANK_HINT_RE = re.compile(
+    r"\d+\s*(?:marks?|pts?|points?)|(?:noun|verb|adjective|adverb|pronoun|preposition|"
+    r"conjunction|plural|singular|past tense|infinitive|participle|number|one word|two words)",
+    re.I,
+)
 # A question and its short answer on one line: "Most likely diagnosis? Hypokalemia".
 _QUESTION_THEN_ANSWER_RE = re.compile(r"([^?]{3,200}\?)\s+([^?\s][^?]{0,80}?)\.?")
 # Tags that make a block a card in the app that wrote it (Logseq, Obsidian plugins).
@@ -190,7 +210,11 @@ _ASIDE_HINT_RE = re.compile(r"^\s*(?:[*+-]|\d+\.)\s+(?:\(|!!)", re.M)
 _CALLOUT_RE = re.compile(r"\[!([\w-]+)\][+-]?[ \t]*(.*)$")
 # A plain-text outline's number in front of a term ("2.1 ", "1.2.3. "), and a line with one.
 # (a capital or markup follows it: "9.81 m/s^2" and "0.05 is ..." are numbers, not outline)
-_OUTLINE_NUMBER_RE = re.compile(r"^\d{1,3}(?:\.\d{1,3}){1,4}\.?\s+(?=[A-Z*_`\"“(\[])")
+_OUTLINE_NUMBER_RE = re.compile(
+    r"^(?!\d+\.0\b)\d{1,3}(?:\.\d{1,3}){1,4}\.?\s+"
+    # a capital or markup follows, but not a unit or an acronym ("2.5 Mya", "4.0 GPA")
+    r"(?=[A-Z*_`\"“(\[])(?![A-Z]{2,}\b|[A-Z][a-z]{0,2}\b)"
+)
 _OUTLINE_LINE_RE = re.compile(r"\n\s*\d{1,3}(?:\.\d{1,3}){1,4}\.?\s+[A-Z*_`\"“(\[]")
 _NUMBERING_RE = re.compile(
     r"^(?:\d+(?:\.\d+)*\.?|[IVXLC]+\.|[A-Z]\.)\s+"
@@ -492,9 +516,9 @@ class _Parser:
         self.lead_in: tuple[str, tuple[str, ...], int] | None = None
         self.cursor = 0
         self.pending_q: tuple[str, int] | None = None
-        # The last term defined in the block being read, with its topic: a mnemonic right after
-        # it is for it.
-        self.last_term: tuple[ParsedTopic, str] | None = None
+        # The last term defined in the block being read, with its topic and definition: a
+        # mnemonic right after it that spells its definition is for it.
+        self.last_term: tuple[ParsedTopic, str, str] | None = None
         # The last statement (theorem, lemma ...) read, with its topic: what a proof proves.
         self.statement: tuple[ParsedTopic, str] | None = None
         # A label ("Rules:" or a bold cue line) waiting for the block under it.
@@ -588,12 +612,14 @@ class _Parser:
         return out
 
     def _choice(self, text: str, index: int, ctx: _Ctx) -> bool:
-        """A placeholder line `_swap_questions` left: the practice question's card."""
-        m = _CHOICE_RE.fullmatch(text.strip())
-        if m is None:
+        """Placeholder lines `_swap_questions` left (one, or several in a row: true-or-false
+        statements one per line): each practice question's card."""
+        found = [_CHOICE_RE.fullmatch(x.strip()) for x in text.strip().split("\n")]
+        if not found or any(m is None for m in found):
             return False
-        q = self.questions[int(m.group(1))]
-        self._add("qa", ctx, q.prompt, q.answer, self._line(index), explicit=True)
+        for offset, m in enumerate(found):
+            q = self.questions[int(m.group(1))]
+            self._add("qa", ctx, q.prompt, q.answer, self._line(index + offset), explicit=True)
         return True
 
     # ---- mapping tree text back to source lines -----------------------------------------
@@ -999,6 +1025,9 @@ class _Parser:
                     and not lines[0].endswith("?")
                     and _definition_sentence(lines[0]) is None
                     and not examples
+                    # a sentence with a fact of its own ("The war began in 1914 ...") is asked
+                    # as that fact, not made the label of the bullets
+                    and _pick_hidden(lines[0], mask(lines[0]), ctx) is None
                 ):
                     # "Glycolysis happens in the cytoplasm." over short bullets: what it does.
                     label = lines[0].rstrip(".:").strip()
@@ -1285,6 +1314,8 @@ class _Parser:
             # "CRA 2015 s. 10: goods must be fit for ...": what the provision lays down.
             prompt = f"What does **{term}** provide?"
         named = ctx.parent_label or ctx.topic_label
+        if named and _SESSION_RE.fullmatch(named):
+            named = ""  # "## Week 4": where the notes were taken, not what is defined
         if term.lower() in ("definition", "def", "meaning") and named:
             # "## Buffers" then "Definition: a solution that resists ...": what a buffer is.
             term = named
@@ -1311,7 +1342,7 @@ class _Parser:
                 return False  # a proof of nothing named is no card
             return self._add("qa", ctx, f"Prove: {stated[1]}", answer, line)
         prompt = prompt or _definition_prompt(term, ctx, article)
-        self.last_term = (ctx.topic, term)
+        self.last_term = (ctx.topic, term, definition)
         return self._add("definition", ctx, prompt, answer, line, term=term)
 
     def _add(
@@ -1397,17 +1428,24 @@ class _Parser:
 
     def _blanks(self, lines: list[str], index: int, ctx: _Ctx) -> None:
         """Fill-in-the-blank lines ("The basic unit of heredity is the ____. (gene)"): a cloze
-        each, hiding the answer in brackets where the blank is. Each line read is blanked in
-        `lines`, so no other rule reads it again."""
+        each, hiding the answer in brackets where the blank is. Every line with a blank is
+        blanked in `lines`, so no other rule reads it again (one with no answer gives none)."""
         for offset, raw in enumerate(lines):
-            m = _BLANK_LINE_RE.fullmatch(raw) if raw else None
+            if not raw or not _BLANK_RE.search(raw):
+                continue
+            # Read here whatever comes of it: a line with a blank left open is an exercise.
+            lines[offset] = ""
+            m = _BLANK_LINE_RE.fullmatch(raw)
             if m is None:
                 continue
             sentence, answer = m.group(1).strip(), m.group(2).strip()
+            if _BLANK_HINT_RE.fullmatch(answer):
+                continue  # "(2 marks)", "(noun)": a hint about the blank, not what fills it
+            if len(_BLANK_RE.sub("", sentence).strip(" :.").split()) < 3:
+                continue  # "Name: ____ (print)": a form to fill in, not a fact
             prompt = _BLANK_RE.sub("[...]", sentence, count=1)
             filled = _BLANK_RE.sub(f"=={answer}==", sentence, count=1)
             self._add("cloze", ctx, prompt, filled, self._line(index + offset), explicit=True)
-            lines[offset] = ""
 
     def _question_line(self, lines: list[str], index: int, ctx: _Ctx) -> bool:
         """A question on a line of its own with its answer on the lines right under it
@@ -1416,6 +1454,8 @@ class _Parser:
         written = [x for x in lines if x]
         if written and len(written) <= 3:
             same = _QUESTION_THEN_ANSWER_RE.fullmatch(written[-1])
+            if same and len(same.group(2).split()) > 8:
+                same = None  # a long "answer" after a question mark is prose
             if same and not any(x.endswith("?") for x in written[:-1]):
                 # "Most likely diagnosis? Hypokalemia": the short answer on the question's line.
                 written = [*written[:-1], same.group(1), same.group(2)]
@@ -1429,8 +1469,12 @@ class _Parser:
         answer = written[at + 1 :]
         if any(x.endswith("?") or _BULLET_LINE_RE.match(x) for x in answer):
             return False
-        if at > 2 or any(_term(x) and not x.lower().startswith("case") for x in written[:at]):
-            return False  # under more than a short case, or under definitions: not one card
+        if at > 1 or (at == 1 and not _CASE_LINE_RE.match(written[0])):
+            return False  # under anything but a short case line: prose, a poem, a dialogue
+        if not _asked_alone(written[at]) or not _answer_start(answer[0]):
+            return False
+        if _definition_sentence(answer[0]) is not None:
+            return False  # "What do you give up?" over "Opportunity cost is ...": a definition
         question = " ".join([*written[:at], written[at]]) if at else written[at]
         line = self._line(index + lines.index(written[at]))
         answer = [re.sub(r"^(?:→|->|=>)\s*", "", answer[0]), *answer[1:]]  # "→ HF"
@@ -1479,7 +1523,8 @@ class _Parser:
             # A mnemonic is for the fact just above it ("Order of sharps: F C G ..."), else
             # for its section.
             last = self.last_term
-            subject = last[1] if last and last[0] is ctx.topic else about
+            mine = last is not None and last[0] is ctx.topic and _spells(body, last[2])
+            subject = last[1] if mine else about
             prompt = f"What is the mnemonic for **{subject}**?" if subject else ""
         if label in ("summary", "in summary"):
             prompt = f"Sum up **{about}**." if about else ""
@@ -1601,7 +1646,9 @@ class _Parser:
             if not raw:
                 continue
             question = _QA_RE.match(raw)
-            if question and offset + 1 < len(lines) and _A_RE.match(lines[offset + 1] or ""):
+            # (a question mark: "Q: charge on each plate" under a formula is a variable)
+            asked = question is not None and question.group(1).rstrip().endswith("?")
+            if asked and offset + 1 < len(lines) and _A_RE.match(lines[offset + 1] or ""):
                 # "Q: ..." then "A: ..." among the definitions: the card they say they are.
                 answer = _A_RE.match(lines[offset + 1]).group(1).strip()
                 pairs.append((question.group(1).strip(), answer, offset))
@@ -2524,6 +2571,8 @@ def _term(head: str) -> tuple[str, str, str] | None:
     words = term.split()
     if not term or len(words) > TERM_MAX_WORDS or term.lower().rstrip(".") in _LABELS:
         return None
+    if definition and not definition.strip("_ ."):
+        return None  # "Lab partner: ______": a form's empty field
     if term.lower().rstrip(".!,") in _VERDICTS:
         return None  # "Yes — the burden is shared ...": an answer's first word, not a term
     if len(words) > 1 and _broken_off(words):
@@ -2865,6 +2914,30 @@ def _is_label(text: str) -> bool:
     if "![" in text or "<img" in text.lower():
         return False  # a picture is not a name to ask about
     return 0 < len(words) <= 8 and not text.endswith((".", "?", "!")) and balanced(text)
+
+
+def _spells(mnemonic: str, definition: str) -> bool:
+    """Whether a mnemonic's words start with the letters a definition lists ("Father Charles
+    Goes Down ..." for "F C G D A E B")."""
+    letters = re.findall(r"\b[A-Z]\b", definition)
+    initials = [w[0].upper() for w in re.findall(r"[A-Za-z][\w']*", mnemonic.replace("*", ""))]
+    return len(letters) >= 3 and initials[: len(letters)] == letters
+
+
+def _asked_alone(line: str) -> bool:
+    """A line that is one question on its own: one sentence, no label or quote in it, opening
+    with a question word, or short ("Most likely diagnosis?", "Best initial imaging?")."""
+    if ":" in line or "`" in line or '"' in line or "“" in line or len(_sentences(line)) != 1:
+        return False
+    first = line.split()[0].lower().strip("*_")
+    return first in _QUESTION_OPENERS or len(line.split()) <= 6
+
+
+def _answer_start(line: str) -> bool:
+    """An answer's first line starts a sentence of its own (not "so the driver ...", the rest
+    of a sentence wrapped after a question mark in it)."""
+    first = line.lstrip("→->= ")[:1]
+    return bool(first) and (first.isupper() or first.isdigit() or first in "(*_`[")
 
 
 def _asks(line: str) -> bool:
