@@ -327,3 +327,17 @@ def test_exams_can_be_drawn_from_a_tag(client, user) -> None:
     )
     assert response.status_code == 400
     assert "tagged #windows" in response.content.decode()
+
+
+def test_a_chosen_sessions_summary_says_when_its_own_cards_come_due(user, topic) -> None:
+    """Not when the learner's whole queue has work: other cards due now are not this
+    session's, and it is not "tomorrow" because of them."""
+    now = timezone.now()
+    chosen, elsewhere = make_card(topic, "Chosen?"), make_card(topic, "Elsewhere?")
+    review_state(user, chosen, due_in_days=11, now=now)
+    review_state(user, elsewhere, due_in_days=-1, now=now)
+    scope = custom_study.selection_scope([chosen.pk], started=now)
+    summary = study.session_summary(user=user, scope=scope, since=now, now=now)
+    assert summary.next_due == now + timedelta(days=11)
+    everything = study.session_summary(user=user, scope=study.scope_for(), since=now, now=now)
+    assert everything.next_due is not None and everything.next_due < now + timedelta(days=2)

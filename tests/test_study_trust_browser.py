@@ -162,11 +162,17 @@ def test_show_source_hides_what_the_answer_hides_until_revealed(
     source = page.locator("#source")
     notes = source.locator(".source-notes")
     kinds = set()
-    for _ in range(Card.objects.count()):
+    for n in range(Card.objects.count()):
         expect(page.locator("#reveal.reveal")).to_be_visible()
         card = Card.objects.get(pk=page.locator("input[name=card]").first.get_attribute("value"))
+        if n == 0:
+            # A long card: the notes open below the fold, and are brought into view.
+            page.evaluate("document.getElementById('source').style.marginTop = '3000px'")
         page.keyboard.press("s")
         expect(notes).to_be_visible()
+        if n == 0:
+            expect(notes).to_be_in_viewport()
+            page.evaluate("document.getElementById('source').style.marginTop = ''")
         text = notes.inner_text()
         assert "::" not in text  # never raw card syntax
         if card.kind == "cloze":

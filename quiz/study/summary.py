@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Min, Q, Sum
 
 from quiz.models import Card, CardState, Review, StudyProfile
 from quiz.scheduling import AGAIN, LEARNING, NEW, RELEARNING, REVIEW
@@ -83,12 +83,17 @@ def session_summary(
         time_ms=Sum("duration_ms"),
         last=Max("reviewed_at"),
     )
-    next_due = fastsql.next_due(user=user, scope=scope, now=now)
     start, end = day_bounds(now=now, timezone=profile.timezone)
     today = today_counts(user=user, start=start).total
-    if next_due is not None and next_due <= now:
-        # Due now yet not offered: today's limit is reached, so tomorrow.
-        next_due = end
+    if scope.card_ids or scope.tag:
+        # Chosen or tagged cards: when one of those comes due again, not the learner's whole
+        # queue (whose cards due now are not this session's).
+        next_due = _custom_next_due(user=user, scope=scope)
+    else:
+        next_due = fastsql.next_due(user=user, scope=scope, now=now)
+        if next_due is not None and next_due <= now:
+            # Due now yet not offered: today's limit is reached, so tomorrow.
+            next_due = end
     return SessionSummary(
         reviewed=row["reviewed"],
         again=row["again"],
@@ -98,6 +103,22 @@ def session_summary(
         today=today,
         length_ms=int((row["last"] - since).total_seconds() * 1000) if row["last"] else 0,
     )
+
+
+def _custom_next_due(*, user: AbstractBaseUser, scope: Scope) -> datetime | None:
+    """The earliest due time of a custom scope's own cards (chosen, or tagged in its deck)."""
+    states = CardState.objects.filter(
+        user=user, suspended=False, card__status=Card.Status.ACTIVE, state__gt=NEW
+    )
+    if scope.card_ids:
+        states = states.filter(card_id__in=scope.card_ids)
+    else:
+        states = states.filter(card__tags__has_tag=scope.tag)
+        if scope.topic is not None:
+            states = states.filter(card__topic_id__in=scope.topic_ids)
+        elif scope.deck is not None:
+            states = states.filter(deck_id=scope.deck.pk)
+    return states.aggregate(first=Min("due"))["first"]
 
 
 def counts_by(

@@ -106,3 +106,19 @@
     }
   });
 })();
+
+// "Show source" on a long card: the notes open under it, below the fold, where the learner
+// would think nothing happened; their start is brought into view.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var target = event.detail && event.detail.target;
+    if (!target || target.id !== "source" || !target.isConnected || !target.firstElementChild) {
+      return;
+    }
+    var top = target.getBoundingClientRect().top;
+    if (top > window.innerHeight - 80 || top < 0) {
+      target.scrollIntoView({ block: "start" });
+    }
+  });
+})();
