@@ -106,3 +106,12 @@ def test_unknown_kinds_are_refused_everywhere():
     with pytest.raises(Exception, match="unknown type 'leap'"):
         parse_embed({"type": "leap"})
     assert "leap" not in kinds.names()
+
+
+def test_a_kpl_exercises_answer_groups_its_requests_instead_of_listing_each() -> None:
+    from quiz.sims.exercises import kpl_exercise
+
+    answers = [kpl_exercise(seed).answer for seed in range(12)]
+    assert all(len(a) < 700 for a in answers), max(len(a) for a in answers)
+    assert all("1 records" not in a for a in answers)
+    assert any(" × 1 record / " in a for a in answers)  # a long run of one-record requests

@@ -9,6 +9,7 @@ always distinct from the answer and from each other.
 
 from __future__ import annotations
 
+import itertools
 import random
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -193,10 +194,22 @@ def kpl_exercise(seed: int) -> Exercise:
         f"(each adds {size} bytes of data plus protobuf overhead, and the record must stay "
         f"within 51,200 bytes), giving {kinesis} Kinesis records. The collector sends them in "
         f"{requests} PutRecords request{'s' if requests != 1 else ''}: "
-        + ", ".join(f"{len(p.records)} records / {p.bytes:,} bytes" for p in res.put_records)
+        + _request_runs(res.put_records)
         + " (it also flushes whenever one shard has 256 KiB buffered)."
     )
     return Exercise("kpl", seed, prompt, answer, options, index)
+
+
+def _request_runs(requests: list) -> str:
+    """The requests as runs of the same size ("84 × 1 record / 50,593 bytes, then 1 × ..."):
+    listed one by one, a long flush read as a wall of repeated figures."""
+    runs = [(shape, len(list(group))) for shape, group in
+            itertools.groupby((len(p.records), p.bytes) for p in requests)]  # fmt: skip
+    parts = []
+    for (records, size), times in runs:
+        each = f"{records} record{'s' if records != 1 else ''} / {size:,} bytes"
+        parts.append(each if times == 1 else f"{times} × {each}")
+    return ", then ".join(parts)
 
 
 GENERATORS: dict[str, Callable[[int], Exercise]] = {
