@@ -93,14 +93,17 @@ def text_match(q: str) -> RawSQL | None:
     (django.contrib.postgres has one for PostgreSQL only).
     """
     terms = search.parse_query(q)
+    # "-glacier" alone: every card that does not match "glacier".
+    negate, terms = (False, terms) if terms else (True, search.excluded_only(q))
     if not terms:
         return None
     card = connection.ops.quote_name(Card._meta.db_table)
     if connection.vendor == "postgresql":
         sql = f"{card}.{search_index.SEARCH_COLUMN} @@ to_tsquery('english'::regconfig, %s)"
+        sql = f"NOT ({sql})" if negate else sql
         return RawSQL(sql, [search.tsquery(terms)], output_field=BooleanField())
     sql = (
-        f"{card}.id IN (SELECT rowid FROM {search_index.FTS_TABLE}"
+        f"{card}.id {'NOT IN' if negate else 'IN'} (SELECT rowid FROM {search_index.FTS_TABLE}"
         f" WHERE {search_index.FTS_TABLE} MATCH %s)"
     )
     return RawSQL(sql, [search.fts5_query(terms)], output_field=BooleanField())

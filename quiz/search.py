@@ -32,8 +32,25 @@ class Term:
         return len(self.words) > 1
 
 
+def excluded_only(text: str) -> list[Term]:
+    """The terms of a search that only excludes ("-glacier"), as terms to match; [] for any
+    other search. Such a search means every card but those, which the engines cannot match
+    directly: the caller matches these and keeps the cards that are not among them."""
+    terms = _terms(text)
+    return [Term(t.words) for t in terms] if terms and all(t.exclude for t in terms) else []
+
+
 def parse_query(text: str) -> list[Term]:
-    """The learner's search text as terms; punctuation is dropped, case folded."""
+    """The learner's search text as terms; punctuation is dropped, case folded. A search that
+    only excludes gives none (see `excluded_only`)."""
+    terms = _terms(text)
+    # Only exclusions would mean "every card except": both engines need something to match.
+    if terms and all(term.exclude for term in terms):
+        return []
+    return terms
+
+
+def _terms(text: str) -> list[Term]:
     terms: list[Term] = []
     for match in _TOKEN.finditer(text or ""):
         if match.group(2) is not None:
@@ -47,9 +64,6 @@ def parse_query(text: str) -> list[Term]:
         terms.append(Term(words, exclude))
         if len(terms) == MAX_TERMS:
             break
-    # Only exclusions would mean "every card except": both engines need something to match.
-    if terms and all(term.exclude for term in terms):
-        return []
     return terms
 
 

@@ -72,6 +72,12 @@ def test_search_uses_the_databases_full_text_index(client, user, bank) -> None:
     assert result_ids(client.get("/cards/", {"q": "fixed interval"})) == [bank["sliding"].pk]
     assert result_ids(client.get("/cards/", {"q": '"interval fixed"'})) == []
     assert result_ids(client.get("/cards/", {"q": "window -tumbling"})) == [bank["sliding"].pk]
+    # A word left out and nothing else: every card but those with it.
+    every = set(result_ids(client.get("/cards/")))
+    assert set(result_ids(client.get("/cards/", {"q": "-window"}))) == every - {
+        bank["sliding"].pk,
+        bank["tumbling"].pk,
+    }
     # The answer is searched too.
     assert result_ids(client.get("/cards/", {"q": "eleven nines"})) == [bank["durability"].pk]
     # Syntax the engines would choke on is plain text here.
