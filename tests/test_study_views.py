@@ -293,6 +293,9 @@ def test_dashboard_counts_new_learning_and_due_per_deck_and_topic(
     deck_html = client.get(f"/decks/{deck.slug}/").content.decode()
     row = re.search(rf'<a href="/topics/{topic.pk}/">Kinesis</a>.*?</li>', deck_html, re.S)[0]
     assert ">4 cards<" in row
+    # Its page links the subtopic those cards are in.
+    topic_html = client.get(f"/topics/{topic.pk}/").content.decode()
+    assert f'<a href="/topics/{sub.pk}/">Shards</a>' in topic_html
 
 
 def test_show_source_loads_the_topics_notes_as_a_partial(login, client, user, topic) -> None:

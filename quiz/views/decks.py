@@ -224,8 +224,16 @@ def topic_detail(request: HttpRequest, topic_id: int) -> HttpResponse:
         parent = parent.parent
     if ancestors and ancestors[0].title == topic.deck.title:
         ancestors = ancestors[1:]
+    # Its subtopics, linked: their notes and cards are part of this topic's study and counts.
+    subtopics = list(topic.children.filter(is_active=True).order_by("order").only("pk", "title"))
     return render(
         request,
         "quiz/topic_detail.html",
-        {"topic": topic, "cards": cards, "body": body, "ancestors": ancestors},
+        {
+            "topic": topic,
+            "cards": cards,
+            "body": body,
+            "ancestors": ancestors,
+            "subtopics": subtopics,
+        },
     )
