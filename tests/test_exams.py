@@ -612,7 +612,11 @@ def test_exam_choice_is_saved_as_it_is_made(client: Client) -> None:
         f"/exams/{attempt.pk}/q/1/answer/", {"choice": "2", "go": "save"}, HTTP_HX_REQUEST="true"
     )
 
-    assert response.status_code == 204
+    # Saved, and only the progress counts come back (swapped in out of band).
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert 'id="exam-counts"' in html and 'hx-swap-oob="true"' in html
+    assert "1 answered" in html and "4 unanswered" in html and "<form" not in html
     assert ExamQuestion.objects.get(attempt=attempt, position=1).chosen == [2]
 
 

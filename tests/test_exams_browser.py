@@ -39,6 +39,9 @@ def test_take_a_five_question_timed_exam_with_mouse_and_keyboard(live_server, pa
     page.evaluate("document.body.style.paddingBottom = '4000px'")
     page.evaluate("document.querySelector('#qform .question').style.paddingBottom = '3000px'")
     page.locator(".option").nth(0).click()
+    # The choice is saved as it is made, and the progress counts follow it at once.
+    expect(page.locator(".count-answered")).to_have_text("1 answered")
+    expect(page.locator(".count-unanswered")).to_have_text("4 unanswered")
     page.locator("button.next").scroll_into_view_if_needed()
     assert page.evaluate("window.scrollY") > 1000
     expect(timer).to_be_in_viewport()

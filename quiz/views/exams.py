@@ -529,7 +529,20 @@ def exam_answer(request: HttpRequest, attempt_id: int, position: int) -> HttpRes
         exams.set_flag(question=question, flagged=request.POST["flag"] == "on", now=now)
     go = request.POST.get("go", "")
     if go == "save":  # the page saved a choice as it was made; it stays where it is
-        return HttpResponse(status=204)
+        if not request.htmx:
+            return HttpResponse(status=204)
+        # ... and its progress counts follow the choice (swapped in out of band).
+        marks = attempt.questions.values_list("chosen", "flagged")
+        counts = exams.Counts(
+            total=len(marks),
+            answered=sum(1 for chosen, _flagged in marks if chosen),
+            flagged=sum(1 for _chosen, flagged in marks if flagged),
+        )
+        return render(
+            request,
+            "quiz/exam_question.html#counts",
+            {"attempt": attempt, "counts": counts, "oob": True},
+        )
     if go == "review":
         return _go(request, reverse("exam_review", args=[attempt.pk]))
     total = attempt.questions.count()
