@@ -185,3 +185,18 @@ def test_a_labs_figure_is_on_the_first_screen_of_a_phone(
     expect(page).to_have_url(re.compile(r"size=2m"))
     expect(page.locator("#lab-result")).to_be_in_viewport()
     page.context.close()
+
+
+def test_the_card_browser_on_a_phone_shows_results_under_the_search_box(
+    browser: Browser, live_server, content
+) -> None:
+    page = open_page(browser, live_server.url, viewport=PHONE, touch=True)
+    page.goto(f"{live_server.url}/cards/")
+    # No on-screen keyboard thrown up on arrival, and the filters folded under one line.
+    assert page.evaluate("document.activeElement.id") != "id_q"
+    expect(page.locator("details.filters")).not_to_have_attribute("open", "")
+    page.fill("#id_q", "shard")
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"q=shard"))
+    expect(page.locator("#results tbody tr").first).to_be_in_viewport()
+    page.context.close()

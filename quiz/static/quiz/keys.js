@@ -122,3 +122,16 @@
     }
   });
 })();
+
+// A search box that takes focus on arrival where there is a keyboard to type into it; on a
+// touch screen focusing it would open the on-screen keyboard over the page.
+(function () {
+  "use strict";
+  function run() {
+    if (!window.matchMedia("(pointer: fine)").matches) return;
+    var box = document.querySelector("[data-focus-with-keyboard]");
+    if (box) box.focus();
+  }
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
+  else run();
+})();
