@@ -770,3 +770,31 @@ def test_home_queries_do_not_grow_with_decks_or_attempts() -> None:
         )  # fmt: skip
     client.get("/exams/")  # the new decks' eligibility and readiness, worked out and stored
     assert queries() == few <= 7
+
+
+def test_starting_on_another_deck_while_one_is_open_asks_before_anything_is_lost(
+    client: Client,
+) -> None:
+    bank = make_exam_bank()
+    other = make_exam_bank()  # a second deck of its own
+    user = make_user("switcher")
+    client.force_login(user)
+    start = {"mode": "practice", "count": "3", "pass_mark": "72"}
+    client.post("/exams/start/", {**start, "deck": bank.deck.slug})
+    first = ExamAttempt.objects.get(user=user)
+    # The same deck again (a double click, a second tab): back to the open one.
+    response = client.post("/exams/start/", {**start, "deck": bank.deck.slug})
+    assert response.status_code == 302 and ExamAttempt.objects.filter(user=user).count() == 1
+    # Another deck: a choice, and nothing changed yet.
+    response = client.post("/exams/start/", {**start, "deck": other.deck.slug})
+    html = response.content.decode()
+    assert response.status_code == 200 and "You have a practice in progress" in html
+    assert 'name="replace" value="1"' in html and f'value="{other.deck.slug}"' in html
+    assert ExamAttempt.objects.filter(user=user).count() == 1
+    # Chosen: the open one is submitted as it stands, the new one starts.
+    response = client.post("/exams/start/", {**start, "deck": other.deck.slug, "replace": "1"})
+    assert response.status_code == 302
+    first.refresh_from_db()
+    assert first.is_submitted
+    new = ExamAttempt.objects.get(user=user, submitted_at__isnull=True)
+    assert new.deck == other.deck

@@ -333,9 +333,19 @@ def exam_start(request: HttpRequest) -> HttpResponse:
         user=request.user, mode=data["mode"], submitted_at__isnull=True
     ).first()
     if open_attempt and not exams.close_if_overdue(attempt=open_attempt, now=now):
-        # A double click or a second tab must not start a second clock.
-        messages.info(request, "You have one in progress: here it is. Submit it to start anew.")
-        return redirect(open_attempt)
+        if open_attempt.deck_id == data["deck"].pk or request.POST.get("replace") != "1":
+            if open_attempt.deck_id != data["deck"].pk:
+                # Another deck asked for: the learner chooses, nothing is lost unasked.
+                return render(
+                    request,
+                    "quiz/exam_in_progress.html",
+                    {"open": open_attempt, "deck": data["deck"], "post": request.POST},
+                )
+            # A double click or a second tab must not start a second clock.
+            messages.info(request, "You have one in progress: here it is. Submit it to start anew.")
+            return redirect(open_attempt)
+        # "Submit it and start the new one": scored as it stands, then the new one starts.
+        exams.submit_attempt(attempt=open_attempt, now=now)
     deck = data["deck"]
     topic_ids = [t.pk for t in data["topics"]]
     count = data["count"]
