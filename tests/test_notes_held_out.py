@@ -1291,3 +1291,16 @@ def test_what_the_second_regression_review_found():
     # A mnemonic after several terms is for the section; one that spells a term's letters is its.
     found = pairs("## Cranial nerves\nCN I: olfactory\nCN II: optic\nMnemonic: Oh Oh Oh To Touch\n")
     assert "What is the mnemonic for **Cranial nerves**?" in [p for _, p, _ in found]
+
+
+def test_a_counted_heading_that_miscounts_and_a_qualifier_asked_of_its_parent():
+    text = (
+        "## Two kinds of batching\n\n* KPL batching types:\n  * Aggregation\n  * Collection\n\n"
+        "* Aggregation: packing user records into one record\n"
+        "* Collection: sending several records in one call\n\n"
+        "## Limits\n\n* Write limits:\n  * per shard: 1 MB/s\n  * PutRecords: 500 records\n"
+    )
+    prompts = [p for _, p, _ in pairs(text)]
+    assert "Name the 3 **Two kinds of batching**." not in prompts
+    assert "Name the 2 **KPL batching types** (Two kinds of batching)." in prompts
+    assert "**Write limits**, per shard?" in prompts

@@ -822,6 +822,9 @@ class _Parser:
             return self._list_card(ctx, label, items, answer, topic.line, prompt=prompt)
         if _GRAB_BAG_RE.search(label) and all(_defines(li) for li in lis):
             return False  # "Clinical bits": each item is a card; together they are no list
+        said = _COUNT_WORD_RE.match(label)
+        if said and _NUMBER_WORDS.get(said.group(1).lower(), 0) not in (0, len(lis)):
+            return False  # "Two kinds of batching" over three bullets: they are not the two
         items = [self._li_markdown(li) for li in lis]
         answer = "\n".join(self._block_md(el, ""))
         return self._list_card(
@@ -1313,6 +1316,9 @@ class _Parser:
         if not prompt and _statute(term):
             # "CRA 2015 s. 10: goods must be fit for ...": what the provision lays down.
             prompt = f"What does **{term}** provide?"
+        parent = ctx.parent_label
+        if not prompt and parent and term.split()[0] in _QUALIFIER_TERMS:
+            prompt = f"**{_unbolded(parent)}**, {term}?"
         named = ctx.parent_label or ctx.topic_label
         if named and _SESSION_RE.fullmatch(named):
             named = ""  # "## Week 4": where the notes were taken, not what is defined
@@ -2523,6 +2529,18 @@ _STUDY_VERBS = frozenset(
     {"explain", "describe", "compare", "contrast", "define", "list", "outline", "discuss",
      "state", "name", "give", "identify", "evaluate", "analyse", "analyze", "summarise",
      "summarize", "calculate", "draw", "label", "justify", "assess", "distinguish"}
+)  # fmt: skip
+# A label that says how many things it names: "Two kinds of batching", "3 types of ...".
+_COUNT_WORD_RE = re.compile(
+    r"(\w+)\s+(?:kinds?|types?|parts?|stages?|steps?|ways?|forms?|"
+    r"main|key|major|categories|classes|levels|phases|rules|laws)\b",
+    re.I,
+)
+# Words a term opens with when it qualifies its parent rather than names a thing ("per shard:
+# 1 MB/s" under "write limits"): asked as the parent's, "**write limits**, per shard?".
+_QUALIFIER_TERMS = frozenset(
+    {"per", "each", "every", "max", "maximum", "min", "minimum", "at", "up", "total",
+     "default"}
 )  # fmt: skip
 # An answer's verdict opening a line ("Yes — ...", "False: ..."): never a term.
 _VERDICTS = frozenset({"yes", "no", "true", "false", "correct", "incorrect", "right", "wrong"})
