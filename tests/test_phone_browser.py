@@ -200,3 +200,24 @@ def test_the_card_browser_on_a_phone_shows_results_under_the_search_box(
     expect(page).to_have_url(re.compile(r"q=shard"))
     expect(page.locator("#results tbody tr").first).to_be_in_viewport()
     page.context.close()
+
+
+def test_revealing_a_short_card_on_a_phone_shows_the_whole_card(
+    browser: Browser, live_server, content
+) -> None:
+    page = open_page(browser, live_server.url, viewport=PHONE, touch=True)
+    page.goto(f"{live_server.url}/study/")
+    card = page.locator(".study-card")
+    expect(card).to_be_visible()
+    # Scrolled a little way down, as a thumb leaves a page, then the answer is revealed.
+    page.evaluate("document.body.style.paddingBottom = '2000px'")
+    page.evaluate("window.scrollTo(0, document.querySelector('.study-card').offsetTop + 40)")
+    page.get_by_role("link", name="Show answer").click()
+    expect(page.locator(".ratings")).to_be_visible()
+    box = page.evaluate(
+        "(() => { const r = document.querySelector('.study-card')"
+        ".getBoundingClientRect(); return [r.top, r.height]; })()"
+    )
+    assert box[1] <= PHONE["height"], box  # the shipped notes' first card fits a phone
+    assert box[0] >= 0, box
+    page.context.close()

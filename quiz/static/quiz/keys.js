@@ -135,3 +135,18 @@
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", run);
   else run();
 })();
+
+// The answer revealed in place takes focus (so Tab goes on to the rating buttons), and the
+// browser scrolls to it, which can slice the question across the top of a phone's screen.
+// When the whole card fits on the screen, it is shown whole instead.
+(function () {
+  "use strict";
+  document.addEventListener("htmx:afterSettle", function (event) {
+    var el = event.target;
+    if (!el || el.id !== "reveal" || !el.isConnected) return;
+    var card = el.closest(".study-card");
+    if (!card) return;
+    var box = card.getBoundingClientRect();
+    if (box.top < 0 && box.height <= window.innerHeight) card.scrollIntoView({ block: "start" });
+  });
+})();
