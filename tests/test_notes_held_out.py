@@ -1304,3 +1304,41 @@ def test_a_counted_heading_that_miscounts_and_a_qualifier_asked_of_its_parent():
     assert "Name the 3 **Two kinds of batching**." not in prompts
     assert "Name the 2 **KPL batching types** (Two kinds of batching)." in prompts
     assert "**Write limits**, per shard?" in prompts
+
+
+# ---- a sixth held-out audit: outlines, essays, chemistry, ML, Quizlet, quick notes -----------
+
+
+def test_labels_that_say_what_a_remark_is_ask_for_it():
+    text = (
+        "# Trees\n\nIntuition: a tree asks yes/no questions about one feature at a time.\n\n"
+        "# The July Crisis\n\nSignificance: the crisis took only five weeks.\n"
+    )
+    assert [p for _, p, _ in pairs(text)] == [
+        "What is the intuition behind **Trees**?",
+        "What is the significance of **The July Crisis**?",
+    ]
+
+
+def test_shouted_words_are_never_hidden_and_worded_equations_define():
+    found = pairs("## HBr\n\nThe radical mechanism ONLY works with HBr and peroxides present.\n")
+    assert not any("==ONLY==" in a for _, _, a in found), found
+    found = pairs("## Operant\n- positive reinforcement = ADD something good -> behaviour up\n")
+    assert found[0][1] == "**positive reinforcement** = ? (Operant)"
+
+
+def test_a_label_line_over_arrow_lines_and_a_csv_block():
+    text = "## Memory\n\nTypes of LTM:\n explicit -> episodic + semantic\n implicit -> procedural\n"
+    assert [p for _, p, _ in pairs(text)] == [
+        "**explicit** -> ? (Types of LTM)",
+        "**implicit** -> ? (Types of LTM)",
+    ]
+    csv_text = (
+        "## Composers\n\ncomposer,born,died,period\nMonteverdi,1567,1643,Baroque\n"
+        'Beethoven,1770,1827,"Classical, Romantic"\n'
+    )
+    assert pairs(csv_text)[1] == (
+        "definition",
+        "**Beethoven** (Composers): what are its born, died, period?",
+        "- **born:** 1770\n- **died:** 1827\n- **period:** Classical, Romantic",
+    )

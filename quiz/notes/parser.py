@@ -38,6 +38,7 @@ answer is the same text with each hidden part marked `==like this==` (rendered a
 
 from __future__ import annotations
 
+import csv
 import re
 import threading
 import xml.etree.ElementTree as etree
@@ -168,11 +169,25 @@ _REMARK_RE = re.compile(
     r"(\*\*|__)?(important|note|nb|remember|key point|key trick|trick|rule of thumb|tip|"
     r"warning|caution|takeaway|key takeaway|mnemonic|hint|summary|in summary|pitfall|gotcha|"
     r"caveat|common mistake|common misreading|misconception|common misconception|exam tip|"
-    r"watch out|rule)\s*"
+    r"watch out|rule|intuition|in practice|significance|exception|why it matters)\s*"
     # "**Important:**" and "**Important**:" close the bold they opened; "Tip: **x**" does not.
     r"(?(1)(?:[:!]\s*(?:\*\*|__)|(?:\*\*|__)\s*[:!])|[:!])\s*(.+)$",
     re.IGNORECASE | re.DOTALL,
 )
+# Words written in capitals for emphasis, never a cloze's hidden name.
+_SHOUTED = frozenset(
+    {"only", "not", "never", "always", "must", "no", "all", "none", "do", "dont", "don't",
+     "important", "before", "after", "first", "last", "both", "either", "neither", "and",
+     "or", "but", "very", "most", "least", "more", "less", "high", "low", "same", "different"}
+)  # fmt: skip
+# Labels that say what kind of thing a remark tells about its subject, asked as such.
+_REMARK_QUESTIONS = {
+    "intuition": "What is the intuition behind **{about}**?",
+    "in practice": "How is **{about}** handled in practice?",
+    "significance": "What is the significance of **{about}**?",
+    "why it matters": "Why does **{about}** matter?",
+    "exception": "What is the exception to **{about}**?",
+}
 # Remarks that state a fact, which a cloze can ask (not a warning about a misreading).
 _FACT_REMARKS = frozenset(
     {"important", "note", "nb", "remember", "key point", "key trick", "trick", "tip", "hint",
@@ -915,6 +930,8 @@ class _Parser:
         lines = ["" if _ADMIN_RE.match(x) else x for x in (y.strip() for y in text.split("\n"))]
         if "___" in text:
             self._blanks(lines, index, ctx)  # fill-in-the-blank lines, blanked once read
+        if text.count(",") >= 6 and self._csv(lines, ctx):
+            return
         if not any(lines):
             return
         if "#" in text:
@@ -1064,9 +1081,16 @@ class _Parser:
         if self._definition_lines(lines, index, ctx):
             return
         rest = [x for x in lines[1:] if x]
-        if len(rest) >= 2 and _is_label(first) and len(first.split()) <= 4 and ":" not in first:
-            # "Definitions" over "Term: definition" lines: a label, as "Definitions:" is.
-            label = _NUMBERING_RE.sub("", first)  # "2.1 Definitions" is "Definitions"
+        head_label = first[:-1].rstrip() if first.endswith(":") else first
+        if (
+            len(rest) >= 2
+            and _is_label(head_label)
+            and len(head_label.split()) <= 8
+            and ":" not in head_label
+        ):
+            # "Definitions" (or "Types of LTM:", "working memory model (1974)") over
+            # "Term: definition" or "term -> what" lines: their label.
+            label = _NUMBERING_RE.sub("", head_label)  # "2.1 Definitions" is "Definitions"
             sub = replace(ctx, parent_label=_short(label) or ctx.parent_label)
             if self._definition_lines(lines[1:], index + 1, sub):
                 return
@@ -1432,6 +1456,33 @@ class _Parser:
         flush()
         return made
 
+    def _csv(self, lines: list[str], ctx: _Ctx) -> bool:
+        """A block pasted from a spreadsheet ("composer,born,died,period" then a row a line):
+        read as the table it is, a card a row (`_table`)."""
+        rows = [x for x in lines if x]
+        if len(rows) < 3 or not all(x.count(",") >= 2 for x in rows):
+            return False
+        try:
+            cells = list(csv.reader(rows))
+        except csv.Error:
+            return False
+        width = len(cells[0])
+        if width < 3 or any(len(row) != width for row in cells):
+            return False
+        if any(any(ch.isdigit() for ch in cell) for cell in cells[0]):
+            return False  # no header row: numbers, not a table to ask from
+        table = etree.Element("table")
+        head, body = etree.SubElement(table, "thead"), etree.SubElement(table, "tbody")
+        header = etree.SubElement(head, "tr")
+        for name in cells[0]:
+            etree.SubElement(header, "th").text = name.strip()
+        for row in cells[1:]:
+            tr = etree.SubElement(body, "tr")
+            for value in row:
+                etree.SubElement(tr, "td").text = value.strip()
+        self._table(table, ctx)
+        return True
+
     def _blanks(self, lines: list[str], index: int, ctx: _Ctx) -> None:
         """Fill-in-the-blank lines ("The basic unit of heredity is the ____. (gene)"): a cloze
         each, hiding the answer in brackets where the blank is. Every line with a blank is
@@ -1536,6 +1587,9 @@ class _Parser:
             prompt = f"Sum up **{about}**." if about else ""
         if label == "rule":
             prompt = f"What is the rule for **{about}**?" if about else ""
+        asks = _REMARK_QUESTIONS.get(label)
+        if asks:
+            prompt = asks.format(about=about) if about else ""
         if not prompt:
             return False
         if (ctx.topic, prompt) in self.asked:
@@ -2556,6 +2610,8 @@ def _term(head: str) -> tuple[str, str, str] | None:
     if not _SEPARATOR_HINT_RE.search(head):
         return None  # most lines: no separator at all
     condition = _CONDITION_RE.match(head) if _COMPARISON_RE.search(head) else None
+    if condition and _worded_equation(condition.group(1)):
+        condition = None  # "positive reinforcement = ADD something good -> ..." defines
     if (
         condition
         and len(_ARROW_RE.findall(mask(head))) == 1
@@ -2796,7 +2852,7 @@ def _sentences(text: str) -> list[str]:
 # to read, a lecture's block and week.
 _ADMIN_PATTERN = (
     # (a date with a year is a fact: "Date: 14 October 1066"; "Date: Feb 12" is the lecture's)
-    r"(?:\*\*|__)?(?:date\s*:(?!.*\b\d{3,4}\b)|due\s*:|deadline\s*:)"
+    r"(?:\*\*|__)?(?:date\s*:(?!.*\b\d{3,4}\b)|due\s*:|deadline\s*:|essay plan\s*:)"
     r"|(?:hw|homework|assignment|problem set|pset|lab)\s*\d*\s+(?:is\s+)?due\b"
     r"|(?:block|week|wk)\s*\d+\s*[-–,.]"
     # What the exam covers: "Chapter 4 is not on the midterm", "this will be on the final".
@@ -2888,8 +2944,8 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
                 continue  # inside a link or a URL
             if phrase.casefold() in context or lowered.count(phrase.casefold()) > 1:
                 continue
-            if regex is _NAME_RE and len(phrase) < 2:
-                continue
+            if regex is _NAME_RE and (len(phrase) < 2 or phrase.lower() in _SHOUTED):
+                continue  # "ONLY works with HBr": emphasis, not a name
             if gate.shows(phrase, sentence[: m.start()] + "[...]" + sentence[m.end() :]):
                 continue  # "[...] (translation lookaside buffer)" would give it away
             return m.start(), m.end()
@@ -2932,6 +2988,14 @@ def _is_label(text: str) -> bool:
     if "![" in text or "<img" in text.lower():
         return False  # a picture is not a name to ask about
     return 0 < len(words) <= 8 and not text.endswith((".", "?", "!")) and balanced(text)
+
+
+def _worded_equation(condition: str) -> bool:
+    """Whether "X = Y" is a definition in words (both sides two words or more, "positive
+    reinforcement = add something good") rather than a condition ("|PED| = 1", "YED > 0")."""
+    parts = re.split(r"\s(?:=|<|>|≤|≥|≠|<=|>=)\s", condition, maxsplit=1)
+    words = [re.findall(r"[A-Za-z]{2,}", part) for part in parts]
+    return len(parts) == 2 and all(len(w) >= 2 for w in words)
 
 
 def _spells(mnemonic: str, definition: str) -> bool:
