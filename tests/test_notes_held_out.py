@@ -1342,3 +1342,22 @@ def test_a_label_line_over_arrow_lines_and_a_csv_block():
         "**Beethoven** (Composers): what are its born, died, period?",
         "- **born:** 1770\n- **died:** 1827\n- **period:** Classical, Romantic",
     )
+
+
+def test_an_outline_typed_with_roman_numerals_and_letters_nests_as_written():
+    text = (
+        "NCLEX Review\n============\n\nI. Electrolytes\n   A. Sodium\n"
+        "      1. Normal range: 135-145 mEq/L\n      2. Hyponatremia\n"
+        "         a. Causes: SIADH, diuretics\n   B. Potassium\n"
+        "      1. Normal range: 3.5-5.0 mEq/L\nII. Pharmacology\n\n"
+        "Q: Which drug is given first in organophosphate poisoning?\nA. Propranolol\n"
+        "B. Atropine\n\nAnswer: B\n"
+    )
+    found = [(k, p, a) for k, p, a in pairs(text)]
+    prompts = [p for _, p, _ in found]
+    assert "What is **Normal range** (Sodium)?" in prompts
+    assert "What is **Normal range** (Potassium)?" in prompts
+    assert "Causes of **Hyponatremia**?" in prompts
+    # Lettered options at the left are still a multiple-choice question's.
+    assert any(p.startswith("Which drug is given first") for p in prompts), prompts
+    assert "<li>" in render_markdown(text)

@@ -142,6 +142,8 @@ _QUESTION_OPENERS = frozenset(
      "were", "do", "does", "did", "can", "could", "should", "would", "will", "has", "have",
      "name", "list", "give", "state", "in", "on", "for"}
 )  # fmt: skip
+# An outline's Roman or letter mark in front of an item ("II. ", "A. ", "a. ", "iv. ").
+_OUTLINE_MARK_RE = re.compile(r"^(?:[IVX]{1,5}|[A-Z]|[a-z]|[ivx]{1,5})\.\s+(?=\S)")
 # A heading that names a session of a course rather than a subject.
 _SESSION_RE = re.compile(
     r"(?:week|wk|lecture|lec|unit|chapter|ch|part|section|slide|session|class|day|module)"
@@ -1130,6 +1132,8 @@ class _Parser:
         head = " ".join(written)
         if head[:1].isdigit():
             head = _OUTLINE_NUMBER_RE.sub("", head)  # "2.1 Mirror image rule: ..." (an outline)
+        elif head[1:3] == ". " or head[2:4] == ". " or head[3:5] == ". ":
+            head = _OUTLINE_MARK_RE.sub("", head)  # "A. Sodium", "II. Acid-base" (an outline)
         if head and children and _CARD_TAGS.intersection(found):
             # Logseq's "#card" (Obsidian's "#flashcard"): the block is the front, the blocks
             # under it the back, as those apps show it.

@@ -88,6 +88,18 @@ _FOOTNOTE_REF_RE = re.compile(r"\[\^[^\]\s]{1,20}\]")
 _FOOTNOTE_DEF_RE = re.compile(r" {0,3}\[\^[^\]\s]{1,20}\]:")
 # "1) item": an ordered list written with a parenthesis, as CommonMark allows.
 _PAREN_ITEM_RE = re.compile(r"( *(?:[*+-] +)*)(\d{1,9})\)(?= +\S)")
+# An outline typed as plain text: Roman numerals at the left ("I.", "II."), letters and small
+# Roman numerals indented under them ("A.", "a.", "i.").
+_OUTLINE_MARK_RE = re.compile(r"( *)([IVX]{1,5}|[A-Z]|[a-z]|[ivx]{1,5})\.[ \t]+(?=\S)")
+_ROMAN_RE = re.compile(r"[IVX]{1,5}")
+
+
+def _roman_outline(lines: list[str]) -> bool:
+    """Whether the notes are an outline typed as text: "I." and then "II." at the left."""
+    marks = {m.group(2) for x in lines if (m := _OUTLINE_MARK_RE.match(x)) and not m.group(1)}
+    return {"I", "II"} <= marks
+
+
 # Bullets typed as glyphs (OneNote, Evernote, Word, a PDF): read as Markdown's "-".
 _GLYPH_BULLETS = frozenset("•◦▪▫‣⁃●○■□➢►▸▹")
 _GLYPH_BULLET_RE = re.compile(r"([ \t]*)[•◦▪▫‣⁃●○■□➢►▸▹][ \t]+(?=\S)")
@@ -363,6 +375,7 @@ def normalize_lines(
     front_matter_end = _front_matter_end(lines)
     head = "".join(lines[:80])
     properties = set(page_properties(lines, front_matter_end + 1) if "::" in head else ())
+    outline = _roman_outline(lines)
     if front_matter_end < 0 and ": " in head:
         properties |= set(notion_properties(lines))
     for index, raw in enumerate(lines):
@@ -425,6 +438,12 @@ def normalize_lines(
             glyph = _GLYPH_BULLET_RE.match(line)
             if glyph:
                 line = glyph.group(1) + "- " + line[glyph.end() :]
+        if outline and line.lstrip()[:1].isalpha() and "." in line[:12]:
+            marked = _OUTLINE_MARK_RE.match(line)
+            if marked and (marked.group(1) or _ROMAN_RE.fullmatch(marked.group(2))):
+                # "I. Electrolytes", "   A. Sodium", "      a. Causes": an outline typed as
+                # text, read as the nested list it is (its marks kept as its text).
+                line = f"{marked.group(1)}- {line[len(marked.group(1)) :]}"
         if ")" in line and _PAREN_ITEM_RE.match(line):
             line = _PAREN_ITEM_RE.sub(r"\1\2.", line, count=1)
         if "<su" in line:
