@@ -1361,3 +1361,18 @@ def test_an_outline_typed_with_roman_numerals_and_letters_nests_as_written():
     # Lettered options at the left are still a multiple-choice question's.
     assert any(p.startswith("Which drug is given first") for p in prompts), prompts
     assert "<li>" in render_markdown(text)
+
+
+def test_a_reason_given_with_because_is_the_hidden_fact():
+    assert pairs(
+        "## DNS\n\nDNS uses UDP because one request and one reply need no handshake.\n"
+    ) == [
+        (
+            "cloze",
+            "DNS uses UDP because [...].",
+            "DNS uses UDP because ==one request and one reply need no handshake==.",
+        )
+    ]
+    # "because of" names a cause, not a reason clause: the usual fact is hidden.
+    found = pairs("## Rome\n\nRome fell in 476 AD because of invasions and decline.\n")
+    assert found and "because [...]" not in found[0][1]

@@ -2588,6 +2588,8 @@ _STUDY_VERBS = frozenset(
      "state", "name", "give", "identify", "evaluate", "analyse", "analyze", "summarise",
      "summarize", "calculate", "draw", "label", "justify", "assess", "distinguish"}
 )  # fmt: skip
+# A reason given with "because": the clause after it, to the end of its sentence part.
+_CAUSE_RE = re.compile(r"\b[Bb]ecause\s+(?!of\b)([^;:—]+?)(?=[;:—]|,\s|\.?$)")
 # A label that says how many things it names: "Two kinds of batching", "3 types of ...".
 _COUNT_WORD_RE = re.compile(
     r"(\w+)\s+(?:kinds?|types?|parts?|stages?|steps?|ways?|forms?|"
@@ -2906,6 +2908,13 @@ def _pick_hidden(sentence: str, masked: str, ctx: _Ctx) -> tuple[int, int] | Non
         lead = len(result) - len(result.lstrip())
         if 0 < len(result.split()) <= 6 and lowered.count(result.strip().casefold()) == 1:
             return start + lead, start + len(result)
+    cause = _CAUSE_RE.search(masked)
+    if cause is not None and masked.lower().count("because") == 1:
+        # "... disband the fyrd because its men were needed for the harvest": the reason is
+        # the fact worth asking (why it happened), not a name or a number in it.
+        reason = sentence[cause.start(1) : cause.end(1)].rstrip(" ,")
+        if 3 <= len(reason.split()) <= 14 and lowered.count(reason.casefold()) == 1:
+            return cause.start(1), cause.start(1) + len(reason)
     m = _SUBJECT_RE.match(sentence)
     head = m.group("subject").lower().split() if m else []
     anaphora = bool(head) and (
