@@ -23,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from quiz.models import Card, CardState, Review, StudyProfile
 from quiz.scheduling import AGAIN, LEARNING, NEW, RELEARNING, REVIEW
@@ -200,6 +200,16 @@ def _next_chosen(
     )
 
 
+def tagged_cards(scope: Scope) -> QuerySet[Card]:
+    """The active cards tagged `scope.tag`, in the scope's deck or topic if it has one."""
+    tagged = Card.objects.filter(status=Card.Status.ACTIVE, tags__has_tag=scope.tag)
+    if scope.topic is not None:
+        return tagged.filter(topic_id__in=scope.topic_ids)
+    if scope.deck is not None:
+        return tagged.filter(deck_id=scope.deck.pk)
+    return tagged
+
+
 def _next_tagged(
     *,
     user: AbstractBaseUser,
@@ -211,11 +221,7 @@ def _next_tagged(
 ) -> Queue:
     """The day's queue (learning, due reviews, new cards within the daily limits) for only the
     cards tagged `scope.tag`, in the deck or topic of the scope if any."""
-    tagged = Card.objects.filter(status=Card.Status.ACTIVE, tags__has_tag=scope.tag)
-    if scope.topic is not None:
-        tagged = tagged.filter(topic_id__in=scope.topic_ids)
-    elif scope.deck is not None:
-        tagged = tagged.filter(deck_id=scope.deck.pk)
+    tagged = tagged_cards(scope)
     states = (
         CardState.objects.filter(user=user, suspended=False, card_id__in=tagged.values("pk"))
         .exclude(card__status=Card.Status.RETIRED)

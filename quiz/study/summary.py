@@ -12,6 +12,7 @@ from quiz.models import Card, CardState, Review, StudyProfile
 from quiz.scheduling import AGAIN, LEARNING, NEW, RELEARNING, REVIEW
 from quiz.study import fastsql
 from quiz.study.counts import DueCounts
+from quiz.study.custom import tagged_cards
 from quiz.study.profile import profile_for, scheduler_for_user
 from quiz.study.queue import today_counts
 from quiz.study.scope import Scope
@@ -113,11 +114,7 @@ def _custom_next_due(*, user: AbstractBaseUser, scope: Scope) -> datetime | None
     if scope.card_ids:
         states = states.filter(card_id__in=scope.card_ids)
     else:
-        states = states.filter(card__tags__has_tag=scope.tag)
-        if scope.topic is not None:
-            states = states.filter(card__topic_id__in=scope.topic_ids)
-        elif scope.deck is not None:
-            states = states.filter(deck_id=scope.deck.pk)
+        states = states.filter(card_id__in=tagged_cards(scope).values("pk"))
     return states.aggregate(first=Min("due"))["first"]
 
 

@@ -424,14 +424,10 @@ def _palette_html(entries: list[PaletteEntry]) -> SafeString:
     )
 
 
-def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) -> HttpResponse:
-    # The question on screen in full; of the others only what their palette buttons show
-    # (building every question with its options and explanations cost more than the page).
-    question = attempt.questions.filter(position=position).first()
-    if question is None:
-        raise Http404("No such question")
-    question.attempt = attempt
-    questions = [
+def _palette_entries(attempt: ExamAttempt, position: int) -> list[PaletteEntry]:
+    """Every question of the attempt as its palette button shows it (what `exams.counts`
+    counts), read as plain rows."""
+    return [
         PaletteEntry(
             position=pos, is_answered=bool(chosen), flagged=flagged, current=pos == position
         )
@@ -439,6 +435,16 @@ def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) 
             "position", "chosen", "flagged"
         )
     ]
+
+
+def _render_question(request: HttpRequest, attempt: ExamAttempt, position: int) -> HttpResponse:
+    # The question on screen in full; of the others only what their palette buttons show
+    # (building every question with its options and explanations cost more than the page).
+    question = attempt.questions.filter(position=position).first()
+    if question is None:
+        raise Http404("No such question")
+    question.attempt = attempt
+    questions = _palette_entries(attempt, position)
     if attempt.position != position:
         ExamAttempt.objects.filter(pk=attempt.pk).update(position=position)
         attempt.position = position
@@ -542,12 +548,7 @@ def exam_answer(request: HttpRequest, attempt_id: int, position: int) -> HttpRes
         if not request.htmx:
             return HttpResponse(status=204)
         # ... and its progress counts follow the choice (swapped in out of band).
-        marks = attempt.questions.values_list("chosen", "flagged")
-        counts = exams.Counts(
-            total=len(marks),
-            answered=sum(1 for chosen, _flagged in marks if chosen),
-            flagged=sum(1 for _chosen, flagged in marks if flagged),
-        )
+        counts = exams.counts(_palette_entries(attempt, question.position))
         return render(
             request,
             "quiz/exam_question.html#counts",
