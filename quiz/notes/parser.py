@@ -67,6 +67,7 @@ from quiz.notes.inline import (
 from quiz.notes.syntax import (
     ETX,
     FENCE_OPEN_RE,
+    OUTLINE_MARK_RE,
     STX,
     TAB_LENGTH,
     fence_closes,
@@ -136,14 +137,6 @@ _BLANK_RE = re.compile(r"_{3,}")
 _BLANK_LINE_RE = re.compile(r"(.*_{3,}.*?)\s*[\[(]([^()\[\]]{1,80})[\])]\.?")
 # A short case or scenario line a question may sit under ("Case 1: 58M, chest pain").
 _CASE_LINE_RE = re.compile(r"(?:case|patient|scenario|vignette|example|problem)\s*\d*\s*[:.]", re.I)
-# Words a question opens with.
-_QUESTION_OPENERS = frozenset(
-    {"what", "why", "how", "when", "where", "which", "who", "whom", "whose", "is", "are", "was",
-     "were", "do", "does", "did", "can", "could", "should", "would", "will", "has", "have",
-     "name", "list", "give", "state", "in", "on", "for"}
-)  # fmt: skip
-# An outline's Roman or letter mark in front of an item ("II. ", "A. ", "a. ", "iv. ").
-_OUTLINE_MARK_RE = re.compile(r"^(?:[IVX]{1,5}|[A-Z]|[a-z]|[ivx]{1,5})\.\s+(?=\S)")
 # A heading that names a session of a course rather than a subject.
 _SESSION_RE = re.compile(
     r"(?:week|wk|lecture|lec|unit|chapter|ch|part|section|slide|session|class|day|module)"
@@ -406,6 +399,11 @@ _PRACTICE_RE = re.compile(r"\b(exams?|quiz(?:zes)?|practice|tests?|questions)\b"
 _HTML_IMG_RE = re.compile(r"<img\b[^>]*?\bsrc\s*=\s*[\"']?([^\"'\s>]+)", re.IGNORECASE)
 _SIM_LINE_RE = re.compile(r"([A-Za-z_][\w.-]*)\s*:\s*(.*)$")
 _QUESTION_WORDS = {"why", "what", "how", "when", "where", "which", "who", "is", "are", "does", "do"}
+# Words a question opens with.
+_QUESTION_OPENERS = frozenset(_QUESTION_WORDS) | {
+    "whom", "whose", "was", "were", "did", "can", "could", "should", "would", "will", "has",
+    "have", "name", "list", "give", "state", "in", "on", "for",
+}  # fmt: skip
 # Words that open a remark rather than name a term ("Important: ...").
 _LABELS = {
     "answer",
@@ -936,13 +934,9 @@ class _Parser:
             return
         if not any(lines):
             return
-        if "#" in text:
-            found: list[str] = []
-            for n, raw in enumerate(lines):
-                lines[n], tags = trailing_tags(raw)
-                found += tags
-            if found:
-                ctx = replace(ctx, tags=_merge_tags(ctx.tags, found))
+        found = _strip_trailing_tags(lines) if "#" in text else []
+        if found:
+            ctx = replace(ctx, tags=_merge_tags(ctx.tags, found))
         if (
             lines
             and _FIELD_RE.match(lines[0])
@@ -990,94 +984,12 @@ class _Parser:
                 self._inline_list(label, lettered, index + at, ctx, line=self._line(index))
                 return
         at = next((i for i, x in enumerate(lines) if i and _BULLET_LINE_RE.match(x)), 0)
-        if at and not _BULLET_LINE_RE.match(lines[0]):
-            label = " ".join(lines[:at]).rstrip(":").strip()
-            bullets = text.split("\n")[at:]
-            question = _NUMBERING_RE.sub("", label)
-            if question.endswith("?") and at == 1 and len(question.split()) > 1:
-                # "Slide 2: What is STP?" over bullets: the question they answer.
-                holder = self._parse_chunk(bullets)
-                answer = "\n".join(line for el in holder for line in self._block_md(el, ""))
-                line = self._line(index)
-                if answer.strip() and self._add("qa", ctx, question, answer.strip(), line):
-                    covered = replace(ctx, covered=True, depth=ctx.depth + 1)
-                    for el in holder:
-                        self._block(el, covered)
-                    return
-            # "Statins: inhibit HMG-CoA reductase" defines something: it is no label.
-            defined = _term(lines[at - 1])
-            labelled = False if defined and defined[1] else _is_label(label)
-            if not labelled and all(x for x in lines[:at]):
-                # Lines of their own over bullets ("`Vec<T>` — ..." then "- `HashMap` ..."):
-                # each part read as what it is, not the bullets as the lines' wrapped text;
-                # an unindented `Term: definition` line after the bullets is a line of its own
-                # again (any other unindented line continues the bullet it is wrapped from).
-                raw = text.split("\n")
-                end = next(
-                    (
-                        i
-                        for i in range(at + 1, len(raw))
-                        if raw[i].strip()
-                        and not raw[i].startswith((" ", "\t"))
-                        and not _BULLET_LINE_RE.match(raw[i])
-                        and _term(raw[i].strip()) is not None
-                    ),
-                    len(raw),
-                )
-                chunk = self._parse_chunk(raw[at:end])
-                heads = [_one_line(_li_parts(li)[0]) for el in chunk for li in el if li.tag == "li"]
-                short = len(heads) >= 2 and all(len(h.split()) <= 8 for h in heads)
-                examples = any(
-                    h.lower().startswith(("e.g", "eg ", "ex:", "for example")) for h in heads
-                )
-                if defined and defined[1] and short:
-                    # "Mitosis: division of a somatic cell" over "- prophase", "- metaphase":
-                    # the bullets belong to that definition's answer.
-                    if at > 1:
-                        self._paragraph("\n".join(raw[: at - 1]), index, ctx)
-                    bullets_md = "\n".join(x for el in chunk for x in self._block_md(el, ""))
-                    answer = f"{defined[1]}\n\n{bullets_md}"
-                    line = self._line(index + at - 1)
-                    self._definition(ctx, defined[0], defined[1], answer, line, sep=defined[2])
-                    under = replace(ctx, parent_label=defined[0], covered=True)
-                elif (
-                    not defined
-                    and at == 1
-                    and short
-                    and not lines[0].endswith("?")
-                    and _definition_sentence(lines[0]) is None
-                    and not examples
-                    # a sentence with a fact of its own ("The war began in 1914 ...") is asked
-                    # as that fact, not made the label of the bullets
-                    and _pick_hidden(lines[0], mask(lines[0]), ctx) is None
-                ):
-                    # "Glycolysis happens in the cytoplasm." over short bullets: what it does.
-                    label = lines[0].rstrip(".:").strip()
-                    self._inline_list(label, raw[at:end], index + at, ctx, line=self._line(index))
-                    if end < len(raw):
-                        self._paragraph("\n".join(raw[end:]), index + end, ctx)
-                    return
-                else:
-                    self._paragraph("\n".join(raw[:at]), index, ctx)
-                    # Bullets indented under "Statins: inhibit HMG-CoA reductase" are about
-                    # statins (the source's indentation: normalising took it off).
-                    source_line = self.source[self._line(index + at) - 1]
-                    indented = source_line[:1] in (" ", "\t")
-                    under = replace(ctx, parent_label=defined[0]) if defined and indented else ctx
-                for el in chunk:
-                    self._block(el, under)
-                if end < len(raw):
-                    self._paragraph("\n".join(raw[end:]), index + end, ctx)
-                return
-            if labelled:
-                # The bullets as written, each nested as indented (`lines` are stripped).
-                if STX in label:
-                    # Code right over the bullets (explained by them): the code is no label.
-                    for el in self._parse_chunk(bullets):
-                        self._block(el, ctx)
-                    return
-                self._inline_list(label, bullets, index + at, ctx, line=self._line(index))
-                return
+        if (
+            at
+            and not _BULLET_LINE_RE.match(lines[0])
+            and self._over_bullets(text, lines, at, index, ctx)
+        ):
+            return
         if self._pasted_cards(lines, index, ctx):
             return
         if self._definition_lines(lines, index, ctx):
@@ -1115,13 +1027,10 @@ class _Parser:
                 self._block(child, replace(ctx, depth=ctx.depth + 1, covered=True))
             return
         head_lines, extra = _split_head(head_text)
-        found: list[str] = []  # "- What is X? #card": tags classify the card, not ask it
-        if "#" in head_text:
-            for n, raw in enumerate(head_lines):
-                head_lines[n], tags = trailing_tags(raw)
-                found += tags
-            if found:
-                ctx = replace(ctx, tags=_merge_tags(ctx.tags, found))
+        # "- What is X? #card": tags classify the card, they do not ask it.
+        found = _strip_trailing_tags(head_lines) if "#" in head_text else []
+        if found:
+            ctx = replace(ctx, tags=_merge_tags(ctx.tags, found))
         written = [x.strip() for x in head_lines if x.strip()]
         if len(written) > 1 and not children and _asks(written[0]):
             # "1. Why is replication semi-conservative?" with its answer on the lines under it
@@ -1132,8 +1041,8 @@ class _Parser:
         head = " ".join(written)
         if head[:1].isdigit():
             head = _OUTLINE_NUMBER_RE.sub("", head)  # "2.1 Mirror image rule: ..." (an outline)
-        elif head[1:3] == ". " or head[2:4] == ". " or head[3:5] == ". ":
-            head = _OUTLINE_MARK_RE.sub("", head)  # "A. Sodium", "II. Acid-base" (an outline)
+        elif (mark := OUTLINE_MARK_RE.match(head)) is not None:
+            head = head[mark.end() :]  # "A. Sodium", "II. Acid-base" (an outline)
         if head and children and _CARD_TAGS.intersection(found):
             # Logseq's "#card" (Obsidian's "#flashcard"): the block is the front, the blocks
             # under it the back, as those apps show it.
@@ -1253,6 +1162,107 @@ class _Parser:
         )
         for child in children:
             self._block(child, child_ctx)
+
+    def _over_bullets(self, text: str, lines: list[str], at: int, index: int, ctx: _Ctx) -> bool:
+        """A paragraph whose lines run on into bullets from line `at` (no blank line between):
+        a question they answer, a label they are listed under, or lines of their own over
+        them. True when read."""
+        label = " ".join(lines[:at]).rstrip(":").strip()
+        bullets = text.split("\n")[at:]
+        question = _NUMBERING_RE.sub("", label)
+        if question.endswith("?") and at == 1 and len(question.split()) > 1:
+            # "Slide 2: What is STP?" over bullets: the question they answer.
+            holder = self._parse_chunk(bullets)
+            answer = "\n".join(line for el in holder for line in self._block_md(el, ""))
+            line = self._line(index)
+            if answer.strip() and self._add("qa", ctx, question, answer.strip(), line):
+                covered = replace(ctx, covered=True, depth=ctx.depth + 1)
+                for el in holder:
+                    self._block(el, covered)
+                return True
+        # "Statins: inhibit HMG-CoA reductase" defines something: it is no label.
+        defined = _term(lines[at - 1])
+        labelled = False if defined and defined[1] else _is_label(label)
+        if not labelled and all(x for x in lines[:at]):
+            self._lines_over_bullets(text, lines, at, defined, index, ctx)
+            return True
+        if not labelled:
+            return False
+        # The bullets as written, each nested as indented (`lines` are stripped).
+        if STX in label:
+            # Code right over the bullets (explained by them): the code is no label.
+            for el in self._parse_chunk(bullets):
+                self._block(el, ctx)
+            return True
+        self._inline_list(label, bullets, index + at, ctx, line=self._line(index))
+        return True
+
+    def _lines_over_bullets(
+        self,
+        text: str,
+        lines: list[str],
+        at: int,
+        defined: tuple[str, str, str] | None,
+        index: int,
+        ctx: _Ctx,
+    ) -> None:
+        """Lines of their own over bullets ("`Vec<T>` — ..." then "- `HashMap` ..."): each
+        part read as what it is, not the bullets as the lines' wrapped text. An unindented
+        `Term: definition` line after the bullets is a line of its own again (any other
+        unindented line continues the bullet it is wrapped from)."""
+        raw = text.split("\n")
+        end = next(
+            (
+                i
+                for i in range(at + 1, len(raw))
+                if raw[i].strip()
+                and not raw[i].startswith((" ", "\t"))
+                and not _BULLET_LINE_RE.match(raw[i])
+                and _term(raw[i].strip()) is not None
+            ),
+            len(raw),
+        )
+        chunk = self._parse_chunk(raw[at:end])
+        heads = [_one_line(_li_parts(li)[0]) for el in chunk for li in el if li.tag == "li"]
+        short = len(heads) >= 2 and all(len(h.split()) <= 8 for h in heads)
+        examples = any(h.lower().startswith(("e.g", "eg ", "ex:", "for example")) for h in heads)
+        if defined and defined[1] and short:
+            # "Mitosis: division of a somatic cell" over "- prophase", "- metaphase": the
+            # bullets belong to that definition's answer.
+            if at > 1:
+                self._paragraph("\n".join(raw[: at - 1]), index, ctx)
+            bullets_md = "\n".join(x for el in chunk for x in self._block_md(el, ""))
+            answer = f"{defined[1]}\n\n{bullets_md}"
+            line = self._line(index + at - 1)
+            self._definition(ctx, defined[0], defined[1], answer, line, sep=defined[2])
+            under: _Ctx | None = replace(ctx, parent_label=defined[0], covered=True)
+        elif (
+            not defined
+            and at == 1
+            and short
+            and not lines[0].endswith("?")
+            and _definition_sentence(lines[0]) is None
+            and not examples
+            # a sentence with a fact of its own ("The war began in 1914 ...") is asked as
+            # that fact, not made the label of the bullets
+            and _pick_hidden(lines[0], mask(lines[0]), ctx) is None
+        ):
+            # "Glycolysis happens in the cytoplasm." over short bullets: what it does.
+            label = lines[0].rstrip(".:").strip()
+            self._inline_list(label, raw[at:end], index + at, ctx, line=self._line(index))
+            under = None  # the list card read the bullets
+        else:
+            self._paragraph("\n".join(raw[:at]), index, ctx)
+            # Bullets indented under "Statins: inhibit HMG-CoA reductase" are about statins
+            # (the source's indentation: normalising took it off).
+            source_line = self.source[self._line(index + at) - 1]
+            indented = source_line[:1] in (" ", "\t")
+            under = replace(ctx, parent_label=defined[0]) if defined and indented else ctx
+        if under is not None:
+            for el in chunk:
+                self._block(el, under)
+        if end < len(raw):
+            self._paragraph("\n".join(raw[end:]), index + end, ctx)
 
     def _question_list(self, el: etree.Element, ctx: _Ctx) -> bool:
         """A list that opens with a question and goes on with its answer, each as a bullet of
@@ -3128,6 +3138,15 @@ def _callout(text: str | None) -> bool:
 def _tags_only(text: str) -> bool:
     stripped, tags = extract_tags(_one_line(text.replace("\\#", "#")))
     return bool(tags) and not stripped.strip()
+
+
+def _strip_trailing_tags(lines: list[str]) -> list[str]:
+    """Take the `#tags` closing each line off it (in place); the tags, in order."""
+    found: list[str] = []
+    for n, raw in enumerate(lines):
+        lines[n], tags = trailing_tags(raw)
+        found += tags
+    return found
 
 
 def _merge_tags(*groups: tuple[str, ...] | list[str]) -> tuple[str, ...]:

@@ -90,13 +90,13 @@ _FOOTNOTE_DEF_RE = re.compile(r" {0,3}\[\^[^\]\s]{1,20}\]:")
 _PAREN_ITEM_RE = re.compile(r"( *(?:[*+-] +)*)(\d{1,9})\)(?= +\S)")
 # An outline typed as plain text: Roman numerals at the left ("I.", "II."), letters and small
 # Roman numerals indented under them ("A.", "a.", "i.").
-_OUTLINE_MARK_RE = re.compile(r"( *)([IVX]{1,5}|[A-Z]|[a-z]|[ivx]{1,5})\.[ \t]+(?=\S)")
+OUTLINE_MARK_RE = re.compile(r"( *)([IVX]{1,5}|[A-Z]|[a-z]|[ivx]{1,5})\.[ \t]+(?=\S)")
 _ROMAN_RE = re.compile(r"[IVX]{1,5}")
 
 
 def _roman_outline(lines: list[str]) -> bool:
     """Whether the notes are an outline typed as text: "I." and then "II." at the left."""
-    marks = {m.group(2) for x in lines if (m := _OUTLINE_MARK_RE.match(x)) and not m.group(1)}
+    marks = {m.group(2) for x in lines if (m := OUTLINE_MARK_RE.match(x)) and not m.group(1)}
     return {"I", "II"} <= marks
 
 
@@ -439,7 +439,7 @@ def normalize_lines(
             if glyph:
                 line = glyph.group(1) + "- " + line[glyph.end() :]
         if outline and line.lstrip()[:1].isalpha() and "." in line[:12]:
-            marked = _OUTLINE_MARK_RE.match(line)
+            marked = OUTLINE_MARK_RE.match(line)
             if marked and (marked.group(1) or _ROMAN_RE.fullmatch(marked.group(2))):
                 # "I. Electrolytes", "   A. Sodium", "      a. Causes": an outline typed as
                 # text, read as the nested list it is (its marks kept as its text).
